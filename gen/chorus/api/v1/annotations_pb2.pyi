@@ -1,0 +1,62 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+SERVICE_FIELD_NUMBER: _ClassVar[int]
+service: _descriptor.FieldDescriptor
+METHOD_FIELD_NUMBER: _ClassVar[int]
+method: _descriptor.FieldDescriptor
+FIELD_FIELD_NUMBER: _ClassVar[int]
+field: _descriptor.FieldDescriptor
+
+class ServiceRules(_message.Message):
+    __slots__ = ("surface",)
+    SURFACE_FIELD_NUMBER: _ClassVar[int]
+    surface: str
+    def __init__(self, surface: _Optional[str] = ...) -> None: ...
+
+class MethodRules(_message.Message):
+    __slots__ = ("success_status", "sse")
+    SUCCESS_STATUS_FIELD_NUMBER: _ClassVar[int]
+    SSE_FIELD_NUMBER: _ClassVar[int]
+    success_status: int
+    sse: SseRules
+    def __init__(self, success_status: _Optional[int] = ..., sse: _Optional[_Union[SseRules, _Mapping]] = ...) -> None: ...
+
+class SseRules(_message.Message):
+    __slots__ = ("style", "event_oneof", "type_key", "done_data", "stream_flag_field", "stream_flag_default", "unary_field", "error_event")
+    class Style(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STYLE_UNSPECIFIED: _ClassVar[SseRules.Style]
+        STYLE_NAMED_EVENTS: _ClassVar[SseRules.Style]
+        STYLE_DATA_ONLY: _ClassVar[SseRules.Style]
+    STYLE_UNSPECIFIED: SseRules.Style
+    STYLE_NAMED_EVENTS: SseRules.Style
+    STYLE_DATA_ONLY: SseRules.Style
+    STYLE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ONEOF_FIELD_NUMBER: _ClassVar[int]
+    TYPE_KEY_FIELD_NUMBER: _ClassVar[int]
+    DONE_DATA_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FLAG_FIELD_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FLAG_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    UNARY_FIELD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_EVENT_FIELD_NUMBER: _ClassVar[int]
+    style: SseRules.Style
+    event_oneof: str
+    type_key: str
+    done_data: str
+    stream_flag_field: str
+    stream_flag_default: bool
+    unary_field: str
+    error_event: str
+    def __init__(self, style: _Optional[_Union[SseRules.Style, str]] = ..., event_oneof: _Optional[str] = ..., type_key: _Optional[str] = ..., done_data: _Optional[str] = ..., stream_flag_field: _Optional[str] = ..., stream_flag_default: _Optional[bool] = ..., unary_field: _Optional[str] = ..., error_event: _Optional[str] = ...) -> None: ...
+
+class FieldRules(_message.Message):
+    __slots__ = ("int64_as_number",)
+    INT64_AS_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    int64_as_number: bool
+    def __init__(self, int64_as_number: _Optional[bool] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Chorus's REST/SSE bridge: a gRPC transcoder generated from google.api.http rules."""

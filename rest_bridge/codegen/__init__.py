@@ -1,0 +1,1 @@
+"""protoc-gen-chorus: writes the bridge's route tables and OpenAPI documents."""

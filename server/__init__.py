@@ -1,0 +1,1 @@
+"""Chorus server: grpc.aio services, domain logic, storage and model providers."""
