@@ -1,0 +1,434 @@
+"""The bridge's ASGI application: HTTP/JSON/SSE in, gRPC out.
+
+Per request: pick the mount by Host, match the route, build the request
+message (path variables, then body, then query), call the method over the
+transport with headers as metadata, and write the response, errors included,
+in the surface's dialect. No web framework runs on this path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import importlib
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import grpc
+import orjson
+from google.protobuf.message import Message
+
+from rest_bridge import sse
+from rest_bridge.asgi import (
+    BodyTooLarge,
+    ClientGone,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    send_empty,
+    send_json,
+)
+from rest_bridge.dialects import Dialect, dialect_for
+from rest_bridge.errors import ErrorView, error_from_rpc
+from rest_bridge.jsoncodec import JsonMappingError, MessageCodec, codec_for
+from rest_bridge.metadata import request_metadata, response_headers
+from rest_bridge.route_spec import HttpBinding, MethodSpec
+from rest_bridge.router import MethodNotAllowed, NotFound, Router
+from rest_bridge.transport import GrpcTransport
+
+log = logging.getLogger("chorus.bridge")
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """Where a surface is served: Host patterns (fnmatch; empty = any) and a path prefix."""
+
+    surface: str
+    hosts: tuple[str, ...] = ()
+    prefix: str = ""
+
+    def serves_host(self, host: str) -> bool:
+        return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeLimits:
+    max_body_bytes: int = 1_048_576
+    sse_heartbeat: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    spec: MethodSpec
+    binding: HttpBinding
+    dialect: Dialect
+    request_codec: MessageCodec
+    response_codec: MessageCodec
+    encoder: sse.SseEncoder | None
+    # Top-level request fields bound from the path or body; not from the query.
+    bound_fields: frozenset[str]
+
+
+def load_method_specs(index_module: str = "chorus.bridge_index") -> list[MethodSpec]:
+    index = importlib.import_module(index_module)
+    specs: list[MethodSpec] = []
+    for name in index.ROUTE_MODULES:
+        specs.extend(importlib.import_module(name).METHODS)
+    return specs
+
+
+def _variables(template: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(template):
+        if ch == "{":
+            depth, start = depth + 1, i + 1
+        elif ch == "}":
+            depth -= 1
+            out.append(template[start:i].split("=", 1)[0])
+    return out
+
+
+class _Site:
+    """One mount's router and dialect."""
+
+    def __init__(self, mount: Mount, dialect: Dialect) -> None:
+        self.mount = mount
+        self.dialect = dialect
+        self.router = Router()
+
+
+class BridgeApp:
+    def __init__(
+        self,
+        specs: Iterable[MethodSpec],
+        transport: GrpcTransport,
+        mounts: Sequence[Mount],
+        limits: BridgeLimits = BridgeLimits(),
+    ) -> None:
+        self.transport = transport
+        self.limits = limits
+        # Mounts with host patterns are tried before catch-all ones.
+        ordered = sorted(mounts, key=lambda m: not m.hosts)
+        self._sites = [_Site(m, dialect_for(m.surface)) for m in ordered]
+        for spec in specs:
+            for site in self._sites:
+                if site.mount.surface == spec.surface:
+                    self._add(site, spec)
+
+    def _add(self, site: _Site, spec: MethodSpec) -> None:
+        response_codec = codec_for(spec.response_type)
+        for binding in spec.bindings:
+            bound = {v.split(".", 1)[0] for v in _variables(binding.template)}
+            if binding.body:
+                bound.add(binding.body)
+            route = Route(
+                spec=spec,
+                binding=binding,
+                dialect=site.dialect,
+                request_codec=codec_for(spec.request_type),
+                response_codec=response_codec,
+                encoder=sse.SseEncoder(spec.sse, response_codec) if spec.server_streaming else None,
+                bound_fields=frozenset(bound),
+            )
+            site.router.add(binding.verb, site.mount.prefix + binding.template, route)
+
+    # --- ASGI entry point ---
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers: Headers = scope["headers"]
+        host = request_id = ""
+        content_length: int | None = None
+        for key, value in headers:
+            if key == b"host":
+                host = value.decode("latin-1").rsplit(":", 1)[0].lower()
+            elif key == b"x-request-id":
+                request_id = value.decode("latin-1")
+            elif key == b"content-length" and value.isdigit():
+                content_length = int(value)
+        if not request_id or len(request_id) > 200 or not request_id.isprintable():
+            request_id = str(uuid.uuid4())
+        verb = scope["method"]
+        head_only = verb == "HEAD"
+        route, variables, failure = self._match(host, "GET" if head_only else verb, scope["path"])
+        if route is None:
+            site, error, allow = failure
+            extra = [(b"allow", ", ".join(allow).encode())] if allow else []
+            await self._send_error(send, site.dialect, error, request_id, extra, head_only)
+            return
+        try:
+            request = await self._build_request(route, variables, scope, receive, content_length)
+        except BodyTooLarge:
+            await self._send_error(send, route.dialect, route.dialect.payload_too_large(self.limits.max_body_bytes), request_id)
+            return
+        except ClientGone:
+            return
+        except JsonMappingError as exc:
+            violations = [(".".join(str(p) for p in i.path), i.message) for i in exc.issues]
+            await self._send_error(send, route.dialect, route.dialect.bad_request(violations), request_id)
+            return
+        client = scope.get("client")
+        metadata = request_metadata(headers, client[0] if client else "", request_id)
+        if route.spec.server_streaming:
+            await self._stream(route, request, metadata, request_id, receive, send)
+        else:
+            await self._unary(route, request, metadata, request_id, send, head_only)
+
+    def _match(
+        self, host: str, verb: str, path: str
+    ) -> tuple[Route | None, dict[str, str], Any]:
+        allowed: set[str] = set()
+        first_site: _Site | None = None
+        for site in self._sites:
+            if not site.mount.serves_host(host):
+                continue
+            first_site = first_site or site
+            try:
+                match = site.router.match(verb, path)
+            except NotFound:
+                continue
+            except MethodNotAllowed as exc:
+                allowed.update(exc.allowed)
+                first_site = site if len(allowed) == len(exc.allowed) else first_site
+                continue
+            return match.target, match.variables, None
+        site = first_site or self._sites[0]
+        if allowed:
+            return None, {}, (site, site.dialect.method_not_allowed(), sorted(allowed))
+        return None, {}, (site, site.dialect.not_found(), [])
+
+    async def _build_request(
+        self,
+        route: Route,
+        variables: dict[str, str],
+        scope: Scope,
+        receive: Receive,
+        content_length: int | None,
+    ) -> Message:
+        codec = route.request_codec
+        request = route.spec.request_type()
+        body_field = route.binding.body
+        if body_field:
+            raw = await read_body(receive, content_length, self.limits.max_body_bytes)
+            data = _parse_json(raw)
+            if body_field == "*":
+                codec.merge_dict(request, data)
+            else:
+                codec.merge_field_from_json_value(request, body_field, data)
+        for field_path, value in variables.items():
+            codec.bind_path_variable(request, field_path, value)
+        if body_field != "*":
+            query = scope.get("query_string", b"")
+            if query:
+                params = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                codec.bind_query(request, params, route.bound_fields)
+        return request
+
+    # --- unary ---
+
+    async def _unary(
+        self,
+        route: Route,
+        request: Message,
+        metadata: tuple[tuple[str, str], ...],
+        request_id: str,
+        send: Send,
+        head_only: bool,
+    ) -> None:
+        call = self.transport.callable_for(route.spec)(request, metadata=metadata)
+        try:
+            response = await call
+            initial = await call.initial_metadata()
+            trailing = await call.trailing_metadata()
+        except grpc.aio.AioRpcError as exc:
+            await self._send_rpc_error(send, route.dialect, exc, request_id, head_only)
+            return
+        headers = response_headers(initial, trailing)
+        status = route.spec.success_status
+        if status == 204:
+            await send_empty(send, 204, headers)
+            return
+        field = route.binding.response_body
+        if field:
+            payload = orjson.dumps(route.response_codec.field_value_to_dict(response, field))
+        else:
+            payload = route.response_codec.to_json(response)
+        await send_json(send, status, payload, headers, head_only=head_only)
+
+    # --- server streaming ---
+
+    async def _stream(
+        self,
+        route: Route,
+        request: Message,
+        metadata: tuple[tuple[str, str], ...],
+        request_id: str,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        spec = route.spec.sse
+        call = self.transport.callable_for(route.spec)(request, metadata=metadata)
+        watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, call))
+        try:
+            if spec is not None and spec.stream_flag_field and not _stream_flag(request, spec.stream_flag_field, spec.stream_flag_default):
+                await self._collect_single(route, call, request_id, send)
+            else:
+                await self._relay_events(route, call, request_id, send)
+        finally:
+            watcher.cancel()
+            if not call.done():
+                call.cancel()
+
+    async def _collect_single(self, route: Route, call: Any, request_id: str, send: Send) -> None:
+        messages: list[Message] = []
+        try:
+            async for message in call:
+                messages.append(message)
+            initial = await call.initial_metadata()
+        except grpc.aio.AioRpcError as exc:
+            await self._send_rpc_error(send, route.dialect, exc, request_id)
+            return
+        except asyncio.CancelledError:
+            return
+        spec = route.spec.sse
+        if len(messages) != 1 or spec is None:
+            log.error("%s: non-streaming call yielded %d messages", route.spec.grpc_path, len(messages))
+            await self._send_error(send, route.dialect, route.dialect.internal(), request_id)
+            return
+        message = messages[0]
+        field = spec.unary_field or (message.WhichOneof(spec.event_oneof) if spec.event_oneof else "")
+        if field:
+            payload = orjson.dumps(route.response_codec.field_value_to_dict(message, field))
+        else:
+            payload = route.response_codec.to_json(message)
+        await send_json(send, route.spec.success_status, payload, response_headers(initial))
+
+    async def _relay_events(self, route: Route, call: Any, request_id: str, send: Send) -> None:
+        encoder = route.encoder
+        assert encoder is not None
+        started = False
+        reading: asyncio.Future[Any] | None = None
+        heartbeat = self.limits.sse_heartbeat
+        try:
+            while True:
+                if reading is None:
+                    reading = asyncio.ensure_future(call.read())
+                done, _ = await asyncio.wait((reading,), timeout=heartbeat)
+                if not done:
+                    # Idle: commit to a stream (headers) if not yet, and keep it alive.
+                    if not started:
+                        await self._start_stream(call, send, route)
+                        started = True
+                    await send({"type": "http.response.body", "body": sse.HEARTBEAT, "more_body": True})
+                    continue
+                message = reading.result()
+                reading = None
+                if message is grpc.aio.EOF:
+                    break
+                if not started:
+                    await self._start_stream(call, send, route)
+                    started = True
+                await send({"type": "http.response.body", "body": encoder.event(message), "more_body": True})
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.CANCELLED and not started:
+                return  # the client went away; nobody to answer
+            if not started:
+                await self._send_rpc_error(send, route.dialect, exc, request_id)
+                return
+            error = error_from_rpc(exc, request_id)
+            await send({"type": "http.response.body", "body": encoder.error(route.dialect.stream_error_data(error)), "more_body": True})
+        except (asyncio.CancelledError, OSError):
+            return
+        finally:
+            if reading is not None and not reading.done():
+                reading.cancel()
+        if not started:
+            await self._start_stream(call, send, route)
+        await send({"type": "http.response.body", "body": encoder.done(), "more_body": False})
+
+    async def _start_stream(self, call: Any, send: Send, route: Route) -> None:
+        initial = await call.initial_metadata()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": route.spec.success_status,
+                "headers": [*sse.HEADERS, *response_headers(initial)],
+            }
+        )
+
+    # --- errors ---
+
+    async def _send_rpc_error(
+        self, send: Send, dialect: Dialect, exc: grpc.aio.AioRpcError, request_id: str, head_only: bool = False
+    ) -> None:
+        error = error_from_rpc(exc, request_id)
+        if exc.code() == grpc.StatusCode.UNAVAILABLE and not error.info and error.reason == "UNAVAILABLE":
+            log.warning("upstream unavailable: %s", exc.details())
+        extra = response_headers(exc.initial_metadata(), exc.trailing_metadata())
+        await self._send_error(send, dialect, error, error.request_id or request_id, extra, head_only)
+
+    async def _send_error(
+        self,
+        send: Send,
+        dialect: Dialect,
+        error: ErrorView,
+        request_id: str,
+        extra: Headers | None = None,
+        head_only: bool = False,
+    ) -> None:
+        error.request_id = error.request_id or request_id
+        headers = list(extra or [])
+        if not any(k == b"x-request-id" for k, _ in headers):
+            headers.append((b"x-request-id", error.request_id.encode()))
+        if error.retry_after is not None and not any(k == b"retry-after" for k, _ in headers):
+            headers.append((b"retry-after", str(max(1, round(error.retry_after))).encode()))
+        payload = orjson.dumps(dialect.error_body(error))
+        await send_json(send, dialect.http_status(error), payload, headers, head_only=head_only)
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        from rest_bridge.jsoncodec import FieldIssue
+
+        raise JsonMappingError([FieldIssue((), f"Malformed JSON: {exc.msg}")]) from None
+
+
+def _stream_flag(request: Message, field: str, default: bool) -> bool:
+    if request.HasField(field):
+        return bool(getattr(request, field))
+    return default
+
+
+async def _cancel_on_disconnect(receive: Receive, call: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            call.cancel()
+            return
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+

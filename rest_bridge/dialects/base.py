@@ -1,0 +1,65 @@
+"""The dialect interface and the bridge's own error messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from rest_bridge.errors import ErrorView, http_status_for
+
+
+def split_path(path: str) -> list[str | int]:
+    """"messages.2.role" -> ["messages", 2, "role"] (Zod-style issue paths)."""
+    if not path:
+        return []
+    return [int(p) if p.isdigit() else p for p in path.split(".")]
+
+
+class Dialect:
+    """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
+
+    name = "default"
+    request_id_header = "x-request-id"
+    # ErrorInfo reasons whose HTTP status the document fixes.
+    status_by_reason: dict[str, int] = {}
+
+    def http_status(self, error: ErrorView) -> int:
+        if error.http_status:
+            return error.http_status
+        return self.status_by_reason.get(error.reason, http_status_for(error.code))
+
+    def error_body(self, error: ErrorView) -> dict[str, Any]:
+        return {"code": error.code.value[0], "message": error.message, "details": []}
+
+    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
+        return {"error": error.message}
+
+    # --- the bridge's own errors ---
+
+    def not_found(self) -> ErrorView:
+        return ErrorView(grpc.StatusCode.NOT_FOUND, "NOT_FOUND", "Not found")
+
+    def method_not_allowed(self) -> ErrorView:
+        return ErrorView(
+            grpc.StatusCode.UNIMPLEMENTED, "METHOD_NOT_ALLOWED", "Method not allowed", http_status=405
+        )
+
+    def payload_too_large(self, limit: int) -> ErrorView:
+        return ErrorView(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "PAYLOAD_TOO_LARGE",
+            f"Request body exceeds {limit} bytes",
+            http_status=413,
+        )
+
+    def bad_request(self, violations: list[tuple[str, str]]) -> ErrorView:
+        return ErrorView(
+            grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR", "Validation error", violations=violations
+        )
+
+    def upstream_unavailable(self) -> ErrorView:
+        return ErrorView(grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE", "Service unavailable")
+
+    def internal(self) -> ErrorView:
+        return ErrorView(grpc.StatusCode.INTERNAL, "INTERNAL", "Internal server error")

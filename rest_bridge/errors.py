@@ -1,0 +1,80 @@
+"""Errors as the bridge sees them: one view for upstream statuses and its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+# grpc-gateway / Envoy / Connect share this table; dialects may override by reason.
+_HTTP_BY_CODE = {
+    grpc.StatusCode.OK: 200,
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.FAILED_PRECONDITION: 400,
+    grpc.StatusCode.OUT_OF_RANGE: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.CANCELLED: 499,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+_CODES_BY_VALUE = {c.value[0]: c for c in grpc.StatusCode}
+
+
+def http_status_for(code: grpc.StatusCode) -> int:
+    return _HTTP_BY_CODE.get(code, 500)
+
+
+@dataclass(slots=True)
+class ErrorView:
+    """What a dialect needs to render an error envelope."""
+
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    request_id: str = ""
+    violations: list[tuple[str, str]] = field(default_factory=list)  # (field path, description)
+    retry_after: float | None = None
+    info: dict[str, str] = field(default_factory=dict)
+    http_status: int = 0  # 0: derive from code (and the dialect's overrides)
+
+
+def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
+    view = ErrorView(error.code(), "", error.details() or "", request_id)
+    for key, value in error.trailing_metadata() or ():
+        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
+            _apply_details(view, status_pb2.Status.FromString(value))
+    if not view.reason:
+        view.reason = view.code.name
+    return view
+
+
+def _apply_details(view: ErrorView, status: status_pb2.Status) -> None:
+    view.code = _CODES_BY_VALUE.get(status.code, view.code)
+    view.message = status.message or view.message
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            view.reason = info.reason
+            view.info = dict(info.metadata)
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            view.violations = [(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            view.retry_after = retry.retry_delay.ToTimedelta().total_seconds()
+        elif detail.Is(error_details_pb2.RequestInfo.DESCRIPTOR):
+            req = error_details_pb2.RequestInfo()
+            detail.Unpack(req)
+            view.request_id = req.request_id or view.request_id

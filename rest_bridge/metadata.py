@@ -1,0 +1,55 @@
+"""HTTP headers ⇄ gRPC metadata.
+
+Request headers become metadata unless they are about HTTP itself (framing,
+content negotiation, hop-by-hop). Host becomes `x-forwarded-host` and the
+client address `x-forwarded-for`, as grpc-gateway does. Response metadata
+becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NOT_FORWARDED = frozenset(
+    {
+        b"host", b"content-length", b"content-type", b"connection", b"keep-alive",
+        b"transfer-encoding", b"te", b"trailer", b"upgrade", b"accept", b"accept-encoding",
+        b"expect", b"proxy-connection", b"proxy-authorization", b"cookie",
+        b"x-forwarded-for", b"x-forwarded-host",
+    }
+)
+_VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")
+
+
+def request_metadata(
+    headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str
+) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = [("x-request-id", request_id), ("x-forwarded-for", client_ip)]
+    for raw_key, raw_value in headers:
+        key = raw_key.lower()
+        if key == b"host":
+            out.append(("x-forwarded-host", raw_value.decode("latin-1")))
+            continue
+        if key in _NOT_FORWARDED or key == b"x-request-id" or key.startswith(b"grpc-"):
+            continue
+        if key.endswith(b"-bin") or not _VALID_KEY.match(key):
+            continue
+        if not raw_value.isascii():
+            continue  # gRPC ASCII metadata cannot carry it
+        out.append((key.decode(), raw_value.decode()))
+    return tuple(out)
+
+
+def response_headers(*metadata: object) -> list[tuple[bytes, bytes]]:
+    """HTTP headers from any number of gRPC metadata sequences, in order."""
+    out: list[tuple[bytes, bytes]] = []
+    seen: set[str] = set()
+    for md in metadata:
+        for key, value in md or ():  # type: ignore[attr-defined]
+            if key.startswith("grpc-") or key.endswith("-bin") or key in seen:
+                continue
+            if key in ("content-type", "content-length"):
+                continue
+            seen.add(key)
+            out.append((key.encode(), str(value).encode()))
+    return out

@@ -1,0 +1,164 @@
+"""Composition root: wires storage, domain, pipeline, gRPC server and bridge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+from dataclasses import dataclass, field
+
+import grpc
+import uvicorn
+
+from crispy.v1 import chat_pb2_grpc
+from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
+from rest_bridge.transport import GrpcTransport
+from server.clock import Clock, SystemClock
+from server.config import Settings
+from server.domain.chat import ChatEngine
+from server.domain.tenancy import TenantService
+from server.grpc_server.interceptor import PipelineInterceptor
+from server.grpc_server.server import build_grpc_server, mark_serving
+from server.models_setup import build_model_registry
+from server.pipeline.admission import Pipeline
+from server.pipeline.policies import ResolveTenant, TenantRateLimit
+from server.pipeline.rate_limit import RateLimiter
+from server.services.crispy_chat import CrispyChatService
+from server.storage.chat_store import ChatStore
+from server.storage.database import Database
+from server.storage.migrate import upgrade_async
+
+log = logging.getLogger("chorus")
+
+CRISPY_SERVICE = "crispy.v1.ChatService"
+DEFAULT_MOUNTS = (Mount("crispy"),)
+
+
+@dataclass
+class Endpoints:
+    grpc: str = ""
+    rest: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class Chorus:
+    """One Chorus process: the gRPC server, the REST bridge, or both."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.endpoints = Endpoints()
+        self._grpc_server: grpc.aio.Server | None = None
+        self._health = None
+        self._rest_server: uvicorn.Server | None = None
+        self._rest_task: asyncio.Task[None] | None = None
+        self._transport: GrpcTransport | None = None
+        self._db: Database | None = None
+        self._closers: list[object] = []
+
+    # --- gRPC side ---
+
+    async def start_grpc(self) -> str:
+        s = self.settings
+        await upgrade_async(s.resolved_database_url)
+        self._db = db = Database(s.resolved_database_url)
+        tenants = TenantService(db, self.clock)
+        await tenants.ensure_seeded(s.crispy.tenants)
+        models = build_model_registry(s.models)
+        self._models = models
+        engine = ChatEngine(ChatStore(db), models, self.clock)
+        limiter = RateLimiter()
+        pipeline = Pipeline(
+            {CRISPY_SERVICE: [ResolveTenant(tenants), TenantRateLimit(limiter, s.crispy.rate_limit)]},
+            s.trusted_proxies,
+        )
+        crispy = CrispyChatService(
+            engine, self.clock, s.crispy.model or s.models.default, s.crispy.context_messages
+        )
+        server, health_servicer = build_grpc_server(
+            [(chat_pb2_grpc.add_ChatServiceServicer_to_server, crispy, CRISPY_SERVICE)],
+            [PipelineInterceptor(pipeline)],
+        )
+        port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
+        if port == 0:
+            raise OSError(f"cannot listen for gRPC on {s.grpc.host}:{s.grpc.port}")
+        await server.start()
+        await mark_serving(health_servicer, [CRISPY_SERVICE], True)
+        self._grpc_server, self._health = server, health_servicer
+        self.endpoints.grpc = f"{s.grpc.host}:{port}"
+        return self.endpoints.grpc
+
+    # --- REST side ---
+
+    async def start_rest(self, upstream: str) -> str:
+        s = self.settings
+        self._transport = GrpcTransport(upstream)
+        app = BridgeApp(
+            load_method_specs(),
+            self._transport,
+            DEFAULT_MOUNTS,
+            BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
+        )
+        sock = bind_socket(s.rest.host, s.rest.port)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=int(s.grpc.shutdown_grace) or None,
+            server_header=False,
+            date_header=False,
+        )
+        self._rest_server = uvicorn.Server(config)
+        # uvicorn installs its own signal handlers inside serve(); we own them.
+        self._rest_server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._rest_task = asyncio.create_task(self._rest_server.serve(sockets=[sock]))
+        while not self._rest_server.started:
+            if self._rest_task.done():
+                self._rest_task.result()
+            await asyncio.sleep(0.01)
+        host, port = sock.getsockname()[:2]
+        self.endpoints.rest = f"http://{host}:{port}"
+        return self.endpoints.rest
+
+    # --- lifecycle ---
+
+    async def stop(self) -> None:
+        """Stops accepting, lets open calls finish within the grace period, then cancels."""
+        grace = self.settings.grpc.shutdown_grace
+        if self._health is not None:
+            await mark_serving(self._health, [CRISPY_SERVICE], False)
+        if self._rest_server is not None:
+            self._rest_server.should_exit = True
+        waits = []
+        if self._grpc_server is not None:
+            waits.append(self._grpc_server.stop(grace))
+        if self._rest_task is not None:
+            waits.append(self._rest_task)
+        await asyncio.gather(*waits, return_exceptions=True)
+        if self._transport is not None:
+            await self._transport.close()
+        if self._grpc_server is not None:
+            await self._models.aclose()
+        if self._db is not None:
+            await self._db.close()
+
+    async def run_until_signal(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("shutting down (grace %.1fs)", self.settings.grpc.shutdown_grace)
+        await self.stop()

@@ -1,0 +1,174 @@
+"""The `chorus` command: serve, bridge, migrate, and tenant / API key admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+
+from server.config import ConfigError, Settings, TenantSeed, load_settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    from server.app import Chorus
+
+    async def run() -> None:
+        chorus = Chorus(settings)
+        grpc_addr = await chorus.start_grpc()
+        print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
+        if not args.grpc_only and settings.rest.enabled:
+            rest = await chorus.start_rest(settings.rest.upstream or grpc_addr)
+            print(f"chorus: REST listening on {rest}", flush=True)
+        await chorus.run_until_signal()
+
+    return run()
+
+
+def _bridge(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    from server.app import Chorus
+
+    async def run() -> None:
+        chorus = Chorus(settings)
+        rest = await chorus.start_rest(args.upstream)
+        print(f"chorus: REST listening on {rest} (upstream {args.upstream})", flush=True)
+        await chorus.run_until_signal()
+
+    return run()
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    from server.storage.migrate import upgrade_async
+
+    async def run() -> None:
+        await upgrade_async(settings.resolved_database_url)
+        print("chorus: database is at the latest revision", flush=True)
+
+    return run()
+
+
+def _with_tenants(
+    settings: Settings, action: Callable[..., Awaitable[None]]
+) -> Awaitable[None]:
+    from server.clock import SystemClock
+    from server.domain.tenancy import TenantService
+    from server.storage.database import Database
+    from server.storage.migrate import upgrade_async
+
+    async def run() -> None:
+        await upgrade_async(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url)
+        try:
+            service = TenantService(db, SystemClock())
+            await service.ensure_seeded(settings.crispy.tenants)
+            await action(service)
+        finally:
+            await db.close()
+
+    return run()
+
+
+def _tenants_add(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    async def action(service) -> None:  # type: ignore[no-untyped-def]
+        seed = TenantSeed(
+            id=args.id, name=args.name or args.id, allow_unauthenticated=args.allow_unauthenticated,
+            hosts=args.host or [],
+        )
+        tenant = await service.create_tenant(seed, args.rate_per_minute, args.burst_per_second)
+        print(f"tenant {tenant.id} created", flush=True)
+
+    return _with_tenants(settings, action)
+
+
+def _tenants_list(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    async def action(service) -> None:  # type: ignore[no-untyped-def]
+        for t in await service.list_tenants():
+            mode = "id header accepted" if t.allow_unauthenticated else "API key required"
+            print(f"{t.id}\t{t.name}\t{mode}")
+
+    return _with_tenants(settings, action)
+
+
+def _keys_create(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    async def action(service) -> None:  # type: ignore[no-untyped-def]
+        issued = await service.create_api_key(args.tenant, name=args.name, user_id=args.user)
+        print(f"id:  {issued.id}\nkey: {issued.secret}\n(the key is shown once; only its hash is stored)")
+
+    return _with_tenants(settings, action)
+
+
+def _keys_revoke(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    async def action(service) -> None:  # type: ignore[no-untyped-def]
+        await service.revoke_api_key(args.id)
+        print(f"API key {args.id} revoked")
+
+    return _with_tenants(settings, action)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chorus", description="Chorus: gRPC-first AI platform backend")
+    parser.add_argument("--config", help="TOML config file (default: chorus.toml or $CHORUS_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gRPC server and the REST bridge")
+    serve.add_argument("--grpc-only", action="store_true", help="run the gRPC server alone")
+    serve.set_defaults(run=_serve)
+
+    bridge = sub.add_parser("bridge", help="run the REST bridge alone, in front of a gRPC server")
+    bridge.add_argument("--upstream", required=True, help="gRPC address, e.g. 127.0.0.1:50051")
+    bridge.set_defaults(run=_bridge)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+
+    tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
+    add = tenants.add_parser("add", help="create a tenant")
+    add.add_argument("id")
+    add.add_argument("--name", default="")
+    add.add_argument("--host", action="append", help="Host header mapped to the tenant (repeatable)")
+    add.add_argument("--allow-unauthenticated", action="store_true",
+                     help="accept x-tenant-id / Host without an API key")
+    add.add_argument("--rate-per-minute", type=int)
+    add.add_argument("--burst-per-second", type=int)
+    add.set_defaults(run=_tenants_add)
+    tenants.add_parser("list", help="list tenants").set_defaults(run=_tenants_list)
+
+    keys = sub.add_parser("api-keys", help="manage API keys").add_subparsers(dest="action", required=True)
+    create = keys.add_parser("create", help="issue a key (printed once)")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--name", default="")
+    create.add_argument("--user", help="user id the key acts as (rate-limit key)")
+    create.set_defaults(run=_keys_create)
+    revoke = keys.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id")
+    revoke.set_defaults(run=_keys_revoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"chorus: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from server.errors import ChorusError
+
+    try:
+        asyncio.run(args.run(settings, args))
+    except ChorusError as exc:
+        print(f"chorus: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"chorus: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Configuration: one TOML file plus `CHORUS_*` environment overrides.
+
+The file is `chorus.toml` in the working directory, or the path in
+`CHORUS_CONFIG` (or `--config`). Environment variables win over the file;
+nested settings use `__`, e.g. `CHORUS_GRPC__PORT=6000`. Invalid settings
+stop the process at start with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Listen(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+
+
+class GrpcSettings(Listen):
+    port: int = Field(default=50051, ge=0, le=65535)
+    # Seconds open streams may keep running after SIGTERM before they are cancelled.
+    shutdown_grace: float = Field(default=10.0, ge=0)
+
+
+class RestSettings(Listen):
+    port: int = Field(default=8080, ge=0, le=65535)
+    enabled: bool = True
+    # Largest accepted request body, in bytes (larger → 413).
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # Seconds of stream silence after which the bridge sends an SSE comment.
+    sse_heartbeat: float = Field(default=15.0, gt=0)
+    # The gRPC server the bridge calls; empty means this process's own server.
+    upstream: str = ""
+
+
+class ProviderSettings(BaseModel):
+    kind: Literal["builtin", "openai-compatible"]
+    base_url: str = ""
+    api_key: str = ""
+    timeout: float = Field(default=60.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    # builtin only: seconds between streamed tokens.
+    token_delay: float = Field(default=0.0, ge=0)
+
+
+class ModelRouteSettings(BaseModel):
+    provider: str
+    # The model name sent to the provider; defaults to the public id.
+    upstream_model: str = ""
+
+
+def _default_providers() -> dict[str, ProviderSettings]:
+    return {"builtin": ProviderSettings(kind="builtin")}
+
+
+def _default_models() -> dict[str, ModelRouteSettings]:
+    return {"chorus-builtin": ModelRouteSettings(provider="builtin")}
+
+
+class ModelSettings(BaseModel):
+    default: str = "chorus-builtin"
+    providers: dict[str, ProviderSettings] = Field(default_factory=_default_providers)
+    routes: dict[str, ModelRouteSettings] = Field(default_factory=_default_models)
+
+
+class RateLimitSettings(BaseModel):
+    # `limits` notation, e.g. "100/minute"; every item must hold.
+    per_minute: int = Field(default=100, ge=1)
+    burst_per_second: int = Field(default=20, ge=1)
+
+
+class TenantSeed(BaseModel):
+    id: str
+    name: str = ""
+    # Accept `x-tenant-id` / Host without an API key.
+    allow_unauthenticated: bool = False
+    hosts: list[str] = Field(default_factory=list)
+
+
+def _default_tenants() -> list[TenantSeed]:
+    return [TenantSeed(id="demo", name="Demo", allow_unauthenticated=True, hosts=["demo.example.com"])]
+
+
+class CrispySettings(BaseModel):
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # Tenants created (if missing) at start; later changes via `chorus tenants`.
+    tenants: list[TenantSeed] = Field(default_factory=_default_tenants)
+    model: str = ""  # empty: models.default
+    # How many earlier messages of a session are sent to the model.
+    context_messages: int = Field(default=20, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHORUS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path("data")
+    # SQLAlchemy async URL; empty means SQLite at <data_dir>/chorus.db.
+    database_url: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Peers whose x-forwarded-* metadata is trusted (the bridge); others' is ignored.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    grpc: GrpcSettings = Field(default_factory=GrpcSettings)
+    rest: RestSettings = Field(default_factory=RestSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    crispy: CrispySettings = Field(default_factory=CrispySettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'chorus.db').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = os.environ.get("CHORUS_CONFIG", "chorus.toml")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        return (init_settings, env_settings, toml)
+
+
+class ConfigError(Exception):
+    """A setting is invalid; the message names it."""
+
+
+def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
+    if config_file is not None:
+        if not Path(config_file).is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+        os.environ["CHORUS_CONFIG"] = config_file
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+    _check_model_routes(settings)
+    return settings
+
+
+def _check_model_routes(settings: Settings) -> None:
+    models = settings.models
+    for public_id, route in models.routes.items():
+        if route.provider not in models.providers:
+            raise ConfigError(
+                f"invalid configuration: models.routes.{public_id}.provider: "
+                f"unknown provider {route.provider!r}"
+            )
+    for name, provider in models.providers.items():
+        if provider.kind == "openai-compatible" and not provider.base_url:
+            raise ConfigError(
+                f"invalid configuration: models.providers.{name}.base_url: required"
+            )
+    for field, model in (("models.default", models.default), ("crispy.model", settings.crispy.model)):
+        if model and model not in models.routes:
+            raise ConfigError(f"invalid configuration: {field}: unknown model {model!r}")

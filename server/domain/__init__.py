@@ -1,0 +1,1 @@
+"""Surface-agnostic domain services shared by every API surface."""

@@ -1,0 +1,100 @@
+"""The chat engine: one user turn against a model, persisted atomically.
+
+A turn is written only once it is whole: the user's message and the reply go
+in together after the model finishes. A failed turn writes nothing. The one
+exception is a client that cuts the stream: what was produced is kept, marked
+incomplete, because the user did see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from server.clock import Clock
+from server.errors import not_found, unavailable
+from server.providers.models.registry import ModelRegistry
+from server.providers.models.types import (
+    ChatTurn,
+    ModelError,
+    ModelRequest,
+    TextDelta,
+    Usage,
+)
+from server.storage.chat_store import ChatStore, NewMessage, Scope, StoredMessage
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    text: str
+    usage: Usage
+
+
+class ChatEngine:
+    def __init__(self, store: ChatStore, models: ModelRegistry, clock: Clock) -> None:
+        self._store = store
+        self._models = models
+        self._clock = clock
+
+    async def turn(
+        self,
+        scope: Scope,
+        session_id: str,
+        message: str,
+        *,
+        model: str | None = None,
+        context_messages: int = 20,
+    ) -> AsyncIterator[TextDelta | TurnResult]:
+        """Yields the reply's text deltas, then one TurnResult once it is stored."""
+        received_ms = self._clock.now_ms()
+        history = await self._store.recent(scope, session_id, context_messages)
+        request = ModelRequest(
+            model=model or "",
+            messages=(*(ChatTurn(m.role, m.content) for m in history), ChatTurn("user", message)),
+        )
+        parts: list[str] = []
+        usage = Usage(0, 0)
+        stored = False
+        try:
+            async for event in self._models.stream(request):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    yield event
+                elif isinstance(event, Usage):
+                    usage = event
+            text = "".join(parts)
+            await self._save(scope, session_id, message, received_ms, text, incomplete=False)
+            stored = True
+            yield TurnResult(text, usage)
+        except ModelError as exc:
+            raise unavailable(f"Model error: {exc}", reason="MODEL_ERROR") from exc
+        except (asyncio.CancelledError, GeneratorExit):
+            if not stored:
+                # The client went away mid-reply: keep what it was shown.
+                await asyncio.shield(
+                    self._save(scope, session_id, message, received_ms, "".join(parts), incomplete=True)
+                )
+            raise
+
+    async def _save(
+        self, scope: Scope, session_id: str, message: str, received_ms: int, reply: str, *, incomplete: bool
+    ) -> None:
+        await self._store.append(
+            scope,
+            session_id,
+            [
+                NewMessage("user", message, received_ms),
+                NewMessage("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
+            ],
+        )
+
+    async def history(self, scope: Scope, session_id: str) -> list[StoredMessage]:
+        messages = await self._store.history(scope, session_id)
+        if messages is None:
+            raise not_found("Session not found")
+        return messages
+
+    async def delete(self, scope: Scope, session_id: str) -> None:
+        if not await self._store.delete(scope, session_id):
+            raise not_found("Session not found")

@@ -1,0 +1,103 @@
+"""One error model: typed errors raised by domain code, sent as google.rpc.Status.
+
+Every error carries exactly one `ErrorInfo` whose `reason` is the surface
+document's code (e.g. `VALIDATION_ERROR`, `RATE_LIMITED`), plus `BadRequest`
+field violations, `RetryInfo` and `RequestInfo` where they apply. The bridge
+reads the same details back to render each surface's envelope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+ERROR_DOMAIN = "chorus"
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    field: str  # dotted JSON path, e.g. "sessionId" or "messages.2.role"
+    description: str
+
+
+@dataclass(eq=False)
+class ChorusError(Exception):
+    code: grpc.StatusCode
+    reason: str
+    message: str
+    violations: tuple[FieldViolation, ...] = ()
+    retry_after: float | None = None
+    info: dict[str, str] = field(default_factory=dict)
+    # Response metadata (HTTP headers on the bridge) that belong to this error.
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def to_status(self, request_id: str = "") -> status_pb2.Status:
+        status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        details = [
+            error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.info)
+        ]
+        if self.violations:
+            details.append(
+                error_details_pb2.BadRequest(
+                    field_violations=[
+                        error_details_pb2.BadRequest.FieldViolation(
+                            field=v.field, description=v.description
+                        )
+                        for v in self.violations
+                    ]
+                )
+            )
+        if self.retry_after is not None:
+            delay = duration_pb2.Duration()
+            delay.FromNanoseconds(int(self.retry_after * 1e9))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        if request_id:
+            details.append(error_details_pb2.RequestInfo(request_id=request_id))
+        for detail in details:
+            packed = any_pb2.Any()
+            packed.Pack(detail)
+            status.details.append(packed)
+        return status
+
+
+def invalid_argument(
+    message: str, violations: list[FieldViolation] | tuple[FieldViolation, ...] = (),
+    reason: str = "VALIDATION_ERROR",
+) -> ChorusError:
+    return ChorusError(grpc.StatusCode.INVALID_ARGUMENT, reason, message, tuple(violations))
+
+
+def not_found(message: str, reason: str = "NOT_FOUND") -> ChorusError:
+    return ChorusError(grpc.StatusCode.NOT_FOUND, reason, message)
+
+
+def unauthenticated(message: str, reason: str = "UNAUTHORIZED") -> ChorusError:
+    return ChorusError(grpc.StatusCode.UNAUTHENTICATED, reason, message)
+
+
+def already_exists(message: str, reason: str = "CONFLICT") -> ChorusError:
+    return ChorusError(grpc.StatusCode.ALREADY_EXISTS, reason, message)
+
+
+def permission_denied(message: str, reason: str = "FORBIDDEN") -> ChorusError:
+    return ChorusError(grpc.StatusCode.PERMISSION_DENIED, reason, message)
+
+
+def unavailable(message: str, reason: str = "UNAVAILABLE") -> ChorusError:
+    return ChorusError(grpc.StatusCode.UNAVAILABLE, reason, message)
+
+
+def internal(message: str = "Internal server error", reason: str = "INTERNAL") -> ChorusError:
+    return ChorusError(grpc.StatusCode.INTERNAL, reason, message)
+
+
+# grpc.StatusCode by its numeric value, for decoding a Status.
+STATUS_CODES = {c.value[0]: c for c in grpc.StatusCode}
+assert code_pb2.OK == 0

@@ -1,0 +1,1 @@
+"""The grpc.aio server: interceptors, reflection, health and graceful drain."""

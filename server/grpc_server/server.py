@@ -1,0 +1,42 @@
+"""Builds the grpc.aio server: servicers, reflection, health, interceptors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+SERVER_OPTIONS = (
+    ("grpc.max_concurrent_streams", 100_000),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.so_reuseport", 0),
+)
+
+
+def build_grpc_server(
+    registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+    interceptors: Sequence[grpc.aio.ServerInterceptor],
+) -> tuple[grpc.aio.Server, HealthServicer]:
+    """`registrations`: (add_XServicer_to_server, servicer, full service name)."""
+    server = grpc.aio.server(interceptors=list(interceptors), options=SERVER_OPTIONS)
+    health_servicer = HealthServicer()
+    names = []
+    for add, servicer, name in registrations:
+        add(servicer, server)
+        names.append(name)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names += [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(names, server)
+    return server, health_servicer
+
+
+async def mark_serving(health_servicer: HealthServicer, names: Sequence[str], serving: bool) -> None:
+    status = (
+        health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    for name in ("", *names):
+        await health_servicer.set(name, status)

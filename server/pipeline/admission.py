@@ -1,0 +1,68 @@
+"""Admission: request id, client address, then the service's policies."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Mapping, Sequence
+
+from server.errors import ChorusError
+from server.pipeline.call import CallInfo
+from server.pipeline.policies import Policy
+
+REQUEST_ID_KEY = "x-request-id"
+_MAX_REQUEST_ID = 200
+
+
+def peer_ip(peer: str) -> str:
+    """The address part of a gRPC peer string (ipv4:1.2.3.4:5, ipv6:[::1]:5)."""
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rsplit(":", 1)[0]
+    if kind == "ipv6":
+        return rest.rsplit(":", 1)[0].strip("[]")
+    return rest or peer
+
+
+def _request_id(given: str) -> str:
+    # Echo a sane caller-supplied id; replace anything else.
+    if given and len(given) <= _MAX_REQUEST_ID and given.isprintable():
+        return given
+    return str(uuid.uuid4())
+
+
+class Pipeline:
+    def __init__(
+        self, policies: Mapping[str, Sequence[Policy]], trusted_proxies: Sequence[str]
+    ) -> None:
+        self._policies = {name: tuple(steps) for name, steps in policies.items()}
+        self._trusted = frozenset(trusted_proxies)
+
+    def _client_ip(self, metadata: Mapping[str, str], peer: str) -> str:
+        direct = peer_ip(peer)
+        forwarded = metadata.get("x-forwarded-for", "")
+        if forwarded and direct in self._trusted:
+            candidate = forwarded.split(",")[0].strip()
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return direct
+        return direct
+
+    async def admit(self, method: str, metadata: dict[str, str], peer: str) -> CallInfo:
+        """Runs every policy of the method's service; raises ChorusError with
+        `headers` set to what the response must still carry."""
+        call = CallInfo(
+            method=method,
+            metadata=metadata,
+            client_ip=self._client_ip(metadata, peer),
+            request_id=_request_id(metadata.get(REQUEST_ID_KEY, "")),
+        )
+        call.response_headers[REQUEST_ID_KEY] = call.request_id
+        try:
+            for policy in self._policies.get(call.service, ()):
+                await policy(call)
+        except ChorusError as exc:
+            exc.headers.update(call.response_headers)
+            raise
+        return call

@@ -1,0 +1,49 @@
+"""Rate limiting on the `limits` library (moving windows).
+
+Each policy is a set of windows that must all hold, e.g. 100/minute plus a
+burst window of 20/second. The first window is the one reported in headers.
+Storage is in-process memory by default; `limits` storage URIs (redis://…)
+share counters between processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_epoch: int  # when the reported window frees up, Unix seconds
+    retry_after: int  # seconds until a retry may pass; 0 when allowed
+
+
+class RateLimiter:
+    def __init__(self, storage_uri: str = "memory://") -> None:
+        self._limiter = MovingWindowRateLimiter(storage_from_string("async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri))
+
+    async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
+        # Test every window before counting, so a refused call consumes nothing.
+        for window in windows:
+            if not await self._limiter.test(window, key):
+                return await self._refused(key, window, windows[0])
+        for window in windows:
+            if not await self._limiter.hit(window, key):
+                return await self._refused(key, window, windows[0])
+        stats = await self._limiter.get_window_stats(windows[0], key)
+        return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0)
+
+    async def _refused(self, key: str, blocking: RateLimitItem, reported: RateLimitItem) -> RateDecision:
+        blocked = await self._limiter.get_window_stats(blocking, key)
+        shown = await self._limiter.get_window_stats(reported, key)
+        retry_after = max(1, math.ceil(blocked.reset_time - time.time()))
+        remaining = 0 if blocking is reported else shown.remaining
+        return RateDecision(False, reported.amount, remaining, math.ceil(shown.reset_time), retry_after)

@@ -1,0 +1,1 @@
+"""Servicers: thin adapters between protobuf messages and domain services."""

