@@ -7,13 +7,12 @@ import logging
 import signal
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import uvicorn
 
 from crispy.v1 import chat_pb2_grpc
-from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
-from rest_bridge.transport import GrpcTransport
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.domain.chat import ChatEngine
@@ -32,7 +31,6 @@ from server.storage.migrate import upgrade_async
 log = logging.getLogger("chorus")
 
 CRISPY_SERVICE = "crispy.v1.ChatService"
-DEFAULT_MOUNTS = (Mount("crispy"),)
 
 
 @dataclass
@@ -63,7 +61,7 @@ class Chorus:
         self._health = None
         self._rest_server: uvicorn.Server | None = None
         self._rest_task: asyncio.Task[None] | None = None
-        self._transport: GrpcTransport | None = None
+        self._transport: Any = None
         self._db: Database | None = None
         self._closers: list[object] = []
 
@@ -102,12 +100,16 @@ class Chorus:
     # --- REST side ---
 
     async def start_rest(self, upstream: str) -> str:
+        # Imported here so a gRPC-only process never loads the bridge.
+        from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
+        from rest_bridge.transport import GrpcTransport
+
         s = self.settings
         self._transport = GrpcTransport(upstream)
         app = BridgeApp(
             load_method_specs(),
             self._transport,
-            DEFAULT_MOUNTS,
+            [Mount("crispy")],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
         )
         sock = bind_socket(s.rest.host, s.rest.port)

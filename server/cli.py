@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Migration chatter belongs in debug output, not in every start.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
     from server.errors import ChorusError
 
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from server.config import ModelSettings
 from server.providers.models.builtin import BuiltinModel
-from server.providers.models.openai_compatible import OpenAICompatibleProvider
 from server.providers.models.registry import ModelRegistry, ModelRoute
 from server.providers.models.types import ModelProvider
 
@@ -15,6 +14,8 @@ def build_model_registry(settings: ModelSettings) -> ModelRegistry:
         if conf.kind == "builtin":
             providers[name] = BuiltinModel(token_delay=conf.token_delay)
         else:
+            from server.providers.models.openai_compatible import OpenAICompatibleProvider
+
             providers[name] = OpenAICompatibleProvider(
                 name,
                 conf.base_url,

@@ -14,6 +14,8 @@ from tests.support.chorus_process import ChorusProcess, run_cli
 #   acme  — API key required; one key issued (in `acme_key`)
 #   other — id header accepted (to prove isolation from demo)
 #   tiny  — id header accepted, 3 requests/minute (rate limit tests)
+#   e2e   — id header accepted, limits high enough for the whole suite
+# Most tests use `e2e`: the suite sends far more than demo's 100/minute.
 SEED_CONFIG = """
 [[crispy.tenants]]
 id = "demo"
@@ -36,6 +38,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def acme_key(data_dir: Path) -> str:
     (data_dir / "chorus.toml").write_text(SEED_CONFIG)
     run_cli(data_dir, "tenants", "add", "acme", "--name", "Acme")
+    run_cli(data_dir, "tenants", "add", "e2e", "--allow-unauthenticated",
+            "--rate-per-minute", "1000000", "--burst-per-second", "100000")
     run_cli(data_dir, "tenants", "add", "tiny", "--allow-unauthenticated", "--rate-per-minute", "3")
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")
     return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
@@ -53,4 +57,4 @@ def rest(chorus: ChorusProcess) -> Iterator[httpx.Client]:
         yield client
 
 
-DEMO = {"x-tenant-id": "demo"}
+DEMO = {"x-tenant-id": "e2e"}

