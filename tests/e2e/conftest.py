@@ -13,7 +13,7 @@ from tests.support.chorus_process import ChorusProcess, run_cli
 # Tenants the shared server knows besides the default `demo`:
 #   acme  — API key required; one key issued (in `acme_key`)
 #   other — id header accepted (to prove isolation from demo)
-#   tiny  — id header accepted, 3 requests/minute (rate limit tests)
+#   tiny, tiny-grpc — id header accepted, 3 requests/minute (rate limit tests)
 #   e2e   — id header accepted, limits high enough for the whole suite
 # Most tests use `e2e`: the suite sends far more than demo's 100/minute.
 SEED_CONFIG = """
@@ -40,6 +40,7 @@ def acme_key(data_dir: Path) -> str:
     run_cli(data_dir, "tenants", "add", "acme", "--name", "Acme")
     run_cli(data_dir, "tenants", "add", "e2e", "--allow-unauthenticated",
             "--rate-per-minute", "1000000", "--burst-per-second", "100000")
+    run_cli(data_dir, "tenants", "add", "tiny-grpc", "--allow-unauthenticated", "--rate-per-minute", "3")
     run_cli(data_dir, "tenants", "add", "tiny", "--allow-unauthenticated", "--rate-per-minute", "3")
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")
     return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))

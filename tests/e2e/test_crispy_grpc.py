@@ -90,7 +90,7 @@ def test_not_found_and_unauthenticated(stub) -> None:  # type: ignore[no-untyped
 
 
 def test_rate_limit_status_has_retry_info(stub) -> None:  # type: ignore[no-untyped-def]
-    md = (("x-tenant-id", "tiny"), ("x-request-id", "grpc-rl"))
+    md = (("x-tenant-id", "tiny-grpc"), ("x-request-id", "grpc-rl"))
     codes = []
     for _ in range(6):
         try:

@@ -73,7 +73,8 @@ class ChorusProcess:
             ready.set()
 
         threading.Thread(target=pump, daemon=True).start()
-        if not ready.wait(timeout) or self._proc.poll() is not None:
+        started = ready.wait(timeout) and bool(self.rest_url or self.grpc_addr)
+        if not started or self._proc.poll() is not None:
             self.stop()
             raise RuntimeError("chorus did not start:\n" + "".join(self.output))
         return self

@@ -1,0 +1,40 @@
+"""Fixtures for unit tests: test-only protos compiled on the fly."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_PROTOS = ROOT / "tests" / "protos"
+
+
+@pytest.fixture(scope="session")
+def kitchen_sink_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """chorus_testing.v1.kitchen_sink_pb2, compiled into a temp dir on sys.path.
+
+    Only the test proto is compiled; its chorus/api/v1 import resolves to the
+    checked-in module under gen/.
+    """
+    import grpc_tools
+
+    out = tmp_path_factory.mktemp("kitchen_sink_gen")
+    wkt = Path(grpc_tools.__file__).parent / "_proto"
+    subprocess.run(
+        [
+            sys.executable, "-m", "grpc_tools.protoc",
+            f"-I{TEST_PROTOS}", f"-I{ROOT / 'proto'}", f"-I{wkt}",
+            f"--python_out={out}",
+            "chorus_testing/v1/kitchen_sink.proto",
+        ],
+        check=True,
+        cwd=TEST_PROTOS,
+    )
+    sys.path.insert(0, str(out))
+    importlib.invalidate_caches()
+    return importlib.import_module("chorus_testing.v1.kitchen_sink_pb2")
