@@ -161,7 +161,10 @@ class BridgeApp:
             request_id = str(uuid.uuid4())
         verb = scope["method"]
         head_only = verb == "HEAD"
-        route, variables, failure = self._match(host, "GET" if head_only else verb, scope["path"])
+        # Match on the raw path: the router decodes per variable (a %2F may be data).
+        raw_path = scope.get("raw_path")
+        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
+        route, variables, failure = self._match(host, verb, path)
         if route is None:
             site, error, allow = failure
             extra = [(b"allow", ", ".join(allow).encode())] if allow else []
@@ -170,7 +173,9 @@ class BridgeApp:
         try:
             request = await self._build_request(route, variables, scope, receive, content_length)
         except BodyTooLarge:
-            await self._send_error(send, route.dialect, route.dialect.payload_too_large(self.limits.max_body_bytes), request_id)
+            await self._send_error(
+                send, route.dialect, route.dialect.payload_too_large(self.limits.max_body_bytes), request_id
+            )
             return
         except ClientGone:
             return
@@ -185,9 +190,7 @@ class BridgeApp:
         else:
             await self._unary(route, request, metadata, request_id, send, head_only)
 
-    def _match(
-        self, host: str, verb: str, path: str
-    ) -> tuple[Route | None, dict[str, str], Any]:
+    def _match(self, host: str, verb: str, path: str) -> tuple[Route | None, dict[str, str], Any]:
         allowed: set[str] = set()
         first_site: _Site | None = None
         for site in self._sites:
@@ -281,7 +284,11 @@ class BridgeApp:
         call = self.transport.callable_for(route.spec)(request, metadata=metadata)
         watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, call))
         try:
-            if spec is not None and spec.stream_flag_field and not _stream_flag(request, spec.stream_flag_field, spec.stream_flag_default):
+            if (
+                spec is not None
+                and spec.stream_flag_field
+                and not _stream_flag(request, spec.stream_flag_field, spec.stream_flag_default)
+            ):
                 await self._collect_single(route, call, request_id, send)
             else:
                 await self._relay_events(route, call, request_id, send)
@@ -347,7 +354,13 @@ class BridgeApp:
                 await self._send_rpc_error(send, route.dialect, exc, request_id)
                 return
             error = error_from_rpc(exc, request_id)
-            await send({"type": "http.response.body", "body": encoder.error(route.dialect.stream_error_data(error)), "more_body": True})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": encoder.error(route.dialect.stream_error_data(error)),
+                    "more_body": True,
+                }
+            )
         except (asyncio.CancelledError, OSError):
             return
         finally:
@@ -430,5 +443,3 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-

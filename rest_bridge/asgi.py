@@ -42,9 +42,7 @@ async def read_body(receive: Receive, declared_length: int | None, limit: int) -
             return b"".join(chunks)
 
 
-async def send_json(
-    send: Send, status: int, payload: bytes, headers: Headers, *, head_only: bool = False
-) -> None:
+async def send_json(send: Send, status: int, payload: bytes, headers: Headers, *, head_only: bool = False) -> None:
     all_headers = [JSON_TYPE, (b"content-length", str(len(payload)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": b"" if head_only else payload})

@@ -12,10 +12,23 @@ import re
 
 _NOT_FORWARDED = frozenset(
     {
-        b"host", b"content-length", b"content-type", b"connection", b"keep-alive",
-        b"transfer-encoding", b"te", b"trailer", b"upgrade", b"accept", b"accept-encoding",
-        b"expect", b"proxy-connection", b"proxy-authorization", b"cookie",
-        b"x-forwarded-for", b"x-forwarded-host",
+        b"host",
+        b"content-length",
+        b"content-type",
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"te",
+        b"trailer",
+        b"upgrade",
+        b"accept",
+        b"accept-encoding",
+        b"expect",
+        b"proxy-connection",
+        b"proxy-authorization",
+        b"cookie",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
     }
 )
 _VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")

@@ -29,9 +29,14 @@ def _protoc(out: Path, files: list[str], extra: list[str], env: dict[str, str] |
 
     wkt = Path(grpc_tools.__file__).parent / "_proto"
     cmd = [
-        sys.executable, "-m", "grpc_tools.protoc",
-        f"-I{PROTO}", f"-I{THIRD_PARTY}", f"-I{wkt}",
-        *extra, *files,
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{PROTO}",
+        f"-I{THIRD_PARTY}",
+        f"-I{wkt}",
+        *extra,
+        *files,
     ]
     subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 import uvicorn
-
 from crispy.v1 import chat_pb2_grpc
+
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.domain.chat import ChatEngine
@@ -50,6 +52,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling: `Chorus` owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class Chorus:
     """One Chorus process: the gRPC server, the REST bridge, or both."""
 
@@ -81,9 +91,7 @@ class Chorus:
             {CRISPY_SERVICE: [ResolveTenant(tenants), TenantRateLimit(limiter, s.crispy.rate_limit)]},
             s.trusted_proxies,
         )
-        crispy = CrispyChatService(
-            engine, self.clock, s.crispy.model or s.models.default, s.crispy.context_messages
-        )
+        crispy = CrispyChatService(engine, self.clock, s.crispy.model or s.models.default, s.crispy.context_messages)
         server, health_servicer = build_grpc_server(
             [(chat_pb2_grpc.add_ChatServiceServicer_to_server, crispy, CRISPY_SERVICE)],
             [PipelineInterceptor(pipeline)],
@@ -122,9 +130,7 @@ class Chorus:
             server_header=False,
             date_header=False,
         )
-        self._rest_server = uvicorn.Server(config)
-        # uvicorn installs its own signal handlers inside serve(); we own them.
-        self._rest_server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._rest_server = _EmbeddedUvicorn(config)
         self._rest_task = asyncio.create_task(self._rest_server.serve(sockets=[sock]))
         while not self._rest_server.started:
             if self._rest_task.done():

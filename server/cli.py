@@ -48,9 +48,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
     return run()
 
 
-def _with_tenants(
-    settings: Settings, action: Callable[..., Awaitable[None]]
-) -> Awaitable[None]:
+def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) -> Awaitable[None]:
     from server.clock import SystemClock
     from server.domain.tenancy import TenantService
     from server.storage.database import Database
@@ -72,7 +70,9 @@ def _with_tenants(
 def _tenants_add(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
     async def action(service) -> None:  # type: ignore[no-untyped-def]
         seed = TenantSeed(
-            id=args.id, name=args.name or args.id, allow_unauthenticated=args.allow_unauthenticated,
+            id=args.id,
+            name=args.name or args.id,
+            allow_unauthenticated=args.allow_unauthenticated,
             hosts=args.host or [],
         )
         tenant = await service.create_tenant(seed, args.rate_per_minute, args.burst_per_second)
@@ -126,8 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("id")
     add.add_argument("--name", default="")
     add.add_argument("--host", action="append", help="Host header mapped to the tenant (repeatable)")
-    add.add_argument("--allow-unauthenticated", action="store_true",
-                     help="accept x-tenant-id / Host without an API key")
+    add.add_argument(
+        "--allow-unauthenticated", action="store_true", help="accept x-tenant-id / Host without an API key"
+    )
     add.add_argument("--rate-per-minute", type=int)
     add.add_argument("--burst-per-second", type=int)
     add.set_defaults(run=_tenants_add)
@@ -152,9 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Migration chatter belongs in debug output, not in every start.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
     from server.errors import ChorusError

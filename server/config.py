@@ -159,9 +159,7 @@ def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
     _check_model_routes(settings)
     return settings
@@ -172,14 +170,11 @@ def _check_model_routes(settings: Settings) -> None:
     for public_id, route in models.routes.items():
         if route.provider not in models.providers:
             raise ConfigError(
-                f"invalid configuration: models.routes.{public_id}.provider: "
-                f"unknown provider {route.provider!r}"
+                f"invalid configuration: models.routes.{public_id}.provider: unknown provider {route.provider!r}"
             )
     for name, provider in models.providers.items():
         if provider.kind == "openai-compatible" and not provider.base_url:
-            raise ConfigError(
-                f"invalid configuration: models.providers.{name}.base_url: required"
-            )
+            raise ConfigError(f"invalid configuration: models.providers.{name}.base_url: required")
     for field, model in (("models.default", models.default), ("crispy.model", settings.crispy.model)):
         if model and model not in models.routes:
             raise ConfigError(f"invalid configuration: {field}: unknown model {model!r}")

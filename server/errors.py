@@ -40,16 +40,12 @@ class ChorusError(Exception):
 
     def to_status(self, request_id: str = "") -> status_pb2.Status:
         status = status_pb2.Status(code=self.code.value[0], message=self.message)
-        details = [
-            error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.info)
-        ]
+        details = [error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.info)]
         if self.violations:
             details.append(
                 error_details_pb2.BadRequest(
                     field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field=v.field, description=v.description
-                        )
+                        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
                         for v in self.violations
                     ]
                 )
@@ -68,7 +64,8 @@ class ChorusError(Exception):
 
 
 def invalid_argument(
-    message: str, violations: list[FieldViolation] | tuple[FieldViolation, ...] = (),
+    message: str,
+    violations: list[FieldViolation] | tuple[FieldViolation, ...] = (),
     reason: str = "VALIDATION_ERROR",
 ) -> ChorusError:
     return ChorusError(grpc.StatusCode.INVALID_ARGUMENT, reason, message, tuple(violations))

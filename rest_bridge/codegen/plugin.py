@@ -47,9 +47,7 @@ def _bindings(rule: http_pb2.HttpRule) -> list[Binding]:
 
 def _comments(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...], str]:
     return {
-        tuple(loc.path): loc.leading_comments.strip()
-        for loc in file.source_code_info.location
-        if loc.leading_comments
+        tuple(loc.path): loc.leading_comments.strip() for loc in file.source_code_info.location if loc.leading_comments
     }
 
 

@@ -13,9 +13,7 @@ def _pb2_module(proto_name: str) -> str:
     return proto_name[: -len(".proto")].replace("/", ".") + "_pb2"
 
 
-def render_routes_module(
-    file: descriptor_pb2.FileDescriptorProto, methods: list[MethodModel]
-) -> str:
+def render_routes_module(file: descriptor_pb2.FileDescriptorProto, methods: list[MethodModel]) -> str:
     imports = {file.name} | set(file.dependency)
     aliases: dict[str, str] = {}
     lines = [_HEADER.format(source=file.name), '"""HTTP route table for the bridge."""', ""]
@@ -65,9 +63,7 @@ def render_routes_module(
     return "\n".join(lines) + "\n"
 
 
-def _type_modules(
-    file: descriptor_pb2.FileDescriptorProto, type_names: set[str]
-) -> dict[str, str]:
+def _type_modules(file: descriptor_pb2.FileDescriptorProto, type_names: set[str]) -> dict[str, str]:
     # Types declared in this file resolve to its own _pb2; others must be
     # top-level messages of an imported file, which protoc names by package.
     own = {f"{file.package}.{msg.name}" for msg in file.message_type}
@@ -93,9 +89,7 @@ def _ref(
     file: descriptor_pb2.FileDescriptorProto,
 ) -> str:
     module = type_module[type_name]
-    leaf = type_name.rsplit(".", 1)[1] if module != _pb2_module(file.name) else (
-        type_name[len(file.package) + 1 :]
-    )
+    leaf = type_name.rsplit(".", 1)[1] if module != _pb2_module(file.name) else (type_name[len(file.package) + 1 :])
     return f"{aliases[module]}.{leaf}"
 
 

@@ -10,7 +10,7 @@ from rest_bridge.errors import ErrorView, http_status_for
 
 
 def split_path(path: str) -> list[str | int]:
-    """"messages.2.role" -> ["messages", 2, "role"] (Zod-style issue paths)."""
+    """ "messages.2.role" -> ["messages", 2, "role"] (Zod-style issue paths)."""
     if not path:
         return []
     return [int(p) if p.isdigit() else p for p in path.split(".")]
@@ -41,9 +41,7 @@ class Dialect:
         return ErrorView(grpc.StatusCode.NOT_FOUND, "NOT_FOUND", "Not found")
 
     def method_not_allowed(self) -> ErrorView:
-        return ErrorView(
-            grpc.StatusCode.UNIMPLEMENTED, "METHOD_NOT_ALLOWED", "Method not allowed", http_status=405
-        )
+        return ErrorView(grpc.StatusCode.UNIMPLEMENTED, "METHOD_NOT_ALLOWED", "Method not allowed", http_status=405)
 
     def payload_too_large(self, limit: int) -> ErrorView:
         return ErrorView(

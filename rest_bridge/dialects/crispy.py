@@ -14,9 +14,7 @@ class CrispyDialect(Dialect):
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "requestId": error.request_id}
         if error.violations:
-            body["details"] = {
-                "issues": [{"path": split_path(f), "message": d} for f, d in error.violations]
-            }
+            body["details"] = {"issues": [{"path": split_path(f), "message": d} for f, d in error.violations]}
         return body
 
     def stream_error_data(self, error: ErrorView) -> dict[str, Any]:

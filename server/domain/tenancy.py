@@ -90,7 +90,7 @@ class TenantService:
         self._db = db
         self._clock = clock
         self._tenants: _TtlCache[str, Tenant] = _TtlCache(cache_ttl)
-        self._hosts: _TtlCache[str, str] = _TtlCache(cache_ttl)
+        self._hosts: _TtlCache[str, str | None] = _TtlCache(cache_ttl)
         self._keys: _TtlCache[str, tuple[str, str | None]] = _TtlCache(cache_ttl)
 
     # --- resolution (hot path) ---
@@ -150,9 +150,7 @@ class TenantService:
         if found:
             return cached
         async with self._db.session() as session:
-            tenant_id = await session.scalar(
-                select(TenantHostRow.tenant_id).where(TenantHostRow.host == host)
-            )
+            tenant_id = await session.scalar(select(TenantHostRow.tenant_id).where(TenantHostRow.host == host))
         self._hosts.put(host, tenant_id)
         return tenant_id
 

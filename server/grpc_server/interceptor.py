@@ -23,11 +23,7 @@ _UNWRAPPED_PREFIXES = ("/grpc.reflection.", "/grpc.health.")
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
-    return {
-        key: value
-        for key, value in (context.invocation_metadata() or ())
-        if isinstance(value, str)
-    }
+    return {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
 
 
 async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, request_id: str) -> None:

@@ -35,8 +35,6 @@ def build_grpc_server(
 
 
 async def mark_serving(health_servicer: HealthServicer, names: Sequence[str], serving: bool) -> None:
-    status = (
-        health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-    )
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
     for name in ("", *names):
         await health_servicer.set(name, status)

@@ -32,9 +32,7 @@ def _request_id(given: str) -> str:
 
 
 class Pipeline:
-    def __init__(
-        self, policies: Mapping[str, Sequence[Policy]], trusted_proxies: Sequence[str]
-    ) -> None:
+    def __init__(self, policies: Mapping[str, Sequence[Policy]], trusted_proxies: Sequence[str]) -> None:
         self._policies = {name: tuple(steps) for name, steps in policies.items()}
         self._trusted = frozenset(trusted_proxies)
 

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,9 @@ class RateDecision:
 
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://") -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string("async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri))
+        self._limiter = MovingWindowRateLimiter(
+            storage_from_string("async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri)
+        )
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
         # Test every window before counting, so a refused call consumes nothing.

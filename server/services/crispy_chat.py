@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import grpc
+from crispy.v1 import chat_pb2, chat_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crispy.v1 import chat_pb2, chat_pb2_grpc
 from server.clock import Clock
 from server.domain.chat import ChatEngine, TurnResult
 from server.domain.validation import Violations
@@ -29,9 +29,7 @@ def _check_session_id(session_id: str) -> None:
 
 
 def _usage(result: TurnResult) -> chat_pb2.Usage:
-    return chat_pb2.Usage(
-        prompt_tokens=result.usage.prompt_tokens, completion_tokens=result.usage.completion_tokens
-    )
+    return chat_pb2.Usage(prompt_tokens=result.usage.prompt_tokens, completion_tokens=result.usage.completion_tokens)
 
 
 class CrispyChatService(chat_pb2_grpc.ChatServiceServicer):
@@ -107,6 +105,4 @@ class CrispyChatService(chat_pb2_grpc.ChatServiceServicer):
         call = current_call()
         _check_session_id(request.session_id)
         await self._engine.delete(_scope(call), request.session_id.lower())
-        return chat_pb2.DeleteSessionResponse(
-            success=True, session_id=request.session_id, request_id=call.request_id
-        )
+        return chat_pb2.DeleteSessionResponse(success=True, session_id=request.session_id, request_id=call.request_id)

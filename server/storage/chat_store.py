@@ -45,9 +45,7 @@ class ChatStore:
         if limit <= 0:
             return []
         async with self._db.session() as session:
-            rows = await session.scalars(
-                _messages(scope, session_id).order_by(ChatMessageRow.id.desc()).limit(limit)
-            )
+            rows = await session.scalars(_messages(scope, session_id).order_by(ChatMessageRow.id.desc()).limit(limit))
             return [_stored(r) for r in reversed(list(rows))]
 
     async def history(self, scope: Scope, session_id: str) -> list[StoredMessage] | None:
@@ -62,7 +60,7 @@ class ChatStore:
         """Creates the session if needed and appends messages, all in one transaction."""
         now = max(m.created_at_ms for m in messages)
         async with self._db.session() as session, session.begin():
-            await session.execute(_upsert_session(session, scope, session_id, now))
+            await session.execute(_upsert_session(self._db.engine.dialect.name, scope, session_id, now))
             session.add_all(
                 ChatMessageRow(
                     tenant_id=scope.tenant_id,
@@ -108,8 +106,7 @@ async def _session_row(session: AsyncSession, scope: Scope, session_id: str) -> 
     return await session.get(ChatSessionRow, (scope.tenant_id, scope.owner_id, session_id))
 
 
-def _upsert_session(session: AsyncSession, scope: Scope, session_id: str, now: int):  # type: ignore[no-untyped-def]
-    dialect = session.bind.dialect.name
+def _upsert_session(dialect: str, scope: Scope, session_id: str, now: int):  # type: ignore[no-untyped-def]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(ChatSessionRow).values(
         tenant_id=scope.tenant_id,
@@ -118,9 +115,7 @@ def _upsert_session(session: AsyncSession, scope: Scope, session_id: str, now: i
         created_at_ms=now,
         updated_at_ms=now,
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["tenant_id", "owner_id", "id"], set_={"updated_at_ms": now}
-    )
+    return stmt.on_conflict_do_update(index_elements=["tenant_id", "owner_id", "id"], set_={"updated_at_ms": now})
 
 
 def _stored(row: ChatMessageRow) -> StoredMessage:

@@ -49,11 +49,22 @@ def test_crispy_envelope() -> None:
 
 def test_status_table_matches_the_architecture() -> None:
     table = {
-        "INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "OUT_OF_RANGE": 400,
-        "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403, "NOT_FOUND": 404,
-        "ALREADY_EXISTS": 409, "ABORTED": 409, "RESOURCE_EXHAUSTED": 429, "CANCELLED": 499,
-        "UNIMPLEMENTED": 501, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504,
-        "INTERNAL": 500, "UNKNOWN": 500, "DATA_LOSS": 500,
+        "INVALID_ARGUMENT": 400,
+        "FAILED_PRECONDITION": 400,
+        "OUT_OF_RANGE": 400,
+        "UNAUTHENTICATED": 401,
+        "PERMISSION_DENIED": 403,
+        "NOT_FOUND": 404,
+        "ALREADY_EXISTS": 409,
+        "ABORTED": 409,
+        "RESOURCE_EXHAUSTED": 429,
+        "CANCELLED": 499,
+        "UNIMPLEMENTED": 501,
+        "UNAVAILABLE": 503,
+        "DEADLINE_EXCEEDED": 504,
+        "INTERNAL": 500,
+        "UNKNOWN": 500,
+        "DATA_LOSS": 500,
     }
     for name, status in table.items():
         assert http_status_for(grpc.StatusCode[name]) == status, name

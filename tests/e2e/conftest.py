@@ -38,8 +38,17 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def acme_key(data_dir: Path) -> str:
     (data_dir / "chorus.toml").write_text(SEED_CONFIG)
     run_cli(data_dir, "tenants", "add", "acme", "--name", "Acme")
-    run_cli(data_dir, "tenants", "add", "e2e", "--allow-unauthenticated",
-            "--rate-per-minute", "1000000", "--burst-per-second", "100000")
+    run_cli(
+        data_dir,
+        "tenants",
+        "add",
+        "e2e",
+        "--allow-unauthenticated",
+        "--rate-per-minute",
+        "1000000",
+        "--burst-per-second",
+        "100000",
+    )
     run_cli(data_dir, "tenants", "add", "tiny-grpc", "--allow-unauthenticated", "--rate-per-minute", "3")
     run_cli(data_dir, "tenants", "add", "tiny", "--allow-unauthenticated", "--rate-per-minute", "3")
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import grpc
 import pytest
+from crispy.v1 import chat_pb2, chat_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from crispy.v1 import chat_pb2, chat_pb2_grpc
 from tests.support.chorus_process import ChorusProcess
 
 DEMO_MD = (("x-tenant-id", "demo"),)
@@ -33,8 +33,12 @@ def _details(error: grpc.RpcError) -> dict[str, object]:
         if key == "grpc-status-details-bin":
             status = status_pb2.Status.FromString(value)
             for any_detail in status.details:
-                for cls in (error_details_pb2.ErrorInfo, error_details_pb2.BadRequest,
-                            error_details_pb2.RetryInfo, error_details_pb2.RequestInfo):
+                for cls in (
+                    error_details_pb2.ErrorInfo,
+                    error_details_pb2.BadRequest,
+                    error_details_pb2.RetryInfo,
+                    error_details_pb2.RequestInfo,
+                ):
                     if any_detail.Is(cls.DESCRIPTOR):
                         detail = cls()
                         any_detail.Unpack(detail)
@@ -73,8 +77,7 @@ def test_rich_validation_status(stub) -> None:  # type: ignore[no-untyped-def]
     details = _details(error)
     assert details["ErrorInfo"].reason == "VALIDATION_ERROR"  # type: ignore[attr-defined]
     fields = [(v.field, v.description) for v in details["BadRequest"].field_violations]  # type: ignore[attr-defined]
-    assert fields == [("sessionId", "Invalid UUID format"),
-                      ("message", "String must contain at least 1 character(s)")]
+    assert fields == [("sessionId", "Invalid UUID format"), ("message", "String must contain at least 1 character(s)")]
     request_id = dict(error.initial_metadata())["x-request-id"]  # type: ignore[attr-defined]
     assert details["RequestInfo"].request_id == request_id  # type: ignore[attr-defined]
 
@@ -115,19 +118,31 @@ def _grpcurl() -> str:
 
 def test_grpcurl_list_describe_invoke(chorus: ChorusProcess) -> None:
     grpcurl = _grpcurl()
-    listed = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "list"], capture_output=True, text=True, timeout=30)
+    listed = subprocess.run(
+        [grpcurl, "-plaintext", chorus.grpc_addr, "list"], capture_output=True, text=True, timeout=30
+    )
     assert listed.returncode == 0, listed.stderr
     services = listed.stdout.split()
     assert "crispy.v1.ChatService" in services and "grpc.health.v1.Health" in services
-    described = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "describe", "crispy.v1.ChatService"],
-                               capture_output=True, text=True, timeout=30)
+    described = subprocess.run(
+        [grpcurl, "-plaintext", chorus.grpc_addr, "describe", "crispy.v1.ChatService"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "rpc Chat ( .crispy.v1.ChatRequest ) returns ( stream .crispy.v1.ChatResponse )" in described.stdout
     invoked = subprocess.run(
         [grpcurl, "-plaintext", "-H", "x-tenant-id: demo", chorus.grpc_addr, "crispy.v1.ChatService/GetHealth"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert invoked.returncode == 0, invoked.stderr
     assert json.loads(invoked.stdout)["tenant"] == "demo"
-    health = subprocess.run([grpcurl, "-plaintext", chorus.grpc_addr, "grpc.health.v1.Health/Check"],
-                            capture_output=True, text=True, timeout=30)
+    health = subprocess.run(
+        [grpcurl, "-plaintext", chorus.grpc_addr, "grpc.health.v1.Health/Check"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert json.loads(health.stdout)["status"] == "SERVING"

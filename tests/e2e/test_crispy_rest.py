@@ -14,8 +14,14 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
 
 
-def _chat(rest: httpx.Client, session_id: str, message: str, *, stream: bool | None = None,
-          headers: dict[str, str] | None = None) -> httpx.Response:
+def _chat(
+    rest: httpx.Client,
+    session_id: str,
+    message: str,
+    *,
+    stream: bool | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     body: dict[str, object] = {"sessionId": session_id, "message": message}
     if stream is not None:
         body["stream"] = stream
@@ -89,7 +95,10 @@ def test_non_streaming_chat_and_history(rest: httpx.Client) -> None:
     assert doc["sessionId"] == session
     assert [m["role"] for m in doc["messages"]] == ["user", "assistant", "user", "assistant"]
     assert [m["content"] for m in doc["messages"]] == [
-        "Hello", body["response"], "What is multi-tenant architecture?", streamed_text,
+        "Hello",
+        body["response"],
+        "What is multi-tenant architecture?",
+        streamed_text,
     ]
     for message in doc["messages"]:
         assert list(message) == ["role", "content", "timestamp"]

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 
-DEMO = {"x-tenant-id": "demo"}  # these tests run their own servers
 from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.sse import parse_sse
+
+DEMO = {"x-tenant-id": "demo"}  # these tests run their own servers
 
 SLOW_MODEL = """
 [models.providers.builtin]
@@ -47,7 +48,10 @@ def test_sidecar_with_upstream_down_is_503(tmp_path: Path) -> None:
 def test_client_disconnect_stops_generation(tmp_path: Path) -> None:
     message = " ".join(f"word{i}" for i in range(1000))  # a long reply at 20 ms a token
     session = str(uuid.uuid4())
-    with ChorusProcess(tmp_path / "slow", config_toml=SLOW_MODEL) as proc, httpx.Client(base_url=proc.rest_url, timeout=30) as client:
+    with (
+        ChorusProcess(tmp_path / "slow", config_toml=SLOW_MODEL) as proc,
+        httpx.Client(base_url=proc.rest_url, timeout=30) as client,
+    ):
         with client.stream("POST", "/chat", json={"sessionId": session, "message": message}, headers=DEMO) as response:
             seen = 0
             for line in response.iter_lines():
@@ -55,6 +59,7 @@ def test_client_disconnect_stops_generation(tmp_path: Path) -> None:
                     seen += 1
                 if seen >= 5:
                     break
+
         # The connection is closed: the server must stop and keep what it produced.
         def stored() -> list[dict[str, object]]:
             r = client.get(f"/chat/{session}/history", headers=DEMO)
@@ -89,7 +94,10 @@ provider = "builtin"
 provider = "down"
 """
     session = str(uuid.uuid4())
-    with ChorusProcess(tmp_path / "broken", config_toml=config) as proc, httpx.Client(base_url=proc.rest_url, timeout=30) as client:
+    with (
+        ChorusProcess(tmp_path / "broken", config_toml=config) as proc,
+        httpx.Client(base_url=proc.rest_url, timeout=30) as client,
+    ):
         single = client.post("/chat", json={"sessionId": session, "message": "Hi", "stream": False}, headers=DEMO)
         assert single.status_code == 503
         assert single.json()["error"].startswith("Model error")
@@ -102,9 +110,12 @@ def test_sigterm_lets_open_streams_finish(tmp_path: Path) -> None:
     config = SLOW_MODEL + "\n[grpc]\nshutdown_grace = 10.0\n"
     proc = ChorusProcess(tmp_path / "drain", config_toml=config).start()
     try:
-        with httpx.Client(base_url=proc.rest_url, timeout=30) as client, client.stream(
-            "POST", "/chat", json={"sessionId": str(uuid.uuid4()), "message": "a short question"}, headers=DEMO
-        ) as response:
+        with (
+            httpx.Client(base_url=proc.rest_url, timeout=30) as client,
+            client.stream(
+                "POST", "/chat", json={"sessionId": str(uuid.uuid4()), "message": "a short question"}, headers=DEMO
+            ) as response,
+        ):
             chunks = []
             for chunk in response.iter_text():
                 if not chunks:
@@ -130,3 +141,26 @@ def test_invalid_configuration_names_the_setting(tmp_path: Path) -> None:
         raise AssertionError("started with a bad port")
     except RuntimeError as exc:
         assert "grpc.port" in str(exc)
+
+
+def test_idle_stream_gets_heartbeats(tmp_path: Path) -> None:
+    config = """
+[rest]
+sse_heartbeat = 0.1
+
+[models.providers.builtin]
+kind = "builtin"
+token_delay = 0.35
+"""
+    session = str(uuid.uuid4())
+    with (
+        ChorusProcess(tmp_path / "hb", config_toml=config) as proc,
+        httpx.Client(base_url=proc.rest_url, timeout=30) as client,
+    ):
+        response = client.post("/chat", json={"sessionId": session, "message": "Hi"}, headers=DEMO)
+        assert response.status_code == 200
+        events, comments = parse_sse(response.text)
+        assert events[-1].event == "done"
+        assert len(comments) >= 3 and set(comments) == {"keep-alive"}
+        # Heartbeats sit between whole frames, never inside one.
+        assert all(e.event in ("token", "done") for e in events)

@@ -35,8 +35,12 @@ def test_readme_curl_examples_work(tmp_path: Path) -> None:
         outputs = []
         for block in _curl_blocks():
             command = block.replace("http://localhost:8080", proc.rest_url)
-            done = subprocess.run(["bash", "-c", command.replace("curl ", "curl -sS -w '\\n%{http_code}' ", 1)],
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                ["bash", "-c", command.replace("curl ", "curl -sS -w '\\n%{http_code}' ", 1)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert done.returncode == 0, done.stderr
             body, _, status = done.stdout.rpartition("\n")
             outputs.append((status, body))

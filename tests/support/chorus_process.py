@@ -111,9 +111,7 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> st
     proc_env.update(env or {})
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "chorus.toml").touch()
-    done = subprocess.run(
-        [*CHORUS, *args], cwd=ROOT, env=proc_env, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([*CHORUS, *args], cwd=ROOT, env=proc_env, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise RuntimeError(f"chorus {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return done.stdout
