@@ -92,10 +92,9 @@ class Chorus:
             s.trusted_proxies,
         )
         crispy = CrispyChatService(engine, self.clock, s.crispy.model or s.models.default, s.crispy.context_messages)
-        server, health_servicer = build_grpc_server(
-            [(chat_pb2_grpc.add_ChatServiceServicer_to_server, crispy, CRISPY_SERVICE)],
-            [PipelineInterceptor(pipeline)],
-        )
+        self._registrations = [(chat_pb2_grpc.add_ChatServiceServicer_to_server, crispy, CRISPY_SERVICE)]
+        self._interceptor = PipelineInterceptor(pipeline)
+        server, health_servicer = build_grpc_server(self._registrations, [self._interceptor])
         port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
         if port == 0:
             raise OSError(f"cannot listen for gRPC on {s.grpc.host}:{s.grpc.port}")
@@ -107,13 +106,24 @@ class Chorus:
 
     # --- REST side ---
 
+    def _inprocess_transport(self) -> Any:
+        from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+
+        collector = HandlerCollector()
+        for add, servicer, _ in self._registrations:
+            add(servicer, collector)
+        return InProcessTransport(
+            {path: self._interceptor.wrap(path, handler) for path, handler in collector.handlers.items()}
+        )
+
     async def start_rest(self, upstream: str) -> str:
+        """Serves the bridge; `upstream` is a gRPC address, or "" for this process in-process."""
         # Imported here so a gRPC-only process never loads the bridge.
         from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
-        self._transport = GrpcTransport(upstream)
+        self._transport = GrpcTransport(upstream) if upstream else self._inprocess_transport()
         app = BridgeApp(
             load_method_specs(),
             self._transport,

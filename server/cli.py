@@ -19,7 +19,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
         grpc_addr = await chorus.start_grpc()
         print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
         if not args.grpc_only and settings.rest.enabled:
-            rest = await chorus.start_rest(settings.rest.upstream or grpc_addr)
+            inprocess = settings.rest.transport == "inprocess" and not settings.rest.upstream
+            rest = await chorus.start_rest("" if inprocess else settings.rest.upstream or grpc_addr)
             print(f"chorus: REST listening on {rest}", flush=True)
         await chorus.run_until_signal()
 

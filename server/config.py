@@ -41,6 +41,9 @@ class RestSettings(Listen):
     sse_heartbeat: float = Field(default=15.0, gt=0)
     # The gRPC server the bridge calls; empty means this process's own server.
     upstream: str = ""
+    # How the bridge reaches this process's own server: over a loopback gRPC
+    # channel, or by calling the handlers directly (same pipeline, no HTTP/2).
+    transport: Literal["grpc", "inprocess"] = "grpc"
 
 
 class ProviderSettings(BaseModel):

@@ -48,7 +48,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             return handler
         wrapped = self._wrapped.get(method)
         if wrapped is None:
-            wrapped = self._wrap(method, handler)
+            wrapped = self.wrap(method, handler)
             self._wrapped[method] = wrapped
         return wrapped
 
@@ -62,7 +62,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         await context.send_initial_metadata(tuple(call.response_headers.items()))
         return call
 
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The handler with admission and error mapping around it (also used in-process)."""
         if handler.unary_unary is not None:
             inner_unary = handler.unary_unary
 

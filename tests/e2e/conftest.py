@@ -55,9 +55,11 @@ def acme_key(data_dir: Path) -> str:
     return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
 
 
-@pytest.fixture(scope="session")
-def chorus(data_dir: Path, acme_key: str) -> Iterator[ChorusProcess]:
-    with ChorusProcess(data_dir, config_toml=SEED_CONFIG) as proc:
+@pytest.fixture(scope="session", params=["grpc", "inprocess"])
+def chorus(request: pytest.FixtureRequest, data_dir: Path, acme_key: str) -> Iterator[ChorusProcess]:
+    """The suite runs once per bridge transport: loopback gRPC and in-process."""
+    env = {"CHORUS_REST__TRANSPORT": request.param}
+    with ChorusProcess(data_dir, config_toml=SEED_CONFIG, env=env) as proc:
         yield proc
 
 

@@ -1,0 +1,188 @@
+"""In-process transport: the bridge calls gRPC method handlers directly.
+
+It skips HTTP/2 framing and protobuf (de)serialization but runs the very
+same handlers, interceptor wrappers included, so every policy (request ids,
+credentials, tenancy, rate limits) behaves as over a channel. Calls look like
+`grpc.aio` calls to the bridge: awaitable unary calls, streaming calls with
+`read()`/`cancel()`, metadata accessors, and `AioRpcError` on failure. Each
+streaming handler runs in its own task, as it would in a gRPC server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
+from typing import Any
+
+import grpc
+from grpc.aio import Metadata
+
+from rest_bridge.route_spec import MethodSpec
+
+MetadataPairs = Sequence[tuple[str, str | bytes]]
+_END = object()
+
+
+class _LocalContext:
+    """The subset of grpc.aio.ServicerContext that handlers and interceptors use."""
+
+    def __init__(self, metadata: MetadataPairs, peer: str) -> None:
+        self._metadata = tuple(metadata)
+        self._peer = peer
+        self.initial: MetadataPairs = ()
+        self.trailing: MetadataPairs = ()
+        self.code = grpc.StatusCode.OK
+        self.details = ""
+        self.initial_sent = asyncio.Event()
+        self._cancelled = False
+
+    def invocation_metadata(self) -> MetadataPairs:
+        return self._metadata
+
+    def peer(self) -> str:
+        return self._peer
+
+    async def send_initial_metadata(self, metadata: MetadataPairs) -> None:
+        self.initial = tuple(metadata)
+        self.initial_sent.set()
+
+    def set_trailing_metadata(self, metadata: MetadataPairs) -> None:
+        self.trailing = tuple(metadata)
+
+    async def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: MetadataPairs = ()) -> None:
+        self.code, self.details = code, details
+        self.trailing = tuple(trailing_metadata)
+        raise grpc.aio.AbortError()
+
+    def set_code(self, code: grpc.StatusCode) -> None:
+        self.code = code
+
+    def set_details(self, details: str) -> None:
+        self.details = details
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def done(self) -> bool:
+        return self._cancelled
+
+    def time_remaining(self) -> float | None:
+        return None
+
+    def error(self) -> grpc.aio.AioRpcError:
+        code = self.code if self.code != grpc.StatusCode.OK else grpc.StatusCode.UNKNOWN
+        return grpc.aio.AioRpcError(code, Metadata(*self.initial), Metadata(*self.trailing), self.details)
+
+
+class _UnaryCall:
+    def __init__(self, handler: grpc.RpcMethodHandler, request: Any, context: _LocalContext) -> None:
+        self._handler = handler
+        self._request = request
+        self._context = context
+
+    async def _run(self) -> Any:
+        try:
+            return await self._handler.unary_unary(self._request, self._context)
+        except grpc.aio.AbortError:
+            raise self._context.error() from None
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._run().__await__()
+
+    async def initial_metadata(self) -> Metadata:
+        return Metadata(*self._context.initial)
+
+    async def trailing_metadata(self) -> Metadata:
+        return Metadata(*self._context.trailing)
+
+
+class _StreamCall:
+    def __init__(self, handler: grpc.RpcMethodHandler, request: Any, context: _LocalContext) -> None:
+        self._context = context
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+        self._task = asyncio.ensure_future(self._pump(handler.unary_stream(request, context)))
+        self._failure: grpc.aio.AioRpcError | None = None
+        self._finished = False
+
+    async def _pump(self, messages: AsyncIterator[Any]) -> None:
+        try:
+            async for message in messages:
+                await self._queue.put(message)
+        except grpc.aio.AbortError:
+            self._failure = self._context.error()
+        except asyncio.CancelledError:
+            self._failure = grpc.aio.AioRpcError(grpc.StatusCode.CANCELLED, Metadata(), Metadata(), "Cancelled")
+        finally:
+            self._context.initial_sent.set()
+            await self._queue.put(_END)
+
+    async def read(self) -> Any:
+        if self._finished:
+            return grpc.aio.EOF
+        item = await self._queue.get()
+        if item is _END:
+            self._finished = True
+            if self._failure is not None:
+                raise self._failure
+            return grpc.aio.EOF
+        return item
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
+        while (item := await self.read()) is not grpc.aio.EOF:
+            yield item
+
+    def cancel(self) -> bool:
+        self._context._cancelled = True
+        return self._task.cancel()
+
+    def done(self) -> bool:
+        return self._task.done()
+
+    async def initial_metadata(self) -> Metadata:
+        await self._context.initial_sent.wait()
+        return Metadata(*self._context.initial)
+
+    async def trailing_metadata(self) -> Metadata:
+        await asyncio.shield(self._task)
+        return Metadata(*self._context.trailing)
+
+
+class InProcessTransport:
+    """Calls handlers keyed by full method path ("/pkg.Service/Method")."""
+
+    def __init__(self, handlers: Mapping[str, grpc.RpcMethodHandler], peer: str = "ipv4:127.0.0.1:0") -> None:
+        self._handlers = dict(handlers)
+        self._peer = peer
+
+    def callable_for(self, spec: MethodSpec) -> Callable[..., Any]:
+        handler = self._handlers.get(spec.grpc_path)
+        if handler is None:
+            raise LookupError(f"no in-process handler for {spec.grpc_path}")
+        call_type = _StreamCall if spec.server_streaming else _UnaryCall
+
+        def invoke(request: Any, metadata: MetadataPairs = ()) -> Any:
+            return call_type(handler, request, _LocalContext(metadata, self._peer))
+
+        return invoke
+
+    async def close(self) -> None:
+        return None
+
+
+class HandlerCollector:
+    """Stands in for a grpc server to capture what `add_*Servicer_to_server` registers."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    def add_registered_method_handlers(self, service: str, handlers: Mapping[str, grpc.RpcMethodHandler]) -> None:
+        for name, handler in handlers.items():
+            self.handlers[f"/{service}/{name}"] = handler
+
+    def add_generic_rpc_handlers(self, generic_handlers: Sequence[Any]) -> None:
+        # Generated code registers every method both ways; the registered
+        # method handlers above already hold them.
+        return None
