@@ -162,6 +162,7 @@ class TenantService:
             for seed in seeds:
                 if await session.get(TenantRow, seed.id) is None:
                     session.add(self._new_row(seed))
+                    await session.flush()  # the tenant row must exist before its hosts
                     for host in seed.hosts:
                         if await session.get(TenantHostRow, host.lower()) is None:
                             session.add(TenantHostRow(host=host.lower(), tenant_id=seed.id))
@@ -188,6 +189,7 @@ class TenantService:
             row.rate_per_minute = rate_per_minute
             row.burst_per_second = burst_per_second
             session.add(row)
+            await session.flush()  # the tenant row must exist before its hosts
             for host in seed.hosts:
                 session.add(TenantHostRow(host=host.lower(), tenant_id=seed.id))
         return _to_tenant(row)
