@@ -22,7 +22,7 @@ from server.providers.models.types import (
     TextDelta,
     Usage,
 )
-from server.storage.chat_store import ChatStore, NewMessage, Scope, StoredMessage
+from server.storage.chat_store import ChatStore, MessageRecord, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +84,12 @@ class ChatEngine:
             scope,
             session_id,
             [
-                NewMessage("user", message, received_ms),
-                NewMessage("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
+                MessageRecord("user", message, received_ms),
+                MessageRecord("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
             ],
         )
 
-    async def history(self, scope: Scope, session_id: str) -> list[StoredMessage]:
+    async def history(self, scope: Scope, session_id: str) -> list[MessageRecord]:
         messages = await self._store.history(scope, session_id)
         if messages is None:
             raise not_found("Session not found")

@@ -21,15 +21,9 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredMessage:
-    role: str
-    content: str
-    created_at_ms: int
-    incomplete: bool = False
+class MessageRecord:
+    """One chat message, as stored and as appended."""
 
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
     role: str
     content: str
     created_at_ms: int
@@ -40,7 +34,7 @@ class ChatStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def recent(self, scope: Scope, session_id: str, limit: int) -> list[StoredMessage]:
+    async def recent(self, scope: Scope, session_id: str, limit: int) -> list[MessageRecord]:
         """The last `limit` messages, oldest first."""
         if limit <= 0:
             return []
@@ -48,7 +42,7 @@ class ChatStore:
             rows = await session.scalars(_messages(scope, session_id).order_by(ChatMessageRow.id.desc()).limit(limit))
             return [_stored(r) for r in reversed(list(rows))]
 
-    async def history(self, scope: Scope, session_id: str) -> list[StoredMessage] | None:
+    async def history(self, scope: Scope, session_id: str) -> list[MessageRecord] | None:
         """All messages oldest first, or None when the session does not exist."""
         async with self._db.session() as session:
             if await _session_row(session, scope, session_id) is None:
@@ -56,7 +50,7 @@ class ChatStore:
             rows = await session.scalars(_messages(scope, session_id).order_by(ChatMessageRow.id))
             return [_stored(r) for r in rows]
 
-    async def append(self, scope: Scope, session_id: str, messages: list[NewMessage]) -> None:
+    async def append(self, scope: Scope, session_id: str, messages: list[MessageRecord]) -> None:
         """Creates the session if needed and appends messages, all in one transaction."""
         now = max(m.created_at_ms for m in messages)
         async with self._db.session() as session, session.begin():
@@ -118,5 +112,5 @@ def _upsert_session(dialect: str, scope: Scope, session_id: str, now: int):  # t
     return stmt.on_conflict_do_update(index_elements=["tenant_id", "owner_id", "id"], set_={"updated_at_ms": now})
 
 
-def _stored(row: ChatMessageRow) -> StoredMessage:
-    return StoredMessage(row.role, row.content, row.created_at_ms, row.incomplete)
+def _stored(row: ChatMessageRow) -> MessageRecord:
+    return MessageRecord(row.role, row.content, row.created_at_ms, row.incomplete)
