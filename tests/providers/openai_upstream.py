@@ -180,9 +180,18 @@ class OpenAIUpstream:
         self.heartbeats = False  # an SSE comment before every chunk
         self.split_writes = False  # send each event in two writes, split mid-line
 
-    def reply(self, text: str | None = None, **options: Any) -> None:
+    def reply(
+        self,
+        text: str | None = None,
+        *,
+        tool_calls: tuple[ScriptedToolCall, ...] = (),
+        finish_reason: str | None = None,
+        usage: tuple[int, int] | None = None,
+        send_usage: bool = True,
+    ) -> None:
+        """Script what chat completions say from now on (see `Reply`)."""
         with self._lock:
-            self._reply = Reply(text=text, **options)
+            self._reply = Reply(text, tool_calls, finish_reason, usage, send_usage)
 
     def push_faults(self, *faults: Fault) -> None:
         with self._lock:
@@ -208,13 +217,9 @@ class OpenAIUpstream:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self, lifespan="on", log_level="warning", access_log=False, timeout_graceful_shutdown=2
-        )
+        config = uvicorn.Config(self, lifespan="on", log_level="warning", access_log=False, timeout_graceful_shutdown=2)
         server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="openai-upstream", daemon=True
-        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="openai-upstream", daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
@@ -276,16 +281,16 @@ class OpenAIUpstream:
         if method != routes[path]:
             return await _error(send, 405, f"Method {method} not allowed", "method_not_allowed")
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
-            return await _error(
-                send, 401, "Incorrect API key provided.", "invalid_api_key", "invalid_request_error"
-            )
+            return await _error(send, 401, "Incorrect API key provided.", "invalid_api_key", "invalid_request_error")
         assert self._stopping is not None
         gone = _Disconnect(receive, self._stopping)
         completed = False
 
+        raw_send = send
+
         async def tracked(message: Message) -> None:
             nonlocal completed
-            await send(message)
+            await raw_send(message)
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 completed = True
 
@@ -316,10 +321,7 @@ class OpenAIUpstream:
     # -- endpoints -------------------------------------------------------------
 
     def _models_body(self) -> Message:
-        data = [
-            {"id": m, "object": "model", "created": 0, "owned_by": "chorus-tests"}
-            for m in self.models
-        ]
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "chorus-tests"} for m in self.models]
         return {"object": "list", "data": data}
 
     async def _embeddings(self, send: Send, body: Message, fault: Fault | None) -> None:
@@ -391,9 +393,7 @@ class OpenAIUpstream:
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": body["model"],
-                "choices": [
-                    {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
-                ],
+                "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
                 "usage": _usage_body(usage),
             },
         )
@@ -436,9 +436,7 @@ class OpenAIUpstream:
                 )
             )
             for piece in _thirds(call.arguments):
-                chunks.append(
-                    chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                )
+                chunks.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
         chunks.append(chunk({}, finish))
         options = body.get("stream_options") or {}
         if reply.send_usage and options.get("include_usage"):
@@ -467,9 +465,7 @@ class OpenAIUpstream:
         frame = b"data: " + data + b"\n\n"
         if self.heartbeats:
             frame = b": keep-alive\n\n" + frame
-        parts = (
-            [frame[: len(frame) // 2], frame[len(frame) // 2 :]] if self.split_writes else [frame]
-        )
+        parts = [frame[: len(frame) // 2], frame[len(frame) // 2 :]] if self.split_writes else [frame]
         for part in parts:
             await send({"type": "http.response.body", "body": part, "more_body": True})
             if self.split_writes:
@@ -502,16 +498,12 @@ async def _json(send: Send, status: int, payload: Any) -> None:
     await send({"type": "http.response.body", "body": orjson.dumps(payload)})
 
 
-async def _error(
-    send: Send, status: int, message: str, code: str, type: str = "invalid_request_error"
-) -> None:
+async def _error(send: Send, status: int, message: str, code: str, type: str = "invalid_request_error") -> None:
     error = {"message": message, "type": type, "param": None, "code": code}
     await _json(send, status, {"error": error})
 
 
-def _render(
-    body: Message, reply: Reply
-) -> tuple[str, list[tuple[str, ScriptedToolCall]], str, tuple[int, int]]:
+def _render(body: Message, reply: Reply) -> tuple[str, list[tuple[str, ScriptedToolCall]], str, tuple[int, int]]:
     """(text, [(call id, call)], finish reason, (prompt, completion) usage) of a reply."""
     messages = body.get("messages") or []
     if reply.text is not None:
@@ -525,9 +517,7 @@ def _render(
     finish = reply.finish_reason or ("tool_calls" if calls else "stop")
     usage = reply.usage
     if usage is None:
-        prompt = sum(
-            len(str(m.get("content") or "").split()) for m in messages if isinstance(m, dict)
-        )
+        prompt = sum(len(str(m.get("content") or "").split()) for m in messages if isinstance(m, dict))
         usage = (prompt, len(_pieces(text)) + 3 * len(calls))
     return text, calls, finish, usage
 

@@ -128,9 +128,7 @@ async def test_reply_restates_the_message_and_counts_turns() -> None:
     [
         ModelRequest("builtin", (ChatTurn("user", "Hello there!"),)),
         ModelRequest("builtin", (ChatTurn("system", "Pirate."), ChatTurn("user", "Hello!"))),
-        ModelRequest(
-            "builtin", (ChatTurn("user", "x"), ChatTurn("assistant", "y"), ChatTurn("user", "Hello!"))
-        ),
+        ModelRequest("builtin", (ChatTurn("user", "x"), ChatTurn("assistant", "y"), ChatTurn("user", "Hello!"))),
     ],
 )
 async def test_different_input_different_output(other: ModelRequest) -> None:
@@ -171,9 +169,7 @@ async def test_usage_counts_offered_tools() -> None:
 @pytest.mark.parametrize("limit", [0, 1, 5])
 async def test_max_tokens_truncates_with_length(limit: int) -> None:
     full = await collect(user("Tell me everything about streaming."))
-    events = await collect(
-        ModelRequest("builtin", (ChatTurn("user", "Tell me everything about streaming."),), limit)
-    )
+    events = await collect(ModelRequest("builtin", (ChatTurn("user", "Tell me everything about streaming."),), limit))
     deltas = [e for e in events if isinstance(e, TextDelta)]
     assert deltas == [e for e in full if isinstance(e, TextDelta)][:limit]
     full_usage = full[-2]
@@ -238,9 +234,7 @@ async def test_several_directives_make_parallel_calls() -> None:
         ("/tool get_weather [1, 2]", (WEATHER,), None),  # not an object
     ],
 )
-async def test_non_directives_get_text(
-    line: str, tools: tuple[ToolSpec, ...], choice: str | None
-) -> None:
+async def test_non_directives_get_text(line: str, tools: tuple[ToolSpec, ...], choice: str | None) -> None:
     request = ModelRequest("builtin", (ChatTurn("user", line),), tools=tools, tool_choice=choice)
     events = await collect(request)
     assert not calls_of(events)
@@ -267,15 +261,11 @@ async def test_named_tool_choice_uses_a_matching_directive() -> None:
         tools=(SEARCH, WEATHER),
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
     )
-    assert [(c.name, c.arguments) for c in calls_of(await collect(request))] == [
-        ("get_weather", '{"city": "Rome"}')
-    ]
+    assert [(c.name, c.arguments) for c in calls_of(await collect(request))] == [("get_weather", '{"city": "Rome"}')]
 
 
 async def test_required_calls_the_first_tool() -> None:
-    request = ModelRequest(
-        "builtin", (ChatTurn("user", "anything"),), tools=(SEARCH, WEATHER), tool_choice="required"
-    )
+    request = ModelRequest("builtin", (ChatTurn("user", "anything"),), tools=(SEARCH, WEATHER), tool_choice="required")
     events = await collect(request)
     assert [(c.name, c.arguments) for c in calls_of(events)] == [("search", "{}")]
     assert events[-1] == Finish("tool_calls")
@@ -327,7 +317,7 @@ async def test_long_tool_results_are_quoted_briefly() -> None:
 
 
 async def test_cancellation_stops_generation() -> None:
-    model = BuiltinModel(token_delay=0.02)
+    model = BuiltinModel(token_delay=0.05)
     stream = model.stream(user("one two three four five six seven eight nine ten " * 5))
     assert hasattr(stream, "ag_frame")  # an async generator
     received: list[ModelEvent] = []
@@ -345,8 +335,8 @@ async def test_cancellation_stops_generation() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 0.02  # it did not wait out a token
-    assert stream.ag_frame is None  # type: ignore[attr-defined]  # the generator is finished
+    assert time.monotonic() - started < 0.05  # it did not wait out the next token
+    assert stream.ag_frame is None  # the generator is finished
     count = len(received)
     await asyncio.sleep(0.1)
     assert len(received) == count < 10
@@ -355,9 +345,9 @@ async def test_cancellation_stops_generation() -> None:
 
 async def test_token_delay_paces_the_stream() -> None:
     started = time.monotonic()
-    events = await collect(user("a b c d e"), BuiltinModel(token_delay=0.01))
+    events = await collect(user("a b c d e"), BuiltinModel(token_delay=0.005))
     deltas = len([e for e in events if isinstance(e, TextDelta)])
-    assert time.monotonic() - started >= deltas * 0.01 * 0.9
+    assert time.monotonic() - started >= deltas * 0.005 * 0.9
 
 
 async def test_no_delay_still_yields_to_the_loop() -> None:

@@ -136,12 +136,8 @@ async def test_routes_to_real_providers(upstream: OpenAIUpstream) -> None:
         default_model="chorus-builtin",
     )
     try:
-        remote_text = "".join(
-            [e.text async for e in models.stream(request("gpt-4")) if isinstance(e, TextDelta)]
-        )
-        local_text = "".join(
-            [e.text async for e in models.stream(request("")) if isinstance(e, TextDelta)]
-        )
+        remote_text = "".join([e.text async for e in models.stream(request("gpt-4")) if isinstance(e, TextDelta)])
+        local_text = "".join([e.text async for e in models.stream(request("")) if isinstance(e, TextDelta)])
     finally:
         await models.aclose()
     assert remote_text == "echo: hi"

@@ -1,0 +1,1 @@
+"""Providers: adapters from Chorus's domain to outside capabilities (models, embeddings, tools)."""

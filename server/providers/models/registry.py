@@ -1,0 +1,68 @@
+"""Maps public model ids to (provider, upstream model) and forwards streams."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from server.providers.models.types import ModelError, ModelEvent, ModelProvider, ModelRequest
+
+
+@dataclass(frozen=True)
+class ModelRoute:
+    public_id: str
+    provider: str
+    upstream_model: str
+
+
+class ModelRegistry:
+    def __init__(
+        self,
+        providers: Mapping[str, ModelProvider],
+        routes: Sequence[ModelRoute],
+        default_model: str,
+    ) -> None:
+        self._providers = dict(providers)
+        self._routes: dict[str, ModelRoute] = {}
+        for route in routes:
+            if route.public_id in self._routes:
+                raise ValueError(f"duplicate model route {route.public_id!r}")
+            if route.provider not in self._providers:
+                raise ValueError(f"model {route.public_id!r} uses unknown provider {route.provider!r}")
+            self._routes[route.public_id] = route
+        if default_model not in self._routes:
+            raise ValueError(f"default model {default_model!r} has no route")
+        self.default_model = default_model
+
+    def resolve(self, public_id: str | None) -> tuple[ModelProvider, str]:
+        """(provider, upstream model id); None or "" means the default model."""
+        route = self._routes.get(public_id or self.default_model)
+        if route is None:
+            raise ModelError(f"The model {public_id!r} does not exist", kind="unknown_model")
+        return self._providers[route.provider], route.upstream_model
+
+    def public_ids(self) -> list[str]:
+        return list(self._routes)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        provider, upstream_model = self.resolve(request.model)
+        upstream_request = dataclasses.replace(request, model=upstream_model)
+        events = provider.stream(upstream_request)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            # When our consumer stops early, close the provider's stream now
+            # (releasing its upstream connection), not whenever GC gets to it.
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def aclose(self) -> None:
+        # Close each provider once, even if several names share an instance.
+        seen: set[int] = set()
+        for provider in self._providers.values():
+            if id(provider) not in seen:
+                seen.add(id(provider))
+                await provider.aclose()
