@@ -27,8 +27,12 @@ def kitchen_sink_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     wkt = Path(grpc_tools.__file__).parent / "_proto"
     subprocess.run(
         [
-            sys.executable, "-m", "grpc_tools.protoc",
-            f"-I{TEST_PROTOS}", f"-I{ROOT / 'proto'}", f"-I{wkt}",
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{TEST_PROTOS}",
+            f"-I{ROOT / 'proto'}",
+            f"-I{wkt}",
             f"--python_out={out}",
             "chorus_testing/v1/kitchen_sink.proto",
         ],

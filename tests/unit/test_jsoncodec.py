@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from crispy.v1 import chat_pb2
 from google.protobuf import (
     any_pb2,
     duration_pb2,
@@ -19,10 +20,9 @@ from google.protobuf import (
     wrappers_pb2,
 )
 from google.protobuf.message import Message
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from crispy.v1 import chat_pb2
 from rest_bridge.jsoncodec import (
     FieldIssue,
     JsonMappingError,
@@ -47,9 +47,7 @@ def codec(ks: ModuleType) -> MessageCodec:
 def reference(msg: Message) -> Any:
     """What json_format writes, with our int64_as_number fields unquoted."""
     ref = json.loads(
-        json_format.MessageToJson(
-            msg, always_print_fields_with_no_presence=True, preserving_proto_field_name=False
-        )
+        json_format.MessageToJson(msg, always_print_fields_with_no_presence=True, preserving_proto_field_name=False)
     )
     for key in AS_NUMBER:
         if isinstance(ref.get(key), list):
@@ -96,9 +94,7 @@ def timestamps(draw: st.DrawFn) -> timestamp_pb2.Timestamp:
     # Whole seconds, millis, micros and nanos: each digit rule of the output.
     unit = draw(st.sampled_from([1_000_000_000, 1_000_000, 1_000, 1]))
     nanos = draw(st.integers(0, 999_999_999 // unit)) * unit
-    return timestamp_pb2.Timestamp(
-        seconds=draw(st.integers(-62135596800, 253402300799)), nanos=nanos
-    )
+    return timestamp_pb2.Timestamp(seconds=draw(st.integers(-62135596800, 253402300799)), nanos=nanos)
 
 
 @st.composite
@@ -127,17 +123,32 @@ def kitchen_sinks(draw: st.DrawFn, ks: ModuleType) -> Any:
     """A KitchenSink with every field drawn; presence fields are set or not."""
     inner = inners(ks)
     kw: dict[str, Any] = dict(
-        f_double=draw(F64), f_float=draw(F32), f_int32=draw(I32), f_int64=draw(I64),
-        f_uint32=draw(U32), f_uint64=draw(U64), f_sint32=draw(I32), f_sint64=draw(I64),
-        f_fixed32=draw(U32), f_fixed64=draw(U64), f_sfixed32=draw(I32), f_sfixed64=draw(I64),
-        f_bool=draw(st.booleans()), f_string=draw(TEXT), f_bytes=draw(st.binary(max_size=8)),
+        f_double=draw(F64),
+        f_float=draw(F32),
+        f_int32=draw(I32),
+        f_int64=draw(I64),
+        f_uint32=draw(U32),
+        f_uint64=draw(U64),
+        f_sint32=draw(I32),
+        f_sint64=draw(I64),
+        f_fixed32=draw(U32),
+        f_fixed64=draw(U64),
+        f_sfixed32=draw(I32),
+        f_sfixed64=draw(I64),
+        f_bool=draw(st.booleans()),
+        f_string=draw(TEXT),
+        f_bytes=draw(st.binary(max_size=8)),
         f_enum=draw(COLOR),
-        r_int32=draw(st.lists(I32, max_size=3)), r_int64=draw(st.lists(I64, max_size=3)),
+        r_int32=draw(st.lists(I32, max_size=3)),
+        r_int64=draw(st.lists(I64, max_size=3)),
         r_string=draw(st.lists(TEXT, max_size=3)),
         r_bytes=draw(st.lists(st.binary(max_size=5), max_size=3)),
-        r_enum=draw(st.lists(COLOR, max_size=3)), r_inner=draw(st.lists(inner, max_size=2)),
-        r_double=draw(st.lists(F64, max_size=3)), r_float=draw(st.lists(F32, max_size=3)),
-        r_bool=draw(st.lists(st.booleans(), max_size=3)), r_uint64=draw(st.lists(U64, max_size=3)),
+        r_enum=draw(st.lists(COLOR, max_size=3)),
+        r_inner=draw(st.lists(inner, max_size=2)),
+        r_double=draw(st.lists(F64, max_size=3)),
+        r_float=draw(st.lists(F32, max_size=3)),
+        r_bool=draw(st.lists(st.booleans(), max_size=3)),
+        r_uint64=draw(st.lists(U64, max_size=3)),
         m_string=draw(st.dictionaries(TEXT, TEXT, max_size=3)),
         m_int_inner=draw(st.dictionaries(I32, inner, max_size=2)),
         m_int64=draw(st.dictionaries(I64, I64, max_size=3)),
@@ -148,21 +159,27 @@ def kitchen_sinks(draw: st.DrawFn, ks: ModuleType) -> Any:
         r_value=draw(st.lists(JSON_VALUES.map(value_of), max_size=2)),
         r_wrap=[wrappers_pb2.Int32Value(value=v) for v in draw(st.lists(I32, max_size=2))],
         r_dur=draw(st.lists(durations(), max_size=2)),
-        renamed=draw(TEXT), epoch_ms=draw(I64), epoch_list=draw(st.lists(I64, max_size=3)),
+        renamed=draw(TEXT),
+        epoch_ms=draw(I64),
+        epoch_list=draw(st.lists(I64, max_size=3)),
         null_val=0,
     )
     optional: dict[str, st.SearchStrategy[Any]] = dict(
-        o_int32=I32, o_string=TEXT, o_bool=st.booleans(), o_enum=COLOR, o_int64=I64,
-        o_double=F64, o_float=F32, opt_epoch=U64, inner=inner,
-        ts=timestamps(), dur=durations(),
+        o_int32=I32,
+        o_string=TEXT,
+        o_bool=st.booleans(),
+        o_enum=COLOR,
+        o_int64=I64,
+        o_double=F64,
+        o_float=F32,
+        opt_epoch=U64,
+        inner=inner,
+        ts=timestamps(),
+        dur=durations(),
         mask=st.lists(SNAKE, max_size=3).map(lambda p: field_mask_pb2.FieldMask(paths=p)),
-        st=st.dictionaries(TEXT, JSON_VALUES, max_size=3).map(
-            lambda d: json_format.ParseDict(d, struct_pb2.Struct())
-        ),
+        st=st.dictionaries(TEXT, JSON_VALUES, max_size=3).map(lambda d: json_format.ParseDict(d, struct_pb2.Struct())),
         val=JSON_VALUES.map(value_of),
-        lv=st.lists(JSON_VALUES, max_size=3).map(
-            lambda items: json_format.ParseDict(items, struct_pb2.ListValue())
-        ),
+        lv=st.lists(JSON_VALUES, max_size=3).map(lambda items: json_format.ParseDict(items, struct_pb2.ListValue())),
         empty=st.just(empty_pb2.Empty()),
         any=inner.map(_pack),
         w_double=F64.map(lambda v: wrappers_pb2.DoubleValue(value=v)),
@@ -191,7 +208,7 @@ def _pack(msg: Message) -> any_pb2.Any:
     return packed
 
 
-FAST = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- output parity with json_format ----------------------------------------------------
@@ -217,19 +234,18 @@ def test_round_trip_through_our_json(ks: ModuleType, codec: MessageCodec, data: 
 @given(data=st.data())
 def test_parse_matches_json_format(ks: ModuleType, codec: MessageCodec, data: st.DataObject) -> None:
     document = reference(data.draw(kitchen_sinks(ks)))
-    expected = json_format.ParseDict(json.loads(json.dumps(document)), ks.KitchenSink())
+    try:
+        expected = json_format.ParseDict(json.loads(json.dumps(document)), ks.KitchenSink())
+    except json_format.ParseError as exc:
+        # json_format rejects the max float32 it printed itself (3.4028235e38 > its bound).
+        assume("Float value too large" not in str(exc) and "Float value too small" not in str(exc))
+        raise
     assert wire(codec.from_dict(document)) == wire(expected)
 
 
-def test_defaults_print_fields_without_presence_in_declaration_order(
-    ks: ModuleType, codec: MessageCodec
-) -> None:
+def test_defaults_print_fields_without_presence_in_declaration_order(ks: ModuleType, codec: MessageCodec) -> None:
     out = codec.to_dict(ks.KitchenSink())
-    expected = [
-        f.json_name
-        for f in ks.KitchenSink.DESCRIPTOR.fields
-        if not f.has_presence
-    ]
+    expected = [f.json_name for f in ks.KitchenSink.DESCRIPTOR.fields if not f.has_presence]
     assert list(out) == expected
     assert out["fInt64"] == "0" and out["epochMs"] == 0 and out["nullVal"] is None
     assert out["rInner"] == [] and out["mString"] == {} and out["fBytes"] == ""
@@ -268,7 +284,10 @@ def test_crispy_history_timestamp_is_a_number() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity"), (0.1, 0.1),
+        (math.nan, "NaN"),
+        (math.inf, "Infinity"),
+        (-math.inf, "-Infinity"),
+        (0.1, 0.1),
     ],
 )
 def test_special_floats(ks: ModuleType, codec: MessageCodec, value: float, expected: Any) -> None:
@@ -331,10 +350,21 @@ def test_accepts_json_and_proto_names(ks: ModuleType, codec: MessageCodec) -> No
 def test_scalar_input_forms(ks: ModuleType, codec: MessageCodec) -> None:
     msg = codec.from_dict(
         {
-            "fInt32": "12", "fInt64": "-9223372036854775808", "fUint64": 18446744073709551615,
-            "fSint32": 1e3, "fFixed64": "1e2", "fDouble": "NaN", "fFloat": "-Infinity",
-            "oDouble": "1.5", "fEnum": 2, "oEnum": "COLOR_BLUE", "rEnum": ["1", "COLOR_RED", 9],
-            "fBytes": "-_8", "rBytes": ["+/8=", "AQ"], "epochMs": "5", "epochList": [6, "7"],
+            "fInt32": "12",
+            "fInt64": "-9223372036854775808",
+            "fUint64": 18446744073709551615,
+            "fSint32": 1e3,
+            "fFixed64": "1e2",
+            "fDouble": "NaN",
+            "fFloat": "-Infinity",
+            "oDouble": "1.5",
+            "fEnum": 2,
+            "oEnum": "COLOR_BLUE",
+            "rEnum": ["1", "COLOR_RED", 9],
+            "fBytes": "-_8",
+            "rBytes": ["+/8=", "AQ"],
+            "epochMs": "5",
+            "epochList": [6, "7"],
         }
     )
     assert (msg.f_int32, msg.f_int64, msg.f_uint64) == (12, -(2**63), 2**64 - 1)
@@ -350,8 +380,16 @@ def test_null_means_unset(ks: ModuleType, codec: MessageCodec) -> None:
     codec.merge_dict(
         msg,
         {
-            "fString": None, "oInt32": None, "inner": None, "rInt32": None, "ts": None,
-            "mString": None, "cText": None, "wInt32": None, "val": None, "nullVal": None,
+            "fString": None,
+            "oInt32": None,
+            "inner": None,
+            "rInt32": None,
+            "ts": None,
+            "mString": None,
+            "cText": None,
+            "wInt32": None,
+            "val": None,
+            "nullVal": None,
         },
     )
     assert msg.f_string == "" and not msg.HasField("o_int32") and not msg.HasField("inner")
@@ -363,13 +401,28 @@ def test_null_means_unset(ks: ModuleType, codec: MessageCodec) -> None:
 def test_wrappers_and_wkts_in(ks: ModuleType, codec: MessageCodec) -> None:
     msg = codec.from_dict(
         {
-            "wInt32": 0, "wInt64": "7", "wUint64": 8, "wBool": False, "wString": "s",
-            "wBytes": "AAE=", "wDouble": "Infinity", "wFloat": 1.5, "wUint32": "9",
-            "ts": "1972-01-01T10:00:20.021-05:00", "dur": "-0.5s", "mask": "fooBar,baz.quxQuux",
-            "st": {"a": [1, None]}, "lv": [True, "x"], "val": {"k": 1}, "empty": {},
+            "wInt32": 0,
+            "wInt64": "7",
+            "wUint64": 8,
+            "wBool": False,
+            "wString": "s",
+            "wBytes": "AAE=",
+            "wDouble": "Infinity",
+            "wFloat": 1.5,
+            "wUint32": "9",
+            "ts": "1972-01-01T10:00:20.021-05:00",
+            "dur": "-0.5s",
+            "mask": "fooBar,baz.quxQuux",
+            "st": {"a": [1, None]},
+            "lv": [True, "x"],
+            "val": {"k": 1},
+            "empty": {},
             "any": {"@type": "type.googleapis.com/chorus_testing.v1.Inner", "name": "packed"},
-            "rTs": ["1970-01-01T00:00:00Z"], "rWrap": [1, 2], "rValue": [None, 1],
-            "mValue": {"a": None, "b": "s"}, "cTime": "2000-01-01T00:00:00Z",
+            "rTs": ["1970-01-01T00:00:00Z"],
+            "rWrap": [1, 2],
+            "rValue": [None, 1],
+            "mValue": {"a": None, "b": "s"},
+            "cTime": "2000-01-01T00:00:00Z",
         }
     )
     assert msg.HasField("w_int32") and msg.w_int32.value == 0 and not msg.w_bool.value
@@ -389,8 +442,12 @@ def test_wrappers_and_wkts_in(ks: ModuleType, codec: MessageCodec) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "1970-01-01T00:00:00Z", "1972-01-01T10:00:20.021-05:00", "2024-02-29T23:59:59.999999999Z",
-        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "2020-06-01T12:00:00.5+14:00",
+        "1970-01-01T00:00:00Z",
+        "1972-01-01T10:00:20.021-05:00",
+        "2024-02-29T23:59:59.999999999Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999999Z",
+        "2020-06-01T12:00:00.5+14:00",
     ],
 )
 def test_timestamp_parsing_matches_protobuf(ks: ModuleType, codec: MessageCodec, text: str) -> None:
@@ -430,6 +487,8 @@ ISSUE_CASES: list[tuple[Any, list[tuple[tuple[str | int, ...], str]]]] = [
     ({"fUint32": -1}, [(("fUint32",), "Number must be greater than or equal to 0")]),
     ({"fInt64": 2**63}, [(("fInt64",), "Number must be less than or equal to 9223372036854775807")]),
     ({"fUint64": "1e30"}, [(("fUint64",), "Number must be less than or equal to 18446744073709551615")]),
+    ({"fInt64": "1e-99999999999999999999"}, [(("fInt64",), 'Invalid integer "1e-99999999999999999999"')]),
+    ({"fInt64": "-1e400"}, [(("fInt64",), "Number must be greater than or equal to -9223372036854775808")]),
     ({"fDouble": "abc"}, [(("fDouble",), 'Invalid number "abc"')]),
     ({"fDouble": "1e999"}, [(("fDouble",), "Number is out of range")]),
     ({"fDouble": [1]}, [(("fDouble",), "Expected number, received array")]),
@@ -446,8 +505,10 @@ ISSUE_CASES: list[tuple[Any, list[tuple[tuple[str | int, ...], str]]]] = [
     ),
     (
         {"rInner": [{"name": 1}, {"bogus": 1}]},
-        [(("rInner", 0, "name"), "Expected string, received number"),
-         (("rInner", 1, "bogus"), 'Unrecognized key "bogus"')],
+        [
+            (("rInner", 0, "name"), "Expected string, received number"),
+            (("rInner", 1, "bogus"), 'Unrecognized key "bogus"'),
+        ],
     ),
     ({"mIntInner": {"x": {}}}, [(("mIntInner", "x"), 'Invalid map key "x"')]),
     ({"mIntInner": {"1": {"count": "z"}}}, [(("mIntInner", "1", "count"), 'Invalid integer "z"')]),
@@ -470,10 +531,12 @@ ISSUE_CASES: list[tuple[Any, list[tuple[tuple[str | int, ...], str]]]] = [
     ({"fString": "\ud800"}, [(("fString",), "Invalid string: unpaired surrogate")]),
     (
         {"fString": 1, "oBool": "no", "inner": {"tags": "x"}, "zzz": None},
-        [(("fString",), "Expected string, received number"),
-         (("oBool",), "Expected boolean, received string"),
-         (("inner", "tags"), "Expected an array"),
-         (("zzz",), 'Unrecognized key "zzz"')],
+        [
+            (("fString",), "Expected string, received number"),
+            (("oBool",), "Expected boolean, received string"),
+            (("inner", "tags"), "Expected an array"),
+            (("zzz",), 'Unrecognized key "zzz"'),
+        ],
     ),
 ]
 
@@ -563,12 +626,24 @@ def bind(ks: ModuleType, params: list[tuple[str, str]], exclude: frozenset[str] 
 
 
 def test_query_scalars(ks: ModuleType) -> None:
-    msg = bind(ks, [
-        ("fInt32", "5"), ("f_int64", "-7"), ("fUint64", "18446744073709551615"), ("fBool", "true"),
-        ("oBool", "0"), ("fString", "a,b"), ("fBytes", "AAE"), ("fEnum", "COLOR_RED"),
-        ("oEnum", "2"), ("fDouble", "NaN"), ("fFloat", "1.5"), ("customName", "r"),
-        ("epochMs", "9"),
-    ])
+    msg = bind(
+        ks,
+        [
+            ("fInt32", "5"),
+            ("f_int64", "-7"),
+            ("fUint64", "18446744073709551615"),
+            ("fBool", "true"),
+            ("oBool", "0"),
+            ("fString", "a,b"),
+            ("fBytes", "AAE"),
+            ("fEnum", "COLOR_RED"),
+            ("oEnum", "2"),
+            ("fDouble", "NaN"),
+            ("fFloat", "1.5"),
+            ("customName", "r"),
+            ("epochMs", "9"),
+        ],
+    )
     assert (msg.f_int32, msg.f_int64, msg.f_uint64) == (5, -7, 2**64 - 1)
     assert msg.f_bool is True and msg.HasField("o_bool") and msg.o_bool is False
     assert msg.f_string == "a,b" and msg.f_bytes == b"\x00\x01"
@@ -583,20 +658,40 @@ def test_query_bools(ks: ModuleType, text: str, expected: bool) -> None:
 
 
 def test_query_repeated_keys_do_not_split_commas(ks: ModuleType) -> None:
-    msg = bind(ks, [("rString", "a,b"), ("r_string", "c"), ("rInt32", "1"), ("rInt32", "2"),
-                    ("rEnum", "COLOR_BLUE"), ("rEnum", "1"), ("rWrap", "4"), ("rWrap", "5"),
-                    ("rTs", "1970-01-01T00:00:02Z")])
+    msg = bind(
+        ks,
+        [
+            ("rString", "a,b"),
+            ("r_string", "c"),
+            ("rInt32", "1"),
+            ("rInt32", "2"),
+            ("rEnum", "COLOR_BLUE"),
+            ("rEnum", "1"),
+            ("rWrap", "4"),
+            ("rWrap", "5"),
+            ("rTs", "1970-01-01T00:00:02Z"),
+        ],
+    )
     assert list(msg.r_string) == ["a,b", "c"] and list(msg.r_int32) == [1, 2]
     assert list(msg.r_enum) == [3, 1] and [w.value for w in msg.r_wrap] == [4, 5]
     assert msg.r_ts[0].seconds == 2
 
 
 def test_query_wkts(ks: ModuleType) -> None:
-    msg = bind(ks, [
-        ("ts", "2020-01-01T00:00:00Z"), ("dur", "3s"), ("mask", "a,b.c,fooBar,baz_qux"),
-        ("wInt32", "0"), ("wBool", "true"), ("wString", "x"), ("wInt64", "-3"), ("wBytes", "AQ=="),
-        ("cTime", "1970-01-01T00:00:00Z"),
-    ])
+    msg = bind(
+        ks,
+        [
+            ("ts", "2020-01-01T00:00:00Z"),
+            ("dur", "3s"),
+            ("mask", "a,b.c,fooBar,baz_qux"),
+            ("wInt32", "0"),
+            ("wBool", "true"),
+            ("wString", "x"),
+            ("wInt64", "-3"),
+            ("wBytes", "AQ=="),
+            ("cTime", "1970-01-01T00:00:00Z"),
+        ],
+    )
     assert msg.ts.seconds == 1_577_836_800 and msg.dur.seconds == 3
     assert list(msg.mask.paths) == ["a", "b.c", "foo_bar", "baz_qux"]
     assert msg.HasField("w_int32") and msg.w_int32.value == 0
@@ -605,10 +700,16 @@ def test_query_wkts(ks: ModuleType) -> None:
 
 
 def test_query_nested_dotted_names(ks: ModuleType) -> None:
-    msg = bind(ks, [("inner.name", "x"), ("inner.child.count", "3"), ("inner.child.tags", "t"),
-                    ("inner.color", "COLOR_GREEN")])
+    msg = bind(
+        ks, [("inner.name", "x"), ("inner.child.count", "3"), ("inner.child.tags", "t"), ("inner.color", "COLOR_GREEN")]
+    )
     assert msg.inner.name == "x" and msg.inner.child.count == 3
     assert list(msg.inner.child.tags) == ["t"] and msg.inner.color == 2
+
+
+def test_query_oneof_member_sub_keys(ks: ModuleType) -> None:
+    msg = bind(ks, [("cInner.name", "x"), ("cInner.count", "2")])
+    assert msg.WhichOneof("choice") == "c_inner" and (msg.c_inner.name, msg.c_inner.count) == ("x", 2)
 
 
 def test_query_nested_default_value_still_sets_parent(ks: ModuleType) -> None:
@@ -623,12 +724,9 @@ QUERY_ISSUES: list[tuple[list[tuple[str, str]], list[tuple[tuple[str, ...], str]
     ([("ts.seconds", "1")], [(("ts", "seconds"), 'Unrecognized key "ts.seconds"')]),
     ([("fString", "a"), ("fString", "b")], [(("fString",), 'Field "fString" must not be repeated')]),
     ([("fString", "a"), ("f_string", "b")], [(("f_string",), 'Field "f_string" must not be repeated')]),
-    ([("inner.name", "a"), ("inner.name", "b")],
-     [(("inner", "name"), 'Field "inner.name" must not be repeated')]),
-    ([("inner", "x")],
-     [(("inner",), 'Field "inner" is a message and cannot be set from a query parameter')]),
-    ([("rInner", "x")],
-     [(("rInner",), 'Field "rInner" is a message and cannot be set from a query parameter')]),
+    ([("inner.name", "a"), ("inner.name", "b")], [(("inner", "name"), 'Field "inner.name" must not be repeated')]),
+    ([("inner", "x")], [(("inner",), 'Field "inner" is a message and cannot be set from a query parameter')]),
+    ([("rInner", "x")], [(("rInner",), 'Field "rInner" is a message and cannot be set from a query parameter')]),
     ([("st", "x")], [(("st",), 'Field "st" is a message and cannot be set from a query parameter')]),
     ([("mString", "x")], [(("mString",), 'Field "mString" is a map and cannot be set from a query parameter')]),
     ([("fInt32", "abc")], [(("fInt32",), 'Invalid integer "abc"')]),
@@ -640,11 +738,22 @@ QUERY_ISSUES: list[tuple[list[tuple[str, str]], list[tuple[tuple[str, ...], str]
     ([("dur", "3")], [(("dur",), "Invalid duration")]),
     ([("mask", "a,,b")], [(("mask",), "Invalid field mask")]),
     ([("wInt32", "x")], [(("wInt32",), 'Invalid integer "x"')]),
-    ([("cText", "a"), ("cNumber", "1")],
-     [(("cNumber",), 'Field "cNumber" conflicts with "cText" (oneof "choice")')]),
-    ([("fInt32", "x"), ("nope", "1"), ("fBool", "2")],
-     [(("fInt32",), 'Invalid integer "x"'), (("nope",), 'Unrecognized key "nope"'),
-      (("fBool",), 'Invalid boolean "2"')]),
+    ([("cText", "a"), ("cNumber", "1")], [(("cNumber",), 'Field "cNumber" conflicts with "cText" (oneof "choice")')]),
+    (
+        [("cText", "a"), ("cInner.name", "x"), ("cInner.count", "1")],
+        [
+            (("cInner", "name"), 'Field "cInner.name" conflicts with "cText" (oneof "choice")'),
+            (("cInner", "count"), 'Field "cInner.count" conflicts with "cText" (oneof "choice")'),
+        ],
+    ),
+    (
+        [("fInt32", "x"), ("nope", "1"), ("fBool", "2")],
+        [
+            (("fInt32",), 'Invalid integer "x"'),
+            (("nope",), 'Unrecognized key "nope"'),
+            (("fBool",), 'Invalid boolean "2"'),
+        ],
+    ),
 ]
 
 
@@ -683,7 +792,11 @@ def test_bind_path_variable(ks: ModuleType, codec: MessageCodec) -> None:
     ("path", "value", "issue"),
     [
         ("f_int32", "x", FieldIssue(("f_int32",), 'Invalid integer "x"')),
-        ("r_string", "x", FieldIssue(("r_string",), 'Field "r_string" is repeated and cannot be set from a path variable')),
+        (
+            "r_string",
+            "x",
+            FieldIssue(("r_string",), 'Field "r_string" is repeated and cannot be set from a path variable'),
+        ),
         ("inner", "x", FieldIssue(("inner",), 'Field "inner" is a message and cannot be set from a path variable')),
         ("inner.nope", "x", FieldIssue(("inner", "nope"), 'Unrecognized key "inner.nope"')),
     ],
