@@ -1,0 +1,557 @@
+"""The generated OpenAPI documents: valid OpenAPI 3.1, and what the bridge really serves."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import descriptor_pb2
+
+from rest_bridge.codegen.openapi import render_openapi
+from rest_bridge.codegen.plugin import _chorus_options, collect_methods
+
+ROOT = Path(__file__).resolve().parent.parent
+CRISPY = ROOT / "gen" / "openapi" / "crispy.json"
+REF = "#/components/schemas/"
+
+Doc = dict[str, Any]
+
+
+def validate(doc: Doc) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(doc)
+
+
+def resolve(doc: Doc, schema: Doc) -> Doc:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    assert ref.startswith(REF), ref
+    resolved: Doc = doc["components"]["schemas"][ref[len(REF) :]]
+    return resolved
+
+
+def params(operation: Doc, where: str) -> dict[str, Doc]:
+    return {p["name"]: p for p in operation.get("parameters", []) if p["in"] == where}
+
+
+# --- the checked-in crispy document -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crispy() -> Doc:
+    doc: Doc = json.loads(CRISPY.read_text())
+    return doc
+
+
+def test_crispy_document_is_valid_openapi_31(crispy: Doc) -> None:
+    assert crispy["openapi"] == "3.1.0"
+    assert crispy["info"]["title"] == "Chorus — crispy surface"
+    assert crispy["info"]["version"] == "v1"
+    validate(crispy)
+
+
+def test_crispy_routes(crispy: Doc) -> None:
+    routes = {(verb, path) for path, item in crispy["paths"].items() for verb in item}
+    assert routes == {
+        ("get", "/health"),
+        ("post", "/chat"),
+        ("get", "/chat/{sessionId}/history"),
+        ("delete", "/chat/{sessionId}"),
+    }
+    chat = crispy["paths"]["/chat"]["post"]
+    assert chat["operationId"] == "ChatService_Chat"
+    assert chat["tags"] == ["ChatService"]
+    assert chat["summary"] == "Chat sends one user message and streams the assistant's reply."
+    assert "`stream` false" in chat["description"]
+    assert "parameters" not in chat  # body "*": the bridge reads no query parameters
+    ids = [op["operationId"] for item in crispy["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("path", "verb"), [("/chat/{sessionId}/history", "get"), ("/chat/{sessionId}", "delete")])
+def test_crispy_session_id_is_a_required_path_parameter(crispy: Doc, path: str, verb: str) -> None:
+    operation = crispy["paths"][path][verb]
+    assert params(operation, "path") == {
+        "sessionId": {
+            "name": "sessionId",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Session identifier (UUID).\n\nSets the request field `session_id`.",
+        }
+    }
+    assert params(operation, "query") == {}
+
+
+def test_crispy_chat_request_schema(crispy: Doc) -> None:
+    body = crispy["paths"]["/chat"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": REF + "crispy.v1.ChatRequest"}
+    properties = resolve(crispy, body)["properties"]
+    assert set(properties) == {"sessionId", "message", "stream"}
+    assert properties["sessionId"]["type"] == "string"
+    assert properties["message"]["type"] == "string"
+    assert properties["stream"]["type"] == "boolean"
+    assert properties["stream"]["x-proto3-optional"] is True
+
+
+def test_crispy_int64_as_number_and_timestamp(crispy: Doc) -> None:
+    schemas = crispy["components"]["schemas"]
+    timestamp = schemas["crispy.v1.ChatMessage"]["properties"]["timestamp"]
+    assert (timestamp["type"], timestamp["format"]) == ("integer", "int64")
+    health = schemas["crispy.v1.GetHealthResponse"]["properties"]["timestamp"]
+    assert (health["type"], health["format"]) == ("string", "date-time")
+    messages = schemas["crispy.v1.GetSessionHistoryResponse"]["properties"]["messages"]
+    assert messages["type"] == "array"
+    assert messages["items"] == {"$ref": REF + "crispy.v1.ChatMessage"}
+
+
+def test_crispy_chat_streams_sse_or_answers_json(crispy: Doc) -> None:
+    responses = crispy["paths"]["/chat"]["post"]["responses"]
+    assert set(responses) == {"200", "default"}
+    content = responses["200"]["content"]
+    assert set(content) == {"text/event-stream", "application/json"}
+    assert (
+        resolve(crispy, content["application/json"]["schema"])
+        is crispy["components"]["schemas"]["crispy.v1.ChatCompletion"]
+    )
+    stream = content["text/event-stream"]
+    assert stream["x-sse-style"] == "named"
+    events = stream["x-sse-events"]
+    assert set(events) == {"token", "done", "completion", "error"}
+    assert events["token"]["data"] == {"$ref": REF + "crispy.v1.ChatToken"}
+    assert events["done"]["data"] == {"$ref": REF + "crispy.v1.ChatDone"}
+    assert events["error"]["data"]["properties"] == {"error": {"type": "string", "description": "The error message."}}
+    assert "`stream` false" in responses["200"]["description"]
+
+
+def test_crispy_error_schema_is_the_crispy_envelope(crispy: Doc) -> None:
+    for item in crispy["paths"].values():
+        for operation in item.values():
+            assert operation["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+    error = crispy["components"]["responses"]["Error"]["content"]["application/json"]["schema"]
+    envelope = resolve(crispy, error)
+    assert envelope["required"] == ["error", "requestId"]
+    properties = envelope["properties"]
+    assert properties["error"]["type"] == "string"
+    assert properties["requestId"]["type"] == "string"
+    issues = properties["details"]["properties"]["issues"]
+    assert issues["type"] == "array"
+    issue = issues["items"]["properties"]
+    assert issue["path"]["items"] == {"type": ["string", "integer"]}
+    assert issue["message"] == {"type": "string"}
+
+
+def test_crispy_schemas_are_exactly_the_reachable_messages(crispy: Doc) -> None:
+    names = set(crispy["components"]["schemas"])
+    assert names == {
+        "CrispyError",
+        *(
+            f"crispy.v1.{n}"
+            for n in (
+                "GetHealthRequest",
+                "GetHealthResponse",
+                "ChatRequest",
+                "ChatResponse",
+                "ChatToken",
+                "ChatDone",
+                "ChatCompletion",
+                "Usage",
+                "GetSessionHistoryRequest",
+                "GetSessionHistoryResponse",
+                "ChatMessage",
+                "DeleteSessionRequest",
+                "DeleteSessionResponse",
+            )
+        ),
+    }
+    response = crispy["components"]["schemas"]["crispy.v1.ChatResponse"]
+    assert response["x-oneof"] == {"event": ["token", "done", "completion"]}
+    assert response["properties"]["token"]["x-oneof"] == "event"
+
+
+# --- a test contract through the plugin's own collector ------------------------------------------
+
+LIBRARY_PROTO = """
+syntax = "proto3";
+
+package openapi_testing.v1;
+
+import "chorus/api/v1/annotations.proto";
+import "chorus_testing/v1/kitchen_sink.proto";
+import "google/api/annotations.proto";
+import "google/protobuf/empty.proto";
+import "google/protobuf/field_mask.proto";
+import "google/protobuf/struct.proto";
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+
+// Shelves hold books.
+service ShelfService {
+  option (chorus.api.v1.service) = {surface: "library"};
+
+  // GetBook reads one book.
+  //
+  // Also under a room, or by a body.
+  rpc GetBook(GetBookRequest) returns (Book) {
+    option (google.api.http) = {
+      get: "/v1/{name=shelves/*/books/*}"
+      additional_bindings {get: "/v1/{name=rooms/*/books/*}"}
+      additional_bindings {post: "/v1/books:lookup" body: "*"}
+    };
+  }
+  // CreateBook adds a book.
+  rpc CreateBook(CreateBookRequest) returns (Book) {
+    option (google.api.http) = {post: "/v1/{parent=shelves/*}/books" body: "book"};
+    option (chorus.api.v1.method) = {success_status: 201};
+  }
+  rpc DeleteBook(DeleteBookRequest) returns (google.protobuf.Empty) {
+    option (google.api.http) = {delete: "/v1/{name=shelves/*/books/*}"};
+    option (chorus.api.v1.method) = {success_status: 204};
+  }
+  rpc GetBookTitle(GetBookRequest) returns (Book) {
+    option (google.api.http) = {get: "/v1/{name=shelves/*/books/*}:title" response_body: "title"};
+  }
+  rpc UpdateBook(UpdateBookRequest) returns (Book) {
+    option (google.api.http) = {patch: "/v1/{book.name=shelves/*/books/*}" body: "*"};
+  }
+  rpc RenameBook(RenameBookRequest) returns (Book) {
+    option (google.api.http) = {post: "/v1/{name=shelves/*/books/*}:rename" body: "*"};
+  }
+  rpc Search(SearchRequest) returns (SearchResponse) {
+    option (google.api.http) = {get: "/v1/search"};
+  }
+  rpc WatchBooks(WatchBooksRequest) returns (stream BookEvent) {
+    option (google.api.http) = {get: "/v1/books:watch"};
+    option (chorus.api.v1.method) = {
+      sse: {style: STYLE_DATA_ONLY event_oneof: "kind" type_key: "type" done_data: "[DONE]"}
+    };
+  }
+  rpc Tail(WatchBooksRequest) returns (stream Book) {
+    option (google.api.http) = {get: "/v1/books:tail"};
+  }
+  rpc Echo(chorus_testing.v1.KitchenSink) returns (chorus_testing.v1.KitchenSink) {
+    option (google.api.http) = {post: "/v1/echo" body: "*"};
+  }
+}
+
+// Genre of a book.
+enum Genre {
+  // Not set.
+  GENRE_UNSPECIFIED = 0;
+  GENRE_FICTION = 1;
+}
+
+// Book is a book.
+message Book {
+  string name = 1;
+  // The title.
+  string title = 2;
+  Genre genre = 3;
+  repeated string authors = 4;
+  map<string, int64> counts = 5;
+  google.protobuf.Timestamp published = 6;
+  google.protobuf.Int32Value pages = 7;
+  int64 isbn = 8;
+  optional string subtitle = 9;
+  Book sequel = 10;
+}
+
+message GetBookRequest {
+  string name = 1;
+}
+
+message CreateBookRequest {
+  string parent = 1;
+  Book book = 2;
+  string request_id = 3;
+}
+
+message DeleteBookRequest {
+  string name = 1;
+}
+
+message UpdateBookRequest {
+  Book book = 1;
+  google.protobuf.FieldMask update_mask = 2;
+}
+
+message RenameBookRequest {
+  string name = 1;
+  string new_title = 2;
+}
+
+message SearchRequest {
+  // Nested filter.
+  message Filter {
+    string author = 1;
+    Genre genre = 2;
+    Filter nested = 3;
+  }
+  // Free text.
+  string query = 1;
+  int32 page_size = 2;
+  repeated Genre genres = 3;
+  Filter filter = 4;
+  google.protobuf.Timestamp since = 5;
+  map<string, string> labels = 6;
+  google.protobuf.Struct extra = 7;
+  repeated Filter filters = 8;
+  google.protobuf.BoolValue in_stock = 9;
+  uint64 min_isbn = 10;
+}
+
+message SearchResponse {
+  repeated Book books = 1;
+}
+
+message WatchBooksRequest {
+  string shelf = 1;
+}
+
+message BookEvent {
+  oneof kind {
+    // A book arrived.
+    Book added = 1;
+    // The name of a book that left.
+    string removed = 2;
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Doc:
+    """The test contract above, compiled by protoc and rendered by the plugin's own code."""
+    import grpc_tools
+    from google.api import annotations_pb2  # noqa: F401  (registers google.api.http for parsing)
+
+    _chorus_options()  # registers the chorus extensions, as the plugin does before parsing
+    tmp = tmp_path_factory.mktemp("openapi_proto")
+    source = tmp / "openapi_testing" / "v1" / "library.proto"
+    source.parent.mkdir(parents=True)
+    source.write_text(LIBRARY_PROTO)
+    descriptor_set = tmp / "library.pb"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{tmp}",
+            f"-I{ROOT / 'tests' / 'protos'}",
+            f"-I{ROOT / 'proto'}",
+            f"-I{ROOT / 'third_party' / 'googleapis'}",
+            f"-I{Path(grpc_tools.__file__).parent / '_proto'}",
+            f"--descriptor_set_out={descriptor_set}",
+            "--include_imports",
+            "--include_source_info",
+            "openapi_testing/v1/library.proto",
+        ],
+        check=True,
+        cwd=tmp,
+    )
+    files = {f.name: f for f in descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes()).file}
+    methods = collect_methods(files["openapi_testing/v1/library.proto"])
+    rendered = render_openapi("library", methods, files)
+    assert render_openapi("library", methods, files) == rendered  # deterministic
+    doc: Doc = json.loads(rendered)
+    return doc
+
+
+def test_library_document_is_valid(library: Doc) -> None:
+    validate(library)
+    assert library["info"]["title"] == "Chorus — library surface"
+    assert [t["name"] for t in library["tags"]] == ["ShelfService"]
+    assert library["tags"][0]["description"] == "Shelves hold books."
+
+
+def test_additional_bindings_are_operations_of_their_own(library: Doc) -> None:
+    paths = library["paths"]
+    first = paths["/v1/{name}"]["get"]
+    assert first["operationId"] == "ShelfService_GetBook"
+    assert first["summary"] == "GetBook reads one book."
+    assert first["description"] == "Also under a room, or by a body."
+    name = params(first, "path")["name"]
+    assert name["required"] is True
+    assert name["schema"] == {"type": "string", "pattern": "^shelves/[^/]+/books/[^/]+$"}
+    assert "`shelves/*/books/*`" in name["description"]
+    # Same OpenAPI shape, another sub-pattern: kept apart by a suffixed placeholder.
+    room = paths["/v1/{name_1}"]["get"]
+    assert room["operationId"] == "ShelfService_GetBook_1"
+    assert params(room, "path")["name_1"]["schema"]["pattern"] == "^rooms/[^/]+/books/[^/]+$"
+    lookup = paths["/v1/books:lookup"]["post"]
+    assert lookup["operationId"] == "ShelfService_GetBook_2"
+    assert lookup["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": REF + "openapi_testing.v1.GetBookRequest"
+    }
+    assert "parameters" not in lookup
+
+
+def test_success_status_201_and_a_named_body_field(library: Doc) -> None:
+    create = library["paths"]["/v1/{parent}/books"]["post"]
+    assert set(create["responses"]) == {"201", "default"}
+    assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": REF + "openapi_testing.v1.Book"
+    }
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"] == REF + "openapi_testing.v1.Book"
+    assert params(create, "path")["parent"]["schema"]["pattern"] == "^shelves/[^/]+$"
+    # Neither the path field nor the body field is a query parameter; the rest are.
+    assert list(params(create, "query")) == ["requestId"]
+
+
+def test_success_status_204_has_no_content(library: Doc) -> None:
+    delete = library["paths"]["/v1/{name}"]["delete"]
+    assert set(delete["responses"]) == {"204", "default"}
+    assert "content" not in delete["responses"]["204"]
+
+
+def test_response_body_and_custom_verb(library: Doc) -> None:
+    title = library["paths"]["/v1/{name}:title"]["get"]
+    schema = title["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"type": "string", "description": "The title."}
+
+
+def test_body_star_drops_path_fields(library: Doc) -> None:
+    rename = library["paths"]["/v1/{name}:rename"]["post"]
+    body = rename["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"newTitle"}
+    assert "parameters" in rename and list(params(rename, "query")) == []
+    update = library["paths"]["/v1/{book.name}"]["patch"]
+    assert params(update, "path")["book.name"]["required"] is True
+    assert update["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": REF + "openapi_testing.v1.UpdateBookRequest"
+    }
+    assert "`book.name`" in update["requestBody"]["description"]
+
+
+def test_query_parameters(library: Doc) -> None:
+    query = params(library["paths"]["/v1/search"]["get"], "query")
+    assert list(query) == [
+        "query",
+        "pageSize",
+        "genres",
+        "filter.author",
+        "filter.genre",
+        "since",
+        "inStock",
+        "minIsbn",
+    ]
+    assert query["query"]["schema"] == {"type": "string"}
+    assert query["query"]["description"] == "Free text."
+    assert query["pageSize"]["schema"] == {"type": "integer", "format": "int32"}
+    assert query["genres"]["schema"] == {"type": "array", "items": {"$ref": REF + "openapi_testing.v1.Genre"}}
+    assert (query["genres"]["style"], query["genres"]["explode"]) == ("form", True)
+    assert query["filter.genre"]["schema"] == {"$ref": REF + "openapi_testing.v1.Genre"}
+    assert query["since"]["schema"] == {"type": "string", "format": "date-time"}
+    assert query["inStock"]["schema"] == {"type": "boolean"}
+    assert query["minIsbn"]["schema"] == {"type": "string", "format": "uint64"}
+
+
+def test_message_schema_mappings(library: Doc) -> None:
+    schemas = library["components"]["schemas"]
+    book = schemas["openapi_testing.v1.Book"]
+    assert book["description"] == "Book is a book."
+    p = book["properties"]
+    assert p["genre"] == {"$ref": REF + "openapi_testing.v1.Genre"}
+    assert schemas["openapi_testing.v1.Genre"]["enum"] == ["GENRE_UNSPECIFIED", "GENRE_FICTION"]
+    assert schemas["openapi_testing.v1.Genre"]["type"] == "string"
+    assert "`GENRE_UNSPECIFIED`: Not set." in schemas["openapi_testing.v1.Genre"]["description"]
+    assert p["authors"] == {"type": "array", "items": {"type": "string"}}
+    assert p["counts"] == {"type": "object", "additionalProperties": {"type": "string", "format": "int64"}}
+    assert p["published"] == {"type": "string", "format": "date-time"}
+    assert p["pages"] == {"type": "integer", "format": "int32"}
+    assert p["isbn"] == {"type": "string", "format": "int64"}
+    assert p["subtitle"]["x-proto3-optional"] is True
+    assert p["sequel"] == {"$ref": REF + "openapi_testing.v1.Book"}  # recursive
+    # The map entry types are inlined, never components; WKTs neither.
+    assert not [n for n in schemas if n.endswith("Entry") or n.startswith("google.protobuf.")]
+
+
+def test_kitchen_sink_json_mapping(library: Doc) -> None:
+    described = library["components"]["schemas"]["chorus_testing.v1.KitchenSink"]["properties"]
+    assert described["fDouble"]["description"] == "Every scalar type, without presence."
+    assert described["customName"]["description"] == "An explicit json_name."
+    p = {k: {n: v for n, v in s.items() if n != "description"} for k, s in described.items()}
+    assert p["fDouble"] == {"type": "number", "format": "double"}
+    assert p["fFloat"] == {"type": "number", "format": "float"}
+    assert p["fSint32"] == {"type": "integer", "format": "int32"}
+    assert p["fUint32"] == {"type": "integer", "format": "uint32"}
+    assert p["fSfixed64"] == {"type": "string", "format": "int64"}
+    assert p["fFixed64"] == {"type": "string", "format": "uint64"}
+    assert p["fBool"] == {"type": "boolean"}
+    assert p["fBytes"] == {"type": "string", "format": "byte"}
+    assert p["rInt64"] == {"type": "array", "items": {"type": "string", "format": "int64"}}
+    assert p["rInner"] == {"type": "array", "items": {"$ref": REF + "chorus_testing.v1.Inner"}}
+    assert p["mIntInner"] == {
+        "type": "object",
+        "additionalProperties": {"$ref": REF + "chorus_testing.v1.Inner"},
+        "propertyNames": {"pattern": "^-?[0-9]+$"},
+    }
+    assert p["mBoolEnum"]["propertyNames"] == {"enum": ["true", "false"]}
+    assert p["mValue"] == {"type": "object", "additionalProperties": {}}
+    assert p["ts"] == {"type": "string", "format": "date-time"}
+    assert p["dur"]["type"] == "string" and p["dur"]["pattern"].endswith("s$")
+    assert p["mask"] == {"type": "string"}
+    assert p["st"] == {"type": "object"}
+    assert p["val"] == {}
+    assert p["lv"] == {"type": "array"}
+    assert p["empty"] == {"type": "object"}
+    assert p["any"]["required"] == ["@type"]
+    assert p["nullVal"] == {"type": "null"}
+    assert p["wDouble"] == {"type": "number", "format": "double"}
+    assert p["wInt64"] == {"type": "string", "format": "int64"}
+    assert p["wUint32"] == {"type": "integer", "format": "uint32"}
+    assert p["wBool"] == {"type": "boolean"}
+    assert p["wString"] == {"type": "string"}
+    assert p["wBytes"] == {"type": "string", "format": "byte"}
+    assert p["rWrap"] == {"type": "array", "items": {"type": "integer", "format": "int32"}}
+    assert p["customName"] == {"type": "string"}
+    assert "renamed" not in p
+    assert p["epochMs"]["type"] == "integer"
+    assert p["epochList"]["items"] == {"type": "integer", "format": "int64"}
+    assert (p["optEpoch"]["type"], p["optEpoch"]["format"]) == ("integer", "uint64")
+    assert p["optEpoch"]["x-proto3-optional"] is True
+    assert p["cText"]["x-oneof"] == "choice"
+    sink = library["components"]["schemas"]["chorus_testing.v1.KitchenSink"]
+    assert sink["x-oneof"] == {"choice": ["cText", "cNumber", "cInner", "cTime"]}
+
+
+def test_data_only_sse_with_type_key_and_done(library: Doc) -> None:
+    watch = library["paths"]["/v1/books:watch"]["get"]
+    assert list(params(watch, "query")) == ["shelf"]
+    content = watch["responses"]["200"]["content"]
+    assert set(content) == {"text/event-stream"}  # no stream flag: never plain JSON
+    stream = content["text/event-stream"]
+    assert stream["x-sse-style"] == "data"
+    assert stream["x-sse-type-key"] == "type"
+    assert stream["x-sse-done-data"] == "[DONE]"
+    events = stream["x-sse-events"]
+    assert set(events) == {"added", "removed", "error"}
+    assert events["added"]["data"]["allOf"] == [
+        {"type": "object", "properties": {"type": {"const": "added"}}, "required": ["type"]},
+        {"$ref": REF + "openapi_testing.v1.Book"},
+    ]
+    assert events["removed"] == {"data": {"type": "string"}, "description": "The name of a book that left."}
+    assert events["error"]["data"]["allOf"][0]["properties"] == {"type": {"const": "error"}}
+    assert "`data: [DONE]`" in stream["schema"]["description"]
+
+
+def test_stream_without_sse_rules_is_data_only(library: Doc) -> None:
+    stream = library["paths"]["/v1/books:tail"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    assert stream["x-sse-style"] == "data"
+    assert set(stream["x-sse-events"]) == {"message", "error"}
+    assert stream["x-sse-events"]["message"]["data"] == {"$ref": REF + "openapi_testing.v1.Book"}
+    assert stream["x-sse-events"]["error"]["data"]["required"] == ["error"]
+
+
+def test_other_surfaces_get_a_status_like_error(library: Doc) -> None:
+    error = library["components"]["responses"]["Error"]["content"]["application/json"]["schema"]
+    status = resolve(library, error)
+    assert status["required"] == ["code", "message", "details"]
+    assert status["properties"]["code"]["type"] == "integer"
+    assert "CrispyError" not in library["components"]["schemas"]
