@@ -36,7 +36,7 @@ from rest_bridge.asgi import (
 )
 from rest_bridge.dialects import Dialect, dialect_for
 from rest_bridge.errors import ErrorView, error_from_rpc
-from rest_bridge.jsoncodec import JsonMappingError, MessageCodec, codec_for
+from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, MessageCodec, codec_for
 from rest_bridge.metadata import request_metadata, response_headers
 from rest_bridge.route_spec import HttpBinding, MethodSpec
 from rest_bridge.router import MethodNotAllowed, NotFound, Router
@@ -71,7 +71,8 @@ class Route:
     request_codec: MessageCodec
     response_codec: MessageCodec
     encoder: sse.SseEncoder | None
-    # Top-level request fields bound from the path or body; not from the query.
+    # Request field paths bound from the path or body (and so not from the query), e.g.
+    # "filter.label": its sibling `filter.min_price` may still come from the query.
     bound_fields: frozenset[str]
 
 
@@ -124,7 +125,7 @@ class BridgeApp:
     def _add(self, site: _Site, spec: MethodSpec) -> None:
         response_codec = codec_for(spec.response_type)
         for binding in spec.bindings:
-            bound = {v.split(".", 1)[0] for v in _variables(binding.template)}
+            bound = set(_variables(binding.template))
             if binding.body:
                 bound.add(binding.body)
             route = Route(
@@ -181,7 +182,8 @@ class BridgeApp:
             return
         except JsonMappingError as exc:
             violations = [(".".join(str(p) for p in i.path), i.message) for i in exc.issues]
-            await self._send_error(send, route.dialect, route.dialect.bad_request(violations), request_id)
+            error = route.dialect.bad_request(violations)
+            await self._send_error(send, route.dialect, error, request_id, head_only=head_only)
             return
         client = scope.get("client")
         metadata = request_metadata(headers, client[0] if client else "", request_id)
@@ -234,8 +236,7 @@ class BridgeApp:
         if body_field != "*":
             query = scope.get("query_string", b"")
             if query:
-                params = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-                codec.bind_query(request, params, route.bound_fields)
+                codec.bind_query(request, _parse_query(query), route.bound_fields)
         return request
 
     # --- unary ---
@@ -416,9 +417,15 @@ def _parse_json(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        from rest_bridge.jsoncodec import FieldIssue
-
         raise JsonMappingError([FieldIssue((), f"Malformed JSON: {exc.msg}")]) from None
+
+
+def _parse_query(query: bytes) -> list[tuple[str, str]]:
+    # Strict UTF-8, as for path segments: parse_qsl would otherwise turn %FF into U+FFFD silently.
+    try:
+        return parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise JsonMappingError([FieldIssue((), "Query string is not valid UTF-8")]) from None
 
 
 def _stream_flag(request: Message, field: str, default: bool) -> bool:

@@ -45,6 +45,7 @@ class ErrorView:
     retry_after: float | None = None
     info: dict[str, str] = field(default_factory=dict)
     http_status: int = 0  # 0: derive from code (and the dialect's overrides)
+    domain: str = ""  # ErrorInfo.domain
 
 
 def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
@@ -65,6 +66,7 @@ def _apply_details(view: ErrorView, status: status_pb2.Status) -> None:
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             view.reason = info.reason
+            view.domain = info.domain
             view.info = dict(info.metadata)
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()

@@ -1,7 +1,7 @@
 """HTTP headers ⇄ gRPC metadata.
 
 Request headers become metadata unless they are about HTTP itself (framing,
-content negotiation, hop-by-hop). Host becomes `x-forwarded-host` and the
+content negotiation, hop-by-hop, including those the Connection header names). Host becomes `x-forwarded-host` and the
 client address `x-forwarded-for`, as grpc-gateway does. Response metadata
 becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
 """
@@ -38,12 +38,16 @@ def request_metadata(
     headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str
 ) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = [("x-request-id", request_id), ("x-forwarded-for", client_ip)]
+    # Headers that the Connection header names are hop-by-hop too (RFC 9110 section 7.6.1).
+    nominated = {
+        token.strip().lower() for key, value in headers if key.lower() == b"connection" for token in value.split(b",")
+    }
     for raw_key, raw_value in headers:
         key = raw_key.lower()
         if key == b"host":
             out.append(("x-forwarded-host", raw_value.decode("latin-1")))
             continue
-        if key in _NOT_FORWARDED or key == b"x-request-id" or key.startswith(b"grpc-"):
+        if key in _NOT_FORWARDED or key in nominated or key == b"x-request-id" or key.startswith(b"grpc-"):
             continue
         if key.endswith(b"-bin") or not _VALID_KEY.match(key):
             continue

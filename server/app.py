@@ -44,7 +44,9 @@ class Endpoints:
 
 def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only
+    # then, and without it every response's second write waits ~40 ms (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -136,6 +138,9 @@ class Chorus:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            # The bridge forwards the real peer; trusting X-Forwarded-For is the
+            # gRPC server's decision (`trusted_proxies`), not uvicorn's.
+            proxy_headers=False,
             timeout_graceful_shutdown=int(s.grpc.shutdown_grace) or None,
             server_header=False,
             date_header=False,

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
 
 from rest_bridge.errors import ErrorView, http_status_for
+
+_DETAIL_TYPE = "type.googleapis.com/google.rpc."
 
 
 def split_path(path: str) -> list[str | int]:
@@ -14,6 +17,28 @@ def split_path(path: str) -> list[str | int]:
     if not path:
         return []
     return [int(p) if p.isdigit() else p for p in path.split(".")]
+
+
+def status_details(error: ErrorView) -> list[dict[str, Any]]:
+    """The view's ErrorInfo, BadRequest, RetryInfo and RequestInfo as JSON `Any` messages."""
+    details: list[dict[str, Any]] = []
+    if error.reason:
+        info: dict[str, Any] = {"@type": _DETAIL_TYPE + "ErrorInfo", "reason": error.reason}
+        if error.domain:
+            info["domain"] = error.domain
+        if error.info:
+            info["metadata"] = dict(error.info)
+        details.append(info)
+    if error.violations:
+        violations = [{"field": f, "description": d} for f, d in error.violations]
+        details.append({"@type": _DETAIL_TYPE + "BadRequest", "fieldViolations": violations})
+    if error.retry_after is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(round(error.retry_after * 1e9))
+        details.append({"@type": _DETAIL_TYPE + "RetryInfo", "retryDelay": delay.ToJsonString()})
+    if error.request_id:
+        details.append({"@type": _DETAIL_TYPE + "RequestInfo", "requestId": error.request_id})
+    return details
 
 
 class Dialect:
@@ -30,7 +55,8 @@ class Dialect:
         return self.status_by_reason.get(error.reason, http_status_for(error.code))
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:
-        return {"code": error.code.value[0], "message": error.message, "details": []}
+        """google.rpc.Status in proto3 JSON, its details as `Any`s (as grpc-gateway writes them)."""
+        return {"code": error.code.value[0], "message": error.message, "details": status_details(error)}
 
     def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
         return {"error": error.message}

@@ -1,0 +1,220 @@
+"""The real bridge in front of a real grpc.aio test service, both in this process.
+
+`bridge_test.proto` is compiled at session start (Python, gRPC and our own
+protoc-gen-chorus route table) into a temp dir on sys.path. The gRPC server and
+uvicorn serving `BridgeApp` then run on an asyncio loop in a background thread,
+so tests are plain synchronous httpx calls against 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+import grpc
+import httpx
+import pytest
+import uvicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_PROTOS = ROOT / "tests" / "protos"
+PROTO = "chorus_testing/v1/bridge_test.proto"
+SURFACE = "testing"
+MAX_BODY = 4096
+HEARTBEAT = 0.2
+
+T = TypeVar("T")
+
+
+def compile_bridge_test_proto(out: Path, scratch: Path) -> None:
+    """protoc with --python_out, --grpc_python_out and --chorus_out for bridge_test.proto only."""
+    import grpc_tools
+
+    wkt = Path(grpc_tools.__file__).parent / "_proto"
+    plugin = scratch / "protoc-gen-chorus"
+    plugin.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m rest_bridge.codegen.plugin\n")
+    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
+    # The plugin imports chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "gen"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    staging = scratch / "staging"
+    staging.mkdir()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{TEST_PROTOS}",
+            f"-I{ROOT / 'proto'}",
+            f"-I{ROOT / 'third_party' / 'googleapis'}",
+            f"-I{wkt}",
+            f"--python_out={staging}",
+            f"--grpc_python_out={staging}",
+            f"--plugin=protoc-gen-chorus={plugin}",
+            f"--chorus_out={staging}",
+            PROTO,
+        ],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    # Keep only chorus_testing/: the plugin also writes chorus/bridge_index.py and openapi/,
+    # and a `chorus/` on sys.path would shadow the real package in gen/. No __init__.py either:
+    # chorus_testing stays a namespace package shared with other tests' compiled protos.
+    shutil.copytree(staging / "chorus_testing", out / "chorus_testing", dirs_exist_ok=True)
+
+
+@dataclass(frozen=True)
+class Generated:
+    pb2: ModuleType
+    pb2_grpc: ModuleType
+    http: ModuleType
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    out = tmp_path_factory.mktemp("bridge_test_gen")
+    compile_bridge_test_proto(out, tmp_path_factory.mktemp("bridge_test_scratch"))
+    sys.path.insert(0, str(out))
+    importlib.invalidate_caches()
+    return Generated(
+        pb2=importlib.import_module("chorus_testing.v1.bridge_test_pb2"),
+        pb2_grpc=importlib.import_module("chorus_testing.v1.bridge_test_pb2_grpc"),
+        http=importlib.import_module("chorus_testing.v1.bridge_test_http"),
+    )
+
+
+class _QuietUvicorn(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class BridgeHarness:
+    base_url: str
+    grpc_target: str
+    recorder: Any  # tests.bridge.servicer.Recorder
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 10) -> T:
+        """Run a coroutine on the servers' loop (e.g. a raw gRPC call) and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+class _Servers:
+    def __init__(self, generated: Generated, recorder: Any, servicer: Any) -> None:
+        self.generated = generated
+        self.recorder = recorder
+        self.servicer = servicer
+        self.grpc_server: grpc.aio.Server | None = None
+        self.transport: Any = None
+        self.uvicorn: uvicorn.Server | None = None
+        self.uvicorn_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> tuple[str, str]:
+        from rest_bridge.app import BridgeApp, BridgeLimits, Mount
+        from rest_bridge.transport import GrpcTransport
+
+        self.grpc_server = grpc.aio.server()
+        self.generated.pb2_grpc.add_BridgeTestServiceServicer_to_server(self.servicer, self.grpc_server)
+        port = self.grpc_server.add_insecure_port("127.0.0.1:0")
+        await self.grpc_server.start()
+        target = f"127.0.0.1:{port}"
+
+        self.transport = GrpcTransport(target)
+        app = BridgeApp(
+            self.generated.http.METHODS,
+            self.transport,
+            [Mount(SURFACE)],
+            BridgeLimits(max_body_bytes=MAX_BODY, sse_heartbeat=HEARTBEAT),
+        )
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only for sockets
+        # created with it; with proto 0, every two-write response stalls on delayed ACKs (~40 ms).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        sock.setblocking(False)
+        # proxy_headers off: uvicorn would otherwise replace the ASGI client address with a
+        # loopback peer's own X-Forwarded-For, and the tests check the bridge's mapping of it.
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            date_header=False,
+            proxy_headers=False,
+        )
+        self.uvicorn = _QuietUvicorn(config)
+        self.uvicorn_task = asyncio.create_task(self.uvicorn.serve(sockets=[sock]))
+        while not self.uvicorn.started:
+            if self.uvicorn_task.done():
+                self.uvicorn_task.result()
+            await asyncio.sleep(0.01)
+        host, rest_port = sock.getsockname()[:2]
+        return f"http://{host}:{rest_port}", target
+
+    async def stop(self) -> None:
+        if self.uvicorn is not None and self.uvicorn_task is not None:
+            self.uvicorn.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.uvicorn_task, 5)
+        if self.transport is not None:
+            await self.transport.close()
+        if self.grpc_server is not None:
+            await self.grpc_server.stop(0)
+
+
+@pytest.fixture(scope="session")
+def bridge(generated: Generated) -> Iterator[BridgeHarness]:
+    from rest_bridge.dialects import DIALECTS, Dialect
+    from tests.bridge.servicer import BridgeTestServicer, Recorder
+
+    # The test surface uses the default dialect (google.rpc.Status-shaped errors).
+    added = SURFACE not in DIALECTS
+    DIALECTS.setdefault(SURFACE, Dialect())
+
+    recorder = Recorder()
+    servers = _Servers(generated, recorder, BridgeTestServicer(recorder))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="bridge-test-loop", daemon=True)
+    thread.start()
+    try:
+        base_url, target = asyncio.run_coroutine_threadsafe(servers.start(), loop).result(30)
+        yield BridgeHarness(base_url, target, recorder, loop)
+    finally:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(servers.stop(), loop).result(15)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+        if added:
+            DIALECTS.pop(SURFACE, None)
+
+
+@pytest.fixture(scope="session")
+def client(bridge: BridgeHarness) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=bridge.base_url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def fresh_client(bridge: BridgeHarness) -> Iterator[httpx.Client]:
+    """A client with its own connections, for tests that may leave one unusable."""
+    with httpx.Client(base_url=bridge.base_url, timeout=10) as http:
+        yield http
