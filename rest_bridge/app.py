@@ -9,6 +9,7 @@ in the surface's dialect. No web framework runs on this path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import importlib
 import logging
@@ -325,61 +326,29 @@ class BridgeApp:
     async def _relay_events(self, route: Route, call: Any, request_id: str, send: Send) -> None:
         encoder = route.encoder
         assert encoder is not None
-        started = False
-        reading: asyncio.Future[Any] | None = None
-        heartbeat = self.limits.sse_heartbeat
+        writer = sse.SseWriter(send, call, route.spec.success_status)
+        keepalive = asyncio.ensure_future(writer.keep_alive(self.limits.sse_heartbeat))
+        failure: grpc.aio.AioRpcError | None = None
         try:
-            while True:
-                if reading is None:
-                    reading = asyncio.ensure_future(call.read())
-                done, _ = await asyncio.wait((reading,), timeout=heartbeat)
-                if not done:
-                    # Idle: commit to a stream (headers) if not yet, and keep it alive.
-                    if not started:
-                        await self._start_stream(call, send, route)
-                        started = True
-                    await send({"type": "http.response.body", "body": sse.HEARTBEAT, "more_body": True})
-                    continue
-                message = reading.result()
-                reading = None
-                if message is grpc.aio.EOF:
-                    break
-                if not started:
-                    await self._start_stream(call, send, route)
-                    started = True
-                await send({"type": "http.response.body", "body": encoder.event(message), "more_body": True})
+            async for message in call:
+                await writer.write(encoder.event(message))
         except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.CANCELLED and not started:
-                return  # the client went away; nobody to answer
-            if not started:
-                await self._send_rpc_error(send, route.dialect, exc, request_id)
-                return
-            error = error_from_rpc(exc, request_id)
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": encoder.error(route.dialect.stream_error_data(error)),
-                    "more_body": True,
-                }
-            )
+            failure = exc
         except (asyncio.CancelledError, OSError):
-            return
+            return  # the client is gone
         finally:
-            if reading is not None and not reading.done():
-                reading.cancel()
-        if not started:
-            await self._start_stream(call, send, route)
-        await send({"type": "http.response.body", "body": encoder.done(), "more_body": False})
-
-    async def _start_stream(self, call: Any, send: Send, route: Route) -> None:
-        initial = await call.initial_metadata()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": route.spec.success_status,
-                "headers": [*sse.HEADERS, *response_headers(initial)],
-            }
-        )
+            keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keepalive
+        if failure is not None:
+            if not writer.started:
+                # Nothing sent yet: a plain HTTP error, unless nobody is listening.
+                if failure.code() != grpc.StatusCode.CANCELLED:
+                    await self._send_rpc_error(send, route.dialect, failure, request_id)
+                return
+            error = error_from_rpc(failure, request_id)
+            await writer.write(encoder.error(route.dialect.stream_error_data(error)))
+        await writer.write(encoder.done(), more=False)
 
     # --- errors ---
 

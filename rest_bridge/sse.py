@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import orjson
 from google.protobuf.message import Message
 
+from rest_bridge.asgi import Send
 from rest_bridge.jsoncodec import MessageCodec
+from rest_bridge.metadata import response_headers
 from rest_bridge.route_spec import SseSpec
 
 HEARTBEAT = b": keep-alive\n\n"
@@ -57,3 +61,45 @@ class SseEncoder:
         if self._spec is not None and self._spec.done_data:
             return _frame(None, self._spec.done_data.encode())
         return b""
+
+
+class SseWriter:
+    """Writes one SSE response: headers on first write, frames, idle heartbeats.
+
+    The event loop and the keep-alive task both write, so writes are
+    serialised; an uncontended asyncio.Lock costs no suspension.
+    """
+
+    def __init__(self, send: Send, call: Any, status: int) -> None:
+        self._send = send
+        self._call = call
+        self._status = status
+        self._lock = asyncio.Lock()
+        self._last_write = time.monotonic()
+        self.started = False
+
+    async def write(self, body: bytes, *, more: bool = True) -> None:
+        async with self._lock:
+            if not self.started:
+                initial = await self._call.initial_metadata()
+                start = {
+                    "type": "http.response.start",
+                    "status": self._status,
+                    "headers": [*HEADERS, *response_headers(initial)],
+                }
+                await self._send(start)
+                self.started = True
+            await self._send({"type": "http.response.body", "body": body, "more_body": more})
+            self._last_write = time.monotonic()
+
+    async def keep_alive(self, interval: float) -> None:
+        """Sends a comment whenever nothing was written for `interval` seconds.
+
+        Before the first event this commits the response (200 and headers), so
+        a slow first token cannot make clients or proxies time out."""
+        while True:
+            idle = time.monotonic() - self._last_write
+            if idle < interval:
+                await asyncio.sleep(interval - idle)
+                continue
+            await self.write(HEARTBEAT)
