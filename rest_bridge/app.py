@@ -342,9 +342,8 @@ class BridgeApp:
                 await keepalive
         if failure is not None:
             if not writer.started:
-                # Nothing sent yet: a plain HTTP error, unless nobody is listening.
-                if failure.code() != grpc.StatusCode.CANCELLED:
-                    await self._send_rpc_error(send, route.dialect, failure, request_id)
+                # Nothing sent yet: a plain HTTP error (dropped if the client left).
+                await self._send_rpc_error(send, route.dialect, failure, request_id)
                 return
             error = error_from_rpc(failure, request_id)
             await writer.write(encoder.error(route.dialect.stream_error_data(error)))

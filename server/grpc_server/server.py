@@ -11,7 +11,10 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 SERVER_OPTIONS = (
-    ("grpc.max_concurrent_streams", 100_000),
+    # Calls waiting for the event loop to pick them up; past the default limit
+    # grpc cancels new calls outright (measured: ~10% of a 2,000-stream burst).
+    ("grpc.server.max_pending_requests", 10_000),
+    ("grpc.server.max_pending_requests_hard_limit", 20_000),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
     ("grpc.so_reuseport", 0),
 )
