@@ -147,6 +147,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it is, with uvicorn[standard]); else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -160,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     from server.errors import ChorusError
 
     try:
-        asyncio.run(args.run(settings, args))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(args.run(settings, args))
     except ChorusError as exc:
         print(f"chorus: {exc.message}", file=sys.stderr)
         return 1
