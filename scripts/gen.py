@@ -11,41 +11,15 @@ and then replaces gen/ wholesale, so stale files never linger.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import stat
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTO = ROOT / "proto"
-THIRD_PARTY = ROOT / "third_party" / "googleapis"
+sys.path.insert(0, str(ROOT))
 
-
-def _protoc(out: Path, files: list[str], extra: list[str], env: dict[str, str] | None = None) -> None:
-    import grpc_tools
-
-    wkt = Path(grpc_tools.__file__).parent / "_proto"
-    cmd = [
-        sys.executable,
-        "-m",
-        "grpc_tools.protoc",
-        f"-I{PROTO}",
-        f"-I{THIRD_PARTY}",
-        f"-I{wkt}",
-        *extra,
-        *files,
-    ]
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env)
-
-
-def _plugin_wrapper(tmp: Path) -> Path:
-    script = tmp / "protoc-gen-chorus"
-    script.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m rest_bridge.codegen.plugin\n")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
+from rest_bridge.codegen.protoc import PROTO, plugin_wrapper, run_protoc  # noqa: E402
 
 
 def generate(out: Path) -> None:
@@ -57,20 +31,17 @@ def generate(out: Path) -> None:
         options = [f for f in files if f.startswith("chorus/")]
         bootstrap = tmp / "bootstrap"
         bootstrap.mkdir()
-        _protoc(bootstrap, options, [f"--python_out={bootstrap}"])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(bootstrap), str(ROOT)])
-        _protoc(
-            stage,
+        run_protoc(options, [f"--python_out={bootstrap}"])
+        run_protoc(
             files,
             [
                 f"--python_out={stage}",
                 f"--pyi_out={stage}",
                 f"--grpc_python_out={stage}",
-                f"--plugin=protoc-gen-chorus={_plugin_wrapper(tmp)}",
+                f"--plugin=protoc-gen-chorus={plugin_wrapper(tmp)}",
                 f"--chorus_out={stage}",
             ],
-            env,
+            python_path=[bootstrap, ROOT],
         )
         for directory in [d for d in stage.rglob("*") if d.is_dir() and d.name != "openapi"]:
             (directory / "__init__.py").touch()

@@ -11,11 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import os
 import shutil
 import socket
-import stat
-import subprocess
 import sys
 import threading
 from collections.abc import Coroutine, Iterator
@@ -29,6 +26,8 @@ import httpx
 import pytest
 import uvicorn
 
+from rest_bridge.codegen.protoc import plugin_wrapper, run_protoc
+
 ROOT = Path(__file__).resolve().parents[2]
 TEST_PROTOS = ROOT / "tests" / "protos"
 PROTO = "chorus_testing/v1/bridge_test.proto"
@@ -41,35 +40,19 @@ T = TypeVar("T")
 
 def compile_bridge_test_proto(out: Path, scratch: Path) -> None:
     """protoc with --python_out, --grpc_python_out and --chorus_out for bridge_test.proto only."""
-    import grpc_tools
-
-    wkt = Path(grpc_tools.__file__).parent / "_proto"
-    plugin = scratch / "protoc-gen-chorus"
-    plugin.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m rest_bridge.codegen.plugin\n")
-    plugin.chmod(plugin.stat().st_mode | stat.S_IXUSR)
-    # The plugin imports chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "gen"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     staging = scratch / "staging"
     staging.mkdir()
-    subprocess.run(
+    run_protoc(
+        [PROTO],
         [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"-I{TEST_PROTOS}",
-            f"-I{ROOT / 'proto'}",
-            f"-I{ROOT / 'third_party' / 'googleapis'}",
-            f"-I{wkt}",
             f"--python_out={staging}",
             f"--grpc_python_out={staging}",
-            f"--plugin=protoc-gen-chorus={plugin}",
+            f"--plugin=protoc-gen-chorus={plugin_wrapper(scratch)}",
             f"--chorus_out={staging}",
-            PROTO,
         ],
-        check=True,
-        cwd=ROOT,
-        env=env,
+        includes=[TEST_PROTOS],
+        # The plugin imports chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
+        python_path=[ROOT / "gen", ROOT],
     )
     # Keep only chorus_testing/: the plugin also writes chorus/bridge_index.py and openapi/,
     # and a `chorus/` on sys.path would shadow the real package in gen/. No __init__.py either:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from rest_bridge.codegen.protoc import run_protoc
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_PROTOS = ROOT / "tests" / "protos"
@@ -21,24 +22,8 @@ def kitchen_sink_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     Only the test proto is compiled; its chorus/api/v1 import resolves to the
     checked-in module under gen/.
     """
-    import grpc_tools
-
     out = tmp_path_factory.mktemp("kitchen_sink_gen")
-    wkt = Path(grpc_tools.__file__).parent / "_proto"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"-I{TEST_PROTOS}",
-            f"-I{ROOT / 'proto'}",
-            f"-I{wkt}",
-            f"--python_out={out}",
-            "chorus_testing/v1/kitchen_sink.proto",
-        ],
-        check=True,
-        cwd=TEST_PROTOS,
-    )
+    run_protoc(["chorus_testing/v1/kitchen_sink.proto"], [f"--python_out={out}"], includes=[TEST_PROTOS])
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()
     return importlib.import_module("chorus_testing.v1.kitchen_sink_pb2")
