@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.sse import parse_sse
@@ -45,11 +46,12 @@ def test_sidecar_with_upstream_down_is_503(tmp_path: Path) -> None:
         assert set(response.json()) == {"error", "requestId"}
 
 
-def test_client_disconnect_stops_generation(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["grpc", "inprocess"])
+def test_client_disconnect_stops_generation(tmp_path: Path, transport: str) -> None:
     message = " ".join(f"word{i}" for i in range(1000))  # a long reply at 20 ms a token
     session = str(uuid.uuid4())
     with (
-        ChorusProcess(tmp_path / "slow", config_toml=SLOW_MODEL) as proc,
+        ChorusProcess(tmp_path / "slow", config_toml=SLOW_MODEL, env={"CHORUS_REST__TRANSPORT": transport}) as proc,
         httpx.Client(base_url=proc.rest_url, timeout=30) as client,
     ):
         with client.stream("POST", "/chat", json={"sessionId": session, "message": message}, headers=DEMO) as response:
