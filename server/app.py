@@ -8,7 +8,7 @@ import logging
 import signal
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -39,7 +39,6 @@ CRISPY_SERVICE = "crispy.v1.ChatService"
 class Endpoints:
     grpc: str = ""
     rest: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -75,7 +74,6 @@ class Chorus:
         self._rest_task: asyncio.Task[None] | None = None
         self._transport: Any = None
         self._db: Database | None = None
-        self._closers: list[object] = []
 
     # --- gRPC side ---
 

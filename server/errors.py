@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 ERROR_DOMAIN = "chorus"
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -94,7 +94,3 @@ def unavailable(message: str, reason: str = "UNAVAILABLE") -> ChorusError:
 def internal(message: str = "Internal server error", reason: str = "INTERNAL") -> ChorusError:
     return ChorusError(grpc.StatusCode.INTERNAL, reason, message)
 
-
-# grpc.StatusCode by its numeric value, for decoding a Status.
-STATUS_CODES = {c.value[0]: c for c in grpc.StatusCode}
-assert code_pb2.OK == 0

@@ -45,7 +45,6 @@ class Dialect:
     """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
 
     name = "default"
-    request_id_header = "x-request-id"
     # ErrorInfo reasons whose HTTP status the document fixes.
     status_by_reason: dict[str, int] = {}
 
@@ -81,9 +80,6 @@ class Dialect:
         return ErrorView(
             grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR", "Validation error", violations=violations
         )
-
-    def upstream_unavailable(self) -> ErrorView:
-        return ErrorView(grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE", "Service unavailable")
 
     def internal(self) -> ErrorView:
         return ErrorView(grpc.StatusCode.INTERNAL, "INTERNAL", "Internal server error")
