@@ -39,6 +39,7 @@ from rest_bridge.dialects import Dialect, dialect_for
 from rest_bridge.errors import ErrorView, error_from_rpc
 from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, MessageCodec, codec_for
 from rest_bridge.metadata import request_metadata, response_headers
+from rest_bridge.path_template import parse_template
 from rest_bridge.route_spec import HttpBinding, MethodSpec
 from rest_bridge.router import MethodNotAllowed, NotFound, Router
 from rest_bridge.transport import GrpcTransport
@@ -85,17 +86,6 @@ def load_method_specs(index_module: str = "chorus.bridge_index") -> list[MethodS
     return specs
 
 
-def _variables(template: str) -> list[str]:
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(template):
-        if ch == "{":
-            depth, start = depth + 1, i + 1
-        elif ch == "}":
-            depth -= 1
-            out.append(template[start:i].split("=", 1)[0])
-    return out
-
-
 class _Site:
     """One mount's router and dialect."""
 
@@ -126,7 +116,7 @@ class BridgeApp:
     def _add(self, site: _Site, spec: MethodSpec) -> None:
         response_codec = codec_for(spec.response_type)
         for binding in spec.bindings:
-            bound = set(_variables(binding.template))
+            bound = {v.field_path for v in parse_template(binding.template).variables}
             if binding.body:
                 bound.add(binding.body)
             route = Route(
@@ -195,21 +185,18 @@ class BridgeApp:
 
     def _match(self, host: str, verb: str, path: str) -> tuple[Route | None, dict[str, str], Any]:
         allowed: set[str] = set()
-        first_site: _Site | None = None
-        for site in self._sites:
-            if not site.mount.serves_host(host):
-                continue
-            first_site = first_site or site
+        serving = [s for s in self._sites if s.mount.serves_host(host)]
+        for site in serving:
             try:
                 match = site.router.match(verb, path)
             except NotFound:
                 continue
             except MethodNotAllowed as exc:
                 allowed.update(exc.allowed)
-                first_site = site if len(allowed) == len(exc.allowed) else first_site
                 continue
             return match.target, match.variables, None
-        site = first_site or self._sites[0]
+        # Errors are written in the dialect of the surface that owns this host.
+        site = serving[0] if serving else self._sites[0]
         if allowed:
             return None, {}, (site, site.dialect.method_not_allowed(), sorted(allowed))
         return None, {}, (site, site.dialect.not_found(), [])
@@ -264,11 +251,7 @@ class BridgeApp:
         if status == 204:
             await send_empty(send, 204, headers)
             return
-        field = route.binding.response_body
-        if field:
-            payload = orjson.dumps(route.response_codec.field_value_to_dict(response, field))
-        else:
-            payload = route.response_codec.to_json(response)
+        payload = _json_body(route.response_codec, response, route.binding.response_body)
         await send_json(send, status, payload, headers, head_only=head_only)
 
     # --- server streaming ---
@@ -317,10 +300,7 @@ class BridgeApp:
             return
         message = messages[0]
         field = spec.unary_field or (message.WhichOneof(spec.event_oneof) if spec.event_oneof else "")
-        if field:
-            payload = orjson.dumps(route.response_codec.field_value_to_dict(message, field))
-        else:
-            payload = route.response_codec.to_json(message)
+        payload = _json_body(route.response_codec, message, field or "")
         await send_json(send, route.spec.success_status, payload, response_headers(initial))
 
     async def _relay_events(self, route: Route, call: Any, request_id: str, send: Send) -> None:
@@ -377,6 +357,13 @@ class BridgeApp:
             headers.append((b"retry-after", str(max(1, round(error.retry_after))).encode()))
         payload = orjson.dumps(dialect.error_body(error))
         await send_json(send, dialect.http_status(error), payload, headers, head_only=head_only)
+
+
+def _json_body(codec: MessageCodec, message: Message, field: str) -> bytes:
+    """The message as JSON, or only `field` of it (google.api.http `response_body`)."""
+    if field:
+        return orjson.dumps(codec.field_value_to_dict(message, field))
+    return codec.to_json(message)
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -7,6 +7,7 @@ the first event); on failure they go out as trailing metadata with the status.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -69,12 +70,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = await self._enter(method, context)
-                try:
+                async with _errors_as_status(context, call):
                     return await inner_unary(request, context)
-                except ChorusError as exc:
-                    await abort_with(context, exc, call.request_id)
-                except Exception as exc:
-                    await _abort_unexpected(context, exc, call)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary,
@@ -86,13 +83,9 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 call = await self._enter(method, context)
-                try:
+                async with _errors_as_status(context, call):
                     async for item in inner_stream(request, context):
                         yield item
-                except ChorusError as exc:
-                    await abort_with(context, exc, call.request_id)
-                except Exception as exc:
-                    await _abort_unexpected(context, exc, call)
 
             return grpc.unary_stream_rpc_method_handler(
                 stream,
@@ -102,8 +95,16 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         return handler  # client streaming is not used by any surface
 
 
-async def _abort_unexpected(context: grpc.aio.ServicerContext, exc: Exception, call: CallInfo) -> None:
-    if isinstance(exc, grpc.aio.AbortError):
-        raise exc
-    log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
-    await abort_with(context, internal(), call.request_id)
+@contextlib.asynccontextmanager
+async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
+    """Domain errors become their rich status; anything unexpected is logged
+    and becomes INTERNAL, never a stack trace on the wire."""
+    try:
+        yield
+    except ChorusError as exc:
+        await abort_with(context, exc, call.request_id)
+    except grpc.aio.AbortError:
+        raise
+    except Exception:
+        log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+        await abort_with(context, internal(), call.request_id)
