@@ -198,7 +198,7 @@ class BridgeApp:
         # Errors are written in the dialect of the surface that owns this host.
         site = serving[0] if serving else self._sites[0]
         if allowed:
-            return None, {}, (site, site.dialect.method_not_allowed(), sorted(allowed))
+            return None, {}, (site, site.dialect.method_not_allowed(sorted(allowed)), sorted(allowed))
         return None, {}, (site, site.dialect.not_found(), [])
 
     async def _build_request(

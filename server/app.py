@@ -13,26 +13,23 @@ from typing import Any
 
 import grpc
 import uvicorn
-from crispy.v1 import chat_pb2_grpc
 
 from server.clock import Clock, SystemClock
 from server.config import Settings
-from server.domain.chat import ChatEngine
 from server.domain.tenancy import TenantService
 from server.grpc_server.interceptor import PipelineInterceptor
 from server.grpc_server.server import build_grpc_server, mark_serving
 from server.models_setup import build_model_registry
 from server.pipeline.admission import Pipeline
-from server.pipeline.policies import ResolveTenant, TenantRateLimit
 from server.pipeline.rate_limit import RateLimiter
-from server.services.crispy_chat import CrispyChatService
-from server.storage.chat_store import ChatStore
 from server.storage.database import Database
 from server.storage.migrate import upgrade_async
+from server.surfaces import Platform, ServiceUnit, chittyos, crispy
 
 log = logging.getLogger("chorus")
 
-CRISPY_SERVICE = "crispy.v1.ChatService"
+# Every surface this process serves, in registration order.
+SURFACES = (crispy.build, chittyos.build)
 
 
 @dataclass
@@ -74,6 +71,8 @@ class Chorus:
         self._rest_task: asyncio.Task[None] | None = None
         self._transport: Any = None
         self._db: Database | None = None
+        self._platform: Platform | None = None
+        self._units: list[ServiceUnit] = []
 
     # --- gRPC side ---
 
@@ -81,28 +80,32 @@ class Chorus:
         s = self.settings
         await upgrade_async(s.resolved_database_url)
         self._db = db = Database(s.resolved_database_url)
-        tenants = TenantService(db, self.clock)
-        await tenants.ensure_seeded(s.crispy.tenants)
-        models = build_model_registry(s.models)
-        self._models = models
-        engine = ChatEngine(ChatStore(db), models, self.clock)
-        limiter = RateLimiter()
-        pipeline = Pipeline(
-            {CRISPY_SERVICE: [ResolveTenant(tenants), TenantRateLimit(limiter, s.crispy.rate_limit)]},
-            s.trusted_proxies,
+        self._platform = platform = Platform(
+            settings=s,
+            clock=self.clock,
+            db=db,
+            tenants=TenantService(db, self.clock),
+            models=build_model_registry(s.models),
+            limiter=RateLimiter(),
         )
-        crispy = CrispyChatService(engine, self.clock, s.crispy.model or s.models.default, s.crispy.context_messages)
-        self._registrations = [(chat_pb2_grpc.add_ChatServiceServicer_to_server, crispy, CRISPY_SERVICE)]
+        self._units = [unit for build in SURFACES for unit in await build(platform)]
+        pipeline = Pipeline({u.name: u.policies for u in self._units}, s.trusted_proxies)
         self._interceptor = PipelineInterceptor(pipeline)
-        server, health_servicer = build_grpc_server(self._registrations, [self._interceptor])
+        server, health_servicer = build_grpc_server(
+            [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor]
+        )
         port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
         if port == 0:
             raise OSError(f"cannot listen for gRPC on {s.grpc.host}:{s.grpc.port}")
         await server.start()
-        await mark_serving(health_servicer, [CRISPY_SERVICE], True)
+        await mark_serving(health_servicer, self._service_names, True)
         self._grpc_server, self._health = server, health_servicer
         self.endpoints.grpc = f"{s.grpc.host}:{port}"
         return self.endpoints.grpc
+
+    @property
+    def _service_names(self) -> list[str]:
+        return [u.name for u in self._units]
 
     # --- REST side ---
 
@@ -110,8 +113,8 @@ class Chorus:
         from rest_bridge.inprocess import HandlerCollector, InProcessTransport
 
         collector = HandlerCollector()
-        for add, servicer, _ in self._registrations:
-            add(servicer, collector)
+        for unit in self._units:
+            unit.register(unit.servicer, collector)
         return InProcessTransport(
             {path: self._interceptor.wrap(path, handler) for path, handler in collector.handlers.items()}
         )
@@ -127,7 +130,7 @@ class Chorus:
         app = BridgeApp(
             load_method_specs(),
             self._transport,
-            [Mount("crispy")],
+            [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix) for m in s.rest.mounts],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
         )
         sock = bind_socket(s.rest.host, s.rest.port)
@@ -159,7 +162,7 @@ class Chorus:
         """Stops accepting, lets open calls finish within the grace period, then cancels."""
         grace = self.settings.grpc.shutdown_grace
         if self._health is not None:
-            await mark_serving(self._health, [CRISPY_SERVICE], False)
+            await mark_serving(self._health, self._service_names, False)
         if self._rest_server is not None:
             self._rest_server.should_exit = True
         waits = []
@@ -170,8 +173,12 @@ class Chorus:
         await asyncio.gather(*waits, return_exceptions=True)
         if self._transport is not None:
             await self._transport.close()
-        if self._grpc_server is not None:
-            await self._models.aclose()
+        if self._platform is not None:
+            await self._platform.models.aclose()
+            for close in self._platform.closers:
+                result = close()
+                if asyncio.iscoroutine(result):
+                    await result
         if self._db is not None:
             await self._db.close()
 

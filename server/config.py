@@ -32,6 +32,37 @@ class GrpcSettings(Listen):
     shutdown_grace: float = Field(default=10.0, ge=0)
 
 
+class MountSettings(BaseModel):
+    """One surface's place on the REST listener.
+
+    `hosts` are fnmatch patterns matched against the request's Host (port
+    stripped, lower-case); empty means any host. Mounts with host patterns
+    are tried before catch-all ones, so `id.*` wins over Crispy's `/health`.
+    """
+
+    surface: str
+    hosts: list[str] = Field(default_factory=list)
+    prefix: str = ""
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        if value and (not value.startswith("/") or value.endswith("/")):
+            raise ValueError("a prefix starts with '/' and does not end with one, e.g. /v2")
+        return value
+
+
+def _default_mounts() -> list[MountSettings]:
+    return [
+        MountSettings(surface="chittyos-id", hosts=["id.*"]),
+        MountSettings(surface="chittyos-auth", hosts=["auth.*"]),
+        MountSettings(surface="chittyos-sync", hosts=["sync.*", "api.*"]),
+        MountSettings(surface="chittyos-ai", hosts=["ai.*"]),
+        MountSettings(surface="chittyos-mcp", hosts=["mcp.*", "portal.*"]),
+        MountSettings(surface="crispy"),
+    ]
+
+
 class RestSettings(Listen):
     port: int = Field(default=8080, ge=0, le=65535)
     enabled: bool = True
@@ -44,6 +75,8 @@ class RestSettings(Listen):
     # How the bridge reaches this process's own server: over a loopback gRPC
     # channel, or by calling the handlers directly (same pipeline, no HTTP/2).
     transport: Literal["grpc", "inprocess"] = "grpc"
+    # Where each surface is served: Host patterns and a path prefix.
+    mounts: list[MountSettings] = Field(default_factory=_default_mounts)
 
 
 class ProviderSettings(BaseModel):
@@ -104,6 +137,52 @@ class CrispySettings(BaseModel):
     context_messages: int = Field(default=20, ge=0)
 
 
+class ChittyIdSettings(BaseModel):
+    # "authority": this server mints ChittyIDs. "pipeline": every /generate is
+    # forwarded to `upstream_url` and nothing is minted here.
+    mode: Literal["authority", "pipeline"] = "authority"
+    upstream_url: str = ""
+    upstream_api_key: str = ""
+    upstream_timeout: float = Field(default=10.0, gt=0)
+
+
+class ChittyAuthSettings(BaseModel):
+    # Bearer credential that may mint tokens (POST /api/auth/token). Empty:
+    # only API keys created with `chorus api-keys create --tenant <chittyos tenant> --admin`.
+    admin_key: str = ""
+    algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    # HS256 secret; empty: a random one kept in <data_dir>/jwt-secret.
+    jwt_secret: str = ""
+    # PEM files for RS256/ES256.
+    private_key_file: str = ""
+    public_key_file: str = ""
+    issuer: str = "https://auth.chitty.cc"
+    audience: str = "chittyos"
+    default_expires_in: int = Field(default=3600, ge=1)
+    max_expires_in: int = Field(default=30 * 86400, ge=1)
+
+
+class ChittySyncSettings(BaseModel):
+    # Seconds without a heartbeat after which a session counts as inactive.
+    session_timeout: float = Field(default=1800.0, gt=0)
+
+
+class ChittyAiSettings(BaseModel):
+    # Public model ids (keys of models.routes); empty: models.default.
+    primary_model: str = ""
+    embedding_model: str = ""
+
+
+class ChittyOSSettings(BaseModel):
+    # ChittyOS is one deployment: every row it stores belongs to this tenant
+    # (created at start if missing), and its API keys are this tenant's keys.
+    tenant: str = "chittyos"
+    id: ChittyIdSettings = Field(default_factory=ChittyIdSettings)
+    auth: ChittyAuthSettings = Field(default_factory=ChittyAuthSettings)
+    sync: ChittySyncSettings = Field(default_factory=ChittySyncSettings)
+    ai: ChittyAiSettings = Field(default_factory=ChittyAiSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHORUS_",
@@ -122,6 +201,7 @@ class Settings(BaseSettings):
     rest: RestSettings = Field(default_factory=RestSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     crispy: CrispySettings = Field(default_factory=CrispySettings)
+    chittyos: ChittyOSSettings = Field(default_factory=ChittyOSSettings)
 
     @field_validator("database_url")
     @classmethod

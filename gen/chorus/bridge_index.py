@@ -3,5 +3,6 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chittyos.mcp.v1.mcp_http',
     'crispy.v1.chat_http',
 )

@@ -44,7 +44,6 @@ def status_details(error: ErrorView) -> list[dict[str, Any]]:
 class Dialect:
     """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
 
-    name = "default"
     # ErrorInfo reasons whose HTTP status the document fixes.
     status_by_reason: dict[str, int] = {}
 
@@ -65,7 +64,8 @@ class Dialect:
     def not_found(self) -> ErrorView:
         return ErrorView(grpc.StatusCode.NOT_FOUND, "NOT_FOUND", "Not found")
 
-    def method_not_allowed(self) -> ErrorView:
+    def method_not_allowed(self, allowed: list[str]) -> ErrorView:
+        """`allowed` also goes out as the `Allow` header."""
         return ErrorView(grpc.StatusCode.UNIMPLEMENTED, "METHOD_NOT_ALLOWED", "Method not allowed", http_status=405)
 
     def payload_too_large(self, limit: int) -> ErrorView:

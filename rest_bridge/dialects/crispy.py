@@ -9,8 +9,6 @@ from rest_bridge.errors import ErrorView
 
 
 class CrispyDialect(Dialect):
-    name = "crispy"
-
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "requestId": error.request_id}
         if error.violations:

@@ -133,6 +133,9 @@ class TenantService:
         self._keys.put(digest, result)
         return result
 
+    async def get(self, tenant_id: str) -> Tenant | None:
+        return await self._tenant(tenant_id)
+
     async def _tenant(self, tenant_id: str) -> Tenant | None:
         found, cached = self._tenants.get(tenant_id)
         if found:

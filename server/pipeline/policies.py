@@ -8,7 +8,7 @@ import grpc
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from server.config import RateLimitSettings
-from server.domain.tenancy import TenantService
+from server.domain.tenancy import Caller, Tenant, TenantService
 from server.errors import ChorusError
 from server.pipeline.call import CallInfo
 from server.pipeline.rate_limit import RateLimiter
@@ -68,3 +68,13 @@ class TenantRateLimit:
                 "Rate limit exceeded",
                 retry_after=float(decision.retry_after),
             )
+
+
+class FixedTenant:
+    """Sets `call.caller` to one configured tenant: for single-deployment surfaces (ChittyOS)."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self._caller = Caller(tenant, None)
+
+    async def __call__(self, call: CallInfo) -> None:
+        call.caller = self._caller

@@ -1,0 +1,61 @@
+"""ChittyOS (spec 000): `{"error": <title>, "message"?: <detail>, ...}`.
+
+The document's error bodies are a short title under `error`, then fields
+that vary by error: `message`, `service`, `note`, `chittyId`. Servicers
+put those in the ErrorInfo metadata, which this dialect writes after
+`error`, in order. Token failures answer `{"valid": false, "error": ...}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from rest_bridge.dialects.base import Dialect
+from rest_bridge.errors import ErrorView
+
+# Reasons whose body opens with `"valid": false` (auth's verify, and every
+# other route that checks a token: one answer for one failure).
+_TOKEN_REASONS = frozenset({"INVALID_TOKEN"})
+
+
+class ChittyOSDialect(Dialect):
+    status_by_reason = {"UPSTREAM_UNAVAILABLE": 502, "METHOD_NOT_ALLOWED": 405}
+
+    def error_body(self, error: ErrorView) -> dict[str, Any]:
+        body: dict[str, Any] = {"valid": False} if error.reason in _TOKEN_REASONS else {}
+        body["error"] = error.message
+        if error.violations and "message" not in error.info:
+            body["message"] = "; ".join(f"{path}: {text}" if path else text for path, text in error.violations)
+        body.update(error.info)
+        return body
+
+    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
+        return self.error_body(error)
+
+    def not_found(self) -> ErrorView:
+        return ErrorView(
+            grpc.StatusCode.NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            info={"message": "No such route on this service; see GET /health"},
+        )
+
+    def method_not_allowed(self, allowed: list[str]) -> ErrorView:
+        return ErrorView(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed",
+            info={"message": f"Allowed methods: {', '.join(allowed)}"},
+            http_status=405,
+        )
+
+    def payload_too_large(self, limit: int) -> ErrorView:
+        view = super().payload_too_large(limit)
+        view.info = {"message": view.message}
+        view.message = "Payload too large"
+        return view
+
+    def bad_request(self, violations: list[tuple[str, str]]) -> ErrorView:
+        return ErrorView(grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR", "Invalid request", violations=violations)
