@@ -174,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     except ChorusError as exc:
         print(f"chorus: {exc.message}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # settings only a running surface can check (key files, ...)
+        print(f"chorus: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,9 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chittyos.auth.v1.auth_http',
+    'chittyos.id.v1.id_http',
     'chittyos.mcp.v1.mcp_http',
+    'chittyos.sync.v1.sync_http',
     'crispy.v1.chat_http',
 )

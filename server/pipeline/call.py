@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from server.domain.access_tokens import AccessClaims
 from server.domain.tenancy import Caller
 
 
@@ -15,6 +16,8 @@ class CallInfo:
     client_ip: str
     request_id: str
     caller: Caller | None = None
+    # Set by the bearer-token policy: the verified access token's claims.
+    token: AccessClaims | None = None
     # Sent as response metadata (HTTP headers through the bridge).
     response_headers: dict[str, str] = field(default_factory=dict)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -86,3 +87,46 @@ class ChatMessageRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     # True when the client cut the stream: content is what was produced before.
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- ChittyOS ID: ChittyID sequences and records ---
+
+
+class ChittyIdSequenceRow(Base):
+    """The last sequence number issued for an entity type; minting increments it atomically."""
+
+    __tablename__ = "chitty_id_sequences"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last_issued: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChittyIdRow(Base):
+    """A ChittyID and what was stored with it, whether minted here or by the upstream authority."""
+
+    __tablename__ = "chitty_ids"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chitty_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(4))
+    entity_metadata: Mapped[dict] = mapped_column(JSON)
+    session_context: Mapped[dict] = mapped_column(JSON)
+    # Host of the authority that minted the id.
+    source: Mapped[str] = mapped_column(String(255))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- ChittyOS auth: token sessions ---
+
+
+class AuthSessionRow(Base):
+    """A group of access tokens revoked together. Tokens themselves are never stored."""
+
+    __tablename__ = "auth_sessions"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

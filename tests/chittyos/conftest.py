@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.chorus_process import ChorusProcess
+from tests.support.chorus_process import ChorusProcess, run_cli
 
 # The bootstrap admin credential that may mint tokens (POST /api/auth/token).
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -56,3 +56,27 @@ def service_client(chittyos: ChorusProcess) -> Iterator[Callable[[str], httpx.Cl
     yield client
     for c in clients.values():
         c.close()
+
+
+@pytest.fixture(scope="session")
+def chittyos_api_key(chittyos: ChorusProcess) -> str:
+    """An API key of the ChittyOS tenant (what `POST /generate` takes as its Bearer credential)."""
+    out = run_cli(chittyos.data_dir, "api-keys", "create", "--tenant", "chittyos", "--name", "tests")
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+
+
+@pytest.fixture(scope="session")
+def mint_token(service_client: Callable[[str], httpx.Client]) -> Callable[..., str]:
+    """`mint_token(["read"], chitty_id=..., expires_in=...)`: a JWT from POST /api/auth/token."""
+
+    def mint(permissions: list[str], chitty_id: str = "01-P-EO-0001-T-25-C-X", expires_in: int = 3600) -> str:
+        response = service_client("auth").post(
+            "/api/auth/token",
+            json={"chittyId": chitty_id, "permissions": permissions, "expiresIn": expires_in},
+            headers={"authorization": f"Bearer {ADMIN_KEY}"},
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    return mint
