@@ -7,8 +7,9 @@ closures. The mapping follows https://protobuf.dev/programming-guides/json/
 with the bridge's choices:
 
 * output always prints fields without presence (like json_format's
-  `always_print_fields_with_no_presence=True`) and honours
-  `(chorus.api.v1.field).int64_as_number`;
+  `always_print_fields_with_no_presence=True`) and honours the
+  `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
+  `null_when_unset`;
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s;
 * query parameters and path variables are bound like grpc-gateway's
@@ -456,7 +457,11 @@ class _Field:
     nested: MessageCodec | None  # for singular, non-WKT message fields
 
 
-_OutPlan = tuple[tuple[str, str, Dump | None, bool], ...]
+# How the output plan writes a field: always; only when set (presence);
+# as null when unset (`null_when_unset`); only when non-empty (`omit_empty`).
+_ALWAYS, _WHEN_SET, _NULL_WHEN_UNSET, _WHEN_NONEMPTY = 0, 1, 2, 3
+
+_OutPlan = tuple[tuple[str, str, Dump | None, int], ...]
 
 
 def _message_type(fd: FieldDescriptor) -> Descriptor:
@@ -473,10 +478,27 @@ def _is_map(fd: FieldDescriptor) -> bool:
     return bool(fd.is_repeated and fd.type == _FD.TYPE_MESSAGE and _message_type(fd).GetOptions().map_entry)
 
 
-def _int64_as_number(fd: FieldDescriptor) -> bool:
+def _field_rules(fd: FieldDescriptor) -> Any:
     # The generated stub types the extension as a plain FieldDescriptor.
     options: Any = fd.GetOptions()
-    return bool(options.Extensions[annotations_pb2.field].int64_as_number)
+    return options.Extensions[annotations_pb2.field]
+
+
+def _int64_as_number(fd: FieldDescriptor) -> bool:
+    return bool(_field_rules(fd).int64_as_number)
+
+
+def _output_mode(fd: FieldDescriptor, presence: bool) -> int:
+    rules = _field_rules(fd)
+    if rules.null_when_unset:
+        if not presence:
+            raise TypeError(f"null_when_unset needs a field with presence: {fd.full_name}")
+        return _NULL_WHEN_UNSET
+    if rules.omit_empty:
+        if not fd.is_repeated:
+            raise TypeError(f"omit_empty needs a repeated or map field: {fd.full_name}")
+        return _WHEN_NONEMPTY
+    return _WHEN_SET if presence else _ALWAYS
 
 
 def _real_oneof(fd: FieldDescriptor) -> str | None:
@@ -789,7 +811,7 @@ class MessageCodec:
             field = _compile_field(fd)
             fields[field.name] = field
             fields[field.json_name] = field
-            plan.append((field.name, field.json_name, field.dump, field.presence))
+            plan.append((field.name, field.json_name, field.dump, _output_mode(fd, field.presence)))
         self._fields = fields
         self._out_plan = out = tuple(plan)  # published last: other threads may race here
         return out
@@ -800,9 +822,15 @@ class MessageCodec:
             plan = self._ensure()
         has = msg.HasField
         out: dict[str, Any] = {}
-        for name, key, dump, presence in plan:
-            if presence and not has(name):
-                continue
+        for name, key, dump, mode in plan:
+            if mode:
+                if mode == _WHEN_NONEMPTY:
+                    if not getattr(msg, name):
+                        continue
+                elif not has(name):
+                    if mode == _NULL_WHEN_UNSET:
+                        out[key] = None
+                    continue
             if dump is None:
                 out[key] = getattr(msg, name)
             else:

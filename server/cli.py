@@ -50,6 +50,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
 
 
 def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) -> Awaitable[None]:
+    """Runs `action(tenants, db)` on a migrated database with the configured tenants present."""
     from server.clock import SystemClock
     from server.domain.tenancy import TenantService
     from server.storage.database import Database
@@ -60,8 +61,8 @@ def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) ->
         db = Database(settings.resolved_database_url)
         try:
             service = TenantService(db, SystemClock())
-            await service.ensure_seeded(settings.crispy.tenants)
-            await action(service)
+            await service.ensure_seeded([*settings.crispy.tenants, settings.chittyos.tenant_seed()])
+            await action(service, db)
         finally:
             await db.close()
 
@@ -69,7 +70,7 @@ def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) ->
 
 
 def _tenants_add(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
-    async def action(service) -> None:  # type: ignore[no-untyped-def]
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         seed = TenantSeed(
             id=args.id,
             name=args.name or args.id,
@@ -83,7 +84,7 @@ def _tenants_add(settings: Settings, args: argparse.Namespace) -> Awaitable[None
 
 
 def _tenants_list(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
-    async def action(service) -> None:  # type: ignore[no-untyped-def]
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         for t in await service.list_tenants():
             mode = "id header accepted" if t.allow_unauthenticated else "API key required"
             print(f"{t.id}\t{t.name}\t{mode}")
@@ -92,7 +93,7 @@ def _tenants_list(settings: Settings, args: argparse.Namespace) -> Awaitable[Non
 
 
 def _keys_create(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
-    async def action(service) -> None:  # type: ignore[no-untyped-def]
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         issued = await service.create_api_key(args.tenant, name=args.name, user_id=args.user)
         print(f"id:  {issued.id}\nkey: {issued.secret}\n(the key is shown once; only its hash is stored)")
 
@@ -100,9 +101,24 @@ def _keys_create(settings: Settings, args: argparse.Namespace) -> Awaitable[None
 
 
 def _keys_revoke(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
-    async def action(service) -> None:  # type: ignore[no-untyped-def]
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         await service.revoke_api_key(args.id)
         print(f"API key {args.id} revoked")
+
+    return _with_tenants(settings, action)
+
+
+def _auth_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    """Mints a ChittyOS access token offline: the bootstrap path when no admin key is configured."""
+    from server.clock import SystemClock
+    from server.surfaces.chittyos import access_tokens
+
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
+        tokens = access_tokens(settings, db, SystemClock())
+        issued = await tokens.mint(
+            settings.chittyos.tenant, args.chitty_id, args.permission or [], args.expires_in, args.session_id
+        )
+        print(issued.token)
 
     return _with_tenants(settings, action)
 
@@ -144,6 +160,14 @@ def _parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id")
     revoke.set_defaults(run=_keys_revoke)
+
+    auth = sub.add_parser("auth", help="ChittyOS access tokens").add_subparsers(dest="action", required=True)
+    token = auth.add_parser("token", help="mint an access token (printed; nothing but its session is stored)")
+    token.add_argument("--chitty-id", required=True)
+    token.add_argument("--permission", action="append", help="read, write, admin, ... (repeatable; default read)")
+    token.add_argument("--expires-in", type=int, help="lifetime in seconds (default chittyos.auth.default_expires_in)")
+    token.add_argument("--session-id", default="", help="session to join (default: a new one)")
+    token.set_defaults(run=_auth_token)
     return parser
 
 

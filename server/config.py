@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -94,20 +95,45 @@ class ModelRouteSettings(BaseModel):
     provider: str
     # The model name sent to the provider; defaults to the public id.
     upstream_model: str = ""
+    # Unix time that model lists (the AI gateway's /v1/models) give as
+    # `created`; 0: when the server started.
+    created: int = Field(default=0, ge=0)
+
+
+class EmbeddingRouteSettings(ModelRouteSettings):
+    # Builtin provider only: the lexical embedding's vector size (default 768).
+    dimensions: int | None = Field(default=None, ge=1, le=16384)
 
 
 def _default_providers() -> dict[str, ProviderSettings]:
     return {"builtin": ProviderSettings(kind="builtin")}
 
 
+# The ChittyOS document's model ids. By default they are served by the builtin
+# development model and the builtin lexical embedding; route them elsewhere to
+# serve real models under the same ids.
+CHITTYOS_CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
+CHITTYOS_EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
+
+
 def _default_models() -> dict[str, ModelRouteSettings]:
-    return {"chorus-builtin": ModelRouteSettings(provider="builtin")}
+    return {
+        "chorus-builtin": ModelRouteSettings(provider="builtin"),
+        CHITTYOS_CHAT_MODEL: ModelRouteSettings(provider="builtin"),
+    }
+
+
+def _default_embeddings() -> dict[str, EmbeddingRouteSettings]:
+    return {CHITTYOS_EMBEDDING_MODEL: EmbeddingRouteSettings(provider="builtin")}
 
 
 class ModelSettings(BaseModel):
     default: str = "chorus-builtin"
     providers: dict[str, ProviderSettings] = Field(default_factory=_default_providers)
     routes: dict[str, ModelRouteSettings] = Field(default_factory=_default_models)
+    # Embedding model ids -> provider (a `providers` entry: "builtin" kind is
+    # the lexical embedding, "openai-compatible" calls {base_url}/embeddings).
+    embeddings: dict[str, EmbeddingRouteSettings] = Field(default_factory=_default_embeddings)
 
 
 class RateLimitSettings(BaseModel):
@@ -141,6 +167,11 @@ class ChittyIdSettings(BaseModel):
     # "authority": this server mints ChittyIDs. "pipeline": every /generate is
     # forwarded to `upstream_url` and nothing is minted here.
     mode: Literal["authority", "pipeline"] = "authority"
+    # This service's public host: `source` of the ids it mints and `service`
+    # of its 502 body.
+    service_host: str = Field(default="id.chitty.cc", min_length=1)
+    # Pipeline mode: the upstream authority's base URL (POST {upstream_url}/generate),
+    # the Bearer key it takes, and seconds allowed for its whole answer.
     upstream_url: str = ""
     upstream_api_key: str = ""
     upstream_timeout: float = Field(default=10.0, gt=0)
@@ -168,8 +199,11 @@ class ChittySyncSettings(BaseModel):
 
 
 class ChittyAiSettings(BaseModel):
-    # Public model ids (keys of models.routes); empty: models.default.
+    # The AI gateway's default chat model (a key of models.routes). Empty:
+    # "@cf/meta/llama-3.1-8b-instruct" when it is routed, else models.default.
     primary_model: str = ""
+    # Its default embedding model (a key of models.embeddings). Empty:
+    # "@cf/baai/bge-base-en-v1.5" when it is routed, else the first one.
     embedding_model: str = ""
 
 
@@ -181,6 +215,9 @@ class ChittyOSSettings(BaseModel):
     auth: ChittyAuthSettings = Field(default_factory=ChittyAuthSettings)
     sync: ChittySyncSettings = Field(default_factory=ChittySyncSettings)
     ai: ChittyAiSettings = Field(default_factory=ChittyAiSettings)
+
+    def tenant_seed(self) -> TenantSeed:
+        return TenantSeed(id=self.tenant, name="ChittyOS")
 
 
 class Settings(BaseSettings):
@@ -245,6 +282,9 @@ def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
     _check_model_routes(settings)
+    _check_embedding_routes(settings.models)
+    ai_gateway_models(settings)
+    _check_chitty_id(settings.chittyos.id)
     return settings
 
 
@@ -261,3 +301,46 @@ def _check_model_routes(settings: Settings) -> None:
     for field, model in (("models.default", models.default), ("crispy.model", settings.crispy.model)):
         if model and model not in models.routes:
             raise ConfigError(f"invalid configuration: {field}: unknown model {model!r}")
+
+
+def _check_chitty_id(ids: ChittyIdSettings) -> None:
+    if ids.mode != "pipeline":
+        return
+    if not ids.upstream_url:
+        raise ConfigError(
+            'invalid configuration: chittyos.id.upstream_url: required when chittyos.id.mode = "pipeline"'
+        )
+    if not ids.upstream_url.startswith(("http://", "https://")) or not urlsplit(ids.upstream_url).hostname:
+        raise ConfigError("invalid configuration: chittyos.id.upstream_url: must be an http:// or https:// URL")
+
+
+def _check_embedding_routes(models: ModelSettings) -> None:
+    for public_id, route in models.embeddings.items():
+        where = f"models.embeddings.{public_id}"
+        if public_id in models.routes:
+            raise ConfigError(f"invalid configuration: {where}: also a chat model in models.routes; use distinct ids")
+        provider = models.providers.get(route.provider)
+        if provider is None:
+            raise ConfigError(f"invalid configuration: {where}.provider: unknown provider {route.provider!r}")
+        if route.dimensions is not None and provider.kind != "builtin":
+            raise ConfigError(
+                f"invalid configuration: {where}.dimensions: only the builtin embedding has a configurable size"
+            )
+
+
+def ai_gateway_models(settings: Settings) -> tuple[str, str]:
+    """The AI gateway's (primary chat, default embedding) model ids; a
+    ConfigError names the setting when one is not routed."""
+    ai, models = settings.chittyos.ai, settings.models
+    primary = ai.primary_model or (CHITTYOS_CHAT_MODEL if CHITTYOS_CHAT_MODEL in models.routes else models.default)
+    if primary not in models.routes:
+        raise ConfigError(f"invalid configuration: chittyos.ai.primary_model: unknown model {primary!r}")
+    embedding = ai.embedding_model
+    if not embedding:
+        if not models.embeddings:
+            raise ConfigError("invalid configuration: models.embeddings: at least one embedding model is required")
+        fallback = next(iter(models.embeddings))
+        embedding = CHITTYOS_EMBEDDING_MODEL if CHITTYOS_EMBEDDING_MODEL in models.embeddings else fallback
+    if embedding not in models.embeddings:
+        raise ConfigError(f"invalid configuration: chittyos.ai.embedding_model: unknown model {embedding!r}")
+    return primary, embedding

@@ -1,8 +1,11 @@
-"""Builds the model registry from configuration."""
+"""Builds the model and embedding registries from configuration."""
 
 from __future__ import annotations
 
 from server.config import ModelSettings
+from server.providers.embeddings.builtin import DEFAULT_DIMENSIONS, LexicalEmbedder
+from server.providers.embeddings.registry import EmbeddingRegistry, EmbeddingRoute
+from server.providers.embeddings.types import EmbeddingProvider
 from server.providers.models.builtin import BuiltinModel
 from server.providers.models.registry import ModelRegistry, ModelRoute
 from server.providers.models.types import ModelProvider
@@ -29,3 +32,29 @@ def build_model_registry(settings: ModelSettings) -> ModelRegistry:
         for public_id, route in settings.routes.items()
     ]
     return ModelRegistry(providers, routes, settings.default)
+
+
+def build_embedding_registry(settings: ModelSettings) -> EmbeddingRegistry:
+    """Only providers that some embedding route uses are built (each opens no
+    connection until it is called)."""
+    providers: dict[str, EmbeddingProvider] = {}
+    routes = []
+    for public_id, route in settings.embeddings.items():
+        conf = settings.providers[route.provider]
+        if route.provider not in providers:
+            if conf.kind == "builtin":
+                providers[route.provider] = LexicalEmbedder()
+            else:
+                from server.providers.embeddings.openai_compatible import OpenAICompatibleEmbedder
+
+                providers[route.provider] = OpenAICompatibleEmbedder(
+                    route.provider,
+                    conf.base_url,
+                    conf.api_key or None,
+                    timeout=conf.timeout,
+                    connect_timeout=conf.connect_timeout,
+                    max_retries=conf.max_retries,
+                )
+        size = (route.dimensions or DEFAULT_DIMENSIONS) if conf.kind == "builtin" else None
+        routes.append(EmbeddingRoute(public_id, route.provider, route.upstream_model or public_id, size))
+    return EmbeddingRegistry(providers, routes)

@@ -3,6 +3,7 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chittyos.ai.v1.ai_http',
     'chittyos.auth.v1.auth_http',
     'chittyos.id.v1.id_http',
     'chittyos.mcp.v1.mcp_http',

@@ -111,8 +111,33 @@ _RPC_STATUS: Schema = {
     "required": ["code", "message", "details"],
 }
 
+_OPENAI_ERROR: Schema = {
+    "type": "object",
+    "description": "OpenAI's error envelope (rest_bridge/dialects/openai.py).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "message": {"type": "string", "description": "What went wrong, for people."},
+                "type": {
+                    "type": "string",
+                    "description": "invalid_request_error, permission_error, requests or server_error.",
+                },
+                "param": {
+                    "type": ["string", "null"],
+                    "description": 'The request field at fault, e.g. "messages[0].content".',
+                },
+                "code": {"type": ["string", "null"], "description": 'A stable code, e.g. "model_not_found".'},
+            },
+            "required": ["message", "type", "param", "code"],
+        }
+    },
+    "required": ["error"],
+}
+
 _ERRORS: dict[str, _ErrorEnvelope] = {
     "crispy": _ErrorEnvelope("CrispyError", _CRISPY_ERROR, _STREAM_ERROR),
+    "chittyos-ai": _ErrorEnvelope("OpenAIError", _OPENAI_ERROR, _OPENAI_ERROR),
 }
 _DEFAULT_ERROR = _ErrorEnvelope("RpcStatus", _RPC_STATUS, _STREAM_ERROR)
 
@@ -197,13 +222,17 @@ def _wkt_schema(full_name: str) -> Schema | None:
     return None if special is None else copy.deepcopy(special)
 
 
-def _int64_as_number(field: descriptor_pb2.FieldDescriptorProto) -> bool:
-    if field.type not in _INT64_TYPES and field.type not in _UINT64_TYPES:
-        return False
+def _field_rules(field: descriptor_pb2.FieldDescriptorProto) -> Any:
     from chorus.api.v1 import annotations_pb2  # generated first; see plugin.py
 
     options: Any = field.options
-    return bool(options.Extensions[annotations_pb2.field].int64_as_number)
+    return options.Extensions[annotations_pb2.field]
+
+
+def _int64_as_number(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    if field.type not in _INT64_TYPES and field.type not in _UINT64_TYPES:
+        return False
+    return bool(_field_rules(field).int64_as_number)
 
 
 def _json_name(field: descriptor_pb2.FieldDescriptorProto) -> str:
@@ -383,9 +412,16 @@ class _Schemas:
         oneof = _oneof_of(owner.proto, field)
         if oneof:
             notes.append(f"Member of oneof `{oneof}`: at most one of its fields is set.")
-        if field.proto3_optional:
+        rules = _field_rules(field)
+        schema = self.of_field(field)
+        if rules.null_when_unset:
+            notes.append("`null` when unset.")
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        elif field.proto3_optional:
             notes.append("Optional: omitted when unset.")
-        schema = _with_description(self.of_field(field), self.index.comment(owner, 2, index), *notes)
+        if rules.omit_empty:
+            notes.append("Omitted when empty.")
+        schema = _with_description(schema, self.index.comment(owner, 2, index), *notes)
         if field.proto3_optional:
             schema["x-proto3-optional"] = True
         if oneof:

@@ -13,7 +13,7 @@ import pytest
 from chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from tests.chittyos.conftest import ADMIN_KEY
-from tests.support.chorus_process import ChorusProcess
+from tests.support.chorus_process import ChorusProcess, run_cli
 from tests.support.grpc_status import error_info
 
 CHITTY_ID = "01-P-EO-0001-T-25-C-X"
@@ -341,3 +341,13 @@ def test_grpc_mint_verify_and_errors(chittyos: ChorusProcess) -> None:
             stub.CreateToken(auth_pb2.CreateTokenRequest(chitty_id=CHITTY_ID))
         assert unauthorized.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert error_info(unauthorized.value).reason == "ADMIN_REQUIRED"
+
+
+def test_cli_mints_tokens_the_server_accepts(auth: httpx.Client, chittyos: ChorusProcess) -> None:
+    """`chorus auth token`: the bootstrap path that needs no admin key, only the data directory."""
+    token = run_cli(
+        chittyos.data_dir, "auth", "token", "--chitty-id", CHITTY_ID, "--permission", "read", "--permission", "write"
+    ).strip()
+    response = verify(auth, token)
+    assert response.status_code == 200
+    assert response.json()["permissions"] == ["read", "write"]

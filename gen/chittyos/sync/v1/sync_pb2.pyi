@@ -623,6 +623,18 @@ class SyncTodosResponse(_message.Message):
     last_sync: str
     def __init__(self, success: _Optional[bool] = ..., project_id: _Optional[str] = ..., session_id: _Optional[str] = ..., todos: _Optional[_Iterable[_Union[Todo, _Mapping]]] = ..., total_todos: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., last_sync: _Optional[str] = ...) -> None: ...
 
+class OrchestrateRequest(_message.Message):
+    __slots__ = ("payload",)
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    payload: _struct_pb2.Value
+    def __init__(self, payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+
+class OrchestrateResponse(_message.Message):
+    __slots__ = ("sessions",)
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    sessions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sessions: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class SyncPlatformRequest(_message.Message):
     __slots__ = ("platform", "payload")
     PLATFORM_FIELD_NUMBER: _ClassVar[int]

@@ -45,7 +45,7 @@ class SyncServiceStub:
     integrated in this server: every flag reporting such an integration's
     success (`fromGitHub`, `syncedToGitHub`, `githubSynced`,
     `servicesRegistered`) is false, and the platform endpoints fail with
-    UNIMPLEMENTED.
+    UNIMPLEMENTED, as does `/api/orchestrate` (it needs a local runtime).
     * Reads need a bearer token with the `read` permission, writes one with
     `write`; `GET /health` and `GET /api/status` are public.
     """
@@ -151,6 +151,11 @@ class SyncServiceStub:
                 request_serializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosRequest.SerializeToString,
                 response_deserializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosResponse.FromString,
                 _registered_method=True)
+        self.Orchestrate = channel.unary_unary(
+                '/chittyos.sync.v1.SyncService/Orchestrate',
+                request_serializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateRequest.SerializeToString,
+                response_deserializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateResponse.FromString,
+                _registered_method=True)
         self.SyncPlatform = channel.unary_unary(
                 '/chittyos.sync.v1.SyncService/SyncPlatform',
                 request_serializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncPlatformRequest.SerializeToString,
@@ -178,7 +183,7 @@ class SyncServiceServicer:
     integrated in this server: every flag reporting such an integration's
     success (`fromGitHub`, `syncedToGitHub`, `githubSynced`,
     `servicesRegistered`) is false, and the platform endpoints fail with
-    UNIMPLEMENTED.
+    UNIMPLEMENTED, as does `/api/orchestrate` (it needs a local runtime).
     * Reads need a bearer token with the `read` permission, writes one with
     `write`; `GET /health` and `GET /api/status` are public.
     """
@@ -332,6 +337,15 @@ class SyncServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Orchestrate(self, request, context):
+        """Orchestrate would distribute todos across sessions (health lists it as
+        `/api/orchestrate`). It needs a Node.js runtime with the client's files,
+        so it always fails with UNIMPLEMENTED (reason LOCAL_RUNTIME_REQUIRED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SyncPlatform(self, request, context):
         """SyncPlatform would sync with an external platform. None is integrated:
         it always fails with UNIMPLEMENTED (reason PLATFORM_NOT_CONFIGURED, or
@@ -440,6 +454,11 @@ def add_SyncServiceServicer_to_server(servicer, server):
                     request_deserializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosRequest.FromString,
                     response_serializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosResponse.SerializeToString,
             ),
+            'Orchestrate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Orchestrate,
+                    request_deserializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateRequest.FromString,
+                    response_serializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateResponse.SerializeToString,
+            ),
             'SyncPlatform': grpc.unary_unary_rpc_method_handler(
                     servicer.SyncPlatform,
                     request_deserializer=chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncPlatformRequest.FromString,
@@ -473,7 +492,7 @@ class SyncService:
     integrated in this server: every flag reporting such an integration's
     success (`fromGitHub`, `syncedToGitHub`, `githubSynced`,
     `servicesRegistered`) is false, and the platform endpoints fail with
-    UNIMPLEMENTED.
+    UNIMPLEMENTED, as does `/api/orchestrate` (it needs a local runtime).
     * Reads need a bearer token with the `read` permission, writes one with
     `write`; `GET /health` and `GET /api/status` are public.
     """
@@ -981,6 +1000,33 @@ class SyncService:
             '/chittyos.sync.v1.SyncService/SyncTodos',
             chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosRequest.SerializeToString,
             chittyos_dot_sync_dot_v1_dot_sync__pb2.SyncTodosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Orchestrate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chittyos.sync.v1.SyncService/Orchestrate',
+            chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateRequest.SerializeToString,
+            chittyos_dot_sync_dot_v1_dot_sync__pb2.OrchestrateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,61 @@
+"""Maps public embedding model ids to (provider, upstream model, vector size)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from server.providers.embeddings.types import EmbeddingProvider, EmbeddingRequest, EmbeddingResult
+from server.providers.models.types import ModelError
+
+
+@dataclass(frozen=True)
+class EmbeddingRoute:
+    public_id: str
+    provider: str
+    upstream_model: str
+    # The vectors' size when known (the builtin embedding's configured size);
+    # requested `dimensions` may not exceed it. None: the upstream decides.
+    dimensions: int | None = None
+
+
+class EmbeddingRegistry:
+    def __init__(self, providers: Mapping[str, EmbeddingProvider], routes: Sequence[EmbeddingRoute]) -> None:
+        self._providers = dict(providers)
+        self._routes: dict[str, EmbeddingRoute] = {}
+        for route in routes:
+            if route.public_id in self._routes:
+                raise ValueError(f"duplicate embedding route {route.public_id!r}")
+            if route.provider not in self._providers:
+                raise ValueError(f"embedding model {route.public_id!r} uses unknown provider {route.provider!r}")
+            self._routes[route.public_id] = route
+
+    def route(self, public_id: str) -> EmbeddingRoute:
+        route = self._routes.get(public_id)
+        if route is None:
+            raise ModelError(f"The model {public_id!r} does not exist", kind="unknown_model")
+        return route
+
+    def provider(self, public_id: str) -> EmbeddingProvider:
+        return self._providers[self.route(public_id).provider]
+
+    def public_ids(self) -> list[str]:
+        return list(self._routes)
+
+    async def embed(self, public_id: str, request: EmbeddingRequest) -> EmbeddingResult:
+        """Embeds with the route's provider: `request.model` becomes the upstream
+        id, and unset `dimensions` the route's own size (when it has one)."""
+        route = self.route(public_id)
+        upstream = dataclasses.replace(
+            request, model=route.upstream_model, dimensions=request.dimensions or route.dimensions
+        )
+        return await self._providers[route.provider].embed(upstream)
+
+    async def aclose(self) -> None:
+        # Close each provider once, even if several names share an instance.
+        seen: set[int] = set()
+        for provider in self._providers.values():
+            if id(provider) not in seen:
+                seen.add(id(provider))
+                await provider.aclose()

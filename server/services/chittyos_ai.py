@@ -1,0 +1,230 @@
+"""chittyos.ai.v1.AiGatewayService: the OpenAI-compatible AI gateway over the
+completion and embedding domain services (proto <-> domain only)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+import grpc
+from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from server.clock import Clock
+from server.domain.chat_input import CompletionInput, MessageInput, ToolCallInput, ToolInput, plan_completion
+from server.domain.completions import (
+    Closed,
+    Completion,
+    CompletionService,
+    Opened,
+    ReplyEvent,
+    ReplyIdentity,
+    TextPiece,
+    ToolCallPiece,
+)
+from server.domain.embeddings import EmbeddingService
+from server.domain.model_catalog import ModelCard
+from server.providers.models.types import ToolCall, Usage
+
+SERVICE_NAME = "AI Gateway"
+_CHUNK = "chat.completion.chunk"
+_COMPLETION = "chat.completion"
+
+
+class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
+    def __init__(
+        self,
+        completions: CompletionService,
+        embeddings: EmbeddingService,
+        models: tuple[ModelCard, ...],
+        clock: Clock,
+    ) -> None:
+        self._completions = completions
+        self._embeddings = embeddings
+        self._models = ai_pb2.ListModelsResponse(
+            object="list",
+            data=[ai_pb2.Model(id=m.id, object="model", created=m.created, owned_by=m.owned_by) for m in models],
+        )
+        self._clock = clock
+
+    async def GetHealth(
+        self, request: ai_pb2.GetHealthRequest, context: grpc.aio.ServicerContext
+    ) -> ai_pb2.GetHealthResponse:
+        return ai_pb2.GetHealthResponse(
+            status="healthy",
+            service=SERVICE_NAME,
+            models=ai_pb2.HealthModels(
+                primary=self._completions.primary_model, embedding=self._embeddings.default_model
+            ),
+            timestamp=_iso_ms(self._clock.now_ms()),
+        )
+
+    async def CreateChatCompletion(
+        self, request: ai_pb2.CreateChatCompletionRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[ai_pb2.CreateChatCompletionResponse]:
+        plan = plan_completion(_completion_input(request), self._completions.primary_model)
+        reply = self._completions.open(plan)
+        if not plan.stream:
+            completion = await self._completions.complete(plan)
+            yield ai_pb2.CreateChatCompletionResponse(completion=_completion(reply, completion))
+            return
+        async with aclosing(self._completions.stream(plan)) as events:
+            async for event in events:
+                yield ai_pb2.CreateChatCompletionResponse(chunk=_chunk(reply, event))
+                if isinstance(event, Closed) and plan.include_usage:
+                    usage_chunk = _chunk_base(reply)
+                    usage_chunk.usage.CopyFrom(_usage(event.usage))
+                    yield ai_pb2.CreateChatCompletionResponse(chunk=usage_chunk)
+
+    async def CreateEmbeddings(
+        self, request: ai_pb2.CreateEmbeddingsRequest, context: grpc.aio.ServicerContext
+    ) -> ai_pb2.CreateEmbeddingsResponse:
+        batch = await self._embeddings.embed(
+            request.model,
+            _json_value(request, "input"),
+            request.encoding_format,
+            request.dimensions if request.HasField("dimensions") else None,
+        )
+        response = ai_pb2.CreateEmbeddingsResponse(object="list", model=batch.model)
+        for index, vector in enumerate(batch.vectors):
+            item = response.data.add(object="embedding", index=index)
+            if isinstance(vector, str):
+                item.embedding.string_value = vector
+            else:
+                values = item.embedding.list_value.values
+                for number in vector:
+                    values.add(number_value=number)
+        response.usage.prompt_tokens = response.usage.total_tokens = batch.prompt_tokens
+        return response
+
+    async def ListModels(
+        self, request: ai_pb2.ListModelsRequest, context: grpc.aio.ServicerContext
+    ) -> ai_pb2.ListModelsResponse:
+        return self._models
+
+
+# --- requests -------------------------------------------------------------------
+
+
+def _json_value(message: Message, field: str) -> Any:
+    """A Value/Struct field as plain JSON; None when absent (or JSON null)."""
+    if not message.HasField(field):
+        return None
+    return json_format.MessageToDict(getattr(message, field))
+
+
+def _completion_input(request: ai_pb2.CreateChatCompletionRequest) -> CompletionInput:
+    def optional(field: str) -> Any:
+        return getattr(request, field) if request.HasField(field) else None
+
+    options = request.stream_options
+    return CompletionInput(
+        model=request.model,
+        messages=tuple(_message(m) for m in request.messages),
+        max_tokens=optional("max_tokens"),
+        max_completion_tokens=optional("max_completion_tokens"),
+        temperature=optional("temperature"),
+        top_p=optional("top_p"),
+        n=optional("n"),
+        stop=_json_value(request, "stop"),
+        stream=request.stream,
+        has_stream_options=request.HasField("stream_options"),
+        include_usage=options.include_usage,
+        tools=tuple(_tool(t) for t in request.tools),
+        tool_choice=_json_value(request, "tool_choice"),
+        parallel_tool_calls=optional("parallel_tool_calls"),
+        presence_penalty=optional("presence_penalty"),
+        frequency_penalty=optional("frequency_penalty"),
+    )
+
+
+def _message(message: ai_pb2.ChatMessage) -> MessageInput:
+    content = message.content
+    return MessageInput(
+        role=message.role,
+        content=None if content.WhichOneof("kind") in (None, "null_value") else json_format.MessageToDict(content),
+        name=message.name,
+        tool_calls=tuple(
+            ToolCallInput(c.id, c.type, c.function.name, c.function.arguments) for c in message.tool_calls
+        ),
+        tool_call_id=message.tool_call_id,
+    )
+
+
+def _tool(tool: ai_pb2.Tool) -> ToolInput:
+    function = tool.function
+    return ToolInput(
+        type=tool.type,
+        name=function.name,
+        description=function.description,
+        parameters=_json_value(function, "parameters"),
+        has_function=tool.HasField("function"),
+    )
+
+
+# --- responses ------------------------------------------------------------------
+
+
+def _usage(usage: Usage) -> ai_pb2.CompletionUsage:
+    return ai_pb2.CompletionUsage(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+    )
+
+
+def _tool_call(call: ToolCall) -> ai_pb2.ToolCall:
+    return ai_pb2.ToolCall(
+        id=call.id, type="function", function=ai_pb2.FunctionCall(name=call.name, arguments=call.arguments)
+    )
+
+
+def _completion(reply: ReplyIdentity, completion: Completion) -> ai_pb2.ChatCompletion:
+    message = ai_pb2.AssistantMessage(
+        role="assistant", content=completion.text, tool_calls=[_tool_call(c) for c in completion.tool_calls]
+    )
+    return ai_pb2.ChatCompletion(
+        id=reply.id,
+        object=_COMPLETION,
+        created=reply.created,
+        model=reply.model,
+        choices=[ai_pb2.ChatCompletionChoice(index=0, message=message, finish_reason=completion.finish_reason)],
+        usage=_usage(completion.usage),
+    )
+
+
+def _chunk_base(reply: ReplyIdentity) -> ai_pb2.ChatCompletionChunk:
+    return ai_pb2.ChatCompletionChunk(id=reply.id, object=_CHUNK, created=reply.created, model=reply.model)
+
+
+def _chunk(reply: ReplyIdentity, event: ReplyEvent) -> ai_pb2.ChatCompletionChunk:
+    chunk = _chunk_base(reply)
+    choice = chunk.choices.add(index=0)
+    delta = choice.delta
+    delta.SetInParent()  # the finishing chunk's delta is `{}`, present but empty
+    if isinstance(event, Opened):
+        delta.role = "assistant"
+        if event.with_text:
+            delta.content = ""
+    elif isinstance(event, TextPiece):
+        delta.content = event.text
+    elif isinstance(event, ToolCallPiece):
+        call = event.call
+        delta.tool_calls.add(
+            index=event.index,
+            id=call.id,
+            type="function",
+            function=ai_pb2.FunctionCallDelta(name=call.name, arguments=call.arguments),
+        )
+    else:
+        choice.finish_reason = event.finish_reason
+    return chunk
+
+
+def _iso_ms(ms: int) -> str:
+    """RFC 3339 UTC with milliseconds, as JavaScript's toISOString writes it."""
+    moment = datetime.datetime.fromtimestamp(ms // 1000, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
