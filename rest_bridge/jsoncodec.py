@@ -1170,7 +1170,9 @@ def _dump_value(msg: Any) -> Any:
         number = msg.number_value
         if not math.isfinite(number):  # would read back as a string_value
             raise ValueError(f"cannot write {number} as google.protobuf.Value")
-        return number
+        # Value keeps every number as a double; write whole ones as integers
+        # (as protojson in Go does), so `{"n": 1}` reads back as sent.
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "bool_value":
         return msg.bool_value
     if kind == "struct_value":

@@ -26,9 +26,13 @@ class ChittyOSDialect(Dialect):
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"valid": False} if error.reason in _TOKEN_REASONS else {}
         body["error"] = error.message
-        if error.violations and "message" not in error.info:
+        # The document puts `message` right after `error`; ErrorInfo metadata
+        # is a map with no order of its own.
+        if "message" in error.info:
+            body["message"] = error.info["message"]
+        elif error.violations:
             body["message"] = "; ".join(f"{path}: {text}" if path else text for path, text in error.violations)
-        body.update(error.info)
+        body.update(sorted(error.info.items()))
         return body
 
     def stream_error_data(self, error: ErrorView) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import grpc
 import jwt
 
 from server.clock import Clock
+from server.domain.chitty_ids import INVALID_FORMAT, is_valid_chitty_id
 from server.domain.token_keys import TokenKeys
 from server.domain.validation import Violations
 from server.errors import ChorusError, not_found
@@ -80,10 +81,12 @@ class AccessTokenService:
         expires_in: int | None,
         session_id: str = "",
     ) -> IssuedToken:
-        """Issues a token; `subject` must already be a valid ChittyID (the caller checks its format)."""
+        """Issues a token for `subject`, a ChittyID (the caller has checked it is present)."""
         granted = tuple(dict.fromkeys(permissions)) or DEFAULT_PERMISSIONS
         lifetime = self._policy.default_expires_in if expires_in is None else expires_in
         problems = Violations()
+        if not is_valid_chitty_id(subject):
+            problems.add("chittyId", INVALID_FORMAT)
         if len(granted) > _MAX_PERMISSIONS:
             problems.add("permissions", f"At most {_MAX_PERMISSIONS} permissions")
         for i, permission in enumerate(granted):

@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
-from google.protobuf import json_format
+from google.protobuf import struct_pb2
 from google.protobuf.message import Message
 
 from server.clock import Clock
@@ -28,6 +28,7 @@ from server.domain.completions import (
 from server.domain.embeddings import EmbeddingService
 from server.domain.model_catalog import ModelCard
 from server.providers.models.types import ToolCall, Usage
+from server.services.struct_values import struct_to_dict, value_to_python
 
 SERVICE_NAME = "AI Gateway"
 _CHUNK = "chat.completion.chunk"
@@ -113,7 +114,10 @@ def _json_value(message: Message, field: str) -> Any:
     """A Value/Struct field as plain JSON; None when absent (or JSON null)."""
     if not message.HasField(field):
         return None
-    return json_format.MessageToDict(getattr(message, field))
+    field_value = getattr(message, field)
+    if isinstance(field_value, struct_pb2.Struct):
+        return struct_to_dict(field_value)
+    return value_to_python(field_value)
 
 
 def _completion_input(request: ai_pb2.CreateChatCompletionRequest) -> CompletionInput:
@@ -145,7 +149,7 @@ def _message(message: ai_pb2.ChatMessage) -> MessageInput:
     content = message.content
     return MessageInput(
         role=message.role,
-        content=None if content.WhichOneof("kind") in (None, "null_value") else json_format.MessageToDict(content),
+        content=None if content.WhichOneof("kind") in (None, "null_value") else value_to_python(content),
         name=message.name,
         tool_calls=tuple(
             ToolCallInput(c.id, c.type, c.function.name, c.function.arguments) for c in message.tool_calls

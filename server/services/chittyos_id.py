@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import grpc
 from chittyos.id.v1 import id_pb2, id_pb2_grpc
-from google.protobuf import json_format, struct_pb2
 
-from server.domain.chitty_ids import FORMAT, INVALID_FORMAT, ChittyIdService, rfc3339_ms
+from server.domain.chitty_ids import FORMAT, INVALID_FORMAT, ChittyIdService
+from server.domain.times import rfc3339_ms
 from server.pipeline.call import current_call
+from server.services.struct_values import dict_to_struct, struct_to_dict
 
 SERVICE_NAME = "chitty-id"
 VERSION = "2.1.0"
@@ -19,16 +18,6 @@ def _tenant_id() -> str:
     caller = current_call().caller
     assert caller is not None, "FixedTenant runs first"
     return caller.tenant.id
-
-
-def _as_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct)
-
-
-def _as_struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(data)
-    return struct
 
 
 class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
@@ -43,14 +32,16 @@ class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
     async def GenerateChittyId(
         self, request: id_pb2.GenerateChittyIdRequest, context: grpc.aio.ServicerContext
     ) -> id_pb2.GenerateChittyIdResponse:
-        issued = await self._ids.generate(_tenant_id(), _as_dict(request.metadata), _as_dict(request.session_context))
+        issued = await self._ids.generate(
+            _tenant_id(), struct_to_dict(request.metadata), struct_to_dict(request.session_context)
+        )
         record = issued.record
         return id_pb2.GenerateChittyIdResponse(
             chitty_id=record.chitty_id,
             source=record.source,
             pipeline=issued.pipeline,
             note=issued.note,
-            metadata=_as_struct(record.metadata),
+            metadata=dict_to_struct(record.metadata),
             created=rfc3339_ms(record.created_ms),
         )
 
@@ -69,8 +60,8 @@ class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
     ) -> id_pb2.GetChittyIdMetadataResponse:
         record = await self._ids.metadata(_tenant_id(), request.chitty_id)
         return id_pb2.GetChittyIdMetadataResponse(
-            metadata=_as_struct(record.metadata),
-            session_context=_as_struct(record.session_context),
+            metadata=dict_to_struct(record.metadata),
+            session_context=dict_to_struct(record.session_context),
             created=rfc3339_ms(record.created_ms),
             source=record.source,
         )

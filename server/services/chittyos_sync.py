@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import grpc
 from chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
-from google.protobuf import json_format, struct_pb2
 
 from server.clock import Clock
 from server.domain.projects import NewProject, ProjectChanges, ProjectService, ProjectState
 from server.domain.resource_fields import INVALID_REQUEST, Page, check_page
+from server.domain.times import rfc3339_ms
 from server.domain.todos import TodoInput, TodoService
 from server.domain.topics import NewConversation, TopicService
 from server.domain.validation import Violations
 from server.domain.work_sessions import NewWorkSession, WorkSessionService
 from server.errors import ChorusError
 from server.pipeline.call import current_call
+from server.services.struct_values import dict_to_struct, struct_to_dict
 from server.storage.todo_store import TodoRecord
 
 VERSION = "2.0.0"
@@ -57,12 +57,6 @@ _HEALTH = sync_pb2.GetHealthResponse(
 )
 
 
-def iso_time(ms: int) -> str:
-    """JavaScript's `toISOString()`: `2025-10-04T06:00:00.000Z`."""
-    moment = datetime.datetime.fromtimestamp(ms // 1000, datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-
-
 def _tenant() -> str:
     caller = current_call().caller
     assert caller is not None, "FixedTenant runs first"
@@ -84,14 +78,7 @@ def _metadata_in(request: Any) -> dict[str, Any] | None:
     """The request's `metadata` Struct as a dict, or None when it was left out."""
     if not request.HasField("metadata"):
         return None
-    found: dict[str, Any] = json_format.MessageToDict(request.metadata)
-    return found
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(data)
-    return out
+    return struct_to_dict(request.metadata)
 
 
 def _todo(todo: TodoRecord) -> sync_pb2.Todo:
@@ -100,7 +87,7 @@ def _todo(todo: TodoRecord) -> sync_pb2.Todo:
         status=todo.status,
         active_form=todo.active_form,
         added_by=todo.added_by,
-        added_at=iso_time(todo.added_at_ms),
+        added_at=rfc3339_ms(todo.added_at_ms),
     )
 
 
@@ -113,11 +100,11 @@ def _project_detail(state: ProjectState) -> sync_pb2.ProjectDetail:
     return sync_pb2.ProjectDetail(
         id=project.id,
         name=project.name,
-        last_sync=iso_time(project.last_sync_ms),
+        last_sync=rfc3339_ms(project.last_sync_ms),
         files_worked=project.files_worked,
         consolidated_todos=[_todo(t) for t in state.todos],
         from_github=False,
-        metadata=_struct(project.metadata),
+        metadata=dict_to_struct(project.metadata),
     )
 
 
@@ -156,7 +143,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         self._clock = clock
 
     def _now(self) -> str:
-        return iso_time(self._clock.now_ms())
+        return rfc3339_ms(self._clock.now_ms())
 
     async def GetHealth(
         self, request: sync_pb2.GetHealthRequest, context: grpc.aio.ServicerContext
@@ -190,7 +177,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                 sync_pb2.ProjectSummary(
                     id=s.project.id,
                     name=s.project.name,
-                    last_sync=iso_time(s.project.last_sync_ms),
+                    last_sync=rfc3339_ms(s.project.last_sync_ms),
                     files_worked=s.project.files_worked,
                     consolidated_todos=[_todo(t) for t in s.todos],
                 )
@@ -215,7 +202,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             success=True,
             created=True,
             project=sync_pb2.CreatedProject(
-                id=project.id, name=project.name, last_sync=iso_time(project.last_sync_ms), synced_to_github=False
+                id=project.id, name=project.name, last_sync=rfc3339_ms(project.last_sync_ms), synced_to_github=False
             ),
             services_registered=False,
         )
@@ -250,7 +237,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                     project_id=s.project_id,
                     ai_platform=s.ai_platform,
                     active=s.active(page.active_since_ms),
-                    last_activity=iso_time(s.last_activity_ms),
+                    last_activity=rfc3339_ms(s.last_activity_ms),
                 )
                 for s in page.sessions
             ],
@@ -268,13 +255,13 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             project_id=session.project_id,
             ai_platform=session.ai_platform,
             active=self._sessions.is_active(session),
-            created=iso_time(session.created_at_ms),
-            last_activity=iso_time(session.last_activity_ms),
+            created=rfc3339_ms(session.created_at_ms),
+            last_activity=rfc3339_ms(session.last_activity_ms),
             machine_id=session.machine_id,
-            metadata=_struct(session.metadata),
+            metadata=dict_to_struct(session.metadata),
         )
         if session.ended_at_ms is not None:
-            response.ended = iso_time(session.ended_at_ms)
+            response.ended = rfc3339_ms(session.ended_at_ms)
         return response
 
     async def CreateSession(
@@ -294,7 +281,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                 id=session.id,
                 project_id=session.project_id,
                 ai_platform=session.ai_platform,
-                created=iso_time(session.created_at_ms),
+                created=rfc3339_ms(session.created_at_ms),
                 active=True,
             ),
         )
@@ -305,14 +292,14 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         active = request.active if request.HasField("active") else None
         beat = await self._sessions.heartbeat(_tenant(), request.session_id, active, _metadata_in(request))
         return sync_pb2.UpdateSessionResponse(
-            success=True, session_id=request.session_id, updated=iso_time(beat), note=HEARTBEAT_NOTE
+            success=True, session_id=request.session_id, updated=rfc3339_ms(beat), note=HEARTBEAT_NOTE
         )
 
     async def DeleteSession(
         self, request: sync_pb2.DeleteSessionRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.DeleteSessionResponse:
         ended = await self._sessions.end(_tenant(), request.session_id)
-        return sync_pb2.DeleteSessionResponse(success=True, session_id=request.session_id, ended=iso_time(ended))
+        return sync_pb2.DeleteSessionResponse(success=True, session_id=request.session_id, ended=rfc3339_ms(ended))
 
     # --- topics ---
 
@@ -326,7 +313,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                     category=c.category,
                     count=c.count,
                     avg_confidence=round(c.avg_confidence, 4),
-                    last_updated=iso_time(c.last_updated_ms),
+                    last_updated=rfc3339_ms(c.last_updated_ms),
                 )
                 for c in categories
             ],
@@ -348,7 +335,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                     category=c.category,
                     subcategories=c.subcategories,
                     confidence=c.confidence,
-                    categorized=iso_time(c.categorized_at_ms),
+                    categorized=rfc3339_ms(c.categorized_at_ms),
                     content_preview=c.content_preview,
                 )
                 for c in conversations
@@ -375,7 +362,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                 category=conversation.category,
                 subcategories=conversation.subcategories,
                 confidence=conversation.confidence,
-                categorized=iso_time(conversation.categorized_at_ms),
+                categorized=rfc3339_ms(conversation.categorized_at_ms),
             ),
         )
 
@@ -390,7 +377,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
                 sync_pb2.ProjectTodoSummary(
                     project_id=s.project_id,
                     todo_count=s.total,
-                    last_sync=iso_time(s.last_sync_ms),
+                    last_sync=rfc3339_ms(s.last_sync_ms),
                     sessions=s.sessions,
                     pending_todos=s.by_status["pending"],
                     in_progress_todos=s.by_status["in_progress"],
@@ -409,7 +396,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         return sync_pb2.GetTodosResponse(
             project_id=found.project_id,
             todos=[_todo(t) for t in found.todos],
-            last_sync=iso_time(found.last_sync_ms),
+            last_sync=rfc3339_ms(found.last_sync_ms),
             sessions=found.sessions,
         )
 
@@ -423,7 +410,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             success=True,
             project_id=written.project_id,
             todos=[_todo(t) for t in written.todos],
-            last_sync=iso_time(written.last_sync_ms),
+            last_sync=rfc3339_ms(written.last_sync_ms),
             github_synced=False,
         )
 
@@ -439,7 +426,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             total_todos=len(outcome.todos.todos),
             added=outcome.added,
             updated=outcome.updated,
-            last_sync=iso_time(outcome.todos.last_sync_ms),
+            last_sync=rfc3339_ms(outcome.todos.last_sync_ms),
         )
 
     # --- what needs a local runtime or an external platform ---

@@ -11,18 +11,14 @@ import base64
 import json
 import math
 import re
-import shutil
 import struct
-import subprocess
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.chorus_process import ChorusProcess
 from tests.support.sse import parse_sse
 
 CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
@@ -430,31 +426,3 @@ def test_float_output_is_compact(ai: httpx.Client) -> None:
     numbers = re.findall(rb"-?\d+\.\d+(?:e-?\d+)?", raw)
     assert numbers and max(len(n) for n in numbers) <= 12, "values are rounded to 8 decimal places"
     assert json.loads(raw)["data"][0]["embedding"]
-
-
-# --- the document's curl examples, as the README gives them --------------------------
-
-
-def _readme_ai_curls() -> list[str]:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    [block] = [b for b in re.findall(r"```bash\n(.*?)```", readme, flags=re.S) if "ai.localhost" in b]
-    commands = re.split(r"^# .*\n", block, flags=re.M)
-    return [c.strip() for c in commands if c.strip()]
-
-
-def test_document_curl_examples_work_as_shown(chittyos: ChorusProcess) -> None:
-    if shutil.which("curl") is None:
-        pytest.skip("curl is not installed")
-    port = chittyos.rest_url.rsplit(":", 1)[1]
-    chat_command, embed_command = _readme_ai_curls()
-    outputs = []
-    for command in (chat_command, embed_command):
-        assert command.startswith("curl -X POST http://ai.localhost:8080/v1/")
-        runnable = command.replace("localhost:8080", f"localhost:{port}").replace("curl ", "curl -sS --fail ", 1)
-        done = subprocess.run(["bash", "-c", runnable], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        outputs.append(json.loads(done.stdout))
-    chat, embedded = outputs
-    assert chat["model"] == CHAT_MODEL and chat["choices"][0]["message"]["role"] == "assistant"
-    assert 'You said: "Explain ChittyOS"' in chat["choices"][0]["message"]["content"]
-    assert embedded["model"] == EMBEDDING_MODEL and len(embedded["data"][0]["embedding"]) == 768

@@ -108,6 +108,7 @@ def test_missing_chitty_id_is_400_as_documented(auth: httpx.Client, body: dict[s
 @pytest.mark.parametrize(
     ("body", "field"),
     [
+        ({"chittyId": "not-a-chitty-id"}, "chittyId"),
         ({"chittyId": CHITTY_ID, "expiresIn": 0}, "expiresIn"),
         ({"chittyId": CHITTY_ID, "expiresIn": 10**8}, "expiresIn"),
         ({"chittyId": CHITTY_ID, "permissions": ["Read Everything"]}, "permissions.0"),

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from server.domain.chitty_ids import parse_chitty_id, parse_rfc3339_ms
+from server.domain.chitty_ids import parse_chitty_id
+from server.domain.times import parse_rfc3339_ms
 from tests.support.chorus_process import ChorusProcess, run_cli
 
 GENERATE_KEYS = {"chittyId", "source", "pipeline", "note", "metadata", "created"}

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from server.domain.merge_patch import merge_patch
 from server.domain.resource_fields import Page
+from server.domain.times import rfc3339_ms as iso_time
 from server.domain.todos import TodoInput, plan_replace, plan_sync
 from server.domain.topic_classifier import CATEGORIES, LEXICON, classify
 from server.domain.topics import content_preview
 from server.domain.work_sessions import NewWorkSession, WorkSessionService
 from server.errors import ChorusError
-from server.services.chittyos_sync import iso_time
 from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from server.storage.todo_store import TodoRecord
