@@ -12,10 +12,9 @@ from server.domain.chitty_ids import (
     check_entity_type,
     is_valid_chitty_id,
     parse_chitty_id,
-    parse_rfc3339_ms,
-    rfc3339_ms,
     spell_chitty_id,
 )
+from server.domain.times import parse_rfc3339_ms, rfc3339_ms
 from server.errors import ChorusError
 
 DOCUMENT_EXAMPLES = {
