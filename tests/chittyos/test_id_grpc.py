@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import grpc
 import httpx
 import pytest
 from chittyos.id.v1 import id_pb2, id_pb2_grpc
-from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from server.domain.chitty_ids import parse_chitty_id
+from server.services.struct_values import dict_to_struct
 from tests.support.chorus_process import ChorusProcess
+from tests.support.grpc_status import error_info
 
 
 @pytest.fixture(scope="module")
@@ -21,23 +20,6 @@ def stub(chittyos: ChorusProcess) -> Iterator[id_pb2_grpc.IdServiceStub]:
     channel = grpc.insecure_channel(chittyos.grpc_addr)
     yield id_pb2_grpc.IdServiceStub(channel)
     channel.close()
-
-
-def _error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                    info = error_details_pb2.ErrorInfo()
-                    detail.Unpack(info)
-                    return info
-    raise AssertionError("no ErrorInfo in the status")
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(data)
-    return struct
 
 
 def test_health_over_grpc(stub: id_pb2_grpc.IdServiceStub) -> None:
@@ -54,8 +36,8 @@ def test_generate_over_grpc_with_authorization_metadata(
     stub: id_pb2_grpc.IdServiceStub, chittyos_api_key: str, service_client: Callable[[str], httpx.Client]
 ) -> None:
     request = id_pb2.GenerateChittyIdRequest(
-        metadata=_struct({"entityType": "GRPC", "description": "over gRPC"}),
-        session_context=_struct({"sessionId": "grpc-1"}),
+        metadata=dict_to_struct({"entityType": "GRPC", "description": "over gRPC"}),
+        session_context=dict_to_struct({"sessionId": "grpc-1"}),
     )
     response = stub.GenerateChittyId(request, metadata=(("authorization", f"Bearer {chittyos_api_key}"),))
     parts = parse_chitty_id(response.chitty_id)
@@ -77,13 +59,13 @@ def test_generate_over_grpc_with_authorization_metadata(
 def test_generate_over_grpc_without_a_valid_key_is_unauthenticated(
     stub: id_pb2_grpc.IdServiceStub, metadata: tuple[tuple[str, str], ...], reason: str, message: str
 ) -> None:
-    request = id_pb2.GenerateChittyIdRequest(metadata=_struct({"entityType": "GRPC"}))
+    request = id_pb2.GenerateChittyIdRequest(metadata=dict_to_struct({"entityType": "GRPC"}))
     with pytest.raises(grpc.RpcError) as caught:
         stub.GenerateChittyId(request, metadata=metadata)
     error = caught.value
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert error.details() == message
-    info = _error_info(error)
+    info = error_info(error)
     assert info.reason == reason
     assert dict(info.metadata) == {"message": "Include Authorization: Bearer <api-key> header"}
 
@@ -93,11 +75,11 @@ def test_generate_over_grpc_with_a_bad_entity_type_is_invalid_argument(
 ) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         stub.GenerateChittyId(
-            id_pb2.GenerateChittyIdRequest(metadata=_struct({"entityType": "grpc"})),
+            id_pb2.GenerateChittyIdRequest(metadata=dict_to_struct({"entityType": "grpc"})),
             metadata=(("authorization", f"Bearer {chittyos_api_key}"),),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert _error_info(caught.value).reason == "VALIDATION_ERROR"
+    assert error_info(caught.value).reason == "VALIDATION_ERROR"
 
 
 def test_validate_over_grpc(stub: id_pb2_grpc.IdServiceStub) -> None:
@@ -117,6 +99,6 @@ def test_unknown_metadata_over_grpc_is_not_found_with_reason(stub: id_pb2_grpc.I
     error = caught.value
     assert error.code() == grpc.StatusCode.NOT_FOUND
     assert error.details() == "Metadata not found"
-    info = _error_info(error)
+    info = error_info(error)
     assert info.reason == "METADATA_NOT_FOUND"
     assert dict(info.metadata) == {"chittyId": "01-Z-ZZZ-9999-T-25-C-X"}
