@@ -24,14 +24,11 @@ import httpx
 import orjson
 
 from server.providers.embeddings.types import EmbeddingRequest, EmbeddingResult
-from server.providers.models.openai_wire import error_message
 from server.providers.models.tokenizer import count_tokens
 from server.providers.models.types import ModelError
+from server.providers.upstream_http import TRANSIENT_KINDS, UpstreamHttp, status_error, transport_error
 
 logger = logging.getLogger(__name__)
-
-_TRANSIENT_STATUSES = frozenset({408, 429})
-_MAX_BACKOFF = 2.0
 
 
 class OpenAICompatibleEmbedder:
@@ -50,20 +47,20 @@ class OpenAICompatibleEmbedder:
     ) -> None:
         """`timeout` bounds each wait for upstream bytes, `connect_timeout` each
         connection attempt. A passed `client` is shared and left open by `aclose`."""
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         self.name = name
-        self.base_url = base_url.rstrip("/")
-        self._url = f"{self.base_url}/embeddings"
-        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
-        self._max_retries = max_retries
-        self._retry_backoff = retry_backoff
-        self._headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        self._headers.update(headers or {})
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx.AsyncClient(timeout=self._timeout)
+        self._http = UpstreamHttp(
+            base_url,
+            api_key,
+            accept="application/json",
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            headers=headers,
+            client=client,
+            retry_backoff=retry_backoff,
+        )
+        self.base_url = self._http.base_url
+        self._url = self._http.url("embeddings")
 
     def __repr__(self) -> str:
         # Deliberately omits headers: they hold the API key.
@@ -79,11 +76,11 @@ class OpenAICompatibleEmbedder:
             try:
                 return await self._attempt(content, request)
             except (ModelError, httpx.HTTPError) as exc:
-                error = exc if isinstance(exc, ModelError) else _transport_error(exc)
-                transient = error.kind in ("unavailable", "timeout")
-                if not transient or attempt >= self._max_retries:
+                error = exc if isinstance(exc, ModelError) else transport_error(exc)
+                transient = error.kind in TRANSIENT_KINDS
+                if not transient or attempt >= self._http.max_retries:
                     raise ModelError(f"{self.name}: {error.message}", kind=error.kind) from exc
-            delay = min(self._retry_backoff * 2**attempt, _MAX_BACKOFF)
+            delay = self._http.retry_delay(attempt)
             attempt += 1
             logger.warning(
                 "embedding provider %s: %s (%s); retry %d/%d in %.2fs",
@@ -91,15 +88,17 @@ class OpenAICompatibleEmbedder:
                 error.kind,
                 error.message,
                 attempt,
-                self._max_retries,
+                self._http.max_retries,
                 delay,
             )
             await asyncio.sleep(delay)
 
     async def _attempt(self, content: bytes, request: EmbeddingRequest) -> EmbeddingResult:
-        response = await self._client.post(self._url, content=content, headers=self._headers, timeout=self._timeout)
+        response = await self._http.client.post(
+            self._url, content=content, headers=self._http.headers, timeout=self._http.timeout
+        )
         if response.status_code >= 300:
-            raise _status_error(response)
+            raise status_error(response)
         try:
             payload = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -107,17 +106,14 @@ class OpenAICompatibleEmbedder:
         return _parse_result(payload, request)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
 
 def _parse_result(payload: Any, request: EmbeddingRequest) -> EmbeddingResult:
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list) or len(data) != len(request.texts):
         count = len(data) if isinstance(data, list) else "no"
-        raise ModelError(
-            f"upstream returned {count} embeddings for {len(request.texts)} inputs", kind="bad_response"
-        )
+        raise ModelError(f"upstream returned {count} embeddings for {len(request.texts)} inputs", kind="bad_response")
     vectors: list[list[float] | None] = [None] * len(data)
     for position, item in enumerate(data):
         if not isinstance(item, dict):
@@ -155,21 +151,3 @@ def _floats(value: Any) -> list[float]:
             floats.byteswap()
         return floats.tolist()
     raise ModelError("upstream embedding is neither a number array nor base64", kind="bad_response")
-
-
-def _status_error(response: httpx.Response) -> ModelError:
-    status = response.status_code
-    message = error_message(response.content) or response.reason_phrase
-    if status >= 500 or status in _TRANSIENT_STATUSES:
-        return ModelError(f"upstream unavailable (HTTP {status}): {message}", kind="unavailable")
-    if status >= 400:
-        return ModelError(f"upstream rejected the request (HTTP {status}): {message}", kind="rejected")
-    return ModelError(f"upstream answered HTTP {status}", kind="bad_response")
-
-
-def _transport_error(exc: httpx.HTTPError) -> ModelError:
-    # str(exc) names the failure (and at most the URL), never request headers.
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return ModelError(f"upstream timed out: {detail}", kind="timeout")
-    return ModelError(f"upstream unreachable: {detail}", kind="unavailable")

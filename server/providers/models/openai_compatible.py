@@ -18,15 +18,13 @@ from contextlib import aclosing
 import httpx
 import orjson
 
-from server.providers.models.openai_wire import ChunkAssembler, chat_request_body, error_message
+from server.providers.models.openai_wire import ChunkAssembler, chat_request_body
 from server.providers.models.sse import SSEDecoder
 from server.providers.models.tokenizer import count_prompt_tokens
 from server.providers.models.types import ModelError, ModelEvent, ModelRequest
+from server.providers.upstream_http import TRANSIENT_KINDS, UpstreamHttp, status_error, transport_error
 
 logger = logging.getLogger(__name__)
-
-_TRANSIENT_STATUSES = frozenset({408, 429})
-_MAX_BACKOFF = 2.0
 
 
 class OpenAICompatibleProvider:
@@ -46,20 +44,20 @@ class OpenAICompatibleProvider:
         """`timeout` bounds each wait for upstream bytes (so a stalled stream
         fails), `connect_timeout` each connection attempt. A passed `client`
         is shared and left open by `aclose`."""
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         self.name = name
-        self.base_url = base_url.rstrip("/")
-        self._url = f"{self.base_url}/chat/completions"
-        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
-        self._max_retries = max_retries
-        self._retry_backoff = retry_backoff
-        self._headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        self._headers.update(headers or {})
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx.AsyncClient(timeout=self._timeout)
+        self._http = UpstreamHttp(
+            base_url,
+            api_key,
+            accept="text/event-stream",
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            headers=headers,
+            client=client,
+            retry_backoff=retry_backoff,
+        )
+        self.base_url = self._http.base_url
+        self._url = self._http.url("chat/completions")
 
     def __repr__(self) -> str:
         # Deliberately omits headers: they hold the API key.
@@ -77,15 +75,15 @@ class OpenAICompatibleProvider:
                         yield event
                 return
             except (ModelError, httpx.HTTPError) as exc:
-                error = exc if isinstance(exc, ModelError) else _transport_error(exc)
-                transient = error.kind in ("unavailable", "timeout")
-                if started or not transient or attempt >= self._max_retries:
+                error = exc if isinstance(exc, ModelError) else transport_error(exc)
+                transient = error.kind in TRANSIENT_KINDS
+                if started or not transient or attempt >= self._http.max_retries:
                     raise ModelError(
                         f"{self.name}: {error.message}",
                         kind=error.kind,
                         retryable=transient and not started,
                     ) from exc
-            delay = min(self._retry_backoff * 2**attempt, _MAX_BACKOFF)
+            delay = self._http.retry_delay(attempt)
             attempt += 1
             logger.warning(
                 "model provider %s: %s before the first token (%s); retry %d/%d in %.2fs",
@@ -93,7 +91,7 @@ class OpenAICompatibleProvider:
                 error.kind,
                 error.message,
                 attempt,
-                self._max_retries,
+                self._http.max_retries,
                 delay,
             )
             await asyncio.sleep(delay)
@@ -102,12 +100,12 @@ class OpenAICompatibleProvider:
         """One HTTP request. Leaving this generator (finished, failed, closed
         by the consumer or cancelled) closes the response, so the upstream
         sees the disconnect and stops generating."""
-        async with self._client.stream(
-            "POST", self._url, content=body, headers=self._headers, timeout=self._timeout
+        async with self._http.client.stream(
+            "POST", self._url, content=body, headers=self._http.headers, timeout=self._http.timeout
         ) as response:
             if response.status_code >= 300:
                 await response.aread()
-                raise _status_error(response)
+                raise status_error(response)
             content_type = response.headers.get("content-type", "")
             if not content_type.startswith("text/event-stream"):
                 raise ModelError(
@@ -127,25 +125,4 @@ class OpenAICompatibleProvider:
                 yield event
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
-
-
-def _status_error(response: httpx.Response) -> ModelError:
-    status = response.status_code
-    message = error_message(response.content) or response.reason_phrase
-    if status >= 500 or status in _TRANSIENT_STATUSES:
-        return ModelError(f"upstream unavailable (HTTP {status}): {message}", kind="unavailable")
-    if status >= 400:
-        return ModelError(f"upstream rejected the request (HTTP {status}): {message}", kind="rejected")
-    return ModelError(f"upstream answered HTTP {status}", kind="bad_response")
-
-
-def _transport_error(exc: httpx.HTTPError) -> ModelError:
-    # str(exc) names the failure (and at most the URL), never request headers.
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return ModelError(f"upstream timed out: {detail}", kind="timeout")
-    if isinstance(exc, httpx.DecodingError):
-        return ModelError(f"upstream response could not be decoded: {detail}", kind="bad_response")
-    return ModelError(f"upstream unreachable: {detail}", kind="unavailable")
+        await self._http.aclose()
