@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from server.providers.embeddings.types import EmbeddingProvider, EmbeddingRequest, EmbeddingResult
 from server.providers.models.types import ModelError
+from server.providers.route_table import index_routes
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,7 @@ class EmbeddingRoute:
 class EmbeddingRegistry:
     def __init__(self, providers: Mapping[str, EmbeddingProvider], routes: Sequence[EmbeddingRoute]) -> None:
         self._providers = dict(providers)
-        self._routes: dict[str, EmbeddingRoute] = {}
-        for route in routes:
-            if route.public_id in self._routes:
-                raise ValueError(f"duplicate embedding route {route.public_id!r}")
-            if route.provider not in self._providers:
-                raise ValueError(f"embedding model {route.public_id!r} uses unknown provider {route.provider!r}")
-            self._routes[route.public_id] = route
+        self._routes = index_routes(routes, self._providers, "embedding model")
 
     def route(self, public_id: str) -> EmbeddingRoute:
         route = self._routes.get(public_id)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from server.providers.models.types import ModelError, ModelEvent, ModelProvider, ModelRequest
+from server.providers.route_table import index_routes
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,7 @@ class ModelRegistry:
         default_model: str,
     ) -> None:
         self._providers = dict(providers)
-        self._routes: dict[str, ModelRoute] = {}
-        for route in routes:
-            if route.public_id in self._routes:
-                raise ValueError(f"duplicate model route {route.public_id!r}")
-            if route.provider not in self._providers:
-                raise ValueError(f"model {route.public_id!r} uses unknown provider {route.provider!r}")
-            self._routes[route.public_id] = route
+        self._routes = index_routes(routes, self._providers, "model")
         if default_model not in self._routes:
             raise ValueError(f"default model {default_model!r} has no route")
         self.default_model = default_model
