@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 
 from server.config import ConfigError, Settings, ai_gateway_models, load_settings
+from tests.chittyos.ai_constants import CHAT_MODEL, EMBEDDING_MODEL
 from tests.support.chorus_process import ChorusProcess
-
-CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
-EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
-
 
 Load = Callable[[str], Settings]
 

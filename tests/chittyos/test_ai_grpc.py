@@ -11,12 +11,12 @@ from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from tests.chittyos.ai_constants import CHAT_MODEL
 from tests.support.chorus_process import ChorusProcess
 from tests.support.grpc_status import error_info
 from tests.support.grpcurl import grpcurl
 
 SERVICE = "chittyos.ai.v1.AiGatewayService"
-CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
 
 
 @pytest.fixture

@@ -7,21 +7,11 @@ from typing import Any
 
 import openai
 import pytest
-from openai.types.chat import ChatCompletionToolParam
 
+from tests.chittyos.ai_constants import AI_HOST as HOST
+from tests.chittyos.ai_constants import CHAT_MODEL, EMBEDDING_MODEL
+from tests.chittyos.ai_constants import WEATHER_TOOL as WEATHER
 from tests.support.chorus_process import ChorusProcess
-
-CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
-EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
-HOST = {"host": "ai.chitty.cc"}
-WEATHER: ChatCompletionToolParam = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather of a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 @pytest.fixture(scope="module")

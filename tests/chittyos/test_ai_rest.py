@@ -19,19 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.chittyos.ai_constants import CHAT_MODEL, EMBEDDING_MODEL, WEATHER_TOOL
 from tests.support.sse import parse_sse
 
-CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
-EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather of a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,9 @@ import httpx
 import openai
 import pytest
 
+from tests.chittyos.ai_constants import AI_HOST as HOST
+from tests.chittyos.ai_constants import CHAT_MODEL, EMBEDDING_MODEL
+from tests.chittyos.ai_constants import WEATHER_TOOL as WEATHER
 from tests.providers.openai_upstream import (
     OpenAIUpstream,
     ScriptedToolCall,
@@ -29,13 +32,6 @@ from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.sse import parse_sse
 
 KEY = "sk-upstream-ai-gateway-1"
-CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
-EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
-HOST = {"host": "ai.chitty.cc"}
-WEATHER: Any = {
-    "type": "function",
-    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
-}
 
 
 def _closed_port() -> int:
