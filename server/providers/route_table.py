@@ -1,8 +1,8 @@
-"""Public model id -> route, shared by the chat and embedding registries."""
+"""What the chat and embedding registries share: the route index and closing providers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 
@@ -27,3 +27,16 @@ def index_routes(routes: Sequence[R], providers: Mapping[str, object], what: str
             raise ValueError(f"{what} {route.public_id!r} uses unknown provider {route.provider!r}")
         indexed[route.public_id] = route
     return indexed
+
+
+class _Closable(Protocol):
+    def aclose(self) -> Awaitable[None]: ...
+
+
+async def close_each_once(providers: Iterable[_Closable]) -> None:
+    """Closes every provider once, even if several names share an instance."""
+    seen: set[int] = set()
+    for provider in providers:
+        if id(provider) not in seen:
+            seen.add(id(provider))
+            await provider.aclose()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from server.providers.embeddings.types import EmbeddingProvider, EmbeddingRequest, EmbeddingResult
 from server.providers.models.types import ModelError
-from server.providers.route_table import index_routes
+from server.providers.route_table import close_each_once, index_routes
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,4 @@ class EmbeddingRegistry:
         return await self._providers[route.provider].embed(upstream)
 
     async def aclose(self) -> None:
-        # Close each provider once, even if several names share an instance.
-        seen: set[int] = set()
-        for provider in self._providers.values():
-            if id(provider) not in seen:
-                seen.add(id(provider))
-                await provider.aclose()
+        await close_each_once(self._providers.values())

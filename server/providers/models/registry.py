@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from server.providers.models.types import ModelError, ModelEvent, ModelProvider, ModelRequest
-from server.providers.route_table import index_routes
+from server.providers.route_table import close_each_once, index_routes
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,4 @@ class ModelRegistry:
                 await close()
 
     async def aclose(self) -> None:
-        # Close each provider once, even if several names share an instance.
-        seen: set[int] = set()
-        for provider in self._providers.values():
-            if id(provider) not in seen:
-                seen.add(id(provider))
-                await provider.aclose()
+        await close_each_once(self._providers.values())
