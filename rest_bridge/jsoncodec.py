@@ -1171,8 +1171,12 @@ def _dump_value(msg: Any) -> Any:
         if not math.isfinite(number):  # would read back as a string_value
             raise ValueError(f"cannot write {number} as google.protobuf.Value")
         # Value keeps every number as a double; write whole ones as integers
-        # (as protojson in Go does), so `{"n": 1}` reads back as sent.
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        # (as protojson in Go does), so `{"n": 1}` reads back as sent. -0.0
+        # stays a float: as an int it would lose its sign.
+        negative_zero = number == 0 and math.copysign(1.0, number) < 0
+        if number.is_integer() and abs(number) < 2**53 and not negative_zero:
+            return int(number)
+        return number
     if kind == "bool_value":
         return msg.bool_value
     if kind == "struct_value":

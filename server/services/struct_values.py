@@ -7,6 +7,7 @@ form objects (metadata) carry integers that should read back as written.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -22,7 +23,8 @@ def value_to_python(value: struct_pb2.Value) -> Any:
         return [value_to_python(item) for item in value.list_value.values]
     if kind == "number_value":
         number = value.number_value
-        return int(number) if number.is_integer() and abs(number) < _EXACT_INT else number
+        negative_zero = number == 0 and math.copysign(1.0, number) < 0
+        return int(number) if number.is_integer() and abs(number) < _EXACT_INT and not negative_zero else number
     if kind == "string_value":
         return value.string_value
     if kind == "bool_value":

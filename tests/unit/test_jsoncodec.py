@@ -817,3 +817,14 @@ def test_crispy_request_binding() -> None:
     ]
     chat = codec_for(chat_pb2.ChatRequest).from_json(b'{"sessionId": "s", "message": "m", "stream": false}')
     assert chat.HasField("stream") and not chat.stream
+
+
+def test_whole_numbers_in_values_are_written_as_integers() -> None:
+    from google.protobuf import struct_pb2
+
+    codec = codec_for(struct_pb2.Struct)
+    msg = struct_pb2.Struct()
+    msg.update({"n": 1, "neg": -3, "half": 2.5, "big": 2.0**60})
+    assert codec.to_dict(msg) == {"n": 1, "neg": -3, "half": 2.5, "big": 2.0**60}
+    assert isinstance(codec.to_dict(msg)["n"], int)
+    assert str(codec.to_json(struct_pb2.Struct(fields={"z": struct_pb2.Value(number_value=-0.0)}))).count("-0.0") == 1
