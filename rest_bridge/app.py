@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 import grpc
 import orjson
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
 from rest_bridge import sse
@@ -37,6 +38,7 @@ from rest_bridge.asgi import (
 )
 from rest_bridge.dialects import Dialect, dialect_for
 from rest_bridge.errors import ErrorView, error_from_rpc
+from rest_bridge.field_mask import autofill_target, fill_update_mask
 from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, MessageCodec, codec_for
 from rest_bridge.metadata import request_metadata, response_headers
 from rest_bridge.path_template import parse_template
@@ -51,11 +53,17 @@ _HOST_CACHE_SIZE = 1024
 
 @dataclass(frozen=True, slots=True)
 class Mount:
-    """Where a surface is served: Host patterns (fnmatch; empty = any) and a path prefix."""
+    """Where a surface is served: Host patterns (fnmatch; empty = any) and a path prefix.
+
+    `paths`: path prefixes the surface owns on its hosts. A request under one
+    that matches no route gets this surface's error envelope, even where
+    another surface is tried first (MCoS owns `/api/` beside Crispy's `/chat`).
+    """
 
     surface: str
     hosts: tuple[str, ...] = ()
     prefix: str = ""
+    paths: tuple[str, ...] = ()
 
     def serves_host(self, host: str) -> bool:
         return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
@@ -78,6 +86,8 @@ class Route:
     # Request field paths bound from the path or body (and so not from the query), e.g.
     # "filter.label": its sibling `filter.min_price` may still come from the query.
     bound_fields: frozenset[str]
+    # The body's message type when the body's keys fill an empty `update_mask`.
+    mask_from_body: Descriptor | None = None
 
 
 def load_method_specs(index_module: str = "chorus.bridge_index") -> list[MethodSpec]:
@@ -130,6 +140,7 @@ class BridgeApp:
                 response_codec=response_codec,
                 encoder=sse.SseEncoder(spec.sse, response_codec) if spec.server_streaming else None,
                 bound_fields=frozenset(bound),
+                mask_from_body=autofill_target(spec.request_type.DESCRIPTOR, binding.body),
             )
             site.router.add(binding.verb, site.mount.prefix + binding.template, route)
 
@@ -143,23 +154,21 @@ class BridgeApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: Headers = scope["headers"]
-        host = request_id = ""
+        host = ""
         content_length: int | None = None
         for key, value in headers:
             if key == b"host":
                 host = value.decode("latin-1").rsplit(":", 1)[0].lower()
-            elif key == b"x-request-id":
-                request_id = value.decode("latin-1")
             elif key == b"content-length" and value.isdigit():
                 content_length = int(value)
-        if not request_id or len(request_id) > 200 or not request_id.isprintable():
-            request_id = str(uuid.uuid4())
         verb = scope["method"]
         head_only = verb == "HEAD"
         # Match on the raw path: the router decodes per variable (a %2F may be data).
         raw_path = scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
         route, variables, failure = self._match(host, verb, path)
+        dialect = route.dialect if route is not None else failure[0].dialect
+        request_id = _request_id(headers, dialect.request_id_header)
         if route is None:
             site, error, allow = failure
             extra = [(b"allow", ", ".join(allow).encode())] if allow else []
@@ -180,7 +189,7 @@ class BridgeApp:
             await self._send_error(send, route.dialect, error, request_id, head_only=head_only)
             return
         client = scope.get("client")
-        metadata = request_metadata(headers, client[0] if client else "", request_id)
+        metadata = request_metadata(headers, client[0] if client else "", request_id, dialect.request_id_header)
         if route.spec.server_streaming:
             await self._stream(route, request, metadata, request_id, receive, send)
         else:
@@ -199,6 +208,7 @@ class BridgeApp:
 
     def _match(self, host: str, verb: str, path: str) -> tuple[Route | None, dict[str, str], Any]:
         allowed: set[str] = set()
+        refusing: _Site | None = None  # the first site that knows the path but not the method
         serving = self._sites_for(host)
         for site in serving:
             try:
@@ -207,13 +217,16 @@ class BridgeApp:
                 continue
             except MethodNotAllowed as exc:
                 allowed.update(exc.allowed)
+                refusing = refusing or site
                 continue
             return match.target, match.variables, None
-        # Errors are written in the dialect of the surface that owns this host.
-        site = serving[0] if serving else self._sites[0]
-        if allowed:
-            return None, {}, (site, site.dialect.method_not_allowed(sorted(allowed)), sorted(allowed))
-        return None, {}, (site, site.dialect.not_found(), [])
+        if refusing is not None:
+            return None, {}, (refusing, refusing.dialect.method_not_allowed(sorted(allowed)), sorted(allowed))
+        # Errors are written in the dialect of the surface that owns this host, else of
+        # the catch-all surface that owns this path (sites with hosts come first).
+        owner = next((s for s in serving if s.mount.hosts or path.startswith(s.mount.paths)), None)
+        owner = owner or (serving[0] if serving else self._sites[0])
+        return None, {}, (owner, owner.dialect.not_found(), [])
 
     async def _build_request(
         self,
@@ -226,6 +239,7 @@ class BridgeApp:
         codec = route.request_codec
         request = route.spec.request_type()
         body_field = route.binding.body
+        data: Any = None
         if body_field:
             raw = await read_body(receive, content_length, self.limits.max_body_bytes)
             data = _parse_json(raw)
@@ -239,6 +253,8 @@ class BridgeApp:
             query = scope.get("query_string", b"")
             if query:
                 codec.bind_query(request, _parse_query(query), route.bound_fields)
+        if route.mask_from_body is not None:
+            fill_update_mask(request, route.mask_from_body, data)
         return request
 
     # --- unary ---
@@ -365,12 +381,24 @@ class BridgeApp:
     ) -> None:
         error.request_id = error.request_id or request_id
         headers = list(extra or [])
-        if not any(k == b"x-request-id" for k, _ in headers):
-            headers.append((b"x-request-id", error.request_id.encode()))
+        id_header = dialect.request_id_header
+        if not any(k == id_header for k, _ in headers):
+            headers.append((id_header, error.request_id.encode()))
         if error.retry_after is not None and not any(k == b"retry-after" for k, _ in headers):
             headers.append((b"retry-after", str(max(1, round(error.retry_after))).encode()))
         payload = orjson.dumps(dialect.error_body(error))
         await send_json(send, dialect.http_status(error), payload, headers, head_only=head_only)
+
+
+def _request_id(headers: Headers, name: bytes) -> str:
+    """The client's id under `name` when it is sane, else a new UUID."""
+    for key, value in headers:
+        if key == name:
+            given = value.decode("latin-1")
+            if given and len(given) <= 200 and given.isprintable():
+                return given
+            break
+    return str(uuid.uuid4())
 
 
 def _json_body(codec: MessageCodec, message: Message, field: str) -> bytes:

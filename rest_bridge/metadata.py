@@ -35,9 +35,10 @@ _VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")
 
 
 def request_metadata(
-    headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str
+    headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str, request_id_header: bytes = b"x-request-id"
 ) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = [("x-request-id", request_id), ("x-forwarded-for", client_ip)]
+    """`request_id` goes out under `request_id_header` (the surface's name for it)."""
+    out: list[tuple[str, str]] = [(request_id_header.decode(), request_id), ("x-forwarded-for", client_ip)]
     # Headers that the Connection header names are hop-by-hop too (RFC 9110 section 7.6.1).
     nominated = {
         token.strip().lower() for key, value in headers if key.lower() == b"connection" for token in value.split(b",")
@@ -47,7 +48,7 @@ def request_metadata(
         if key == b"host":
             out.append(("x-forwarded-host", raw_value.decode("latin-1")))
             continue
-        if key in _NOT_FORWARDED or key in nominated or key == b"x-request-id" or key.startswith(b"grpc-"):
+        if key in _NOT_FORWARDED or key in nominated or key == request_id_header or key.startswith(b"grpc-"):
             continue
         if key.endswith(b"-bin") or not _VALID_KEY.match(key):
             continue

@@ -24,12 +24,12 @@ from server.pipeline.admission import Pipeline
 from server.pipeline.rate_limit import RateLimiter
 from server.storage.database import Database
 from server.storage.migrate import upgrade_async
-from server.surfaces import Platform, ServiceUnit, chittyos, crispy
+from server.surfaces import Platform, ServiceUnit, chittyos, crispy, mcos
 
 log = logging.getLogger("chorus")
 
 # Every surface this process serves, in registration order.
-SURFACES = (crispy.build, chittyos.build)
+SURFACES = (crispy.build, chittyos.build, mcos.build)
 
 
 @dataclass
@@ -89,7 +89,11 @@ class Chorus:
             limiter=RateLimiter(),
         )
         self._units = [unit for build in SURFACES for unit in await build(platform)]
-        pipeline = Pipeline({u.name: u.policies for u in self._units}, s.trusted_proxies)
+        pipeline = Pipeline(
+            {u.name: u.policies for u in self._units},
+            s.trusted_proxies,
+            {u.name: u.request_id_key for u in self._units},
+        )
         self._interceptor = PipelineInterceptor(pipeline)
         server, health_servicer = build_grpc_server(
             [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor]
@@ -130,7 +134,7 @@ class Chorus:
         app = BridgeApp(
             load_method_specs(),
             self._transport,
-            [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix) for m in s.rest.mounts],
+            [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
         )
         sock = bind_socket(s.rest.host, s.rest.port)

@@ -61,7 +61,9 @@ def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) ->
         db = Database(settings.resolved_database_url)
         try:
             service = TenantService(db, SystemClock())
-            await service.ensure_seeded([*settings.crispy.tenants, settings.chittyos.tenant_seed()])
+            await service.ensure_seeded(
+                [*settings.crispy.tenants, settings.chittyos.tenant_seed(), settings.mcos.tenant_seed()]
+            )
             await action(service, db)
         finally:
             await db.close()
@@ -123,6 +125,32 @@ def _auth_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]
     return _with_tenants(settings, action)
 
 
+def _mcos_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    """Mints a Cloudflare-Access-shaped assertion with the development key."""
+    import time
+
+    import grpc
+
+    from server.domain.access_assertions import mint_dev_assertion
+    from server.errors import ChorusError
+
+    async def run() -> None:
+        access = settings.mcos.access
+        if access.jwks_file or access.jwks_url:
+            raise ChorusError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "DEV_IDENTITY_DISABLED",
+                "mcos.access names a real JWKS: tokens come from Cloudflare Access, not from chorus",
+            )
+        now = int(time.time())
+        token = mint_dev_assertion(
+            settings.data_dir, access, args.sub, email=args.email, now=now, expires_in=args.expires_in
+        )
+        print(token)
+
+    return run()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chorus", description="Chorus: gRPC-first AI platform backend")
     parser.add_argument("--config", help="TOML config file (default: chorus.toml or $CHORUS_CONFIG)")
@@ -168,6 +196,15 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--expires-in", type=int, help="lifetime in seconds (default chittyos.auth.default_expires_in)")
     token.add_argument("--session-id", default="", help="session to join (default: a new one)")
     token.set_defaults(run=_auth_token)
+
+    mcos = sub.add_parser("mcos", help="Micro Chief of Staff").add_subparsers(dest="action", required=True)
+    mcos_token = mcos.add_parser(
+        "token", help="mint a development CF-Access-JWT-Assertion (only when mcos.access names no JWKS)"
+    )
+    mcos_token.add_argument("--sub", required=True, help="the user id (the principal)")
+    mcos_token.add_argument("--email", default="")
+    mcos_token.add_argument("--expires-in", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    mcos_token.set_defaults(run=_mcos_token)
     return parser
 
 

@@ -9,4 +9,10 @@ ROUTE_MODULES: tuple[str, ...] = (
     'chittyos.mcp.v1.mcp_http',
     'chittyos.sync.v1.sync_http',
     'crispy.v1.chat_http',
+    'mcos.v1.chat_http',
+    'mcos.v1.health_http',
+    'mcos.v1.memory_http',
+    'mcos.v1.state_http',
+    'mcos.v1.tasks_http',
+    'mcos.v1.tools_http',
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_bridge.dialects.base import Dialect
 from rest_bridge.dialects.chittyos import ChittyOSDialect
 from rest_bridge.dialects.crispy import CrispyDialect
+from rest_bridge.dialects.mcos import McosDialect
 from rest_bridge.dialects.openai import OpenAIDialect
 
 _chittyos = ChittyOSDialect()
@@ -18,6 +19,7 @@ DIALECTS: dict[str, Dialect] = {
     "chittyos-sync": _chittyos,
     "chittyos-mcp": _chittyos,
     "chittyos-ai": OpenAIDialect(),
+    "mcos": McosDialect(),
 }
 
 

@@ -46,6 +46,8 @@ class Dialect:
 
     # ErrorInfo reasons whose HTTP status the document fixes.
     status_by_reason: dict[str, int] = {}
+    # The header that carries the request's id both ways (read, or generated, and echoed).
+    request_id_header = b"x-request-id"
 
     def http_status(self, error: ErrorView) -> int:
         if error.http_status:

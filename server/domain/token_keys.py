@@ -8,13 +8,14 @@ the public key is derived when only the private one is given).
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+
+from server.storage.secret_files import read_or_create_secret
 
 _MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 
@@ -42,31 +43,11 @@ def load_token_keys(
         raise TokenKeyError(f"chittyos.auth.private_key_file: required for {algorithm}")
     try:
         private = load_pem_private_key(Path(private_key_file).read_bytes(), password=None)
-        public = (
-            load_pem_public_key(Path(public_key_file).read_bytes()) if public_key_file else private.public_key()
-        )
+        public = load_pem_public_key(Path(public_key_file).read_bytes()) if public_key_file else private.public_key()
     except (OSError, ValueError, TypeError) as exc:
         raise TokenKeyError(f"chittyos.auth key files: {exc}") from None
     return TokenKeys(algorithm, private, public)
 
 
 def _persistent_secret(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    # Written whole to a private temp file, then linked into place: processes
-    # starting at once all end up with the first one's secret, never a torn file.
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        value = path.read_text().strip()
-    finally:
-        temp.unlink()
-    return value
+    return read_or_create_secret(path, lambda: secrets.token_urlsafe(48))

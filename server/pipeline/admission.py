@@ -32,9 +32,20 @@ def _request_id(given: str) -> str:
 
 
 class Pipeline:
-    def __init__(self, policies: Mapping[str, Sequence[Policy]], trusted_proxies: Sequence[str]) -> None:
+    def __init__(
+        self,
+        policies: Mapping[str, Sequence[Policy]],
+        trusted_proxies: Sequence[str],
+        request_id_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        """`request_id_keys`: service -> the metadata key of its request id, where
+        its document names another than `x-request-id` (MCoS: `x-correlation-id`)."""
         self._policies = {name: tuple(steps) for name, steps in policies.items()}
         self._trusted = frozenset(trusted_proxies)
+        self._request_id_keys = dict(request_id_keys or {})
+
+    def request_id_key(self, service: str) -> str:
+        return self._request_id_keys.get(service, REQUEST_ID_KEY)
 
     def _client_ip(self, metadata: Mapping[str, str], peer: str) -> str:
         direct = peer_ip(peer)
@@ -50,13 +61,14 @@ class Pipeline:
     async def admit(self, method: str, metadata: dict[str, str], peer: str) -> CallInfo:
         """Runs every policy of the method's service; raises ChorusError with
         `headers` set to what the response must still carry."""
+        id_key = self.request_id_key(method[1:].split("/", 1)[0])
         call = CallInfo(
             method=method,
             metadata=metadata,
             client_ip=self._client_ip(metadata, peer),
-            request_id=_request_id(metadata.get(REQUEST_ID_KEY, "")),
+            request_id=_request_id(metadata.get(id_key, "")),
         )
-        call.response_headers[REQUEST_ID_KEY] = call.request_id
+        call.response_headers[id_key] = call.request_id
         try:
             for policy in self._policies.get(call.service, ()):
                 await policy(call)

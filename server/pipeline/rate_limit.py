@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 
@@ -28,9 +28,13 @@ class RateDecision:
 
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://") -> None:
-        self._limiter = MovingWindowRateLimiter(
-            storage_from_string("async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri)
+        self._storage = storage_from_string(
+            "async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri
         )
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        # Quotas counted in large units (tokens per day) use fixed windows: a
+        # moving window keeps one entry per unit.
+        self._fixed = FixedWindowRateLimiter(self._storage)
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
         # Test every window before counting, so a refused call consumes nothing.
@@ -49,3 +53,26 @@ class RateLimiter:
         retry_after = max(1, math.ceil(blocked.reset_time - time.time()))
         remaining = 0 if blocking is reported else shown.remaining
         return RateDecision(False, reported.amount, remaining, math.ceil(shown.reset_time), retry_after)
+
+    async def take(self, key: str, window: RateLimitItem, cost: int = 1) -> RateDecision:
+        """Counts `cost` units in a fixed window, or refuses (counting nothing)."""
+        allowed = await self._fixed.hit(window, key, cost=cost)
+        stats = await self._fixed.get_window_stats(window, key)
+        reset = math.ceil(stats.reset_time)
+        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+
+    async def peek(self, key: str, window: RateLimitItem) -> RateDecision:
+        """The fixed window's state, counting nothing; refused when exhausted."""
+        stats = await self._fixed.get_window_stats(window, key)
+        reset = math.ceil(stats.reset_time)
+        allowed = stats.remaining > 0
+        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+
+    async def spend(self, key: str, window: RateLimitItem, cost: int) -> None:
+        """Counts `cost` units even past the limit (usage known only afterwards)."""
+        if cost > 0 and not await self._fixed.hit(window, key, cost=cost):
+            stats = await self._fixed.get_window_stats(window, key)
+            if stats.remaining > 0:  # too big to fit: fill the window instead
+                await self._fixed.hit(window, key, cost=stats.remaining)

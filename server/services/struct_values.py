@@ -40,3 +40,10 @@ def dict_to_struct(data: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(data)
     return struct
+
+
+def python_to_value(data: Any) -> struct_pb2.Value:
+    """Any JSON-shaped Python value (dict, list, str, number, bool, None) as a Value."""
+    holder = struct_pb2.Struct()
+    holder.update({"v": data})
+    return holder.fields["v"]

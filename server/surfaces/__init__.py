@@ -28,6 +28,8 @@ class ServiceUnit:
     register: Callable[[Any, Any], None]  # the generated add_XServicer_to_server
     servicer: Any
     policies: tuple[Policy, ...] = ()
+    # The metadata key of the request's id (read, or generated, and echoed).
+    request_id_key: str = "x-request-id"
 
 
 @dataclass

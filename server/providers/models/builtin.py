@@ -81,6 +81,9 @@ class BuiltinModel:
         # not starve other tasks, and cancellation lands between tokens.
         await asyncio.sleep(self._token_delay)
 
+    async def probe(self) -> None:
+        """In-process: always able to serve."""
+
     async def aclose(self) -> None:
         return None
 

@@ -124,5 +124,16 @@ class OpenAICompatibleProvider:
             for event in assembler.finish(lambda: count_prompt_tokens(request.messages, request.tools)):
                 yield event
 
+    async def probe(self) -> None:
+        """Lists the upstream's models (`GET /models`): reachable and accepting our key."""
+        try:
+            response = await self._http.client.get(
+                self._http.url("models"), headers=self._http.headers, timeout=self._http.timeout
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from None
+        if response.status_code != 200:
+            raise status_error(response)
+
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -54,5 +54,10 @@ class ModelRegistry:
             if close is not None:
                 await close()
 
+    async def probe(self, public_id: str | None) -> None:
+        """Checks the provider serving this model id (the default when None); raises ModelError."""
+        provider, _ = self.resolve(public_id)
+        await provider.probe()
+
     async def aclose(self) -> None:
         await close_each_once(self._providers.values())

@@ -1,0 +1,37 @@
+"""What the MCoS chat stores per message, as other parts read it (state, history)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from server.storage.chat_store import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class ToolInvocationRecord:
+    """A tool call an assistant message made, with its result."""
+
+    id: str
+    name: str
+    args: dict[str, Any]
+    result: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationMessage:
+    id: str  # "msg_…"
+    conversation_id: str
+    role: str  # "user" | "assistant"
+    content: str
+    created_at_ms: int
+    tool_calls: tuple[ToolInvocationRecord, ...] = ()
+
+
+class RecentMessages(Protocol):
+    async def recent_messages(
+        self, scope: Scope, *, limit: int, since_ms: int | None = None
+    ) -> list[ConversationMessage]:
+        """The user's newest messages across conversations (created after
+        `since_ms` when given), oldest first."""
+        ...

@@ -1,0 +1,27 @@
+"""Stored chat messages as MCoS protobuf messages (history and state share it)."""
+
+from __future__ import annotations
+
+from mcos.v1 import resources_pb2
+
+from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.services.struct_values import dict_to_struct, python_to_value
+
+
+def tool_invocation_pb(record: ToolInvocationRecord) -> resources_pb2.ToolInvocation:
+    invocation = resources_pb2.ToolInvocation(id=record.id, name=record.name)
+    invocation.args.CopyFrom(dict_to_struct(record.args))
+    invocation.result.CopyFrom(python_to_value(record.result))
+    return invocation
+
+
+def chat_message_pb(message: ConversationMessage) -> resources_pb2.ChatMessage:
+    out = resources_pb2.ChatMessage(
+        id=message.id,
+        role=message.role,
+        content=message.content,
+        conversation_id=message.conversation_id,
+        tool_calls=[tool_invocation_pb(t) for t in message.tool_calls],
+    )
+    out.timestamp.FromMilliseconds(message.created_at_ms)
+    return out

@@ -1,0 +1,88 @@
+"""Micro Chief of Staff (spec 003): chat with tools, tasks, state, memory, flights.
+
+One deployment: every row belongs to the `mcos.tenant` tenant and, within
+it, to the Cloudflare Access principal (`sub`). Each service admits a call
+through the same policies: the access assertion, then the user's quotas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from mcos.v1 import health_pb2_grpc
+
+from server.config import McosSettings
+from server.domain.access_assertions import AccessAssertionVerifier, signing_keys
+from server.domain.component_health import ComponentHealth
+from server.domain.quotas import QuotaName, Quotas
+from server.pipeline.cf_access import CloudflareAccess
+from server.pipeline.mcos_quota import QuotaPolicy
+from server.pipeline.policies import Policy
+from server.services.mcos_health import McosHealthService
+from server.surfaces import Platform, ServiceUnit
+
+# Which quota one call of each method uses (spec 003, "Rate Limits").
+TAKEN_QUOTAS: dict[str, QuotaName] = {
+    "Chat": "chat_messages",
+    "SearchFlights": "flight_searches",
+    "CreateTask": "storage_writes",
+    "UpdateTask": "storage_writes",
+    "DeleteTask": "storage_writes",
+    "UpdatePreferences": "storage_writes",
+    "PinMemory": "storage_writes",
+}
+# A chat turn also needs LLM tokens left today; it spends them as it goes.
+CHECKED_QUOTAS: dict[str, QuotaName] = {"Chat": "llm_tokens"}
+# Methods that need no access assertion.
+PUBLIC_METHODS = frozenset({"GetHealth"})
+# The document's request id: read (or generated) and echoed on every response.
+CORRELATION_ID_KEY = "x-correlation-id"
+
+
+@dataclass(frozen=True)
+class McosCore:
+    """What every MCoS service builds on."""
+
+    platform: Platform
+    settings: McosSettings
+    tenant_id: str
+    quotas: Quotas
+    # Admission policies of every MCoS service: identity, then quotas.
+    policies: tuple[Policy, ...]
+
+
+async def build(platform: Platform) -> list[ServiceUnit]:
+    settings = platform.settings.mcos
+    await platform.tenants.ensure_seeded([settings.tenant_seed()])
+    tenant = await platform.tenants.get(settings.tenant)
+    assert tenant is not None, "seeded above"
+    keys = signing_keys(settings.access, platform.settings.data_dir)
+    platform.closers.append(keys.aclose)
+    verifier = AccessAssertionVerifier(keys, settings.access, platform.clock)
+    quotas = Quotas(platform.limiter, settings.rate_limits, namespace=f"mcos:{tenant.id}")
+    core = McosCore(
+        platform=platform,
+        settings=settings,
+        tenant_id=tenant.id,
+        quotas=quotas,
+        policies=(
+            CloudflareAccess(verifier, tenant, PUBLIC_METHODS),
+            QuotaPolicy(quotas, TAKEN_QUOTAS, CHECKED_QUOTAS),
+        ),
+    )
+    units: list[ServiceUnit] = []
+    # Each part adds its services here.
+    # records: tasks, memory, preferences, state
+    # flights: the tool service
+    # chat
+    # health
+    health = ComponentHealth(platform.db, platform.models, settings.chat.model)
+    units.append(
+        ServiceUnit(
+            "mcos.v1.HealthService",
+            health_pb2_grpc.add_HealthServiceServicer_to_server,
+            McosHealthService(health),
+            core.policies,
+        )
+    )
+    return [replace(unit, request_id_key=CORRELATION_ID_KEY) for unit in units]
