@@ -43,7 +43,7 @@ def fill_update_mask(request: Message, body_type: Descriptor, body: Any) -> None
 def _paths(descriptor: Descriptor, data: dict[str, Any], prefix: str) -> list[str]:
     paths: list[str] = []
     for key, value in data.items():
-        field = descriptor.fields_by_camelcase_name.get(key) or _by_json_or_proto_name(descriptor, key)
+        field = _by_json_or_proto_name(descriptor, key)
         if field is None:
             continue  # the codec has already refused unknown keys
         path = prefix + field.name
@@ -62,7 +62,5 @@ def _paths(descriptor: Descriptor, data: dict[str, Any], prefix: str) -> list[st
 
 
 def _by_json_or_proto_name(descriptor: Descriptor, key: str) -> FieldDescriptor | None:
-    for field in descriptor.fields:
-        if key in (field.json_name, field.name):
-            return field
-    return None
+    """The field a JSON key names (its JSON name or its proto name, as protojson accepts)."""
+    return descriptor.fields_by_name.get(key) or next((f for f in descriptor.fields if f.json_name == key), None)
