@@ -23,12 +23,14 @@ class TestIdp:
 
     rsa_key: Any = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
     ec_key: Any = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    # Key ids are "rsa-<generation>" and "ec-<generation>": a rotated key set has new ids.
+    generation: int = 1
 
     def jwks(self) -> dict[str, Any]:
         rsa_jwk = RSAAlgorithm.to_jwk(self.rsa_key.public_key(), as_dict=True)
-        rsa_jwk.update({"kid": "rsa-1", "alg": "RS256", "use": "sig"})
+        rsa_jwk.update({"kid": f"rsa-{self.generation}", "alg": "RS256", "use": "sig"})
         ec_jwk = ECAlgorithm.to_jwk(self.ec_key.public_key(), as_dict=True)
-        ec_jwk.update({"kid": "ec-1", "alg": "ES256", "use": "sig"})
+        ec_jwk.update({"kid": f"ec-{self.generation}", "alg": "ES256", "use": "sig"})
         return {"keys": [rsa_jwk, ec_jwk]}
 
     def write_jwks(self, path: Path) -> Path:
@@ -56,7 +58,8 @@ class TestIdp:
             "email": email or f"{sub}@example.com",
             **extra,
         }
-        key, kid = (self.rsa_key, "rsa-1") if algorithm == "RS256" else (self.ec_key, "ec-1")
+        key, kid = (self.rsa_key, "rsa") if algorithm == "RS256" else (self.ec_key, "ec")
+        kid = f"{kid}-{self.generation}"
         return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid})
 
 

@@ -172,7 +172,7 @@ def _url_config(tmp_path: Path, url: str, extra: str = "") -> str:
 def test_jwks_url_is_fetched_cached_and_refetched_on_rotation(
     tmp_path: Path, idp: TestIdp, jwks_server: _JwksServer
 ) -> None:
-    rotated = TestIdp()
+    rotated = TestIdp(generation=2)
     config = _url_config(tmp_path, jwks_server.url, "jwks_min_refresh = 0.0\n")
     with ChorusProcess(tmp_path / "data", config_toml=config) as proc, httpx.Client(base_url=proc.rest_url) as client:
         sub = new_sub()
