@@ -11,6 +11,7 @@ streaming handler runs in its own task, as it would in a gRPC server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from typing import Any
 
@@ -106,8 +107,11 @@ class _StreamCall:
 
     async def _pump(self, messages: AsyncIterator[Any]) -> None:
         try:
-            async for message in messages:
-                await self._queue.put(message)
+            # Closed here even when cancelled between items (outside the generator),
+            # so the handler's cleanup runs now rather than at garbage collection.
+            async with contextlib.aclosing(messages):  # type: ignore[type-var]
+                async for message in messages:
+                    await self._queue.put(message)
         except grpc.aio.AbortError:
             self._failure = self._context.error()
         except asyncio.CancelledError:

@@ -21,8 +21,10 @@ from server.grpc_server.interceptor import PipelineInterceptor
 from server.grpc_server.server import build_grpc_server, mark_serving
 from server.models_setup import build_model_registry
 from server.pipeline.admission import Pipeline
+from server.pipeline.idempotency import Idempotency
 from server.pipeline.rate_limit import RateLimiter
 from server.storage.database import Database
+from server.storage.idempotency_store import IdempotencyStore
 from server.storage.migrate import upgrade_async
 from server.surfaces import Platform, ServiceUnit, chittyos, crispy, mcos
 
@@ -94,7 +96,11 @@ class Chorus:
             s.trusted_proxies,
             {u.name: u.request_id_key for u in self._units},
         )
-        self._interceptor = PipelineInterceptor(pipeline)
+        idempotency = Idempotency(
+            IdempotencyStore(db), self.clock, {u.name: u.idempotency for u in self._units if u.idempotency}
+        )
+        platform.closers.append(idempotency.aclose)
+        self._interceptor = PipelineInterceptor(pipeline, idempotency)
         server, health_servicer = build_grpc_server(
             [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor]
         )

@@ -1,8 +1,10 @@
 """Runs the admission pipeline around every RPC and turns errors into rich status.
 
-Policies run before the handler. On success the call's response headers go
-out as initial metadata (so a streaming bridge can write HTTP headers before
-the first event); on failure they go out as trailing metadata with the status.
+Policies run before the handler, then the idempotency check of the methods
+that honour `Idempotency-Key` (a replay answers without the handler). On
+success the call's response headers go out as initial metadata (so a
+streaming bridge can write HTTP headers before the first event); on failure
+they go out as trailing metadata with the status.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import grpc
 from server.errors import STATUS_DETAILS_KEY, ChorusError, internal
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo, bind_call
+from server.pipeline.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
 
 log = logging.getLogger("chorus.rpc")
 
@@ -34,8 +37,9 @@ async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, requ
 
 
 class PipelineInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, idempotency: Idempotency | None = None) -> None:
         self._pipeline = pipeline
+        self._idempotency = idempotency
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
@@ -53,18 +57,47 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             self._wrapped[method] = wrapped
         return wrapped
 
-    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> CallInfo:
+    async def _admit(self, method: str, context: grpc.aio.ServicerContext, meter: bool = True) -> CallInfo:
         try:
-            call = await self._pipeline.admit(method, _metadata(context), context.peer())
+            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter)
         except ChorusError as exc:
-            await abort_with(context, exc, exc.headers.get("x-request-id", ""))
+            id_key = self._pipeline.request_id_key(method[1:].split("/", 1)[0])
+            await abort_with(context, exc, exc.headers.get(id_key, ""))
             raise AssertionError("unreachable") from exc
         bind_call(call)
+        return call
+
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> CallInfo:
+        call = await self._admit(method, context)
         await context.send_initial_metadata(tuple(call.response_headers.items()))
         return call
 
+    async def _enter_keyed(
+        self, method: str, context: grpc.aio.ServicerContext, request: Any, guard: Idempotency
+    ) -> tuple[CallInfo, Claim | Replay | None]:
+        """Admission, then the idempotency key's claim (None without a key) or its stored
+        response; the metered policies (quotas) run only when the call will do work."""
+        call = await self._admit(method, context, meter=False)
+        claim: Claim | Replay | None = None
+        async with _errors_as_status(context, call):
+            if IDEMPOTENCY_KEY in call.metadata:
+                try:
+                    claim = await guard.begin(call, request)
+                except ChorusError as exc:
+                    # Nothing is sent yet: the error carries the call's headers (request id).
+                    exc.headers.update(call.response_headers)
+                    raise
+            if not isinstance(claim, Replay):
+                async with held(claim):
+                    await self._pipeline.meter(call)
+        await context.send_initial_metadata(tuple(call.response_headers.items()))
+        return call, claim
+
     def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         """The handler with admission and error mapping around it (also used in-process)."""
+        guard = self._idempotency
+        if guard is not None and guard.covers(method):
+            return self._wrap_keyed(method, handler, guard)
         if handler.unary_unary is not None:
             inner_unary = handler.unary_unary
 
@@ -93,6 +126,52 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         return handler  # client streaming is not used by any surface
+
+    def _wrap_keyed(self, method: str, handler: grpc.RpcMethodHandler, guard: Idempotency) -> grpc.RpcMethodHandler:
+        """`wrap` for a method that honours `idempotency-key`: a replay answers without the
+        handler; a run that ends well stores its response, any other end releases the key."""
+        if handler.unary_unary is not None:
+            inner_unary = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                call, claim = await self._enter_keyed(method, context, request, guard)
+                if isinstance(claim, Replay):
+                    return claim.messages[0]
+                async with _errors_as_status(context, call), held(claim):
+                    response = await inner_unary(request, context)
+                    if claim is not None:
+                        await claim.finish([response])
+                    return response
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            inner_stream = handler.unary_stream
+
+            async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                call, claim = await self._enter_keyed(method, context, request, guard)
+                if isinstance(claim, Replay):
+                    for item in claim.messages:
+                        yield item
+                    return
+                sent: list[Any] = []
+                async with _errors_as_status(context, call), held(claim):
+                    async for item in inner_stream(request, context):
+                        if claim is not None:
+                            sent.append(item)
+                        yield item
+                    if claim is not None:
+                        await claim.finish(sent)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
 
 
 @contextlib.asynccontextmanager

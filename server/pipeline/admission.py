@@ -31,6 +31,10 @@ def _request_id(given: str) -> str:
     return str(uuid.uuid4())
 
 
+def _metered(policy: Policy) -> bool:
+    return bool(getattr(policy, "metered", False))
+
+
 class Pipeline:
     def __init__(
         self,
@@ -40,7 +44,9 @@ class Pipeline:
     ) -> None:
         """`request_id_keys`: service -> the metadata key of its request id, where
         its document names another than `x-request-id` (MCoS: `x-correlation-id`)."""
-        self._policies = {name: tuple(steps) for name, steps in policies.items()}
+        # Metered policies (quotas) run last; a replayed idempotent call skips them.
+        self._gates = {name: tuple(p for p in steps if not _metered(p)) for name, steps in policies.items()}
+        self._meters = {name: tuple(p for p in steps if _metered(p)) for name, steps in policies.items()}
         self._trusted = frozenset(trusted_proxies)
         self._request_id_keys = dict(request_id_keys or {})
 
@@ -58,9 +64,10 @@ class Pipeline:
                 return direct
         return direct
 
-    async def admit(self, method: str, metadata: dict[str, str], peer: str) -> CallInfo:
-        """Runs every policy of the method's service; raises ChorusError with
-        `headers` set to what the response must still carry."""
+    async def admit(self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True) -> CallInfo:
+        """Runs the policies of the method's service (without the metered ones
+        when `meter` is false: see `meter()`); raises ChorusError with `headers`
+        set to what the response must still carry."""
         id_key = self.request_id_key(method[1:].split("/", 1)[0])
         call = CallInfo(
             method=method,
@@ -69,10 +76,20 @@ class Pipeline:
             request_id=_request_id(metadata.get(id_key, "")),
         )
         call.response_headers[id_key] = call.request_id
+        await self._run(call, self._gates.get(call.service, ()))
+        if meter:
+            await self.meter(call)
+        return call
+
+    async def meter(self, call: CallInfo) -> None:
+        """The metered policies, run once the call is known to do work (not a replay)."""
+        await self._run(call, self._meters.get(call.service, ()))
+
+    @staticmethod
+    async def _run(call: CallInfo, policies: Sequence[Policy]) -> None:
         try:
-            for policy in self._policies.get(call.service, ()):
+            for policy in policies:
                 await policy(call)
         except ChorusError as exc:
             exc.headers.update(call.response_headers)
             raise
-        return call

@@ -15,6 +15,9 @@ from server.pipeline.call import CallInfo
 
 
 class QuotaPolicy:
+    # Runs after the idempotency check: a replayed call uses no quota.
+    metered = True
+
     def __init__(
         self,
         quotas: Quotas,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -230,3 +231,142 @@ class TopicConversationRow(Base):
     # Computed once at insert, so listing never reads whole contents.
     content_preview: Mapped[str] = mapped_column(String(256))
     categorized_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- MCoS records: tasks, pinned memories, preferences (migration 0005) ---
+
+
+class McosTaskRow(Base):
+    """One task of a (tenant, principal).
+
+    A deleted task stays as a tombstone (`deleted_at_ms` set, title and tags
+    blanked) so incremental state can report its id; every read but that one
+    skips tombstones.
+    """
+
+    __tablename__ = "mcos_tasks"
+    __table_args__ = (
+        # The list order: due first (NULL last), then created, then id.
+        Index("ix_mcos_tasks_due", "tenant_id", "owner_id", "due_at_ms", "created_at_ms", "id"),
+        # State snapshots: most recently changed first, and changes after `since`.
+        Index("ix_mcos_tasks_updated", "tenant_id", "owner_id", "updated_at_ms"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    due_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # In the order given; `mcos_task_tags` indexes them for filtering.
+    tags: Mapped[list] = mapped_column(JSON)
+    completed_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # Last change, deletion included.
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    deleted_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class McosTaskTagRow(Base):
+    """One tag of a live task, so "has every tag" filters are indexed lookups."""
+
+    __tablename__ = "mcos_task_tags"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class McosMemoryRow(Base):
+    """One pinned memory; its key is unique per principal (pinning again updates it)."""
+
+    __tablename__ = "mcos_memories"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "owner_id", "key", name="uq_mcos_memories_key"),
+        Index("ix_mcos_memories_updated", "tenant_id", "owner_id", "updated_at_ms", "id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(50))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class McosPreferencesRow(Base):
+    """A principal's preferences; no row means the defaults."""
+
+    __tablename__ = "mcos_preferences"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    work_hours: Mapped[str] = mapped_column(String(11))
+    preferred_airlines: Mapped[list] = mapped_column(JSON)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- MCoS conversations (migration 0006) ---
+
+
+class McosMessageRow(Base):
+    """One MCoS chat message of a (principal, conversation).
+
+    `seq` is the monotonic paging key (ids are random, timestamps can tie);
+    `archived_at_ms` is set once the message falls out of the newest
+    `retention.active_messages` of its conversation.
+    """
+
+    __tablename__ = "mcos_messages"
+    __table_args__ = (
+        Index("ix_mcos_messages_conversation", "tenant_id", "owner_id", "conversation_id", "seq"),
+        Index("ix_mcos_messages_owner", "tenant_id", "owner_id", "seq"),
+        Index("ix_mcos_messages_archived", "archived_at_ms"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    conversation_id: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    # [{"id", "name", "args", "result"}, ...] in call order.
+    tool_calls: Mapped[list] = mapped_column(JSON)
+    # True when the client cut the stream: content is what was produced before.
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# --- Idempotency keys (migration 0007) ---
+
+
+class IdempotencyKeyRow(Base):
+    """One `Idempotency-Key` of one principal: who holds it, for which request, and its outcome.
+
+    A row is a claim while `completed_at_ms` is NULL and a stored outcome after.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_expiry", "expires_at_ms"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 (hex) of the method and the deterministically serialized request.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The current holder's random token: only it may complete or release the claim.
+    claim_id: Mapped[str] = mapped_column(String(32))
+    # When the current holder took the claim: a claim far older is abandoned.
+    started_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    completed_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The response message(s), each length-prefixed; NULL while running.
+    response: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -14,6 +14,7 @@ from typing import Any
 from server.clock import Clock
 from server.config import Settings
 from server.domain.tenancy import TenantService
+from server.pipeline.idempotency import IdempotentMethods
 from server.pipeline.policies import Policy
 from server.pipeline.rate_limit import RateLimiter
 from server.providers.models.registry import ModelRegistry
@@ -30,6 +31,8 @@ class ServiceUnit:
     policies: tuple[Policy, ...] = ()
     # The metadata key of the request's id (read, or generated, and echoed).
     request_id_key: str = "x-request-id"
+    # The methods that honour the `idempotency-key` metadata, if any.
+    idempotency: IdempotentMethods | None = None
 
 
 @dataclass

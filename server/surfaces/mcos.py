@@ -16,10 +16,11 @@ from server.domain.access_assertions import AccessAssertionVerifier, signing_key
 from server.domain.component_health import ComponentHealth
 from server.domain.quotas import QuotaName, Quotas
 from server.pipeline.cf_access import CloudflareAccess
+from server.pipeline.idempotency import IdempotentMethods
 from server.pipeline.mcos_quota import QuotaPolicy
 from server.pipeline.policies import Policy
 from server.services.mcos_health import McosHealthService
-from server.surfaces import Platform, ServiceUnit
+from server.surfaces import Platform, ServiceUnit, mcos_chat, mcos_flights, mcos_records
 
 # Which quota one call of each method uses (spec 003, "Rate Limits").
 TAKEN_QUOTAS: dict[str, QuotaName] = {
@@ -37,6 +38,8 @@ CHECKED_QUOTAS: dict[str, QuotaName] = {"Chat": "llm_tokens"}
 PUBLIC_METHODS = frozenset({"GetHealth"})
 # The document's request id: read (or generated) and echoed on every response.
 CORRELATION_ID_KEY = "x-correlation-id"
+# Methods that honour `Idempotency-Key` (spec 003: POST /api/chat, /api/tasks, /api/tools/*).
+IDEMPOTENT_METHODS = frozenset({"Chat", "CreateTask", "SearchFlights", "RankFlights"})
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,15 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     units: list[ServiceUnit] = []
     # Each part adds its services here.
+    # chat's conversations first: the records' state snapshot reads them.
+    conversations = mcos_chat.conversations(core)
     # records: tasks, memory, preferences, state
+    units += mcos_records.units(core, conversations)
     # flights: the tool service
+    flights = mcos_flights.flight_tools(core)
+    units += mcos_flights.units(core, flights)
     # chat
+    units += mcos_chat.units(core, conversations, flights)
     # health
     health = ComponentHealth(platform.db, platform.models, settings.chat.model)
     units.append(
@@ -85,4 +94,5 @@ async def build(platform: Platform) -> list[ServiceUnit]:
             core.policies,
         )
     )
-    return [replace(unit, request_id_key=CORRELATION_ID_KEY) for unit in units]
+    idempotency = IdempotentMethods(IDEMPOTENT_METHODS, round(settings.idempotency_ttl_hours * 3_600_000))
+    return [replace(unit, request_id_key=CORRELATION_ID_KEY, idempotency=idempotency) for unit in units]

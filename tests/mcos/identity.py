@@ -21,6 +21,8 @@ ISSUER = "https://chorus-tests.cloudflareaccess.com"
 class TestIdp:
     """An RS256 and an ES256 key, published as one JWKS."""
 
+    __test__ = False  # a helper, not a test class
+
     rsa_key: Any = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
     ec_key: Any = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
     # Key ids are "rsa-<generation>" and "ec-<generation>": a rotated key set has new ids.

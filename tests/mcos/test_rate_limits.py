@@ -119,3 +119,17 @@ def test_llm_tokens_per_day(token_limited: ChorusProcess, idp: TestIdp) -> None:
         assert refused.json()["error"]["details"]["quota"] == "llm_tokens"
     with _client(token_limited, idp, new_sub()) as other:
         assert _chat(other, "hi").status_code == 200
+
+
+def test_idempotent_replays_use_no_quota(limited: ChorusProcess, idp: TestIdp) -> None:
+    with _client(limited, idp, new_sub()) as client:
+        task = {"title": "Send budget report", "priority": "high"}
+        first = client.post("/api/tasks", json=task, headers={"idempotency-key": "key-1"})
+        assert first.status_code == 201, first.text
+        assert first.headers["x-ratelimit-remaining"] == "3"
+        for _ in range(3):
+            replay = client.post("/api/tasks", json=task, headers={"idempotency-key": "key-1"})
+            assert replay.status_code == 201 and replay.json() == first.json()
+            assert replay.headers["idempotent-replayed"] == "true"
+        second = client.post("/api/tasks", json={"title": "Another"}, headers={"idempotency-key": "key-2"})
+        assert second.headers["x-ratelimit-remaining"] == "2"

@@ -28,7 +28,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from mcos.v1 import resources_pb2 as mcos_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/tools.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17mcos/v1/resources.proto\"\xbb\x01\n\x14SearchFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12&\n\x0e\x64\x65parture_date\x18\x03 \x01(\tR\x0e\x64\x65parture_date\x12 \n\x0breturn_date\x18\x04 \x01(\tR\x0breturn_date\x12\x12\n\npassengers\x18\x05 \x01(\x05\x12 \n\x0b\x63\x61\x62in_class\x18\x06 \x01(\tR\x0b\x63\x61\x62in_class\"i\n\x15SearchFlightsResponse\x12.\n\x12tool_invocation_id\x18\x01 \x01(\tR\x12tool_invocation_id\x12 \n\x07\x66lights\x18\x02 \x03(\x0b\x32\x0f.mcos.v1.Flight\"\x90\x01\n\x11\x46lightPreferences\x12\x10\n\x08\x61irlines\x18\x01 \x03(\t\x12!\n\tmax_stops\x18\x02 \x01(\x05H\x00R\tmax_stops\x88\x01\x01\x12\'\n\x0cprice_weight\x18\x03 \x01(\x01H\x01R\x0cprice_weight\x88\x01\x01\x42\x0c\n\n_max_stopsB\x0f\n\r_price_weight\"\xc3\x01\n\x12RankFlightsRequest\x12 \n\x07\x66lights\x18\x01 \x03(\x0b\x32\x0f.mcos.v1.Flight\x12\x46\n\x10user_preferences\x18\x02 \x01(\x0b\x32\x1a.mcos.v1.FlightPreferencesR\x10user_preferences\x12\x43\n\x10\x63\x61lendar_context\x18\x03 \x03(\x0b\x32\x17.google.protobuf.StructR\x10\x63\x61lendar_context\"\\\n\x0cRankedFlight\x12\x1c\n\tflight_id\x18\x01 \x01(\tR\tflight_id\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x11\n\treasoning\x18\x04 \x01(\t\"T\n\x13RankFlightsResponse\x12=\n\x0eranked_flights\x18\x01 \x03(\x0b\x32\x15.mcos.v1.RankedFlightR\x0eranked_flights2\xfd\x01\n\x0bToolService\x12t\n\rSearchFlights\x12\x1d.mcos.v1.SearchFlightsRequest\x1a\x1e.mcos.v1.SearchFlightsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/api/tools/search_flights:\x01*\x12l\n\x0bRankFlights\x12\x1b.mcos.v1.RankFlightsRequest\x1a\x1c.mcos.v1.RankFlightsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x17/api/tools/rank_flights:\x01*\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/tools.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17mcos/v1/resources.proto\"\xcf\x01\n\x14SearchFlightsRequest\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65stination\x18\x02 \x01(\t\x12&\n\x0e\x64\x65parture_date\x18\x03 \x01(\tR\x0e\x64\x65parture_date\x12 \n\x0breturn_date\x18\x04 \x01(\tR\x0breturn_date\x12\x17\n\npassengers\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12 \n\x0b\x63\x61\x62in_class\x18\x06 \x01(\tR\x0b\x63\x61\x62in_classB\r\n\x0b_passengers\"i\n\x15SearchFlightsResponse\x12.\n\x12tool_invocation_id\x18\x01 \x01(\tR\x12tool_invocation_id\x12 \n\x07\x66lights\x18\x02 \x03(\x0b\x32\x0f.mcos.v1.Flight\"\x90\x01\n\x11\x46lightPreferences\x12\x10\n\x08\x61irlines\x18\x01 \x03(\t\x12!\n\tmax_stops\x18\x02 \x01(\x05H\x00R\tmax_stops\x88\x01\x01\x12\'\n\x0cprice_weight\x18\x03 \x01(\x01H\x01R\x0cprice_weight\x88\x01\x01\x42\x0c\n\n_max_stopsB\x0f\n\r_price_weight\"\xc3\x01\n\x12RankFlightsRequest\x12 \n\x07\x66lights\x18\x01 \x03(\x0b\x32\x0f.mcos.v1.Flight\x12\x46\n\x10user_preferences\x18\x02 \x01(\x0b\x32\x1a.mcos.v1.FlightPreferencesR\x10user_preferences\x12\x43\n\x10\x63\x61lendar_context\x18\x03 \x03(\x0b\x32\x17.google.protobuf.StructR\x10\x63\x61lendar_context\"\\\n\x0cRankedFlight\x12\x1c\n\tflight_id\x18\x01 \x01(\tR\tflight_id\x12\x0c\n\x04rank\x18\x02 \x01(\x05\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x11\n\treasoning\x18\x04 \x01(\t\"T\n\x13RankFlightsResponse\x12=\n\x0eranked_flights\x18\x01 \x03(\x0b\x32\x15.mcos.v1.RankedFlightR\x0eranked_flights2\xfd\x01\n\x0bToolService\x12t\n\rSearchFlights\x12\x1d.mcos.v1.SearchFlightsRequest\x1a\x1e.mcos.v1.SearchFlightsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/api/tools/search_flights:\x01*\x12l\n\x0bRankFlights\x12\x1b.mcos.v1.RankFlightsRequest\x1a\x1c.mcos.v1.RankFlightsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x17/api/tools/rank_flights:\x01*\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,17 +42,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOLSERVICE'].methods_by_name['RankFlights']._loaded_options = None
   _globals['_TOOLSERVICE'].methods_by_name['RankFlights']._serialized_options = b'\202\323\344\223\002\034\"\027/api/tools/rank_flights:\001*'
   _globals['_SEARCHFLIGHTSREQUEST']._serialized_start=151
-  _globals['_SEARCHFLIGHTSREQUEST']._serialized_end=338
-  _globals['_SEARCHFLIGHTSRESPONSE']._serialized_start=340
-  _globals['_SEARCHFLIGHTSRESPONSE']._serialized_end=445
-  _globals['_FLIGHTPREFERENCES']._serialized_start=448
-  _globals['_FLIGHTPREFERENCES']._serialized_end=592
-  _globals['_RANKFLIGHTSREQUEST']._serialized_start=595
-  _globals['_RANKFLIGHTSREQUEST']._serialized_end=790
-  _globals['_RANKEDFLIGHT']._serialized_start=792
-  _globals['_RANKEDFLIGHT']._serialized_end=884
-  _globals['_RANKFLIGHTSRESPONSE']._serialized_start=886
-  _globals['_RANKFLIGHTSRESPONSE']._serialized_end=970
-  _globals['_TOOLSERVICE']._serialized_start=973
-  _globals['_TOOLSERVICE']._serialized_end=1226
+  _globals['_SEARCHFLIGHTSREQUEST']._serialized_end=358
+  _globals['_SEARCHFLIGHTSRESPONSE']._serialized_start=360
+  _globals['_SEARCHFLIGHTSRESPONSE']._serialized_end=465
+  _globals['_FLIGHTPREFERENCES']._serialized_start=468
+  _globals['_FLIGHTPREFERENCES']._serialized_end=612
+  _globals['_RANKFLIGHTSREQUEST']._serialized_start=615
+  _globals['_RANKFLIGHTSREQUEST']._serialized_end=810
+  _globals['_RANKEDFLIGHT']._serialized_start=812
+  _globals['_RANKEDFLIGHT']._serialized_end=904
+  _globals['_RANKFLIGHTSRESPONSE']._serialized_start=906
+  _globals['_RANKFLIGHTSRESPONSE']._serialized_end=990
+  _globals['_TOOLSERVICE']._serialized_start=993
+  _globals['_TOOLSERVICE']._serialized_end=1246
 # @@protoc_insertion_point(module_scope)

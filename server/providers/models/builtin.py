@@ -7,6 +7,11 @@ tests are reproducible: the same request always streams the same tokens.
 - Text replies restate the last user message and describe the conversation
   (see `builtin_rules` for the exact rules, including how tool calls are
   triggered with `/tool NAME {json}` lines and `tool_choice`).
+- Tool loops end: once the conversation ends with tool results, the reply
+  is text quoting them (and counting a JSON result's arrays, e.g.
+  "(3 flights)"), never another call unless `tool_choice` forces one. So
+  `/tool search_flights {...}` in a user message gives exactly one round:
+  the call, its result, then that summary.
 - Tokens are the word pieces of `tokenizer.tokenize`, streamed one per event,
   optionally `token_delay` seconds apart.
 - `max_tokens` truncates the reply (finish reason "length"); `stop` strings

@@ -12,7 +12,9 @@ checked in this order:
    (strings get the message text; numbers 0, booleans false, arrays [],
    objects {}, enums their first value).
 3. If the conversation ends with tool results, reply with text quoting them
-   briefly, so an agent loop terminates.
+   briefly, so an agent loop terminates: 'The NAME tool returned "<first
+   40 word pieces>"', followed, for a JSON result, by the length of each of
+   its top-level arrays (e.g. ' (3 flights)'; an array result: ' (3 items)').
 4. Directives: each line of the last user message of the form
    `/tool NAME {json object}` (arguments optional, default {}) that names an
    offered tool becomes one tool call, in order. Lines naming tools that are
@@ -174,9 +176,25 @@ def _summarise_tool_results(messages: Sequence[ChatTurn]) -> str:
     parts = []
     for turn in trailing:
         name = call_names.get(turn.tool_call_id or "") or turn.name or "tool"
-        parts.append(f'the {name} tool returned "{_quote(turn.content)}"')
+        parts.append(f'the {name} tool returned "{_quote(turn.content)}"{_array_lengths(turn.content)}')
     summary = "; ".join(parts)
     return f"{summary[0].upper()}{summary[1:]}. (Chorus builtin development model.)"
+
+
+def _array_lengths(text: str) -> str:
+    """' (3 flights, 0 warnings)' for a JSON object's top-level arrays, ' (3 items)'
+    for a JSON array; '' for anything else."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return ""
+    if isinstance(parsed, list):
+        counts = [f"{len(parsed)} items"]
+    elif isinstance(parsed, dict):
+        counts = [f"{len(value)} {key}" for key, value in parsed.items() if isinstance(value, list)]
+    else:
+        counts = []
+    return f" ({', '.join(counts)})" if counts else ""
 
 
 def _quote(text: str) -> str:

@@ -1,0 +1,60 @@
+"""MCoS flights wiring: the flights MCP client, `FlightTools`, and the ToolService.
+
+`[mcos.flights]` names the MCP server: a streamable-HTTP `url`, else a stdio
+`command`, else Chorus's bundled sample-data server run with this Python.
+Its session opens on the first search (not at start) and closes at shutdown.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from mcos.v1 import tools_pb2_grpc
+
+from server.config import McosFlightsSettings
+from server.domain.flights import FlightTools
+from server.providers.flights.mcp_client import McpServerTarget, McpToolClient
+from server.services.mcos_tools import McosToolService
+from server.surfaces import ServiceUnit
+
+if TYPE_CHECKING:
+    from server.surfaces.mcos import McosCore
+
+BUNDLED_SERVER = ("-m", "server.providers.flights.sample_server")
+
+# One FlightTools per MCoS core (in practice, per process): its MCP session is shared.
+_built: dict[int, FlightTools] = {}
+
+
+def server_target(settings: McosFlightsSettings) -> McpServerTarget:
+    if settings.url:
+        return McpServerTarget(url=settings.url)
+    return McpServerTarget(command=tuple(settings.command) or (sys.executable, *BUNDLED_SERVER))
+
+
+def flight_tools(core: McosCore) -> FlightTools:
+    """This core's one FlightTools (the same instance on every call)."""
+    key = id(core)
+    if key not in _built:
+        settings = core.settings.flights
+        client = McpToolClient(server_target(settings), settings.timeout)
+
+        async def close() -> None:
+            _built.pop(key, None)
+            await client.aclose()
+
+        core.platform.closers.append(close)
+        _built[key] = FlightTools(client, settings.tool)
+    return _built[key]
+
+
+def units(core: McosCore, flights: FlightTools) -> list[ServiceUnit]:
+    return [
+        ServiceUnit(
+            "mcos.v1.ToolService",
+            tools_pb2_grpc.add_ToolServiceServicer_to_server,
+            McosToolService(flights),
+            core.policies,
+        )
+    ]

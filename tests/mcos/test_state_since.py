@@ -1,0 +1,178 @@
+"""GET /api/state?since=: exactly what changed after a time, on a server whose clock the test moves.
+
+The server runs in-process (real gRPC server and REST bridge on ephemeral
+ports) with a manual clock, so every change has a known time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from mcos.v1 import state_pb2, state_pb2_grpc
+
+from server.app import Chorus
+from server.config import McosAccessSettings, McosRetentionSettings, McosSettings, Settings
+from server.domain.times import rfc3339_ms
+from tests.mcos import identity
+
+DAY_MS = 86_400_000
+
+
+class ManualClock:
+    def __init__(self, now_ms: int) -> None:
+        self.now = now_ms
+
+    def now_ms(self) -> int:
+        return self.now
+
+
+@dataclass
+class Server:
+    clock: ManualClock
+    rest: httpx.AsyncClient
+    grpc_addr: str
+    metadata: tuple[tuple[str, str], ...]
+
+
+@pytest.fixture
+async def server(tmp_path: Path, idp: identity.TestIdp) -> AsyncIterator[Server]:
+    # Whole seconds, so times render without fractions; near the real time, so tokens verify.
+    clock = ManualClock(int(time.time()) * 1000)
+    settings = Settings(
+        data_dir=tmp_path,
+        grpc={"host": "127.0.0.1", "port": 0},
+        rest={"host": "127.0.0.1", "port": 0},
+        mcos=McosSettings(
+            access=McosAccessSettings(
+                jwks_file=str(idp.write_jwks(tmp_path / "jwks.json")),
+                audience=identity.AUDIENCE,
+                issuer=identity.ISSUER,
+            ),
+            retention=McosRetentionSettings(interval=0),
+        ),
+    )
+    chorus = Chorus(settings, clock=clock)
+    grpc_addr = await chorus.start_grpc()
+    rest_url = await chorus.start_rest("")
+    token = idp.token(identity.new_sub())
+    try:
+        async with httpx.AsyncClient(base_url=rest_url, headers={"cf-access-jwt-assertion": token}) as client:
+            yield Server(clock, client, grpc_addr, (("cf-access-jwt-assertion", token),))
+    finally:
+        await chorus.stop()
+
+
+def ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+async def call(server: Server, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
+    response = await server.rest.request(method, path, **kwargs)
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+async def state(server: Server, since_ms: int | None = None) -> dict[str, Any]:
+    params = {"since": rfc3339_ms(since_ms)} if since_ms is not None else {}
+    body: dict[str, Any] = await call(server, "GET", "/api/state", params=params)
+    return body
+
+
+async def chat(server: Server, text: str) -> None:
+    body = {"messages": [{"role": "user", "content": text}], "stream": False, "conversation_id": "c"}
+    await call(server, "POST", "/api/chat", json=body)
+
+
+def titles(snapshot: dict[str, Any]) -> list[str]:
+    return [t["title"] for t in snapshot["tasks"]]
+
+
+async def test_since_returns_only_later_changes(server: Server) -> None:
+    clock = server.clock
+    t0 = clock.now
+    a = await call(server, "POST", "/api/tasks", 201, json={"title": "A"})
+    c = await call(server, "POST", "/api/tasks", 201, json={"title": "C"})
+    await call(server, "POST", "/api/memory/pin", json={"type": "fact", "key": "m1", "value": "one"})
+    await chat(server, "first")
+
+    full = await state(server)
+    assert "deleted_task_ids" not in full
+    assert sorted(titles(full)) == ["A", "C"]
+    assert [m["content"] for m in full["recent_messages"] if m["role"] == "user"] == ["first"]
+    assert ms(full["last_updated"]) == t0
+
+    clock.now = t1 = t0 + 1000
+    completed = await call(server, "PATCH", f"/api/tasks/{a['id']}", json={"status": "completed"})
+    assert ms(completed["completed_at"]) == ms(completed["updated_at"]) == t1
+    await call(server, "DELETE", f"/api/tasks/{c['id']}", 204)
+
+    clock.now = t2 = t0 + 2000
+    # Completing a completed task again changes nothing, not even updated_at.
+    same = await call(server, "PATCH", f"/api/tasks/{a['id']}", json={"status": "completed"})
+    assert same == completed
+    await call(server, "POST", "/api/memory/pin", json={"type": "fact", "key": "m2", "value": "two"})
+    await call(server, "POST", "/api/tasks", 201, json={"title": "B"})
+    await chat(server, "second")
+
+    since_t0 = await state(server, t0)
+    assert titles(since_t0) == ["B", "A"]  # most recently changed first
+    assert since_t0["deleted_task_ids"] == [c["id"]]
+    assert [m["key"] for m in since_t0["pinned_memories"]] == ["m2"]
+    assert [m["content"] for m in since_t0["recent_messages"] if m["role"] == "user"] == ["second"]
+    assert all(ms(m["timestamp"]) == t2 for m in since_t0["recent_messages"])
+    assert ms(since_t0["last_updated"]) == t2
+
+    since_t1 = await state(server, t1)
+    assert titles(since_t1) == ["B"] and "deleted_task_ids" not in since_t1
+    assert ms(since_t1["last_updated"]) == t2
+
+    since_t2 = await state(server, t2)
+    assert since_t2["tasks"] == since_t2["pinned_memories"] == since_t2["recent_messages"] == []
+    assert ms(since_t2["last_updated"]) == t2
+
+    # The deleted task is nowhere else.
+    assert titles(await state(server)) == ["B", "A"]
+    assert [t["title"] for t in (await call(server, "GET", "/api/tasks"))["tasks"]] == ["A", "B"]
+
+
+async def test_last_updated_never_precedes_since_nor_passes_now(server: Server) -> None:
+    clock = server.clock
+    t0 = clock.now
+    await call(server, "POST", "/api/tasks", 201, json={"title": "A"})
+    clock.now = t0 + 5000
+    # Nothing changed since t0 + 1 s: the client's own since comes back ...
+    assert ms((await state(server, t0 + 1000))["last_updated"]) == t0 + 1000
+    # ... unless it is in the future: then now.
+    assert ms((await state(server, t0 + DAY_MS))["last_updated"]) == t0 + 5000
+
+    clock.now = t4 = t0 + 6000
+    preferences = await call(server, "PATCH", "/api/state/preferences", json={"timezone": "Europe/Berlin"})
+    changed = await state(server, t0 + 5000)
+    assert changed["preferences"] == preferences and changed["tasks"] == []
+    assert ms(changed["last_updated"]) == t4
+
+
+async def test_grpc_since_reports_deletions(server: Server) -> None:
+    clock = server.clock
+    t0 = clock.now
+    task = await call(server, "POST", "/api/tasks", 201, json={"title": "Gone soon"})
+    clock.now = t0 + 1000
+    await call(server, "DELETE", f"/api/tasks/{task['id']}", 204)
+    since = Timestamp()
+    since.FromMilliseconds(t0)
+    async with grpc.aio.insecure_channel(server.grpc_addr) as channel:
+        stub = state_pb2_grpc.StateServiceStub(channel)
+        response = await stub.GetState(state_pb2.GetStateRequest(since=since), metadata=server.metadata)
+        full = await stub.GetState(state_pb2.GetStateRequest(), metadata=server.metadata)
+    assert list(response.deleted_task_ids) == [task["id"]] and list(response.tasks) == []
+    assert response.last_updated.ToMilliseconds() == t0 + 1000
+    assert list(full.deleted_task_ids) == [] and list(full.tasks) == []
