@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -224,9 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Migration chatter belongs in debug output, not in every start.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    from server.logs import configure
+
+    configure(settings.log_level)
     from server.errors import ChorusError
 
     try:

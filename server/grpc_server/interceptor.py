@@ -24,6 +24,7 @@ from server.pipeline.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Rep
 log = logging.getLogger("chorus.rpc")
 
 _UNWRAPPED_PREFIXES = ("/grpc.reflection.", "/grpc.health.")
+_SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
@@ -181,6 +182,9 @@ async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -
     try:
         yield
     except ChorusError as exc:
+        if exc.code in _SERVER_FAULTS:
+            # A dependency failed (model, tool, storage): worth a line, tagged with the request id.
+            log.warning("%s failed: %s: %s", call.method, exc.reason, exc.message)
         await abort_with(context, exc, call.request_id)
     except grpc.aio.AbortError:
         raise

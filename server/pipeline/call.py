@@ -33,5 +33,9 @@ def current_call() -> CallInfo:
     return _current.get()
 
 
+def current_call_or_none() -> CallInfo | None:
+    return _current.get(None)
+
+
 def bind_call(call: CallInfo) -> None:
     _current.set(call)

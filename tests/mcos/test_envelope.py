@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
-from tests.support.chorus_process import ChorusProcess
+from tests.mcos.conftest import mcos_config
+from tests.mcos.identity import TestIdp, new_sub
+from tests.support.chorus_process import ChorusProcess, wait_until
 
 ENVELOPE_KEYS = {"code", "message", "details", "correlation_id", "timestamp"}
 DOCUMENT_CODES = {
@@ -96,3 +99,22 @@ def test_other_surfaces_keep_their_envelopes(mcos: ChorusProcess) -> None:
     assert crispy.status_code == 404
     assert crispy.json()["requestId"] == crispy.headers["x-request-id"]
     assert "x-correlation-id" not in crispy.headers
+
+
+def test_a_failed_calls_log_line_carries_its_correlation_id(tmp_path: Path, idp: TestIdp) -> None:
+    extra = '[mcos.flights]\ncommand = ["/nonexistent/flights-mcp"]\ntimeout = 5.0\n'
+    data = tmp_path / "data"
+    data.mkdir()
+    config = mcos_config(idp.write_jwks(data / "jwks.json"), extra)
+    with ChorusProcess(data, config_toml=config) as proc:
+        response = httpx.post(
+            f"{proc.rest_url}/api/tools/search_flights",
+            json={"origin": "SFO", "destination": "CDG", "departure_date": "2026-05-10"},
+            headers={"cf-access-jwt-assertion": idp.token(new_sub()), "x-correlation-id": "corr_log_0042"},
+            timeout=30,
+        )
+        error = assert_envelope(response, 500, "TOOL_ERROR")
+        assert error["correlation_id"] == "corr_log_0042"
+        assert wait_until(lambda: any("[corr_log_0042]" in line for line in proc.output))
+    line = next(line for line in proc.output if "[corr_log_0042]" in line)
+    assert "SearchFlights failed: TOOL_ERROR" in line
