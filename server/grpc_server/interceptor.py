@@ -107,11 +107,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                 async with _errors_as_status(context, call):
                     return await inner_unary(request, context)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return _rebuilt(handler, unary)
         if handler.unary_stream is not None:
             inner_stream = handler.unary_stream
 
@@ -121,11 +117,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                     async for item in inner_stream(request, context):
                         yield item
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return _rebuilt(handler, stream)
         return handler  # client streaming is not used by any surface
 
     def _wrap_keyed(self, method: str, handler: grpc.RpcMethodHandler, guard: Idempotency) -> grpc.RpcMethodHandler:
@@ -144,11 +136,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                         await claim.finish([response])
                     return response
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return _rebuilt(handler, unary)
         if handler.unary_stream is not None:
             inner_stream = handler.unary_stream
 
@@ -167,12 +155,22 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                     if claim is not None:
                         await claim.finish(sent)
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return _rebuilt(handler, stream)
         return handler
+
+
+def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHandler:
+    """A handler of the same kind and (de)serializers as `handler` that runs `behaviour`."""
+    make = (
+        grpc.unary_unary_rpc_method_handler
+        if handler.unary_unary is not None
+        else grpc.unary_stream_rpc_method_handler
+    )
+    return make(
+        behaviour,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 @contextlib.asynccontextmanager
