@@ -21,14 +21,7 @@ from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from server.storage.todo_store import TodoRecord
 from server.storage.work_session_store import WorkSessionStore
-
-
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
+from tests.support.clock import ManualClock
 
 
 def test_classifier_examples() -> None:

@@ -39,20 +39,13 @@ from server.pipeline.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentM
 from server.storage.database import Database
 from server.storage.idempotency_store import IdempotencyStore, KeyScope
 from server.storage.migrate import upgrade_async
+from tests.support.clock import ManualClock
 from tests.support.sse import parse_sse
 
 DAY_MS = 24 * 3_600_000
 TASKS = "mcos.v1.TaskService"
 CHAT = "mcos.v1.ChatService"
 USER = "x-test-user"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000_000
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 @dataclass
@@ -126,7 +119,7 @@ class _Uvicorn(uvicorn.Server):
 @dataclass
 class Harness:
     observed: Observed
-    clock: FakeClock
+    clock: ManualClock
     db: Database
     grpc_target: str
     rest_urls: dict[str, str]  # transport -> bridge base URL
@@ -149,7 +142,7 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('idem') / 'keys.db'}"
     await upgrade_async(url)
     db = Database(url)
-    clock = FakeClock()
+    clock = ManualClock(1_700_000_000_000)
     observed = Observed()
     idempotency = Idempotency(
         IdempotencyStore(db),

@@ -13,7 +13,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ import pytest_asyncio
 from mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from server.app import Chorus
-from server.config import Settings
 from tests.mcos import identity
-from tests.mcos.identity import AUDIENCE, ISSUER, new_sub
+from tests.mcos.identity import new_sub
+from tests.mcos.inprocess import mcos_settings, running_chorus
 from tests.mcos.test_envelope import assert_envelope
 from tests.support.grpc_status import error_info
 
@@ -36,27 +36,9 @@ TIMEOUT = 5.0  # [mcos.flights] timeout of the misbehaving server
 QUICK = 3.0  # seconds a failure that is not a hang may take (a server restart included)
 
 
-@asynccontextmanager
-async def running_chorus(data_dir: Path, idp: identity.TestIdp, **flights: Any) -> AsyncIterator[Chorus]:
-    settings = Settings(
-        data_dir=data_dir,
-        grpc={"host": "127.0.0.1", "port": 0},
-        rest={"host": "127.0.0.1", "port": 0},
-        mcos={
-            "access": {
-                "jwks_file": str(idp.write_jwks(data_dir / "jwks.json")),
-                "audience": AUDIENCE,
-                "issuer": ISSUER,
-            },
-            "flights": flights,
-        },
-    )
-    app = Chorus(settings)
-    try:
-        await app.start_rest(await app.start_grpc())
-        yield app
-    finally:
-        await app.stop()
+def flights_chorus(data_dir: Path, idp: identity.TestIdp, **flights: Any) -> AbstractAsyncContextManager[Chorus]:
+    """A Chorus (REST bridged over gRPC) with these [mcos.flights] settings."""
+    return running_chorus(mcos_settings(data_dir, idp, flights=flights))
 
 
 @asynccontextmanager
@@ -70,7 +52,7 @@ async def rest_client(app: Chorus, idp: identity.TestIdp) -> AsyncIterator[httpx
 @asynccontextmanager
 async def searcher(data_dir: Path, idp: identity.TestIdp, **flights: Any) -> AsyncIterator[httpx.AsyncClient]:
     """A REST client of a Chorus of its own, with these flights settings."""
-    async with running_chorus(data_dir, idp, **flights) as app, rest_client(app, idp) as client:
+    async with flights_chorus(data_dir, idp, **flights) as app, rest_client(app, idp) as client:
         yield client
 
 
@@ -100,7 +82,7 @@ async def server_pid(client: httpx.AsyncClient, origin: str = "SFO") -> int:
 
 @pytest_asyncio.fixture(scope="module")
 async def misbehaving(tmp_path_factory: pytest.TempPathFactory, idp: identity.TestIdp) -> AsyncIterator[Chorus]:
-    async with running_chorus(
+    async with flights_chorus(
         tmp_path_factory.mktemp("flights-misbehaving"), idp, command=MISBEHAVING, timeout=TIMEOUT
     ) as app:
         yield app
@@ -190,7 +172,7 @@ async def test_a_server_that_never_speaks_mcp(tmp_path: Path, idp: identity.Test
 
 
 async def test_shutdown_ends_the_server_process(tmp_path: Path, idp: identity.TestIdp) -> None:
-    async with running_chorus(tmp_path, idp, command=MISBEHAVING, timeout=TIMEOUT) as app:
+    async with flights_chorus(tmp_path, idp, command=MISBEHAVING, timeout=TIMEOUT) as app:
         async with rest_client(app, idp) as client:
             pid = await server_pid(client)
         os.kill(pid, 0)  # alive while Chorus runs

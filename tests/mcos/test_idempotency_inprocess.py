@@ -16,21 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.app import Chorus
-from server.config import McosAccessSettings, McosSettings, Settings
 from tests.mcos import identity
+from tests.mcos.inprocess import mcos_settings, running_chorus
+from tests.support.clock import ManualClock
 from tests.support.sse import parse_sse
 
 HOUR_MS = 3_600_000
 REPLAYED = "idempotent-replayed"
-
-
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 @dataclass
@@ -42,29 +34,14 @@ class Server:
 @pytest.fixture
 async def server(tmp_path: Path, idp: identity.TestIdp) -> AsyncIterator[Server]:
     clock = ManualClock(int(time.time() * 1000))
-    settings = Settings(
-        data_dir=tmp_path,
-        grpc={"host": "127.0.0.1", "port": 0},
-        rest={"host": "127.0.0.1", "port": 0, "transport": "inprocess"},
-        mcos=McosSettings(
-            access=McosAccessSettings(
-                jwks_file=str(idp.write_jwks(tmp_path / "jwks.json")),
-                audience=identity.AUDIENCE,
-                issuer=identity.ISSUER,
-            ),
-            idempotency_ttl_hours=1,
-        ),
-    )
-    chorus = Chorus(settings, clock=clock)
-    await chorus.start_grpc()
-    url = await chorus.start_rest("")
+    settings = mcos_settings(tmp_path, idp, rest_transport="inprocess", idempotency_ttl_hours=1)
     # The assertion must outlive the clock's jumps.
     token = idp.token(identity.new_sub(), expires_in=10 * 86_400)
-    try:
-        async with httpx.AsyncClient(base_url=url, headers={"cf-access-jwt-assertion": token}) as client:
-            yield Server(clock, client)
-    finally:
-        await chorus.stop()
+    async with (
+        running_chorus(settings, clock) as chorus,
+        httpx.AsyncClient(base_url=chorus.endpoints.rest, headers={"cf-access-jwt-assertion": token}) as client,
+    ):
+        yield Server(clock, client)
 
 
 async def test_replays_in_process_until_the_key_expires(server: Server) -> None:

@@ -15,8 +15,7 @@ import grpc
 import pytest
 from mcos.v1 import chat_pb2, chat_pb2_grpc
 
-from server.app import Chorus
-from server.config import McosAccessSettings, McosRetentionSettings, McosSettings, Settings
+from server.config import McosRetentionSettings
 from server.domain.chat_retention import DAY_MS, ChatRetention
 from server.domain.conversations import ConversationService, new_message_id
 from server.storage.chat_store import Scope
@@ -24,17 +23,11 @@ from server.storage.conversation_store import ConversationStore, NewMessage
 from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from tests.mcos import identity
+from tests.mcos.inprocess import mcos_settings, running_chorus
+from tests.support.clock import ManualClock
 
 START_MS = 1_760_000_000_000
 ALICE = Scope("mcos", "alice")
-
-
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 @pytest.fixture
@@ -126,41 +119,29 @@ async def test_several_processes_purging_at_once_agree(db: Database, tmp_path: P
 
 async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identity.TestIdp) -> None:
     clock = ManualClock(int(time.time() * 1000))
-    settings = Settings(
-        data_dir=tmp_path,
-        grpc={"host": "127.0.0.1", "port": 0},
-        mcos=McosSettings(
-            access=McosAccessSettings(
-                jwks_file=str(idp.write_jwks(tmp_path / "jwks.json")),
-                audience=identity.AUDIENCE,
-                issuer=identity.ISSUER,
-            ),
-            retention=McosRetentionSettings(active_messages=2, archive_days=1, interval=0.02),
-        ),
-    )
+    retention = McosRetentionSettings(active_messages=2, archive_days=1, interval=0.02)
+    settings = mcos_settings(tmp_path, idp, retention=retention)
     metadata = (("cf-access-jwt-assertion", idp.token(identity.new_sub(), expires_in=10 * 86_400)),)
-    server = Chorus(settings, clock=clock)
-    address = await server.start_grpc()
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            stub = chat_pb2_grpc.ChatServiceStub(channel)
-            for text in ("first", "second"):
-                request = chat_pb2.ChatRequest(
-                    messages=[chat_pb2.ChatTurnMessage(role="user", content=text)], stream=False, conversation_id="c"
-                )
-                async for _ in stub.Chat(request, metadata=metadata):
-                    pass
+    async with (
+        running_chorus(settings, clock, rest=False) as server,
+        grpc.aio.insecure_channel(server.endpoints.grpc) as channel,
+    ):
+        stub = chat_pb2_grpc.ChatServiceStub(channel)
+        for text in ("first", "second"):
+            request = chat_pb2.ChatRequest(
+                messages=[chat_pb2.ChatTurnMessage(role="user", content=text)], stream=False, conversation_id="c"
+            )
+            async for _ in stub.Chat(request, metadata=metadata):
+                pass
 
-            async def stored() -> list[str]:
-                page = await stub.GetChatHistory(chat_pb2.GetChatHistoryRequest(conversation_id="c"), metadata=metadata)
-                return [m.content for m in page.messages if m.role == "user"]
+        async def stored() -> list[str]:
+            page = await stub.GetChatHistory(chat_pb2.GetChatHistoryRequest(conversation_id="c"), metadata=metadata)
+            return [m.content for m in page.messages if m.role == "user"]
 
-            assert await stored() == ["first", "second"]
-            clock.now += DAY_MS + 1
-            deadline = time.monotonic() + 10
-            while await stored() != ["second"]:
-                assert time.monotonic() < deadline, "the retention job did not purge"
-                await asyncio.sleep(0.02)
-    finally:
-        await server.stop()
+        assert await stored() == ["first", "second"]
+        clock.now += DAY_MS + 1
+        deadline = time.monotonic() + 10
+        while await stored() != ["second"]:
+            assert time.monotonic() < deadline, "the retention job did not purge"
+            await asyncio.sleep(0.02)
     assert not [t for t in asyncio.all_tasks() if t.get_name() == "mcos-chat-retention" and not t.done()]

@@ -19,20 +19,13 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from mcos.v1 import state_pb2, state_pb2_grpc
 
-from server.app import Chorus
-from server.config import McosAccessSettings, McosRetentionSettings, McosSettings, Settings
+from server.config import McosRetentionSettings
 from server.domain.times import rfc3339_ms
 from tests.mcos import identity
+from tests.mcos.inprocess import mcos_settings, running_chorus
+from tests.support.clock import ManualClock
 
 DAY_MS = 86_400_000
-
-
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 @dataclass
@@ -47,28 +40,14 @@ class Server:
 async def server(tmp_path: Path, idp: identity.TestIdp) -> AsyncIterator[Server]:
     # Whole seconds, so times render without fractions; near the real time, so tokens verify.
     clock = ManualClock(int(time.time()) * 1000)
-    settings = Settings(
-        data_dir=tmp_path,
-        grpc={"host": "127.0.0.1", "port": 0},
-        rest={"host": "127.0.0.1", "port": 0},
-        mcos=McosSettings(
-            access=McosAccessSettings(
-                jwks_file=str(idp.write_jwks(tmp_path / "jwks.json")),
-                audience=identity.AUDIENCE,
-                issuer=identity.ISSUER,
-            ),
-            retention=McosRetentionSettings(interval=0),
-        ),
-    )
-    chorus = Chorus(settings, clock=clock)
-    grpc_addr = await chorus.start_grpc()
-    rest_url = await chorus.start_rest("")
+    # The bridge calls the handlers in-process.
+    settings = mcos_settings(tmp_path, idp, rest_transport="inprocess", retention=McosRetentionSettings(interval=0))
     token = idp.token(identity.new_sub())
-    try:
-        async with httpx.AsyncClient(base_url=rest_url, headers={"cf-access-jwt-assertion": token}) as client:
-            yield Server(clock, client, grpc_addr, (("cf-access-jwt-assertion", token),))
-    finally:
-        await chorus.stop()
+    async with (
+        running_chorus(settings, clock) as chorus,
+        httpx.AsyncClient(base_url=chorus.endpoints.rest, headers={"cf-access-jwt-assertion": token}) as client,
+    ):
+        yield Server(clock, client, chorus.endpoints.grpc, (("cf-access-jwt-assertion", token),))
 
 
 def ms(text: str) -> int:
