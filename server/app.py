@@ -88,7 +88,7 @@ class Chorus:
             db=db,
             tenants=TenantService(db, self.clock),
             models=build_model_registry(s.models),
-            limiter=RateLimiter(),
+            limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
         self._units = [unit for build in SURFACES for unit in await build(platform)]
         pipeline = Pipeline(

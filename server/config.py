@@ -319,6 +319,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # SQLAlchemy async URL; empty means SQLite at <data_dir>/chorus.db.
     database_url: str = ""
+    # Redis for state shared by every process and replica (rate-limit
+    # counters); empty keeps it in this process, which allows one worker only.
+    redis_url: str = ""
+    # Prefix of every Redis key, so deployments can share one Redis.
+    redis_prefix: str = Field(default="chorus", min_length=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Peers whose x-forwarded-* metadata is trusted (the bridge); others' is ignored.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
@@ -334,6 +339,13 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("use redis://host:port/db or rediss://…")
         return value
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
@@ -27,10 +28,14 @@ class RateDecision:
 
 
 class RateLimiter:
-    def __init__(self, storage_uri: str = "memory://") -> None:
-        self._storage = storage_from_string(
-            "async+" + storage_uri if not storage_uri.startswith("async+") else storage_uri
-        )
+    def __init__(self, storage_uri: str = "memory://", key_prefix: str = "chorus") -> None:
+        """`storage_uri`: memory:// (this process only) or redis://… (shared by
+        every process and replica that names the same Redis and prefix)."""
+        uri = storage_uri if storage_uri.startswith("async+") else "async+" + storage_uri
+        options: dict[str, Any] = {}
+        if uri.startswith(("async+redis://", "async+rediss://")):
+            options = {"implementation": "redispy", "key_prefix": key_prefix}
+        self._storage = storage_from_string(uri, **options)
         self._limiter = MovingWindowRateLimiter(self._storage)
         # Quotas counted in large units (tokens per day) use fixed windows: a
         # moving window keeps one entry per unit.
