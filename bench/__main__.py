@@ -4,6 +4,9 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   unary  GetSessionHistory over direct gRPC vs `GET /chat/{id}/history` through the REST bridge
   echo   the same gRPC call against a bare grpc.aio server (bench/echo_server.py)
   sse    concurrent `POST /chat` SSE streams vs concurrent gRPC `Chat` streams
+  workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
+  soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
+  gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -14,11 +17,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.gateway import run_gateway
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
+from bench.soak import run_soak
+from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -32,20 +38,57 @@ def _parts(values: list[str] | None) -> list[str]:
     return [p for p in PARTS if p in chosen]
 
 
+def _counts(value: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {value!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("worker counts must be 1 or more")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", action="append", metavar="PART", help="unary, echo or sse (repeat or comma-separate)")
-    parser.add_argument("--concurrency", type=int, default=16, help="unary: requests in flight (default 16)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="unary: warm-up seconds (default 1)")
-    parser.add_argument("--duration", type=float, default=5.0, help="unary: measured seconds (default 5)")
+    parser.add_argument(
+        "--only", action="append", metavar="PART", help=f"{', '.join(PARTS)} (repeat or comma-separate)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="unary, workers, gateway: requests in flight (default 16)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=1.0, help="unary, workers, gateway: warm-up seconds (default 1)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="unary, workers, gateway: measured seconds (default 5)"
+    )
     parser.add_argument("--streams", type=int, default=2000, help="sse: concurrent streams (default 2000)")
     parser.add_argument(
         "--token-delay", type=float, default=0.05, help="sse: builtin model seconds between tokens (default 0.05)"
     )
-    parser.add_argument("--sse-timeout", type=float, default=120.0, help="sse: give up on a stream after this")
-    parser.add_argument("--message", default="hello", help="sse: the user message sent (short)")
+    parser.add_argument(
+        "--sse-timeout",
+        type=float,
+        default=120.0,
+        help="sse, soak: give up on a stream after this many seconds (soak: per wave)",
+    )
+    parser.add_argument("--message", default="hello", help="the user message of every chat (short)")
+    parser.add_argument(
+        "--workers", type=_counts, default=(1, 2), help="workers: comma-separated worker counts (default 1,2)"
+    )
+    parser.add_argument(
+        "--soak-streams", type=int, default=4000, help="soak: SSE chats in all (default 4000; 20000 for a real soak)"
+    )
+    parser.add_argument("--soak-wave", type=int, default=400, help="soak: chats open at once (default 400)")
+    parser.add_argument(
+        "--soak-token-delay", type=float, default=0.01, help="soak: builtin model seconds between tokens (default 0.01)"
+    )
+    parser.add_argument("--soak-workers", type=int, default=1, help="soak: `chorus serve --workers N` (default 1)")
+    parser.add_argument(
+        "--gateway-tokens", type=int, default=20, help="gateway: content chunks per upstream answer (default 20)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the Markdown report goes")
     parser.add_argument(
         "--py-spy",
@@ -64,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         sse_timeout=args.sse_timeout,
         message=args.message,
         py_spy_dir=args.py_spy,
+        worker_counts=args.workers,
+        soak_streams=args.soak_streams,
+        soak_wave=args.soak_wave,
+        soak_token_delay=args.soak_token_delay,
+        soak_workers=args.soak_workers,
+        gateway_tokens=args.gateway_tokens,
     )
     raise_own_nofile()
     report = Report(machine=machine_info(), options=options, parts=parts)
@@ -74,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         report.echo = run_echo(options, chorus_grpc)
     if "sse" in parts:
         report.sse = run_sse(options)
+    if "workers" in parts:
+        report.workers = run_workers(options)
+    if "soak" in parts:
+        report.soak = run_soak(options)
+    if "gateway" in parts:
+        report.gateway = run_gateway(options)
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

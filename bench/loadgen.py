@@ -4,16 +4,23 @@
     python -m bench.loadgen unary-http --url http://127.0.0.1:8080
     python -m bench.loadgen sse-http   --url http://127.0.0.1:8080 --streams 2000
     python -m bench.loadgen sse-grpc   --target 127.0.0.1:50051 --streams 2000
+    python -m bench.loadgen chat-http  --url http://127.0.0.1:8080
+    python -m bench.loadgen soak-http  --url http://127.0.0.1:8080 --streams 20000 --wave 400
+    python -m bench.loadgen gateway-http --url http://127.0.0.1:8080 --host-header ai.localhost [--stream]
 
 Unary modes keep `--concurrency` requests in flight (gRPC: that many tasks on
-one grpc.aio channel; HTTP: that many keep-alive connections of the raw client
-in `bench.rawhttp`, each sending requests back to back) for `--warmup` then
-`--duration` seconds, and time only requests completed in the measured window.
-Stream modes open `--streams` chats at once and wait for all of them to end.
+one grpc.aio channel, or spread over `--channels` channels; HTTP: that many
+keep-alive connections of the raw client in `bench.rawhttp`, each sending
+requests back to back) for `--warmup` then `--duration` seconds, and time
+only requests completed in the measured window.
+Stream modes open `--streams` chats at once and wait for all of them to end;
+`soak-http` runs them `--wave` at a time (bench/load_soak.py). `chat-http` is
+closed-loop non-streaming `POST /chat`, `gateway-http` closed-loop
+`POST /v1/chat/completions` (bench/load_gateway.py).
 
 Stdout protocol, read by `bench.procs.run_loadgen`: `MARK start` and `MARK end` frame
 the measured window (the parent samples the server's CPU time there), then one
-`RESULT {json}` line.
+`RESULT {json}` line. `soak-http` also prints `MARK wave ...` after each wave.
 """
 
 from __future__ import annotations
@@ -21,97 +28,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
 import grpc
 import orjson
 
-from bench.rawhttp import KeepAliveConnection, SseResult, SseStream, build_request, host_port
-from bench.stats import ms, percentile
+from bench.load_gateway import gateway_http
+from bench.load_soak import soak_http
+from bench.loadcore import HttpWorker, closed_loop, mark, raise_nofile, sse_once, stream_report
+from bench.rawhttp import KeepAliveConnection, SseResult, build_request, host_port
 
 SERVICE = "/crispy.v1.ChatService/"
-Op = Callable[[], Awaitable[object]]
-
-
-def mark(what: str) -> None:
-    print(f"MARK {what}", flush=True)
-
-
-def raise_nofile(needed: int) -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = hard if hard != resource.RLIM_INFINITY else max(soft, needed)
-    if soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-# --- closed-loop unary load ---------------------------------------------------
-
-
-async def closed_loop(ops: list[Op], warmup: float, duration: float) -> dict[str, Any]:
-    """Runs each op back to back in its own task; times the ops that complete in the window."""
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    state = {"measuring": False, "stop": False}
-    clock = time.perf_counter
-
-    async def worker(op: Op) -> None:
-        while not state["stop"]:
-            t0 = clock()
-            try:
-                await op()
-            except Exception as exc:
-                if state["measuring"]:
-                    errors[_error_kind(exc)] += 1
-                await asyncio.sleep(0.001)
-                continue
-            if state["measuring"]:
-                latencies.append(clock() - t0)
-
-    tasks = [asyncio.create_task(worker(op)) for op in ops]
-    await asyncio.sleep(warmup)
-    mark("start")
-    cpu0, t0 = time.process_time(), clock()
-    state["measuring"] = True
-    await asyncio.sleep(duration)
-    state["measuring"] = False
-    elapsed, cpu = clock() - t0, time.process_time() - cpu0
-    mark("end")
-    state["stop"] = True
-    await asyncio.wait(tasks, timeout=30)
-    return {
-        "count": len(latencies),
-        "errors": sum(errors.values()),
-        "error_kinds": dict(errors.most_common(5)),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": ms(percentile(latencies, 50)),
-        "p90_ms": ms(percentile(latencies, 90)),
-        "p99_ms": ms(percentile(latencies, 99)),
-        "client_cpu": cpu / elapsed,
-        "concurrency": len(ops),
-    }
-
-
-def _error_kind(exc: BaseException) -> str:
-    if isinstance(exc, grpc.aio.AioRpcError):
-        return f"{exc.code().name}: {(exc.details() or '')[:80]}"
-    return f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
 async def unary_grpc(args: argparse.Namespace) -> dict[str, Any]:
     from crispy.v1 import chat_pb2
 
-    channel = grpc.aio.insecure_channel(args.target)
-    await asyncio.wait_for(channel.channel_ready(), 15)
+    channels = await _open_channels(args.target, args.channels)
+    channel = channels[0]
     metadata = (("x-tenant-id", args.tenant),)
     # Raw bytes in and out: the client neither builds nor parses messages per call.
-    history = channel.unary_unary(SERVICE + "GetSessionHistory")
+    histories = [c.unary_unary(SERVICE + "GetSessionHistory") for c in channels]
+    history = histories[0]
     session_id = str(uuid.uuid4())
     if not args.echo:
         chat = channel.unary_stream(
@@ -126,29 +67,30 @@ async def unary_grpc(args: argparse.Namespace) -> dict[str, Any]:
     first = chat_pb2.GetSessionHistoryResponse.FromString(await history(payload, metadata=metadata))
     assert len(first.messages) == 2, first
 
-    def op() -> Awaitable[object]:
-        return cast(Awaitable[object], history(payload, metadata=metadata))
+    def op_on(call: Any) -> Callable[[], Awaitable[object]]:
+        return lambda: cast(Awaitable[object], call(payload, metadata=metadata))
 
-    result = await closed_loop([op] * args.concurrency, args.warmup, args.duration)
-    await channel.close()
+    # Requests in flight are spread round-robin over the channels.
+    ops = [op_on(histories[i % len(histories)]) for i in range(args.concurrency)]
+    result = await closed_loop(ops, args.warmup, args.duration)
+    result["channels"] = len(channels)
+    for c in channels:
+        await c.close()
     return result
 
 
-class _HttpWorker:
-    def __init__(self, host: str, port: int, raw: bytes) -> None:
-        self._host, self._port, self._raw = host, port, raw
-        self._conn: KeepAliveConnection | None = None
+async def _open_channels(target: str, count: int) -> list[grpc.aio.Channel]:
+    """`count` channels, each on its own TCP connection.
 
-    async def op(self) -> None:
-        if self._conn is None:
-            self._conn = await KeepAliveConnection.open(self._host, self._port)
-        try:
-            status, _ = await self._conn.request(self._raw)
-        except ConnectionError:
-            self._conn = None
-            raise
-        if status != 200:
-            raise RuntimeError(f"HTTP {status}")
+    grpc shares one connection between channels to the same target through the
+    global subchannel pool; a local pool per channel gives each its own. With
+    `chorus serve --workers N` the kernel (SO_REUSEPORT) hands each connection to
+    one worker, so one connection would load a single worker.
+    """
+    options = [("grpc.use_local_subchannel_pool", 1)] if count > 1 else []
+    channels = [grpc.aio.insecure_channel(target, options=options) for _ in range(max(count, 1))]
+    await asyncio.wait_for(asyncio.gather(*(c.channel_ready() for c in channels)), 15)
+    return channels
 
 
 async def unary_http(args: argparse.Namespace) -> dict[str, Any]:
@@ -165,47 +107,29 @@ async def unary_http(args: argparse.Namespace) -> dict[str, Any]:
     status, reply = await setup.request(raw)
     assert status == 200 and len(orjson.loads(reply)["messages"]) == 2, (status, reply)
     setup.close()
-    workers = [_HttpWorker(host, port, raw) for _ in range(args.concurrency)]
+    workers = [HttpWorker(host, port, lambda: raw) for _ in range(args.concurrency)]
+    return await closed_loop([w.op for w in workers], args.warmup, args.duration)
+
+
+async def chat_http(args: argparse.Namespace) -> dict[str, Any]:
+    """Non-streaming `POST /chat`, each request in a new session: the same work (and writes) every time."""
+    host, port = host_port(args.url)
+    headers = {"x-tenant-id": args.tenant, "Content-Type": "application/json"}
+    message = args.message
+
+    def make_request() -> bytes:
+        body = orjson.dumps({"sessionId": str(uuid.uuid4()), "message": message, "stream": False})
+        return build_request("POST", host, port, "/chat", headers, body)
+
+    setup = await KeepAliveConnection.open(host, port)
+    status, reply = await setup.request(make_request())
+    assert status == 200 and orjson.loads(reply).get("response"), (status, reply)
+    setup.close()
+    workers = [HttpWorker(host, port, make_request) for _ in range(args.concurrency)]
     return await closed_loop([w.op for w in workers], args.warmup, args.duration)
 
 
 # --- concurrent streams -------------------------------------------------------
-
-
-def _stream_report(results: list[SseResult], elapsed: float, cpu: float) -> dict[str, Any]:
-    ok = [r for r in results if r.ok]
-    errors = Counter(r.error[:100] for r in results if not r.ok)
-    # Streams open at once: +1 when a stream's response headers arrive, -1 when it ends.
-    sweep: list[tuple[float, int]] = []
-    for r in results:
-        if r.headers_at and r.status == 200:
-            sweep += [(r.started_at + r.headers_at, 1), (r.started_at + r.finished_at, -1)]
-    open_now = peak = 0
-    for _, delta in sorted(sweep):
-        open_now += delta
-        peak = max(peak, open_now)
-    ttft = [r.first_token_at for r in results if r.first_token_at]
-    durations = [r.finished_at for r in ok]
-    headers = [r.headers_at for r in results if r.headers_at]
-    tokens = sum(r.tokens for r in results)
-    return {
-        "streams": len(results),
-        "ok": len(ok),
-        "errors": len(results) - len(ok),
-        "error_kinds": dict(errors.most_common(5)),
-        "peak_open": peak,
-        "headers_p50_ms": ms(percentile(headers, 50)),
-        "headers_p99_ms": ms(percentile(headers, 99)),
-        "ttft_p50_ms": ms(percentile(ttft, 50)),
-        "ttft_p99_ms": ms(percentile(ttft, 99)),
-        "duration_p50_ms": ms(percentile(durations, 50)),
-        "duration_p99_ms": ms(percentile(durations, 99)),
-        "tokens": tokens,
-        "tokens_per_stream": sum(r.tokens for r in ok) / len(ok) if ok else 0,
-        "tokens_per_s": tokens / elapsed,
-        "seconds": elapsed,
-        "client_cpu": cpu / elapsed,
-    }
 
 
 async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
@@ -213,7 +137,6 @@ async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
     if nofile < args.streams + 50:
         raise SystemExit(f"open-file limit {nofile} is too low for {args.streams} streams")
     host, port = host_port(args.url)
-    loop = asyncio.get_running_loop()
     headers = {"x-tenant-id": args.tenant, "Content-Type": "application/json", "Accept": "text/event-stream"}
     clock = time.perf_counter
     mark("start")
@@ -223,24 +146,12 @@ async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
     async def one() -> SseResult:
         body = orjson.dumps({"sessionId": str(uuid.uuid4()), "message": args.message, "stream": True})
         raw = build_request("POST", host, port, "/chat", headers, body, close=True)
-        started = clock()
-        try:
-            _, stream = await asyncio.wait_for(
-                loop.create_connection(lambda: SseStream(raw, started, started - t0), host, port), deadline - clock()
-            )
-        except (OSError, TimeoutError) as exc:
-            error = f"connect: {type(exc).__name__} {exc}"
-            return SseResult(error=error, started_at=started - t0, finished_at=clock() - started)
-        try:
-            return await asyncio.wait_for(asyncio.shield(stream.finished), max(deadline - clock(), 0.001))
-        except TimeoutError:
-            stream.abort(f"timeout after {args.timeout:.0f} s")
-            return stream.result
+        return await sse_once(host, port, raw, t0, deadline)
 
     results = list(await asyncio.gather(*(one() for _ in range(args.streams))))
     elapsed, cpu = clock() - t0, time.process_time() - cpu0
     mark("end")
-    return _stream_report(results, elapsed, cpu)
+    return stream_report(results, elapsed, cpu)
 
 
 async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
@@ -286,7 +197,7 @@ async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
     elapsed, cpu = clock() - t0, time.process_time() - cpu0
     mark("end")
     await channel.close()
-    return _stream_report(results, elapsed, cpu)
+    return stream_report(results, elapsed, cpu)
 
 
 # --- entry point ------------------------------------------------------------------
@@ -297,6 +208,9 @@ MODES: dict[str, tuple[Callable[[argparse.Namespace], Coroutine[Any, Any, dict[s
     "unary-http": (unary_http, True),
     "sse-http": (sse_http, True),
     "sse-grpc": (sse_grpc, False),
+    "chat-http": (chat_http, True),
+    "soak-http": (soak_http, True),
+    "gateway-http": (gateway_http, True),
 }
 
 
@@ -308,11 +222,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tenant", default="bench")
     parser.add_argument("--echo", action="store_true", help="target is bench.echo_server: no session set-up")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--channels", type=int, default=1, help="unary-grpc: spread the load over this many channels")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--streams", type=int, default=2000)
     parser.add_argument("--timeout", type=float, default=120.0, help="stream modes: give up on streams after this")
     parser.add_argument("--message", default="hello")
+    parser.add_argument("--wave", type=int, default=400, help="soak-http: streams open at once")
+    parser.add_argument("--ack", action="store_true", help="soak-http: after each wave, wait for a line on stdin")
+    parser.add_argument("--host-header", default="", help="gateway-http: the Host header (default host:port)")
+    parser.add_argument("--model", default="@cf/meta/llama-3.1-8b-instruct", help="gateway-http: the model id")
+    parser.add_argument("--stream", action="store_true", help="gateway-http: ask for an SSE answer")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
     args = parser.parse_args(argv)
     run, prefers_uvloop = MODES[args.mode]

@@ -13,17 +13,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.proctree import cpu_seconds, process_tree
 from tests.support.chorus_process import ChorusProcess, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "bench"
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def raise_own_nofile() -> int:
@@ -32,14 +32,6 @@ def raise_own_nofile() -> int:
     if hard != resource.RLIM_INFINITY and soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (all its threads) so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime
 
 
 @dataclass
@@ -51,6 +43,8 @@ class Server:
     grpc_addr: str = ""
     rest_url: str = ""
     output: list[str] = field(default_factory=list)
+    # Other processes the server depends on (Redis, an upstream), by name: their CPU is sampled too.
+    sidecars: dict[str, int] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         """Server-side errors in the output: ERROR/CRITICAL log lines and exception lines, ids masked."""
@@ -70,8 +64,14 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 @contextmanager
-def chorus(config_toml: str = "", env: dict[str, str] | None = None, name: str = "chorus") -> Iterator[Server]:
-    """`chorus serve` in a fresh temp data dir, with a tenant `bench` whose limits never bind."""
+def chorus(
+    config_toml: str = "",
+    env: dict[str, str] | None = None,
+    name: str = "chorus",
+    serve_args: Sequence[str] = (),
+    sidecars: dict[str, int] | None = None,
+) -> Iterator[Server]:
+    """`chorus serve [serve_args]` in a fresh temp data dir, with a tenant `bench` whose limits never bind."""
     with tempfile.TemporaryDirectory(prefix="chorus-bench-") as tmp:
         data_dir = Path(tmp)
         (data_dir / "chorus.toml").write_text(config_toml)
@@ -86,11 +86,11 @@ def chorus(config_toml: str = "", env: dict[str, str] | None = None, name: str =
             "--burst-per-second",
             "10000000",
         )
-        proc = ChorusProcess(data_dir, args=("serve",), config_toml=config_toml, env=dict(env or {}))
+        proc = ChorusProcess(data_dir, args=("serve", *serve_args), config_toml=config_toml, env=dict(env or {}))
         proc.start()
         try:
             assert proc._proc is not None
-            server = Server(name, proc._proc.pid, proc.grpc_addr, proc.rest_url, proc.output)
+            server = Server(name, proc._proc.pid, proc.grpc_addr, proc.rest_url, proc.output, dict(sidecars or {}))
             yield server
         finally:
             code = proc.stop()
@@ -102,8 +102,23 @@ def chorus(config_toml: str = "", env: dict[str, str] | None = None, name: str =
 @contextmanager
 def echo_server() -> Iterator[Server]:
     """`python -m bench.echo_server` on an ephemeral port."""
+    with _module_server("echo", "bench.echo_server", r"echo: gRPC listening on (\S+)") as (pid, addr, output):
+        yield Server("echo", pid, grpc_addr=addr, output=output)
+
+
+@contextmanager
+def upstream_server(tokens: int) -> Iterator[Server]:
+    """`python -m bench.upstream` (a fast OpenAI-compatible server) on an ephemeral port; `rest_url` has no /v1."""
+    ready = r"upstream: listening on (\S+)/v1"
+    with _module_server("upstream", "bench.upstream", ready, "--tokens", str(tokens)) as (pid, url, output):
+        yield Server("upstream", pid, rest_url=url, output=output)
+
+
+@contextmanager
+def _module_server(name: str, module: str, ready_pattern: str, *args: str) -> Iterator[tuple[int, str, list[str]]]:
+    """`python -m MODULE --port 0 ARGS`; yields (pid, the address its ready line names, its output)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.echo_server", "--port", "0"],
+        [sys.executable, "-m", module, "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -118,7 +133,7 @@ def echo_server() -> Iterator[Server]:
         assert proc.stdout is not None
         for line in proc.stdout:
             output.append(line)
-            found = re.search(r"echo: gRPC listening on (\S+)", line)
+            found = re.search(ready_pattern, line)
             if found:
                 addr.append(found.group(1))
                 ready.set()
@@ -127,8 +142,8 @@ def echo_server() -> Iterator[Server]:
     threading.Thread(target=pump, daemon=True).start()
     try:
         if not ready.wait(30) or not addr:
-            raise RuntimeError("echo server did not start:\n" + "".join(output))
-        yield Server("echo", proc.pid, grpc_addr=addr[0], output=output)
+            raise RuntimeError(f"{name} server did not start:\n" + "".join(output))
+        yield proc.pid, addr[0], output
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -139,17 +154,50 @@ def echo_server() -> Iterator[Server]:
                 proc.wait(5)
 
 
+class _CpuWindow:
+    """CPU use of the server's process tree and of its sidecars over the measured window."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+        self._pids = process_tree(server.pid)
+        self._start = {pid: cpu_seconds(pid) for pid in [*self._pids, *server.sidecars.values()]}
+        self._t0 = time.perf_counter()
+
+    def finish(self, result: dict[str, Any]) -> None:
+        """Adds `server_cpu` (whole tree), `server_cpu_by_pid` and `sidecar_cpu` (by name), as fractions of a core."""
+        wall = time.perf_counter() - self._t0
+
+        def used(pid: int) -> float:
+            return (cpu_seconds(pid) - self._start[pid]) / wall if wall > 0 else 0.0
+
+        by_pid = {str(pid): used(pid) for pid in self._pids}
+        result["server_cpu"] = sum(by_pid.values())
+        result["server_cpu_by_pid"] = by_pid
+        result["sidecar_cpu"] = {name: used(pid) for name, pid in self._server.sidecars.items()}
+
+
 def run_loadgen(
-    mode: str, args: Sequence[str], server: Server, timeout: float = 600.0, profile: Path | None = None
+    mode: str,
+    args: Sequence[str],
+    server: Server,
+    timeout: float = 600.0,
+    profile: Path | None = None,
+    on_wave: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Runs `python -m bench.loadgen MODE ARGS` and returns its result plus the server's CPU use in the window.
 
     With `profile`, py-spy records the server during the measured window into that SVG flame graph.
+    With `on_wave`, the load generator is started with `--ack`: after each `MARK wave ...` line
+    it waits while `on_wave` gets the rest of the line (e.g. to sample the server's memory).
     """
     cmd = [sys.executable, "-m", "bench.loadgen", mode, "--tenant", TENANT, *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if on_wave is not None:
+        cmd.append("--ack")
+    stdin = subprocess.PIPE if on_wave is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=stdin, stdout=subprocess.PIPE, text=True)
     result: dict[str, Any] | None = None
-    cpu0 = t0 = server_cpu = 0.0
+    window: _CpuWindow | None = None
+    finished: dict[str, Any] = {}
     spy: subprocess.Popen[bytes] | None = None
     killer = threading.Timer(timeout, proc.kill)
     killer.start()
@@ -157,13 +205,18 @@ def run_loadgen(
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith("MARK start"):
-                cpu0, t0 = cpu_seconds(server.pid), time.perf_counter()
+                window = _CpuWindow(server)
                 spy = _start_py_spy(server.pid, profile) if profile else None
             elif line.startswith("MARK end"):
-                wall = time.perf_counter() - t0
-                server_cpu = (cpu_seconds(server.pid) - cpu0) / wall if wall > 0 else 0.0
+                if window is not None:
+                    window.finish(finished)
                 _stop_py_spy(spy)
                 spy = None
+            elif line.startswith("MARK wave ") and on_wave is not None:
+                on_wave(line[len("MARK wave ") :].strip())
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
             elif line.startswith("RESULT "):
                 result = json.loads(line[len("RESULT ") :])
             else:
@@ -174,7 +227,7 @@ def run_loadgen(
         _stop_py_spy(spy)
     if result is None or code != 0:
         raise RuntimeError(f"load generator {mode} failed (exit {code})")
-    result["server_cpu"] = server_cpu
+    result.update(finished or {"server_cpu": 0.0, "server_cpu_by_pid": {}, "sidecar_cpu": {}})
     return result
 
 
@@ -190,7 +243,9 @@ def _start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes] | None:
         print("bench: py-spy not found; no profile recorded", file=sys.stderr)
         return None
     output.parent.mkdir(parents=True, exist_ok=True)
+    # --subprocesses: with `--workers N` the parent only supervises; the work is in its children.
     cmd = [exe, "record", "--pid", str(pid), "--output", str(output), "--rate", "200", "--nonblocking", "--gil"]
+    cmd.append("--subprocesses")
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -1,8 +1,10 @@
 """A minimal HTTP/1.1 client on asyncio protocols, cheap enough to load a server from one core.
 
-Only what the bench needs: keep-alive requests with `Content-Length` responses
-(`KeepAliveConnection`), and one SSE response read with chunked transfer
-encoding (`SseStream`). No TLS, no redirects, no header folding.
+Only what the bench needs: keep-alive requests whose responses have a
+`Content-Length` or a chunked body (`KeepAliveConnection`; a chunked body is
+read to its end, so it times a streamed answer to its last byte), and one SSE
+response read with chunked transfer encoding (`SseStream`). No TLS, no
+redirects, no header folding, no trailers.
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ def host_port(url: str) -> tuple[str, int]:
 
 
 def build_request(
-    method: str, host: str, port: int, path: str, headers: dict[str, str], body: bytes = b"", close: bool = False
+    method: str,
+    host: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    body: bytes = b"",
+    close: bool = False,
+    host_header: str = "",
 ) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}"]
+    """One HTTP/1.1 request; `host_header` replaces the `Host` (default host:port), e.g. to pick a virtual host."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host_header or f'{host}:{port}'}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
@@ -59,6 +69,11 @@ class KeepAliveConnection(asyncio.Protocol):
         self._buf = bytearray()
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self._closed: BaseException | None = None
+        # A chunked response being read: its status, the body so far, and the
+        # size of the chunk being read (-1: a chunk-size line comes next).
+        self._chunked_status = 0
+        self._chunked_body: bytearray | None = None
+        self._chunk_left = -1
 
     @classmethod
     async def open(cls, host: str, port: int) -> KeepAliveConnection:
@@ -71,8 +86,10 @@ class KeepAliveConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buf += data
-        waiter = self._waiter
-        if waiter is None:
+        if self._waiter is None:
+            return
+        if self._chunked_body is not None:
+            self._read_chunks()
             return
         end = self._buf.find(CRLF2)
         if end < 0:
@@ -80,16 +97,48 @@ class KeepAliveConnection(asyncio.Protocol):
         head = bytes(self._buf[:end])
         length_value = _header(head, b"content-length:")
         if length_value is None:
-            self._fail(ConnectionError("response without Content-Length"))
+            if (_header(head, b"transfer-encoding:") or b"").lower() != b"chunked":
+                self._fail(ConnectionError("response without Content-Length or chunked body"))
+                return
+            del self._buf[: end + 4]
+            self._chunked_status, self._chunked_body, self._chunk_left = _status(head), bytearray(), -1
+            self._read_chunks()
             return
         total = end + 4 + int(length_value)
         if len(self._buf) < total:
             return
         body = bytes(self._buf[end + 4 : total])
         del self._buf[:total]
-        self._waiter = None
-        if not waiter.done():
-            waiter.set_result((_status(head), body))
+        self._resolve(_status(head), body)
+
+    def _read_chunks(self) -> None:
+        buf, body = self._buf, self._chunked_body
+        assert body is not None
+        while True:
+            if self._chunk_left < 0:
+                eol = buf.find(b"\r\n")
+                if eol < 0:
+                    return
+                size = int(bytes(buf[:eol]).split(b";", 1)[0], 16)
+                if size == 0:
+                    if len(buf) < eol + 4:  # the last chunk's line and the empty line after it
+                        return
+                    del buf[: eol + 4]
+                    self._chunked_body = None
+                    self._resolve(self._chunked_status, bytes(body))
+                    return
+                del buf[: eol + 2]
+                self._chunk_left = size
+            if len(buf) < self._chunk_left + 2:
+                return
+            body += buf[: self._chunk_left]
+            del buf[: self._chunk_left + 2]
+            self._chunk_left = -1
+
+    def _resolve(self, status: int, body: bytes) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((status, body))
 
     def _fail(self, exc: BaseException) -> None:
         self._closed = exc

@@ -9,10 +9,21 @@ import platform
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.gateway import Gateway
+from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
+from bench.soak import Soak
+from bench.stats import fmt, pct, ratio
+from tests.support import backends
 
 BRIDGE_P50_TARGET = 1.5  # bridge p50 / gRPC p50
 STREAMS_TARGET = 2000  # concurrent streams held on one process
+
+
+def storage() -> str:
+    if backends.POSTGRES:
+        return "PostgreSQL + Redis (CHORUS_TEST_BACKEND=postgres: a throwaway cluster, one database per server)"
+    return "SQLite, a fresh file per server"
 
 
 def machine_info() -> str:
@@ -32,18 +43,6 @@ def machine_info() -> str:
     )
 
 
-def _f(value: float, digits: int = 1) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def _ratio(a: float, b: float) -> float:
-    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
-
-
 @dataclass
 class Report:
     machine: str
@@ -52,6 +51,9 @@ class Report:
     unary: list[Row] = field(default_factory=list)
     echo: EchoPart | None = None
     sse: list[Row] = field(default_factory=list)
+    workers: list[Row] = field(default_factory=list)
+    soak: Soak | None = None
+    gateway: Gateway | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -60,6 +62,7 @@ class Report:
             f"# Chorus bench, {self.started:%Y-%m-%d %H:%M} UTC",
             "",
             f"**Machine:** {self.machine}.  ",
+            f"**Storage:** {storage()}.  ",
             "Load generator in its own process (gRPC: grpc.aio, one channel; HTTP: raw asyncio "
             "keep-alive client on uvloop); every row on its own fresh server process and SQLite data dir "
             "(unary rows: the 1-in-flight run first, then the loaded run).",
@@ -70,6 +73,12 @@ class Report:
             out += self._unary_section(targets)
         if self.sse:
             out += self._sse_section(targets)
+        if self.workers:
+            out += workers_section(self.workers, o, targets)
+        if self.soak is not None:
+            out += soak_section(self.soak, o, targets)
+        if self.gateway is not None:
+            out += gateway_section(self.gateway, o, targets)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]
@@ -83,6 +92,15 @@ class Report:
                 f"streams {o.streams}, token_delay {o.token_delay:g} s, stream timeout {o.sse_timeout:g} s, "
                 f"message {o.message!r}"
             )
+        if self.workers:
+            options.append(f"workers {', '.join(map(str, o.worker_counts))}")
+        if self.soak is not None:
+            options.append(
+                f"soak {o.soak_streams} streams in waves of {o.soak_wave}, token_delay {o.soak_token_delay:g} s, "
+                f"{o.soak_workers} worker(s)"
+            )
+        if self.gateway is not None:
+            options.append(f"gateway concurrency 1 and {o.concurrency}, {o.gateway_tokens} chunks per answer")
         out.append(f"Options: parts {', '.join(self.parts)}; {'; '.join(options)}.")
         return "\n".join(out) + "\n"
 
@@ -107,47 +125,51 @@ class Report:
             r = row.result
             errors = r["errors"] + (row.unloaded["errors"] if row.unloaded else 0)
             out.append(
-                f"| {row.label} | {row.server} | {_f(r['rps'], 0)} | {_f(r['p50_ms'])} | {_f(r['p90_ms'])} | "
-                f"{_f(r['p99_ms'])} | {errors} | {_pct(r['server_cpu'])} | {_pct(r['client_cpu'])} | "
+                f"| {row.label} | {row.server} | {fmt(r['rps'], 0)} | {fmt(r['p50_ms'])} | {fmt(r['p90_ms'])} | "
+                f"{fmt(r['p99_ms'])} | {errors} | {pct(r['server_cpu'])} | {pct(r['client_cpu'])} | "
                 + (
-                    f"{_f(u['rps'], 0)} | {_f(u['p50_ms'], 2)} | {_f(u['p99_ms'], 2)} |"
+                    f"{fmt(u['rps'], 0)} | {fmt(u['p50_ms'], 2)} | {fmt(u['p99_ms'], 2)} |"
                     if (u := row.unloaded)
                     else "— | — | — |"
                 )
             )
         out.append("")
-        out += _error_kinds(rows)
+        out += error_kinds(rows)
         grpc_row = self.unary[0] if self.unary else (self.echo.chorus if self.echo else None)
         if grpc_row is not None:
             g = grpc_row.result
             for row in self.unary[1:]:
                 r = row.result
-                p50 = _ratio(r["p50_ms"], g["p50_ms"])
+                p50 = ratio(r["p50_ms"], g["p50_ms"])
                 verdict = "met" if p50 <= BRIDGE_P50_TARGET else "**MISSED**"
                 if r["errors"] or g["errors"]:
                     verdict += " (with errors)"
                 where = "in-process" if "in-process" in row.server else "loopback gRPC"
                 targets.append(
-                    (f"Bridge ({where}) p50 / gRPC p50", f"{_f(p50, 2)}x", f"≤ {BRIDGE_P50_TARGET}x", verdict)
+                    (f"Bridge ({where}) p50 / gRPC p50", f"{fmt(p50, 2)}x", f"≤ {BRIDGE_P50_TARGET}x", verdict)
                 )
                 targets.append(
-                    (f"Bridge ({where}) req/s / gRPC req/s", f"{_f(_ratio(r['rps'], g['rps']), 2)}x", "—", "info")
+                    (f"Bridge ({where}) req/s / gRPC req/s", f"{fmt(ratio(r['rps'], g['rps']), 2)}x", "—", "info")
                 )
                 if row.unloaded and grpc_row.unloaded:
-                    ratio = _ratio(row.unloaded["p50_ms"], grpc_row.unloaded["p50_ms"])
-                    targets.append((f"Bridge ({where}) p50 / gRPC p50, 1 in flight", f"{_f(ratio, 2)}x", "—", "info"))
+                    unloaded_ratio = ratio(row.unloaded["p50_ms"], grpc_row.unloaded["p50_ms"])
+                    targets.append(
+                        (f"Bridge ({where}) p50 / gRPC p50, 1 in flight", f"{fmt(unloaded_ratio, 2)}x", "—", "info")
+                    )
             if self.echo is not None:
                 e = self.echo.echo.result
                 targets.append(
-                    ("Chorus gRPC req/s / bare echo req/s", f"{_f(_ratio(g['rps'], e['rps']), 2)}x", "—", "info")
+                    ("Chorus gRPC req/s / bare echo req/s", f"{fmt(ratio(g['rps'], e['rps']), 2)}x", "—", "info")
                 )
                 targets.append(
-                    ("Chorus gRPC p50 / bare echo p50", f"{_f(_ratio(g['p50_ms'], e['p50_ms']), 1)}x", "—", "info")
+                    ("Chorus gRPC p50 / bare echo p50", f"{fmt(ratio(g['p50_ms'], e['p50_ms']), 1)}x", "—", "info")
                 )
                 eu, gu = self.echo.echo.unloaded, grpc_row.unloaded
                 if eu and gu:
-                    ratio = _ratio(gu["p50_ms"], eu["p50_ms"])
-                    targets.append(("Chorus gRPC p50 / bare echo p50, 1 in flight", f"{_f(ratio, 1)}x", "—", "info"))
+                    unloaded_ratio = ratio(gu["p50_ms"], eu["p50_ms"])
+                    targets.append(
+                        ("Chorus gRPC p50 / bare echo p50, 1 in flight", f"{fmt(unloaded_ratio, 1)}x", "—", "info")
+                    )
         return out
 
     # --- streams ---
@@ -170,12 +192,12 @@ class Report:
             r = row.result
             out.append(
                 f"| {row.label} | {row.server} | {r['ok']}/{r['streams']} | {r['errors']} | {r['peak_open']} | "
-                f"{_f(r['headers_p50_ms'], 0)} | {_f(r['ttft_p50_ms'], 0)} | {_f(r['ttft_p99_ms'], 0)} | "
-                f"{_f(r['duration_p50_ms'] / 1000, 2)} | {_f(r['duration_p99_ms'] / 1000, 2)} | "
-                f"{_f(r['tokens_per_s'], 0)} | {_pct(r['server_cpu'])} | {_pct(r['client_cpu'])} |"
+                f"{fmt(r['headers_p50_ms'], 0)} | {fmt(r['ttft_p50_ms'], 0)} | {fmt(r['ttft_p99_ms'], 0)} | "
+                f"{fmt(r['duration_p50_ms'] / 1000, 2)} | {fmt(r['duration_p99_ms'] / 1000, 2)} | "
+                f"{fmt(r['tokens_per_s'], 0)} | {pct(r['server_cpu'])} | {pct(r['client_cpu'])} |"
             )
         out.append("")
-        out += _error_kinds(self.sse)
+        out += error_kinds(self.sse)
         for row in self.sse:
             r = row.result
             held = r["ok"] == r["streams"] and r["peak_open"] >= r["streams"]
@@ -197,9 +219,17 @@ class Report:
     # --- server output ---
 
     def _problems_section(self) -> list[str]:
-        rows = [*self.unary, *([self.echo.echo] if self.echo else []), *self.sse]
+        rows = [*self.unary, *([self.echo.echo] if self.echo else []), *self.sse, *self.workers]
         if self.echo is not None and not self.echo.reused:
             rows.append(self.echo.chorus)
+        if self.soak is not None:
+            rows.append(self.soak.row)
+        if self.gateway is not None:
+            g = self.gateway
+            rows += [
+                Row("Gateway", "chorus serve", {}, g.problems),
+                Row("Gateway", "bench/upstream.py", {}, g.upstream_problems),
+            ]
         out: list[str] = []
         for row in rows:
             if not row.problems:
@@ -210,15 +240,3 @@ class Report:
         if not out:
             return ["Server output: no error lines.", ""]
         return ["## Server-side errors", "", *out, ""]
-
-
-def _error_kinds(rows: list[Row]) -> list[str]:
-    out: list[str] = []
-    for row in rows:
-        kinds: Counter[str] = Counter(row.result.get("error_kinds") or {})
-        if row.unloaded:
-            kinds.update(row.unloaded.get("error_kinds") or {})
-        if kinds:
-            listed = "; ".join(f"{n}x `{' '.join(k.split())}`" for k, n in kinds.items())
-            out.append(f"- {row.label} [{row.server}] failures: {listed}")
-    return [*out, ""] if out else []

@@ -25,6 +25,15 @@ class BenchOptions:
     message: str = "hello"
     # Record a py-spy flame graph of the server during each measured window into this directory.
     py_spy_dir: Path | None = None
+    # workers part: `chorus serve --workers N` for each N (N > 1 with Redis).
+    worker_counts: tuple[int, ...] = (1, 2)
+    # soak part: this many SSE chats, `soak_wave` open at once, on `soak_workers` workers.
+    soak_streams: int = 4000
+    soak_wave: int = 400
+    soak_token_delay: float = 0.01
+    soak_workers: int = 1
+    # gateway part: content chunks in each answer of the bench upstream.
+    gateway_tokens: int = 20
 
 
 @dataclass
@@ -46,11 +55,11 @@ class EchoPart:
     reused: bool  # `chorus` is the unary part's gRPC row, not measured again
 
 
-def _progress(message: str) -> None:
+def progress(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def _measure(
+def measure(
     o: BenchOptions,
     label: str,
     server_desc: str,
@@ -60,7 +69,7 @@ def _measure(
     unloaded_args: list[str] | None = None,
 ) -> Row:
     """Starts the server, runs the load generator (first with `unloaded_args` if given), stops the server."""
-    _progress(f"{label} [{server_desc}] ...")
+    progress(f"{label} [{server_desc}] ...")
     unloaded = None
     profile = None
     if o.py_spy_dir is not None:
@@ -70,12 +79,12 @@ def _measure(
         address = ["--url", server.rest_url] if mode.endswith("http") else ["--target", server.grpc_addr]
         if unloaded_args is not None:
             unloaded = run_loadgen(mode, [*address, *unloaded_args], server)
-            _progress(f"  1 in flight: {_summary(unloaded)}")
+            progress(f"  1 in flight: {_summary(unloaded)}")
         result = run_loadgen(mode, [*address, *args], server, profile=profile)
     if profile is not None and profile.exists():
-        _progress(f"  profile: {profile}")
+        progress(f"  profile: {profile}")
     row = Row(label, server_desc, result, server.problems(), unloaded)
-    _progress(f"  {_summary(result)}")
+    progress(f"  {_summary(result)}")
     return row
 
 
@@ -85,14 +94,14 @@ def _summary(result: dict[str, Any]) -> str:
     return f"{result['ok']}/{result['streams']} ok, peak open {result['peak_open']}"
 
 
-def _unary_args(o: BenchOptions, concurrency: int | None = None) -> list[str]:
+def unary_args(o: BenchOptions, concurrency: int | None = None) -> list[str]:
     c = o.concurrency if concurrency is None else concurrency
     return ["--concurrency", str(c), "--warmup", str(o.warmup), "--duration", str(o.duration)]
 
 
 def _grpc_row(o: BenchOptions) -> Row:
-    return _measure(
-        o, "gRPC `GetSessionHistory`", "chorus serve", chorus(), "unary-grpc", _unary_args(o), _unary_args(o, 1)
+    return measure(
+        o, "gRPC `GetSessionHistory`", "chorus serve", chorus(), "unary-grpc", unary_args(o), unary_args(o, 1)
     )
 
 
@@ -100,23 +109,23 @@ def run_unary(o: BenchOptions) -> list[Row]:
     """Each row on its own fresh server: gRPC direct, bridge over loopback gRPC, bridge in-process."""
     return [
         _grpc_row(o),
-        _measure(
+        measure(
             o,
             "REST `GET /chat/{id}/history`",
             "chorus serve, bridge → loopback gRPC (default)",
             chorus(),
             "unary-http",
-            _unary_args(o),
-            _unary_args(o, 1),
+            unary_args(o),
+            unary_args(o, 1),
         ),
-        _measure(
+        measure(
             o,
             "REST `GET /chat/{id}/history`",
             "chorus serve, bridge → in-process handlers",
             chorus(env=INPROCESS),
             "unary-http",
-            _unary_args(o),
-            _unary_args(o, 1),
+            unary_args(o),
+            unary_args(o, 1),
         ),
     ]
 
@@ -124,14 +133,14 @@ def run_unary(o: BenchOptions) -> list[Row]:
 def run_echo(o: BenchOptions, chorus_grpc: Row | None) -> EchoPart:
     reused = chorus_grpc is not None
     base = chorus_grpc if chorus_grpc is not None else _grpc_row(o)
-    echo = _measure(
+    echo = measure(
         o,
         "gRPC bare echo (same path)",
         "bench/echo_server.py",
         echo_server(),
         "unary-grpc",
-        [*_unary_args(o), "--echo"],
-        [*_unary_args(o, 1), "--echo"],
+        [*unary_args(o), "--echo"],
+        [*unary_args(o, 1), "--echo"],
     )
     return EchoPart(base, echo, reused)
 
@@ -140,7 +149,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
     config = f'[models.providers.builtin]\nkind = "builtin"\ntoken_delay = {o.token_delay}\n'
     args = ["--streams", str(o.streams), "--timeout", str(o.sse_timeout), "--message", o.message]
     return [
-        _measure(
+        measure(
             o,
             "REST `POST /chat` SSE",
             "chorus serve, bridge → loopback gRPC (default)",
@@ -148,7 +157,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
             "sse-http",
             args,
         ),
-        _measure(
+        measure(
             o,
             "REST `POST /chat` SSE",
             "chorus serve, bridge → in-process handlers",
@@ -156,5 +165,5 @@ def run_sse(o: BenchOptions) -> list[Row]:
             "sse-http",
             args,
         ),
-        _measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args),
+        measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args),
     ]

@@ -17,3 +17,16 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def ms(seconds: float) -> float:
     return seconds * 1000.0
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    """A number for a report cell, with thousands separators; "n/a" for None or NaN."""
+    return "n/a" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan

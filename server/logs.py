@@ -23,5 +23,7 @@ def configure(level: str) -> None:
     logging.basicConfig(level=level.upper(), format=FORMAT)
     for handler in logging.root.handlers:
         handler.addFilter(RequestIdFilter())
-    # Migration chatter belongs in debug output, not in every start.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    # Migration chatter and httpx's line per upstream request (model, MCP, JWKS
+    # calls) belong in debug output, not in every start or call.
+    for chatty in ("alembic", "httpx"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))

@@ -42,11 +42,16 @@ class RateLimiter:
         self._fixed = FixedWindowRateLimiter(self._storage)
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
-        # Test every window before counting, so a refused call consumes nothing.
-        for window in windows:
-            if not await self._limiter.test(window, key):
-                return await self._refused(key, window, windows[0])
-        for window in windows:
+        """Counts a call in every window, the last (the burst) first; `windows[0]` is reported.
+
+        A moving window's hit is atomic (one Lua script on Redis), and a refused
+        hit counts nothing, so no separate test is needed: a call refused by the
+        burst window leaves the main window untouched. One refused by the main
+        window has used one burst slot, which frees itself within the burst
+        window. Each window costs one round trip, plus one for the headers
+        (testing first cost two more per window).
+        """
+        for window in reversed(windows):
             if not await self._limiter.hit(window, key):
                 return await self._refused(key, window, windows[0])
         stats = await self._limiter.get_window_stats(windows[0], key)
