@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from server.clock import Clock
 from server.config import TenantSeed
@@ -161,6 +162,14 @@ class TenantService:
 
     async def ensure_seeded(self, seeds: list[TenantSeed]) -> None:
         """Create configured tenants that do not exist yet (never overwrite)."""
+        try:
+            await self._seed(seeds)
+        except IntegrityError:
+            # Another process (a replica or worker starting at the same moment) seeded
+            # the same rows first; this pass rolled back, the next finds them.
+            await self._seed(seeds)
+
+    async def _seed(self, seeds: list[TenantSeed]) -> None:
         async with self._db.session() as session, session.begin():
             for seed in seeds:
                 if await session.get(TenantRow, seed.id) is None:
