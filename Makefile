@@ -32,10 +32,13 @@ tools:
 run: $(VENV)/.runtime
 	$(BIN)/chorus serve
 
+# The suite runs twice: on SQLite, then on PostgreSQL + Redis (servers installed
+# when missing and started by the tests; see tests/support/backends.py).
 test: $(VENV)/.test tools
 	$(BIN)/ruff check server rest_bridge tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+	CHORUS_TEST_BACKEND=postgres $(BIN)/python -m pytest
 
 gen: $(VENV)/.test
 	$(BIN)/python scripts/gen.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from server.grpc_server.interceptor import PipelineInterceptor
 from server.grpc_server.server import build_grpc_server, mark_serving
 from server.models_setup import build_model_registry
 from server.pipeline.admission import Pipeline
+from server.pipeline.call import CallInfo
 from server.pipeline.idempotency import Idempotency
 from server.pipeline.rate_limit import RateLimiter
 from server.storage.database import Database
@@ -38,18 +40,32 @@ SURFACES = (crispy.build, chittyos.build, mcos.build)
 class Endpoints:
     grpc: str = ""
     rest: str = ""
+    # This process's gRPC server alone, for its own bridge: a pre-forked
+    # worker's `grpc` port is shared, so a call there may land on a sibling.
+    own_grpc: str = ""
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """`reuse_port`: one of the pre-forked workers' listeners on a shared port (server/workers.py)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only
     # then, and without it every response's second write waits ~40 ms (Nagle).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+WORKER_HEADER = "x-chorus-worker"
+
+
+async def _name_worker(call: CallInfo) -> None:
+    """A pre-forked worker's calls carry its pid, so the spread across workers is observable."""
+    call.response_headers[WORKER_HEADER] = str(os.getpid())
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -63,8 +79,11 @@ class _EmbeddedUvicorn(uvicorn.Server):
 class Chorus:
     """One Chorus process: the gRPC server, the REST bridge, or both."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None, *, worker: bool = False) -> None:
+        """`worker`: one of `chorus serve --workers N`'s processes: the supervisor has
+        migrated the database, the ports are shared, and calls name the worker."""
         self.settings = settings
+        self.worker = worker
         self.clock = clock or SystemClock()
         self.endpoints = Endpoints()
         self._grpc_server: grpc.aio.Server | None = None
@@ -80,7 +99,8 @@ class Chorus:
 
     async def start_grpc(self) -> str:
         s = self.settings
-        await upgrade_async(s.resolved_database_url)
+        if not self.worker:
+            await upgrade_async(s.resolved_database_url)
         self._db = db = Database(s.resolved_database_url)
         self._platform = platform = Platform(
             settings=s,
@@ -91,8 +111,9 @@ class Chorus:
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
         self._units = [unit for build in SURFACES for unit in await build(platform)]
+        first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
-            {u.name: u.policies for u in self._units},
+            {u.name: (*first, *u.policies) for u in self._units},
             s.trusted_proxies,
             {u.name: u.request_id_key for u in self._units},
         )
@@ -102,11 +123,18 @@ class Chorus:
         platform.closers.append(idempotency.aclose)
         self._interceptor = PipelineInterceptor(pipeline, idempotency)
         server, health_servicer = build_grpc_server(
-            [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor]
+            [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor], reuse_port=self.worker
         )
         port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
         if port == 0:
             raise OSError(f"cannot listen for gRPC on {s.grpc.host}:{s.grpc.port}")
+        self.endpoints.own_grpc = f"{s.grpc.host}:{port}"
+        if self.worker:
+            loopback = "[::1]" if ":" in s.grpc.host else "127.0.0.1"
+            own = server.add_insecure_port(f"{loopback}:0")
+            if own == 0:
+                raise OSError(f"cannot listen for gRPC on {loopback}:0")
+            self.endpoints.own_grpc = f"{loopback}:{own}"
         await server.start()
         await mark_serving(health_servicer, self._service_names, True)
         self._grpc_server, self._health = server, health_servicer
@@ -143,7 +171,7 @@ class Chorus:
             [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
         )
-        sock = bind_socket(s.rest.host, s.rest.port)
+        sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)
         config = uvicorn.Config(
             app,
             log_level="warning",

@@ -10,17 +10,26 @@ from collections.abc import Awaitable, Callable
 from server.config import ConfigError, Settings, TenantSeed, load_settings
 
 
-def _serve(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+def _serve(
+    settings: Settings, args: argparse.Namespace, ready: Callable[[str, str], None] | None = None
+) -> Awaitable[None]:
+    """One process serving; with `ready` it is a pre-forked worker that reports
+    (gRPC address, REST URL) to its supervisor, which announces them once."""
     from server.app import Chorus
 
     async def run() -> None:
-        chorus = Chorus(settings)
-        grpc_addr = await chorus.start_grpc()
-        print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
+        chorus = Chorus(settings, worker=ready is not None)
+        grpc_addr, rest = await chorus.start_grpc(), ""
+        if ready is None:
+            print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
         if not args.grpc_only and settings.rest.enabled:
             inprocess = settings.rest.transport == "inprocess" and not settings.rest.upstream
-            rest = await chorus.start_rest("" if inprocess else settings.rest.upstream or grpc_addr)
-            print(f"chorus: REST listening on {rest}", flush=True)
+            own = chorus.endpoints.own_grpc  # a worker's bridge calls its own server, not a sibling
+            rest = await chorus.start_rest("" if inprocess else settings.rest.upstream or own)
+            if ready is None:
+                print(f"chorus: REST listening on {rest}", flush=True)
+        if ready is not None:
+            ready(grpc_addr, rest)
         await chorus.run_until_signal()
 
     return run()
@@ -157,6 +166,12 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the gRPC server and the REST bridge")
     serve.add_argument("--grpc-only", action="store_true", help="run the gRPC server alone")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="pre-forked processes sharing the ports (more than 1 needs redis_url; default 1)",
+    )
     serve.set_defaults(run=_serve)
 
     bridge = sub.add_parser("bridge", help="run the REST bridge alone, in front of a gRPC server")
@@ -216,6 +231,13 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -226,11 +248,31 @@ def main(argv: list[str] | None = None) -> int:
     from server.logs import configure
 
     configure(settings.log_level)
+    if args.command == "serve" and args.workers > 1:
+        # Dispatched before any event loop exists: the supervisor forks first.
+        from server.workers import serve_workers
+
+        return serve_workers(
+            settings,
+            args.workers,
+            serves_rest=not args.grpc_only and settings.rest.enabled,
+            prepare=lambda: _run(lambda: _with_tenants(settings, _nothing)),
+            worker=lambda worker_settings, ready: _run(lambda: _serve(worker_settings, args, ready)),
+        )
+    return _run(lambda: args.run(settings, args))
+
+
+async def _nothing(service: object, db: object) -> None:
+    """`_with_tenants`'s action when migrating and seeding is the whole job."""
+
+
+def _run(make: Callable[[], Awaitable[None]]) -> int:
+    """Runs one command's coroutine on a fresh event loop; errors become exit codes."""
     from server.errors import ChorusError
 
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(args.run(settings, args))
+            runner.run(make())  # type: ignore[arg-type]  # the builders' Awaitables are coroutines
     except ChorusError as exc:
         print(f"chorus: {exc.message}", file=sys.stderr)
         return 1

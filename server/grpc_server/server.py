@@ -23,9 +23,14 @@ SERVER_OPTIONS = (
 def build_grpc_server(
     registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
     interceptors: Sequence[grpc.aio.ServerInterceptor],
+    *,
+    reuse_port: bool = False,
 ) -> tuple[grpc.aio.Server, HealthServicer]:
-    """`registrations`: (add_XServicer_to_server, servicer, full service name)."""
-    server = grpc.aio.server(interceptors=list(interceptors), options=SERVER_OPTIONS)
+    """`registrations`: (add_XServicer_to_server, servicer, full service name).
+    `reuse_port`: share the port with the other pre-forked workers (server/workers.py)."""
+    options = tuple(o for o in SERVER_OPTIONS if o[0] != "grpc.so_reuseport")
+    options += (("grpc.so_reuseport", int(reuse_port)),)
+    server = grpc.aio.server(interceptors=list(interceptors), options=options)
     health_servicer = HealthServicer()
     names = []
     for add, servicer, name in registrations:

@@ -4,7 +4,11 @@ A table of its own rather than `chat_store`'s: MCoS messages need public
 "msg_" ids usable as cursors, tool invocations, and archiving, and history
 pages across all of a user's conversations. Rows are ordered by `seq`, an
 autoincrement key, so paging is stable when messages arrive concurrently
-(timestamps can tie; ids are random).
+(timestamps can tie; ids are random). PostgreSQL takes a seq at INSERT but
+shows the row at COMMIT, so two writers' rows could appear out of seq order
+and a reader paging `after` would step past the earlier one for good: each
+user's appends therefore hold a transaction lock on that user (SQLite has one
+writer anyway), which makes a user's seq order their commit order.
 
 Queries use SQLAlchemy Core with statements built once (see `chat_store`).
 """
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 
 from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
 from server.storage.chat_store import Scope
@@ -57,6 +61,8 @@ _ARCHIVE = (
     .where(*_IN_CONVERSATION_FOR_UPDATE, _c.archived_at_ms.is_(None), _c.seq <= _LAST_TO_ARCHIVE)
     .values(archived_at_ms=bindparam("now_ms"))
 )
+# Released at commit. Distinct users may share a hash: that only serialises them too.
+_LOCK_OWNER = text("SELECT pg_advisory_xact_lock(hashtextextended(:owner_key, 0))")
 # Purging goes in batches so no single transaction holds the writer for long.
 _PURGE_BATCH = (
     select(_c.seq).where(_c.archived_at_ms < bindparam("cutoff_ms")).order_by(_c.seq).limit(bindparam("batch"))
@@ -104,6 +110,8 @@ class ConversationStore:
         `active_messages`, all in one transaction."""
         params = _params(scope, conversation_id)
         async with self._db.write() as conn:
+            if self._db.dialect == "postgresql":
+                await conn.execute(_LOCK_OWNER, {"owner_key": f"mcos-messages/{scope.tenant_id}/{scope.owner_id}"})
             await conn.execute(
                 insert(_messages),
                 [

@@ -23,6 +23,12 @@ class Base(DeclarativeBase):
     pass
 
 
+# Autoincrement keys of tables that grow without bound (messages, todos): BIGINT on
+# PostgreSQL, where INTEGER stops at 2^31; SQLite's INTEGER PRIMARY KEY is already
+# its 64-bit rowid, and only that exact type autoincrements there.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class TenantRow(Base):
     __tablename__ = "tenants"
 
@@ -81,7 +87,7 @@ class ChatMessageRow(Base):
         Index("ix_chat_messages_session", "tenant_id", "owner_id", "session_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(String(200))
     session_id: Mapped[str] = mapped_column(String(64))
@@ -187,7 +193,7 @@ class ProjectTodoRow(Base):
         UniqueConstraint("tenant_id", "project_id", "content", name="uq_project_todos_content"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     project_id: Mapped[str] = mapped_column(String(128))
     content: Mapped[str] = mapped_column(String(500))
@@ -330,7 +336,7 @@ class McosMessageRow(Base):
         Index("ix_mcos_messages_archived", "archived_at_ms"),
     )
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(32), unique=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(String(200))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -284,6 +285,24 @@ def test_named_session_as_in_the_document(auth: httpx.Client) -> None:
     assert response.json() == {"revoked": True, "sessionId": "session-123"}
     # Revoking again with the admin key is harmless.
     assert auth.delete("/api/auth/session/session-123", headers=bearer(ADMIN_KEY)).status_code == 200
+
+
+async def test_concurrent_mints_into_one_new_session_all_join_it(chittyos: ChorusProcess) -> None:
+    # The session is created by whichever mint comes first; on PostgreSQL the others run
+    # at the same time and must join it, not fail on the duplicate row.
+    sessions = [f"concurrent-{time.monotonic_ns()}-{n}" for n in range(8)]
+    headers = {"host": "auth.chitty.cc", **bearer(ADMIN_KEY)}
+    async with httpx.AsyncClient(base_url=chittyos.rest_url, headers=headers, timeout=30) as client:
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/auth/token", json={"chittyId": CHITTY_ID, "sessionId": session_id})
+                for session_id in sessions
+                for _ in range(8)
+            )
+        )
+    assert [r.status_code for r in responses] == [200] * 64, {r.text for r in responses if r.status_code != 200}
+    joined = [claims_of(r.json()["access_token"])["sid"] for r in responses]
+    assert joined == [session_id for session_id in sessions for _ in range(8)]
 
 
 def test_session_of_another_chitty_id_cannot_be_joined(auth: httpx.Client, mint_token: Callable[..., str]) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from server.domain.chitty_ids import parse_chitty_id
+from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
 
 ID_HOST = {"host": "id.chitty.cc"}
@@ -59,9 +59,8 @@ def _api_key(data_dir: Path) -> str:
 
 
 def _count(data_dir: Path, table: str) -> int:
-    with sqlite3.connect(data_dir / "chorus.db") as db:
-        count: int = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        return count
+    [(count,)] = backends.fetch(data_dir, f"SELECT COUNT(*) FROM {table}")
+    return int(count)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ import pytest
 
 from server.domain.chitty_ids import parse_chitty_id
 from server.domain.times import parse_rfc3339_ms
+from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
 
 GENERATE_KEYS = {"chittyId", "source", "pipeline", "note", "metadata", "created"}
@@ -37,15 +37,12 @@ def _json(response: httpx.Response, status: int) -> dict[str, object]:
 
 
 def _sequences(chittyos: ChorusProcess, entity_type: str) -> list[tuple[str, int]]:
-    with sqlite3.connect(chittyos.data_dir / "chorus.db") as db:
-        return db.execute(
-            "SELECT tenant_id, last_issued FROM chitty_id_sequences WHERE entity_type = ?", (entity_type,)
-        ).fetchall()
+    sql = "SELECT tenant_id, last_issued FROM chitty_id_sequences WHERE entity_type = :entity_type"
+    return [(tenant, int(last)) for tenant, last in backends.fetch(chittyos.data_dir, sql, entity_type=entity_type)]
 
 
 def _stored(chittyos: ChorusProcess, chitty_id: str) -> bool:
-    with sqlite3.connect(chittyos.data_dir / "chorus.db") as db:
-        return db.execute("SELECT 1 FROM chitty_ids WHERE chitty_id = ?", (chitty_id,)).fetchone() is not None
+    return bool(backends.fetch(chittyos.data_dir, "SELECT 1 FROM chitty_ids WHERE chitty_id = :id", id=chitty_id))
 
 
 def test_health_is_the_documented_body_in_authority_mode(ids: httpx.Client) -> None:

@@ -21,6 +21,7 @@ from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from server.storage.todo_store import TodoRecord
 from server.storage.work_session_store import WorkSessionStore
+from tests.support import backends
 from tests.support.clock import ManualClock
 
 
@@ -100,7 +101,7 @@ def test_content_preview_and_iso_time() -> None:
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'sync.db'}"
+    url = backends.database_url(tmp_path / "sync.db")
     await upgrade_async(url)
     db = Database(url)
     yield db

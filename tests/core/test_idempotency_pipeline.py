@@ -3,7 +3,7 @@
 A real grpc.aio server runs the real interceptor (admission, then idempotency)
 in front of small test servicers of the MCoS contract, whose runs the tests
 count and can hold open. The real bridge serves it twice: over a loopback gRPC
-channel and in-process. Keys live in a real SQLite database; time is a fake
+channel and in-process. Keys live in a real database (the session's backend); time is a fake
 clock, so expiry needs no waiting.
 """
 
@@ -39,6 +39,7 @@ from server.pipeline.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentM
 from server.storage.database import Database
 from server.storage.idempotency_store import IdempotencyStore, KeyScope
 from server.storage.migrate import upgrade_async
+from tests.support import backends
 from tests.support.clock import ManualClock
 from tests.support.sse import parse_sse
 
@@ -139,7 +140,7 @@ async def _serve(app: BridgeApp) -> tuple[str, _Uvicorn, asyncio.Task[None]]:
 
 @pytest.fixture(scope="module")
 async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('idem') / 'keys.db'}"
+    url = backends.database_url(tmp_path_factory.mktemp("idem") / "keys.db")
     await upgrade_async(url)
     db = Database(url)
     clock = ManualClock(1_700_000_000_000)

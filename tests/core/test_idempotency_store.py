@@ -1,6 +1,7 @@
-"""The idempotency key store against a real SQLite database.
+"""The idempotency key store against a real database (SQLite, or PostgreSQL on
+CHORUS_TEST_BACKEND=postgres).
 
-Two `Database` objects on one file stand in for two processes: each has its
+Two `Database` objects on one database stand in for two processes: each has its
 own engine, connection pool and write lock, so only the database itself
 keeps their claims apart.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from server.storage.database import Database
 from server.storage.idempotency_store import IdempotencyStore, KeyScope, decode_messages, encode_messages
 from server.storage.migrate import upgrade_async
+from tests.support import backends
 
 NOW = 1_700_000_000_000
 TTL = 24 * 3_600_000
@@ -26,7 +28,7 @@ ALICE = KeyScope("t1", "alice", "key-1")
 
 @pytest.fixture
 async def databases(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"
+    url = backends.database_url(tmp_path / "keys.db")
     await upgrade_async(url)
     first, second = Database(url), Database(url)
     yield first, second

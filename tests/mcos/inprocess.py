@@ -15,6 +15,7 @@ from server.app import Chorus
 from server.clock import Clock
 from server.config import McosAccessSettings, McosSettings, Settings
 from tests.mcos import identity
+from tests.support import backends
 
 
 def mcos_settings(
@@ -33,6 +34,7 @@ def mcos_settings(
             ),
             **mcos_overrides,
         ),
+        **backends.settings_overrides(data_dir),
     )
 
 

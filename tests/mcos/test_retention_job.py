@@ -1,6 +1,6 @@
 """Chat retention: the newest messages stay active, older ones are archived then purged.
 
-Domain level against a real SQLite database with a manual clock, and once
+Domain level against a real database (the session's backend) with a manual clock, and once
 in-process through a real gRPC server whose background job runs on that clock.
 """
 
@@ -24,6 +24,7 @@ from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from tests.mcos import identity
 from tests.mcos.inprocess import mcos_settings, running_chorus
+from tests.support import backends
 from tests.support.clock import ManualClock
 
 START_MS = 1_760_000_000_000
@@ -32,7 +33,7 @@ ALICE = Scope("mcos", "alice")
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'chorus.db'}"
+    url = backends.database_url(tmp_path / "chorus.db")
     await upgrade_async(url)
     database = Database(url)
     yield database

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import backends
+
 ROOT = Path(__file__).resolve().parents[2]
 CHORUS = [sys.executable, "-m", "server.cli"]
 _LISTEN = re.compile(r"chorus: (gRPC|REST) listening on (\S+)")
@@ -40,6 +42,8 @@ class ChorusProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # On CHORUS_TEST_BACKEND=postgres: this data directory's own database and Redis prefix.
+        env.update(backends.chorus_env(self.data_dir))
         env.update(self.env)
         return env
 
@@ -79,6 +83,12 @@ class ChorusProcess:
             raise RuntimeError("chorus did not start:\n" + "".join(self.output))
         return self
 
+    @property
+    def pid(self) -> int:
+        """The `chorus` process itself (with `--workers N`, the supervisor)."""
+        assert self._proc is not None
+        return self._proc.pid
+
     def signal(self, sig: int) -> None:
         assert self._proc is not None
         self._proc.send_signal(sig)
@@ -108,6 +118,7 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> st
     """Runs a one-shot `chorus` admin command against a data directory."""
     proc_env = {k: v for k, v in os.environ.items() if not k.startswith("CHORUS_")}
     proc_env.update({"CHORUS_DATA_DIR": str(data_dir), "CHORUS_CONFIG": str(data_dir / "chorus.toml")})
+    proc_env.update(backends.chorus_env(data_dir))  # the same database as a ChorusProcess on data_dir
     proc_env.update(env or {})
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "chorus.toml").touch()

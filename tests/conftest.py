@@ -1,0 +1,53 @@
+"""The backend switch: `CHORUS_TEST_BACKEND=postgres` runs the whole suite on PostgreSQL + Redis.
+
+See tests/support/backends.py. Tests whose behaviour only exists on SQLite
+carry `@pytest.mark.sqlite_only(reason=...)` and are skipped on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import backends
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the behaviour tested exists on SQLite only")
+
+
+def pytest_report_header() -> str:
+    return f"chorus backend: {'PostgreSQL + Redis' if backends.POSTGRES else 'SQLite'}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not backends.POSTGRES:
+        return
+    # Fail at once, not in every test, when the servers cannot be had.
+    try:
+        backends.servers()
+    except backends.BackendUnavailable as error:
+        pytest.exit(f"CHORUS_TEST_BACKEND=postgres, but {error}", returncode=3)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    backends.shutdown()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not backends.POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "SQLite only")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def pg_redis() -> backends.PgRedis:
+    """Running PostgreSQL + Redis (started on first use, in either backend's run):
+    `pg_redis.new_database_url()` is a fresh database, `pg_redis.redis_url` the server."""
+    try:
+        return backends.servers()
+    except backends.BackendUnavailable as error:
+        pytest.skip(f"PostgreSQL + Redis unavailable: {error}")
