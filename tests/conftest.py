@@ -6,8 +6,11 @@ carry `@pytest.mark.sqlite_only(reason=...)` and are skipped on PostgreSQL.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from server.storage.migrate import upgrade_async
 from tests.support import backends
 
 
@@ -51,3 +54,13 @@ def pg_redis() -> backends.PgRedis:
         return backends.servers()
     except backends.BackendUnavailable as error:
         pytest.skip(f"PostgreSQL + Redis unavailable: {error}")
+
+
+@pytest.fixture
+async def migrated_url(tmp_path: Path) -> str:
+    """A fresh database at the latest migration: a SQLite file, or its own
+    PostgreSQL database on that backend. Open as many `Database`s on it as
+    the test needs processes."""
+    url = backends.database_url(tmp_path / "chorus.db")
+    await upgrade_async(url)
+    return url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -18,10 +17,8 @@ from server.domain.topics import content_preview
 from server.domain.work_sessions import NewWorkSession, WorkSessionService
 from server.errors import ChorusError
 from server.storage.database import Database
-from server.storage.migrate import upgrade_async
 from server.storage.todo_store import TodoRecord
 from server.storage.work_session_store import WorkSessionStore
-from tests.support import backends
 from tests.support.clock import ManualClock
 
 
@@ -100,10 +97,8 @@ def test_content_preview_and_iso_time() -> None:
 
 
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    url = backends.database_url(tmp_path / "sync.db")
-    await upgrade_async(url)
-    db = Database(url)
+async def database(migrated_url: str) -> AsyncIterator[Database]:
+    db = Database(migrated_url)
     yield db
     await db.close()
 

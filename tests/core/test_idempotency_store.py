@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from server.storage.database import Database
 from server.storage.idempotency_store import IdempotencyStore, KeyScope, decode_messages, encode_messages
-from server.storage.migrate import upgrade_async
-from tests.support import backends
 
 NOW = 1_700_000_000_000
 TTL = 24 * 3_600_000
@@ -27,10 +24,8 @@ ALICE = KeyScope("t1", "alice", "key-1")
 
 
 @pytest.fixture
-async def databases(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    url = backends.database_url(tmp_path / "keys.db")
-    await upgrade_async(url)
-    first, second = Database(url), Database(url)
+async def databases(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    first, second = Database(migrated_url), Database(migrated_url)
     yield first, second
     await first.close()
     await second.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,6 @@ from server.domain.conversations import ConversationService, new_message_id
 from server.storage.chat_store import Scope
 from server.storage.conversation_store import ConversationStore, NewMessage
 from server.storage.database import Database
-from server.storage.migrate import upgrade_async
-from tests.support import backends
 
 BOB = Scope("mcos", "bob")
 WRITERS = 10
@@ -29,11 +26,9 @@ FOLLOWERS = 4
 
 
 @pytest.fixture
-async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
+async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
     """Two engines on one database, as two Chorus processes would have."""
-    url = backends.database_url(tmp_path / "chorus.db")
-    await upgrade_async(url)
-    first, second = Database(url), Database(url)
+    first, second = Database(migrated_url), Database(migrated_url)
     yield first, second
     await first.close()
     await second.close()

@@ -21,10 +21,8 @@ from server.domain.conversations import ConversationService, new_message_id
 from server.storage.chat_store import Scope
 from server.storage.conversation_store import ConversationStore, NewMessage
 from server.storage.database import Database
-from server.storage.migrate import upgrade_async
 from tests.mcos import identity
 from tests.mcos.inprocess import mcos_settings, running_chorus
-from tests.support import backends
 from tests.support.clock import ManualClock
 
 START_MS = 1_760_000_000_000
@@ -32,10 +30,8 @@ ALICE = Scope("mcos", "alice")
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = backends.database_url(tmp_path / "chorus.db")
-    await upgrade_async(url)
-    database = Database(url)
+async def db(migrated_url: str) -> AsyncIterator[Database]:
+    database = Database(migrated_url)
     yield database
     await database.close()
 
