@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -17,6 +16,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from bench.procs import stop_process
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def redis_server(attempts: int = 3) -> Iterator[Redis]:
                     yield Redis(f"redis://127.0.0.1:{port}/0", proc.pid)
                     return
             finally:
-                _stop(proc)
+                stop_process(proc)
         raise RuntimeError("redis-server did not start:\n" + "".join(output[-20:]))
 
 
@@ -73,13 +74,3 @@ def _wait_ready(proc: subprocess.Popen[str], output: list[str], timeout: float =
 
 
 _READY = re.compile(r"Ready to accept connections")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
