@@ -79,8 +79,8 @@ def unauthenticated(message: str, reason: str = "UNAUTHORIZED") -> ChorusError:
     return ChorusError(grpc.StatusCode.UNAUTHENTICATED, reason, message)
 
 
-def already_exists(message: str, reason: str = "CONFLICT") -> ChorusError:
-    return ChorusError(grpc.StatusCode.ALREADY_EXISTS, reason, message)
+def already_exists(message: str, reason: str = "CONFLICT", info: dict[str, str] | None = None) -> ChorusError:
+    return ChorusError(grpc.StatusCode.ALREADY_EXISTS, reason, message, info=info or {})
 
 
 def permission_denied(message: str, reason: str = "FORBIDDEN") -> ChorusError:

@@ -20,6 +20,7 @@ from server.domain.resource_fields import (
     check_id,
     check_metadata,
     check_text,
+    id_taken,
     require_metadata_size,
 )
 from server.domain.validation import Violations
@@ -121,12 +122,7 @@ class ProjectService:
             todos_synced_at_ms=None,
         )
         if not await self._projects.insert(tenant_id, record):
-            raise ChorusError(
-                grpc.StatusCode.ALREADY_EXISTS,
-                "PROJECT_EXISTS",
-                "Project already exists",
-                info={"message": f"A project with id {new.id} already exists", "projectId": new.id},
-            )
+            raise id_taken("Project", "projectId", new.id)
         return record
 
     async def get(self, tenant_id: str, project_id: str) -> ProjectState:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from server.domain.validation import Violations
+from server.errors import ChorusError, already_exists
 
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -67,3 +68,10 @@ def check_page(problems: Violations, limit: int | None, offset: int) -> Page:
     if offset < 0:
         problems.add("offset", "Must be 0 or more")
     return Page(DEFAULT_LIMIT if limit is None else limit, offset)
+
+
+def id_taken(kind: str, id_key: str, resource_id: str) -> ChorusError:
+    """The document's answer to creating an id that exists, e.g. `{"error": "Project
+    already exists", "message": "A project with id p1 already exists", "projectId": "p1"}`."""
+    message = f"A {kind.lower()} with id {resource_id} already exists"
+    return already_exists(f"{kind} already exists", f"{kind.upper()}_EXISTS", {"message": message, id_key: resource_id})

@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import grpc
-
 from server.clock import Clock
-from server.domain.resource_fields import INVALID_REQUEST, Page, check_id, check_label, check_text
+from server.domain.resource_fields import INVALID_REQUEST, Page, check_id, check_label, check_text, id_taken
 from server.domain.topic_classifier import classify
 from server.domain.validation import Violations
-from server.errors import ChorusError
 from server.storage.topic_store import CategoryRecord, ConversationRecord, TopicStore
 
 MAX_CONTENT = 200_000
@@ -86,12 +83,7 @@ class TopicService:
             categorized_at_ms=self._clock.now_ms(),
         )
         if not await self._store.insert(tenant_id, record, new.content):
-            raise ChorusError(
-                grpc.StatusCode.ALREADY_EXISTS,
-                "CONVERSATION_EXISTS",
-                "Conversation already exists",
-                info={"message": f"A conversation with id {new.id} already exists", "conversationId": new.id},
-            )
+            raise id_taken("Conversation", "conversationId", new.id)
         return record
 
     async def categories(self, tenant_id: str, page: Page) -> tuple[list[CategoryRecord], int]:

@@ -22,6 +22,7 @@ from server.domain.resource_fields import (
     check_id,
     check_metadata,
     check_text,
+    id_taken,
     require_metadata_size,
 )
 from server.domain.validation import Violations
@@ -106,12 +107,7 @@ class WorkSessionService:
             ended_at_ms=None,
         )
         if not await self._store.insert(tenant_id, record):
-            raise ChorusError(
-                grpc.StatusCode.ALREADY_EXISTS,
-                "SESSION_EXISTS",
-                "Session already exists",
-                info={"message": f"A session with id {new.id} already exists", "sessionId": new.id},
-            )
+            raise id_taken("Session", "sessionId", new.id)
         return record
 
     async def get(self, tenant_id: str, session_id: str) -> WorkSessionRecord:
