@@ -13,6 +13,7 @@ import contextlib
 import fnmatch
 import importlib
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,9 @@ import orjson
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
-from rest_bridge import sse
+from rest_bridge import json_body, sse
 from rest_bridge.asgi import (
+    BodyTimeout,
     BodyTooLarge,
     ClientGone,
     Headers,
@@ -39,9 +41,11 @@ from rest_bridge.asgi import (
 from rest_bridge.dialects import Dialect, dialect_for
 from rest_bridge.errors import ErrorView, error_from_rpc
 from rest_bridge.field_mask import autofill_target, fill_update_mask
+from rest_bridge.http_protocol import OVER_CAPACITY
 from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, MessageCodec, codec_for
 from rest_bridge.metadata import request_metadata, response_headers
 from rest_bridge.path_template import parse_template
+from rest_bridge.request_head import RequestHead, is_json_type, media_type, read_head
 from rest_bridge.route_spec import HttpBinding, MethodSpec
 from rest_bridge.router import MethodNotAllowed, NotFound, Router
 from rest_bridge.transport import GrpcTransport
@@ -49,6 +53,8 @@ from rest_bridge.transport import GrpcTransport
 log = logging.getLogger("chorus.bridge")
 
 _HOST_CACHE_SIZE = 1024
+# Refusals of a malformed request end its connection: what follows on it is suspect.
+_CLOSE = (b"connection", b"close")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,7 @@ class Mount:
 class BridgeLimits:
     max_body_bytes: int = 1_048_576
     sse_heartbeat: float = 15.0
+    body_timeout: float = 30.0  # seconds for a whole request body to arrive (then 408)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,38 +155,55 @@ class BridgeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            try:
+                await self._http(scope, receive, send)
+            except Exception:
+                # A bug, not an input: answer in an envelope rather than uvicorn's plain text.
+                log.exception("bridge failed on %s %s", scope.get("method"), scope.get("path"))
+                await self._send_unexpected_failure(scope, send)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: Headers = scope["headers"]
-        host = ""
-        content_length: int | None = None
-        for key, value in headers:
-            if key == b"host":
-                host = value.decode("latin-1").rsplit(":", 1)[0].lower()
-            elif key == b"content-length" and value.isdigit():
-                content_length = int(value)
+        head = read_head(headers)
         verb = scope["method"]
         head_only = verb == "HEAD"
         # Match on the raw path: the router decodes per variable (a %2F may be data).
         raw_path = scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
-        route, variables, failure = self._match(host, verb, path)
+        route, variables, failure = self._match(head.host, verb, path)
         dialect = route.dialect if route is not None else failure[0].dialect
         request_id = _request_id(headers, dialect.request_id_header)
+        if head.refusal is not None:
+            refusal = head.refusal
+            error = dialect.refused(refusal.status, refusal.reason, refusal.message)
+            await self._send_error(send, dialect, error, request_id, [_CLOSE], head_only)
+            return
+        if OVER_CAPACITY in scope.get("extensions", ()):
+            error = dialect.refused(503, "OVERLOADED", "The server is at its connection limit; retry shortly")
+            error.retry_after = 1.0
+            await self._send_error(send, dialect, error, request_id, [_CLOSE], head_only)
+            return
         if route is None:
             site, error, allow = failure
             extra = [(b"allow", ", ".join(allow).encode())] if allow else []
             await self._send_error(send, site.dialect, error, request_id, extra, head_only)
             return
         try:
-            request = await self._build_request(route, variables, scope, receive, content_length)
+            request = await self._build_request(route, variables, scope, receive, head)
+        except UnsupportedMediaType as exc:
+            error = route.dialect.refused(415, "UNSUPPORTED_MEDIA_TYPE", str(exc))
+            await self._send_error(send, route.dialect, error, request_id, head_only=head_only)
+            return
         except BodyTooLarge:
             await self._send_error(
                 send, route.dialect, route.dialect.payload_too_large(self.limits.max_body_bytes), request_id
             )
+            return
+        except BodyTimeout:
+            error = route.dialect.refused(408, "REQUEST_TIMEOUT", "The request body did not arrive in time")
+            await self._send_error(send, route.dialect, error, request_id, [_CLOSE])
             return
         except ClientGone:
             return
@@ -234,25 +258,37 @@ class BridgeApp:
         variables: dict[str, str],
         scope: Scope,
         receive: Receive,
-        content_length: int | None,
+        head: RequestHead,
     ) -> Message:
         codec = route.request_codec
-        request = route.spec.request_type()
         body_field = route.binding.body
+        lenient = route.dialect.ignore_unknown_fields
         data: Any = None
         if body_field:
-            raw = await read_body(receive, content_length, self.limits.max_body_bytes)
-            data = _parse_json(raw)
-            if body_field == "*":
-                codec.merge_dict(request, data)
-            else:
-                codec.merge_field_from_json_value(request, body_field, data)
+            try:
+                async with asyncio.timeout(self.limits.body_timeout):
+                    raw = await read_body(receive, head.content_length, self.limits.max_body_bytes)
+            except TimeoutError:
+                raise BodyTimeout from None
+            _check_media_type(route.dialect, head.content_type, raw)
+
+            def build(parsed: Any) -> tuple[Message, Any]:
+                message = route.spec.request_type()
+                if body_field == "*":
+                    codec.merge_dict(message, parsed, ignore_unknown=lenient)
+                else:
+                    codec.merge_field_from_json_value(message, body_field, parsed, ignore_unknown=lenient)
+                return message, parsed
+
+            request, data = await json_body.decode(raw, build)
+        else:
+            request = route.spec.request_type()
         for field_path, value in variables.items():
             codec.bind_path_variable(request, field_path, value)
         if body_field != "*":
             query = scope.get("query_string", b"")
             if query:
-                codec.bind_query(request, _parse_query(query), route.bound_fields)
+                codec.bind_query(request, _parse_query(query), route.bound_fields, ignore_unknown=lenient)
         if route.mask_from_body is not None:
             fill_update_mask(request, route.mask_from_body, data)
         return request
@@ -361,6 +397,16 @@ class BridgeApp:
 
     # --- errors ---
 
+    async def _send_unexpected_failure(self, scope: Scope, send: Send) -> None:
+        dialect = self._sites[0].dialect
+        with contextlib.suppress(Exception):
+            for key, value in scope["headers"]:
+                if key == b"host":
+                    dialect = self._sites_for(value.decode("latin-1").rsplit(":", 1)[0].lower())[0].dialect
+                    break
+        # Raises if the response had started: uvicorn then closes the connection.
+        await self._send_error(send, dialect, dialect.internal(), str(uuid.uuid4()), [_CLOSE])
+
     async def _send_rpc_error(
         self, send: Send, dialect: Dialect, exc: grpc.aio.AioRpcError, request_id: str, head_only: bool = False
     ) -> None:
@@ -390,13 +436,31 @@ class BridgeApp:
         await send_json(send, dialect.http_status(error), payload, headers, head_only=head_only)
 
 
+class UnsupportedMediaType(Exception):
+    pass
+
+
+def _check_media_type(dialect: Dialect, content_type: bytes | None, raw: bytes) -> None:
+    """A non-empty body must be JSON, or of a type the surface's own clients send."""
+    if not raw or (content_type is not None and is_json_type(content_type)):
+        return
+    if media_type(content_type) in dialect.extra_body_types:
+        return
+    given = content_type.decode("latin-1") if content_type is not None else "none"
+    raise UnsupportedMediaType(f"Content-Type must be application/json (got {given!r})")
+
+
+# What a request id may be: printable ASCII (gRPC metadata carries nothing
+# else), at most 200 characters. Anything else is replaced by a fresh id.
+_REQUEST_ID_RE = re.compile(rb"[\x21-\x7e][\x20-\x7e]{0,199}")
+
+
 def _request_id(headers: Headers, name: bytes) -> str:
     """The client's id under `name` when it is sane, else a new UUID."""
     for key, value in headers:
         if key == name:
-            given = value.decode("latin-1")
-            if given and len(given) <= 200 and given.isprintable():
-                return given
+            if _REQUEST_ID_RE.fullmatch(value):
+                return value.decode("ascii")
             break
     return str(uuid.uuid4())
 
@@ -406,15 +470,6 @@ def _json_body(codec: MessageCodec, message: Message, field: str) -> bytes:
     if field:
         return orjson.dumps(codec.field_value_to_dict(message, field))
     return codec.to_json(message)
-
-
-def _parse_json(raw: bytes) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise JsonMappingError([FieldIssue((), f"Malformed JSON: {exc.msg}")]) from None
 
 
 def _parse_query(query: bytes) -> list[tuple[str, str]]:

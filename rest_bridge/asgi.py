@@ -24,6 +24,10 @@ class ClientGone(Exception):
     pass
 
 
+class BodyTimeout(Exception):
+    """The body did not arrive in time."""
+
+
 async def read_body(receive: Receive, declared_length: int | None, limit: int) -> bytes:
     if declared_length is not None and declared_length > limit:
         raise BodyTooLarge

@@ -54,8 +54,21 @@ def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
         if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
             _apply_details(view, status_pb2.Status.FromString(value))
     if not view.reason:
+        _explain_transport_failure(view)
+    if not view.reason:
         view.reason = view.code.name
     return view
+
+
+def _explain_transport_failure(view: ErrorView) -> None:
+    """A status without ErrorInfo comes from gRPC itself (or a bare abort).
+
+    gRPC refuses oversized metadata with RESOURCE_EXHAUSTED, which is no rate
+    limit: it is the client's headers, 431.
+    """
+    if view.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "metadata" in view.message:
+        view.reason, view.http_status = "HEADERS_TOO_LARGE", 431
+        view.message = "Request headers are too large"
 
 
 def _apply_details(view: ErrorView, status: status_pb2.Status) -> None:

@@ -11,7 +11,12 @@ with the bridge's choices:
   `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
   `null_when_unset`;
 * input is strict: unknown keys and wrong JSON types are errors, collected
-  (all of them, in one pass) as Zod-like `FieldIssue`s;
+  (all of them, in one pass) as Zod-like `FieldIssue`s; a caller may ask
+  for unknown keys to be ignored instead (Zod's default `strip`);
+* input is bounded: JSON nests at most `MAX_DEPTH` levels (protobuf's own
+  decoders refuse deeper messages, and Python would run out of stack), and
+  free-form values (Struct/Value/ListValue) hold at most `MAX_FREE_FORM_VALUES`
+  values per request (each costs a message on the way in);
 * query parameters and path variables are bound like grpc-gateway's
   runtime/query.go, but with errors instead of silent skips.
 
@@ -40,9 +45,12 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from google.protobuf.message import Message
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_FREE_FORM_VALUES",
     "FieldIssue",
     "JsonMappingError",
     "MessageCodec",
+    "UnknownKey",
     "codec_for",
 ]
 
@@ -52,6 +60,18 @@ class FieldIssue(NamedTuple):
 
     path: tuple[str | int, ...]
     message: str
+
+
+class UnknownKey(FieldIssue):
+    """The issue of a key the message does not have (dropped when unknown keys are ignored)."""
+
+
+# How deep a request's JSON may nest (a key or an array index is one level).
+# Deeper free-form values would exceed protobuf's decoding depth limit (100
+# message levels: a Struct level costs three) and Python's stack.
+MAX_DEPTH = 32
+# Values in all of one request's free-form (Struct/Value/ListValue) fields.
+MAX_FREE_FORM_VALUES = 100_000
 
 
 class JsonMappingError(Exception):
@@ -68,7 +88,21 @@ def _describe(issue: FieldIssue) -> str:
 
 
 Path = tuple[str | int, ...]
-Issues = list[FieldIssue]
+
+
+class Issues(list[FieldIssue]):
+    """The issues of one merge, and what that merge may still spend."""
+
+    __slots__ = ("free_form_left",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.free_form_left = MAX_FREE_FORM_VALUES
+
+
+_TOO_DEEP = f"JSON nests more than {MAX_DEPTH} levels deep"
+_TOO_MANY_VALUES = f"Free-form JSON holds more than {MAX_FREE_FORM_VALUES} values in one request"
+
 Dump = Callable[[Any], Any]  # a field value (as protobuf returns it) -> its JSON form
 Conv = Callable[[Any], Any]  # a JSON value (or query string) -> a protobuf scalar
 Loader = Callable[[Message, Any, Path, Issues], None]
@@ -733,13 +767,15 @@ class MessageCodec:
         self.merge_dict(msg, data)
         return msg
 
-    def merge_dict(self, msg: Message, data: Any) -> None:
-        """Merge parsed JSON into `msg`; repeated and map fields are replaced."""
+    def merge_dict(self, msg: Message, data: Any, *, ignore_unknown: bool = False) -> None:
+        """Merge parsed JSON into `msg`; repeated and map fields are replaced.
+
+        `ignore_unknown`: keys the message does not have are dropped, not errors.
+        """
         msg.SetInParent()  # `{}` for a sub-message (a `body: "sub"` field) still sets it
-        issues: Issues = []
+        issues = Issues()
         self._merge(msg, data, (), issues)
-        if issues:
-            raise JsonMappingError(issues)
+        _raise_issues(issues, ignore_unknown)
 
     def from_json(self, raw: bytes) -> Message:
         try:
@@ -748,16 +784,17 @@ class MessageCodec:
             raise JsonMappingError([FieldIssue((), f"Malformed JSON: {exc}")]) from None
         return self.from_dict(data)
 
-    def merge_field_from_json_value(self, msg: Message, field_name: str, data: Any) -> None:
+    def merge_field_from_json_value(
+        self, msg: Message, field_name: str, data: Any, *, ignore_unknown: bool = False
+    ) -> None:
         """Set one field (google.api.http `body: "field"`) from its JSON value.
 
         Issue paths are relative to that value, as the client wrote the body.
         """
         field = self._field(field_name)
-        issues: Issues = []
+        issues = Issues()
         field.load(msg, data, (), issues)
-        if issues:
-            raise JsonMappingError(issues)
+        _raise_issues(issues, ignore_unknown)
 
     def field_value_to_dict(self, msg: Message, field_name: str) -> Any:
         """JSON form of one field (google.api.http `response_body`), set or not."""
@@ -770,20 +807,20 @@ class MessageCodec:
         msg: Message,
         params: list[tuple[str, str]],
         exclude: frozenset[str] = frozenset(),
+        *,
+        ignore_unknown: bool = False,
     ) -> None:
         """Bind `?a.b=1&tags=x&tags=y` style parameters (see module docstring)."""
         binder = _TextBinder(self, msg, "a query parameter", exclude)
         for key, value in params:
             binder.bind(key, value, allow_repeated=True)
-        if binder.issues:
-            raise JsonMappingError(binder.issues)
+        _raise_issues(binder.issues, ignore_unknown)
 
     def bind_path_variable(self, msg: Message, field_path: str, value: str) -> None:
         """Set a (dotted) singular field from a percent-decoded path segment."""
         binder = _TextBinder(self, msg, "a path variable", frozenset())
         binder.bind(field_path, value, allow_repeated=False)
-        if binder.issues:
-            raise JsonMappingError(binder.issues)
+        _raise_issues(binder.issues, False)
 
     # -- compiled plan --
 
@@ -841,6 +878,9 @@ class MessageCodec:
         if type(data) is not dict:
             issues.append(FieldIssue(path, _NOT_OBJECT))
             return
+        if len(path) >= MAX_DEPTH:
+            issues.append(FieldIssue(path, _TOO_DEEP))
+            return
         if self._out_plan is None:
             self._ensure()
         fields = self._fields
@@ -848,11 +888,18 @@ class MessageCodec:
         for key, value in data.items():
             field = fields.get(key)
             if field is None:
-                issues.append(FieldIssue((*path, key), f'Unrecognized key "{key}"'))
+                issues.append(UnknownKey((*path, key), f'Unrecognized key "{key}"'))
                 continue
             if not _claim(taken, field, key, value, path, issues):
                 continue
             field.load(msg, value, (*path, key), issues)
+
+
+def _raise_issues(issues: Issues, ignore_unknown: bool) -> None:
+    if issues and ignore_unknown:
+        issues[:] = [i for i in issues if type(i) is not UnknownKey]
+    if issues:
+        raise JsonMappingError(issues)
 
 
 def _claim(taken: dict[str, str], field: _Field, key: str, value: Any, path: Path, issues: Issues) -> bool:
@@ -990,13 +1037,13 @@ class _TextBinder:
         self.msg = msg
         self.source = source
         self.exclude = exclude
-        self.issues: Issues = []
+        self.issues = Issues()
         self.seen: set[tuple[str, ...]] = set()
         # (path of the message, oneof name) -> (member field, the key that chose it)
         self.oneofs: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
 
-    def fail(self, key: str, message: str) -> None:
-        self.issues.append(FieldIssue(tuple(key.split(".")), message))
+    def fail(self, key: str, message: str, issue: type[FieldIssue] = FieldIssue) -> None:
+        self.issues.append(issue(tuple(key.split(".")), message))
 
     def bind(self, key: str, value: str, allow_repeated: bool) -> None:
         resolved = self._resolve(key)
@@ -1024,7 +1071,7 @@ class _TextBinder:
         for index, segment in enumerate(segments):
             field = codec._lookup(segment)
             if field is None:
-                self.fail(key, f'Unrecognized key "{key}"')
+                self.fail(key, f'Unrecognized key "{key}"', UnknownKey)
                 return None
             proto_path = (*proto_path, field.name)
             if ".".join(proto_path) in self.exclude or (index == 0 and segment in self.exclude):
@@ -1033,7 +1080,7 @@ class _TextBinder:
             if index == len(segments) - 1:
                 return target, field, proto_path
             if field.nested is None:  # scalars, repeated, maps and WKTs have no sub-keys
-                self.fail(key, f'Unrecognized key "{key}"')
+                self.fail(key, f'Unrecognized key "{key}"', UnknownKey)
                 return None
             if not self._claim_oneof(key, field, proto_path):
                 return None
@@ -1195,6 +1242,11 @@ def _dump_list_value(msg: Any) -> list[Any]:
 
 
 def _merge_value(msg: Any, data: Any, path: Path, issues: Issues) -> None:
+    issues.free_form_left -= 1
+    if issues.free_form_left < 0:
+        if issues.free_form_left == -1:  # said once; the rest of the walk only counts
+            issues.append(FieldIssue(path, _TOO_MANY_VALUES))
+        return
     kind = type(data)
     if data is None:
         msg.null_value = 0
@@ -1224,6 +1276,9 @@ def _merge_struct(msg: Any, data: Any, path: Path, issues: Issues) -> None:
     if type(data) is not dict:
         issues.append(FieldIssue(path, _NOT_OBJECT))
         return
+    if len(path) >= MAX_DEPTH:
+        issues.append(FieldIssue(path, _TOO_DEEP))
+        return
     msg.Clear()
     fields = msg.fields
     for key, value in data.items():
@@ -1233,6 +1288,9 @@ def _merge_struct(msg: Any, data: Any, path: Path, issues: Issues) -> None:
 def _merge_list_value(msg: Any, data: Any, path: Path, issues: Issues) -> None:
     if type(data) is not list:
         issues.append(FieldIssue(path, _NOT_ARRAY))
+        return
+    if len(path) >= MAX_DEPTH:
+        issues.append(FieldIssue(path, _TOO_DEEP))
         return
     msg.Clear()
     values = msg.values
@@ -1250,10 +1308,26 @@ def _merge_any(msg: Message, data: Any, path: Path, issues: Issues) -> None:
     if type(data) is not dict:
         issues.append(FieldIssue(path, _NOT_OBJECT))
         return
+    if _nests_deeper(data, MAX_DEPTH - len(path)):
+        issues.append(FieldIssue(path, _TOO_DEEP))
+        return
     try:
         json_format.ParseDict(data, msg)
     except (json_format.ParseError, TypeError, ValueError, KeyError) as exc:
         issues.append(FieldIssue(path, f"Invalid Any: {exc}"))
+
+
+def _nests_deeper(data: Any, levels: int) -> bool:
+    """Whether `data` has containers more than `levels` deep (json_format walks an Any recursively)."""
+    stack = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else None
+        if children is not None:
+            if depth >= levels:
+                return True
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 # --- the cache -----------------------------------------------------------------------------

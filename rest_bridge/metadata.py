@@ -32,6 +32,9 @@ _NOT_FORWARDED = frozenset(
     }
 )
 _VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")
+# gRPC ASCII metadata values are printable ASCII; grpc raises on anything else
+# (a tab, a non-ASCII byte), so such headers are not forwarded.
+_VALID_VALUE = re.compile(rb"[\x20-\x7e]*")
 
 
 def request_metadata(
@@ -46,14 +49,15 @@ def request_metadata(
     for raw_key, raw_value in headers:
         key = raw_key.lower()
         if key == b"host":
-            out.append(("x-forwarded-host", raw_value.decode("latin-1")))
+            if _VALID_VALUE.fullmatch(raw_value):
+                out.append(("x-forwarded-host", raw_value.decode("ascii")))
             continue
         if key in _NOT_FORWARDED or key in nominated or key == request_id_header or key.startswith(b"grpc-"):
             continue
         if key.endswith(b"-bin") or not _VALID_KEY.match(key):
             continue
-        if not raw_value.isascii():
-            continue  # gRPC ASCII metadata cannot carry it
+        if not _VALID_VALUE.fullmatch(raw_value):
+            continue
         out.append((key.decode(), raw_value.decode()))
     return tuple(out)
 

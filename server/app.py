@@ -161,6 +161,7 @@ class Chorus:
         """Serves the bridge; `upstream` is a gRPC address, or "" for this process in-process."""
         # Imported here so a gRPC-only process never loads the bridge.
         from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
+        from rest_bridge.http_protocol import guarded_protocol
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
@@ -169,11 +170,16 @@ class Chorus:
             load_method_specs(),
             self._transport,
             [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
-            BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat),
+            BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
         )
         sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)
         config = uvicorn.Config(
             app,
+            http=guarded_protocol(
+                header_timeout=s.rest.header_timeout,
+                max_connections=s.rest.max_connections,
+            ),
+            timeout_keep_alive=s.rest.keep_alive_timeout,
             log_level="warning",
             access_log=False,
             lifespan="off",

@@ -75,6 +75,16 @@ class RestSettings(Listen):
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     # Seconds of stream silence after which the bridge sends an SSE comment.
     sse_heartbeat: float = Field(default=15.0, gt=0)
+    # Seconds a client has to send a request's headers (from connecting, or from
+    # the request's first byte); then the connection is closed.
+    header_timeout: float = Field(default=10.0, gt=0)
+    # Seconds a client has to send a request's body once its headers are in (then 408).
+    body_timeout: float = Field(default=30.0, gt=0)
+    # Idle seconds before a keep-alive connection is closed.
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    # Open connections past which requests get 503 (Retry-After: 1) and the connection is
+    # closed; keep it below the process's file descriptor limit (`ulimit -n`).
+    max_connections: int = Field(default=1000, ge=1)
     # The gRPC server the bridge calls; empty means this process's own server.
     upstream: str = ""
     # How the bridge reaches this process's own server: over a loopback gRPC

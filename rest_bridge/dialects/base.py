@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import grpc
@@ -12,11 +13,23 @@ from rest_bridge.errors import ErrorView, http_status_for
 _DETAIL_TYPE = "type.googleapis.com/google.rpc."
 
 
+_INDEX_RE = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+def is_index(segment: str) -> bool:
+    """An array index as the codec writes one: ASCII digits in 64-bit range.
+
+    str.isdigit() also accepts "³" (int() refuses it), and a key of 20 digits
+    would become an integer JSON encoders refuse: both stay keys.
+    """
+    return _INDEX_RE.fullmatch(segment) is not None
+
+
 def split_path(path: str) -> list[str | int]:
     """ "messages.2.role" -> ["messages", 2, "role"] (Zod-style issue paths)."""
     if not path:
         return []
-    return [int(p) if p.isdigit() else p for p in path.split(".")]
+    return [int(p) if is_index(p) else p for p in path.split(".")]
 
 
 def status_details(error: ErrorView) -> list[dict[str, Any]]:
@@ -48,6 +61,12 @@ class Dialect:
     status_by_reason: dict[str, int] = {}
     # The header that carries the request's id both ways (read, or generated, and echoed).
     request_id_header = b"x-request-id"
+    # Unknown body keys and query parameters: dropped (Zod's default `strip`, for
+    # surfaces whose source system validates with z.object()) or a 400 (strict).
+    ignore_unknown_fields = False
+    # Media types accepted for a request body besides JSON ones (application/json,
+    # */*+json); b"" stands for a body sent without Content-Type.
+    extra_body_types: frozenset[bytes] = frozenset()
 
     def http_status(self, error: ErrorView) -> int:
         if error.http_status:
@@ -82,6 +101,10 @@ class Dialect:
         return ErrorView(
             grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR", "Validation error", violations=violations
         )
+
+    def refused(self, status: int, reason: str, message: str) -> ErrorView:
+        """The bridge's refusal of the HTTP request itself (headers, media type, load)."""
+        return ErrorView(grpc.StatusCode.INVALID_ARGUMENT, reason, message, http_status=status)
 
     def internal(self) -> ErrorView:
         return ErrorView(grpc.StatusCode.INTERNAL, "INTERNAL", "Internal server error")

@@ -8,6 +8,7 @@ put those in the ErrorInfo metadata, which this dialect writes after
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import grpc
@@ -59,6 +60,12 @@ class ChittyOSDialect(Dialect):
         view = super().payload_too_large(limit)
         view.info = {"message": view.message}
         view.message = "Payload too large"
+        return view
+
+    def refused(self, status: int, reason: str, message: str) -> ErrorView:
+        view = super().refused(status, reason, message)
+        view.info = {"message": message}
+        view.message = HTTPStatus(status).phrase
         return view
 
     def bad_request(self, violations: list[tuple[str, str]]) -> ErrorView:

@@ -9,6 +9,9 @@ from rest_bridge.errors import ErrorView
 
 
 class CrispyDialect(Dialect):
+    # The source system validates with Zod, whose z.object() strips unknown keys.
+    ignore_unknown_fields = True
+
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "requestId": error.request_id}
         if error.violations:

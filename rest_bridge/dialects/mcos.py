@@ -44,6 +44,11 @@ def _now() -> str:
 
 class McosDialect(Dialect):
     request_id_header = b"x-correlation-id"
+    # The source system validates with Zod, whose z.object() strips unknown keys.
+    ignore_unknown_fields = True
+    # The document's assistant-ui snippet posts JSON.stringify(...) with no
+    # headers, which fetch() sends as text/plain.
+    extra_body_types = frozenset({b"text/plain", b""})
 
     def http_status(self, error: ErrorView) -> int:
         if error.http_status:

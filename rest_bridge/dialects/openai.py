@@ -26,7 +26,7 @@ from typing import Any
 
 import grpc
 
-from rest_bridge.dialects.base import Dialect
+from rest_bridge.dialects.base import Dialect, is_index
 from rest_bridge.errors import ErrorView
 
 # ErrorInfo reasons -> OpenAI's `code` where OpenAI has a name for it.
@@ -43,7 +43,7 @@ def openai_param(path: str) -> str:
     """Chorus's dotted field path -> OpenAI's: "messages.0.content" -> "messages[0].content"."""
     out = ""
     for segment in path.split(".") if path else ():
-        if segment.isdigit() and out:
+        if is_index(segment) and out:
             out += f"[{segment}]"
         else:
             out += f".{segment}" if out else segment

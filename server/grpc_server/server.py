@@ -16,6 +16,11 @@ SERVER_OPTIONS = (
     ("grpc.server.max_pending_requests", 10_000),
     ("grpc.server.max_pending_requests_hard_limit", 20_000),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    # The REST bridge forwards up to 8 KiB of headers (rest_bridge/request_head.py);
+    # gRPC adds its own and refuses at random between its soft and hard limits,
+    # by default 8 and 16 KiB: keep both well above what the bridge sends.
+    ("grpc.max_metadata_size", 16 * 1024),
+    ("grpc.absolute_max_metadata_size", 32 * 1024),
     ("grpc.so_reuseport", 0),
 )
 

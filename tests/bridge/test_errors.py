@@ -14,6 +14,8 @@ import pytest
 
 from tests.bridge.conftest import MAX_BODY
 
+JSON = {"content-type": "application/json"}
+
 DETAIL = "type.googleapis.com/google.rpc."
 
 
@@ -147,7 +149,7 @@ def test_named_body_field_violations_are_relative_to_the_body(client: httpx.Clie
 
 def test_body_at_the_limit_is_accepted(client: httpx.Client) -> None:
     text = "x" * (MAX_BODY - len('{"text":""}'))
-    response = client.post("/v1/echo", content=f'{{"text":"{text}"}}'.encode())
+    response = client.post("/v1/echo", content=f'{{"text":"{text}"}}'.encode(), headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["request"]["text"] == text
 
@@ -176,7 +178,7 @@ def test_body_over_the_limit_chunked_is_413(fresh_client: httpx.Client) -> None:
 
 
 def test_chunked_body_under_the_limit_is_accepted(client: httpx.Client) -> None:
-    response = client.post("/v1/echo", content=iter([b'{"te', b'xt": "a', b'b"}']))
+    response = client.post("/v1/echo", content=iter([b'{"te', b'xt": "a', b'b"}']), headers=JSON)
     assert response.status_code == 200, response.text
     assert response.json()["request"] == {"text": "ab"}
 
