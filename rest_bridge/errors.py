@@ -63,12 +63,19 @@ def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
 def _explain_transport_failure(view: ErrorView) -> None:
     """A status without ErrorInfo comes from gRPC itself (or a bare abort).
 
-    gRPC refuses oversized metadata with RESOURCE_EXHAUSTED, which is no rate
-    limit: it is the client's headers, 431.
+    gRPC's size limits answer RESOURCE_EXHAUSTED, which is no rate limit (and
+    clients retry a 429): oversized metadata is the client's headers, 431; a
+    message over the channel's limit is a request too large (413) or a
+    response the bridge cannot take (502).
     """
-    if view.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "metadata" in view.message:
-        view.reason, view.http_status = "HEADERS_TOO_LARGE", 431
-        view.message = "Request headers are too large"
+    if view.code != grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return
+    if "metadata" in view.message:
+        view.reason, view.http_status, view.message = "HEADERS_TOO_LARGE", 431, "Request headers are too large"
+    elif "Received message larger than max" in view.message:
+        view.reason, view.http_status, view.message = "RESPONSE_TOO_LARGE", 502, "The response is too large to deliver"
+    elif "Sent message larger than max" in view.message:
+        view.reason, view.http_status, view.message = "REQUEST_TOO_LARGE", 413, "The request is too large"
 
 
 def _apply_details(view: ErrorView, status: status_pb2.Status) -> None:

@@ -1241,12 +1241,28 @@ def _dump_list_value(msg: Any) -> list[Any]:
     return [_dump_value(value) for value in msg.values]
 
 
+def _refuse_container(size: int, path: Path, issues: Issues) -> bool:
+    """Whether a free-form object or array of `size` items at `path` is over a limit (then noted)."""
+    if len(path) >= MAX_DEPTH:
+        issues.append(FieldIssue(path, _TOO_DEEP))
+        return True
+    if size > issues.free_form_left:  # each item is a value: refused before any is built
+        _over_budget(path, issues)
+        return True
+    return False
+
+
+def _over_budget(path: Path, issues: Issues) -> None:
+    if issues.free_form_left >= 0:  # said once per request
+        issues.append(FieldIssue(path, _TOO_MANY_VALUES))
+    issues.free_form_left = -1
+
+
 def _merge_value(msg: Any, data: Any, path: Path, issues: Issues) -> None:
-    issues.free_form_left -= 1
-    if issues.free_form_left < 0:
-        if issues.free_form_left == -1:  # said once; the rest of the walk only counts
-            issues.append(FieldIssue(path, _TOO_MANY_VALUES))
+    if issues.free_form_left <= 0:
+        _over_budget(path, issues)
         return
+    issues.free_form_left -= 1
     kind = type(data)
     if data is None:
         msg.null_value = 0
@@ -1276,8 +1292,7 @@ def _merge_struct(msg: Any, data: Any, path: Path, issues: Issues) -> None:
     if type(data) is not dict:
         issues.append(FieldIssue(path, _NOT_OBJECT))
         return
-    if len(path) >= MAX_DEPTH:
-        issues.append(FieldIssue(path, _TOO_DEEP))
+    if _refuse_container(len(data), path, issues):
         return
     msg.Clear()
     fields = msg.fields
@@ -1289,8 +1304,7 @@ def _merge_list_value(msg: Any, data: Any, path: Path, issues: Issues) -> None:
     if type(data) is not list:
         issues.append(FieldIssue(path, _NOT_ARRAY))
         return
-    if len(path) >= MAX_DEPTH:
-        issues.append(FieldIssue(path, _TOO_DEEP))
+    if _refuse_container(len(data), path, issues):
         return
     msg.Clear()
     values = msg.values
