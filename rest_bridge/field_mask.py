@@ -45,7 +45,7 @@ def _paths(descriptor: Descriptor, data: dict[str, Any], prefix: str) -> list[st
     for key, value in data.items():
         field = _by_json_or_proto_name(descriptor, key)
         if field is None:
-            continue  # the codec has already refused unknown keys
+            continue  # an unknown key: the codec has refused it, or ignores it on this surface
         path = prefix + field.name
         nested = field.message_type
         if (

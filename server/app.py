@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import resource
 import signal
 import socket
 from collections.abc import Iterator
@@ -66,6 +67,14 @@ WORKER_HEADER = "x-chorus-worker"
 async def _name_worker(call: CallInfo) -> None:
     """A pre-forked worker's calls carry its pid, so the spread across workers is observable."""
     call.response_headers[WORKER_HEADER] = str(os.getpid())
+
+
+def _connections_within_open_file_limit() -> int:
+    """Room for client sockets beside the database, gRPC channels, logs and the like."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 65_536
+    return max(16, soft - 256)
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -177,7 +186,7 @@ class Chorus:
             app,
             http=guarded_protocol(
                 header_timeout=s.rest.header_timeout,
-                max_connections=s.rest.max_connections,
+                max_connections=s.rest.max_connections or _connections_within_open_file_limit(),
             ),
             timeout_keep_alive=s.rest.keep_alive_timeout,
             log_level="warning",

@@ -72,3 +72,12 @@ def test_invalid_correlation_id_is_replaced(user: Callable[..., User], given: by
     assert response.status_code == 200, response.text
     fresh = response.headers["x-correlation-id"]
     assert fresh.isascii() and len(fresh) == 36
+
+
+def test_a_patch_ignores_unknown_keys_and_keeps_the_rest(user: Callable[..., User]) -> None:
+    person = user()
+    response = person.rest.patch("/api/state/preferences", json={"theme": "dark", "timezone": "Asia/Tokyo"})
+    assert response.status_code == 200, response.text
+    assert person.rest.patch("/api/state/preferences", json={"theme": "light"}).status_code == 200
+    preferences = person.rest.get("/api/state").json()["preferences"]
+    assert preferences["timezone"] == "Asia/Tokyo" and "theme" not in preferences
