@@ -70,8 +70,16 @@ async def _name_worker(call: CallInfo) -> None:
 
 
 def _connections_within_open_file_limit() -> int:
-    """Room for client sockets beside the database, gRPC channels, logs and the like."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    """Room for client sockets beside the database, gRPC channels, logs and the like.
+
+    The soft open-file limit is first raised to the hard one (as Go's runtime does):
+    a default soft limit of 1,024 would cap a server at a few hundred clients.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard and (hard == resource.RLIM_INFINITY or soft < hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
     if soft == resource.RLIM_INFINITY:
         return 65_536
     return max(16, soft - 256)

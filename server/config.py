@@ -83,8 +83,8 @@ class RestSettings(Listen):
     # Idle seconds before a keep-alive connection is closed.
     keep_alive_timeout: int = Field(default=5, ge=1)
     # Open connections past which requests get 503 (Retry-After: 1) and the connection is
-    # closed. 0: the process's open-file limit (`ulimit -n`) less 256, so the cap answers
-    # before accept() runs out of file descriptors.
+    # closed. 0: the process's open-file limit (raised to the hard limit, `ulimit -Hn`) less
+    # 256, so the cap answers before accept() runs out of file descriptors.
     max_connections: int = Field(default=0, ge=0)
     # The gRPC server the bridge calls; empty means this process's own server.
     upstream: str = ""
