@@ -69,7 +69,7 @@ class RateLimiter:
             if not await self._limiter.hit(window, key):
                 return await self._refused(key, window, windows[0])
         stats = await self._limiter.get_window_stats(windows[0], key)
-        hold = Hold(key, windows, 1, moving=True, since=taken_at)
+        hold = Hold(key, windows, 1, moving=True, taken_at=taken_at)
         return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0, hold)
 
     async def _refused(self, key: str, blocking: RateLimitItem, reported: RateLimitItem) -> RateDecision:
@@ -84,7 +84,7 @@ class RateLimiter:
         stats = await self._fixed.get_window_stats(window, key)
         reset = math.ceil(stats.reset_time)
         retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        hold = Hold(key, (window,), cost, moving=False, since=stats.reset_time) if allowed else None
+        hold = Hold(key, (window,), cost, moving=False, resets_at=stats.reset_time) if allowed else None
         return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after, hold)
 
     async def give_back(self, hold: Hold) -> None:

@@ -30,18 +30,20 @@ class Hold:
     windows: tuple[RateLimitItem, ...]
     cost: int
     moving: bool
-    # Moving windows: when the entries were added. Fixed: when the window resets.
-    since: float
+    # When the entries were added (moving windows).
+    taken_at: float = 0.0
+    # When the window it was counted in resets (fixed windows).
+    resets_at: float = 0.0
 
     def storage_keys(self) -> list[tuple[str, RateLimitItem]]:
         return [(window.key_for(self.key), window) for window in self.windows]
 
     def entry_alive(self, window: RateLimitItem, now: float) -> bool:
-        return self.since > now - window.get_expiry()
+        return self.taken_at > now - window.get_expiry()
 
     def same_window(self, window: RateLimitItem, reset: float) -> bool:
         # A later window starts after this one ends, so it resets a whole expiry later.
-        return reset < self.since + window.get_expiry() / 2
+        return reset < self.resets_at + window.get_expiry() / 2
 
 
 class Refunds(Protocol):
@@ -97,7 +99,7 @@ class RedisRefunds:
                 continue
             if self._script is None:
                 self._script = connection.register_script(_GIVE_BACK_FIXED)
-            await self._script([full_key], [hold.cost, hold.since, window.get_expiry() / 2])
+            await self._script([full_key], [hold.cost, hold.resets_at, window.get_expiry() / 2])
 
 
 def refunds_for(storage: Any) -> Refunds:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.config import ConfigError, load_settings
 from server.errors import ChorusError, unauthenticated
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo
@@ -83,3 +84,8 @@ async def test_policy_failure_keeps_response_headers() -> None:
     assert caught.value.headers == {"x-request-id": "r1", "x-ratelimit-limit": "1"}
     # Other services do not run these policies.
     await pipeline.admit("/other.v1.S/M", {}, "ipv4:1.1.1.1:1")
+
+
+def test_a_bad_trusted_proxy_setting_names_itself() -> None:
+    with pytest.raises(ConfigError, match=r"trusted_proxies.*'10\.0\.0\.0/33' is not an IP address or network"):
+        load_settings(trusted_proxies=["127.0.0.1", "10.0.0.0/33"])
