@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Literal, TypeAlias
 
 IpAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -83,9 +84,15 @@ class ClientAddresses:
     ) -> None:
         self._trusted = parse_networks(trusted_proxies)
         self._header = header
+        # The same few peers and proxies call again and again: parse each once.
+        self._read = lru_cache(maxsize=4096)(self._read_uncached)
 
-    def _is_trusted(self, address: IpAddress) -> bool:
-        return any(address in network for network in self._trusted)
+    def _read_uncached(self, text: str) -> tuple[str, bool] | None:
+        """An address as text (normalised) and whether it is a trusted proxy; None if it is none."""
+        address = _address(text)
+        if address is None:
+            return None
+        return str(address), any(address in network for network in self._trusted)
 
     def _chain(self, metadata: Mapping[str, str]) -> list[str]:
         value = metadata.get(self._header, "")
@@ -96,14 +103,17 @@ class ClientAddresses:
     def resolve(self, peer: str, metadata: Mapping[str, str]) -> str:
         """The client's address for a call from gRPC peer `peer` with these (lower-case) metadata."""
         direct = peer_ip(peer)
-        address = _address(direct)
-        if address is None or not self._is_trusted(address):
-            return str(address) if address is not None else direct
+        read = self._read(direct)
+        if read is None:
+            return direct
+        address, trusted = read
+        if not trusted:
+            return address
         for hop in reversed(self._chain(metadata)):
-            reported = _address(hop)
+            reported = self._read(hop)
             if reported is None:
                 break  # a trusted proxy reported no usable address: it is the last one known
-            address = reported
-            if not self._is_trusted(address):
+            address, trusted = reported
+            if not trusted:
                 break
-        return str(address)
+        return address
