@@ -72,6 +72,15 @@ def test_refused_credentials_carry_the_rate_limit_headers(rest: httpx.Client, he
     assert _assert_limit_headers(second, 100)[0] == remaining - 1
 
 
+def test_errors_of_the_service_carry_the_rate_limit_headers(rest: httpx.Client) -> None:
+    headers = {"x-tenant-id": "bursty", "x-forwarded-for": new_address()}
+    missing = rest.get(f"/chat/{uuid.uuid4()}/history", headers=headers)
+    assert missing.status_code == 404
+    invalid = rest.post("/chat", json={"sessionId": str(uuid.uuid4()), "message": ""}, headers=headers)
+    assert invalid.status_code == 400
+    assert _assert_limit_headers(invalid, 100)[0] == _assert_limit_headers(missing, 100)[0] - 1
+
+
 # --- sessions belong to the key's user ---
 
 
