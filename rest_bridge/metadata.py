@@ -1,9 +1,11 @@
 """HTTP headers ⇄ gRPC metadata.
 
 Request headers become metadata unless they are about HTTP itself (framing,
-content negotiation, hop-by-hop, including those the Connection header names). Host becomes `x-forwarded-host` and the
-client address `x-forwarded-for`, as grpc-gateway does. Response metadata
-becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
+content negotiation, hop-by-hop, including those the Connection header names). Host becomes `x-forwarded-host`.
+The bridge is a proxy: it appends its HTTP peer to `x-forwarded-for` and to
+`forwarded` (RFC 7239), after whatever the request carried, and the server
+decides how much of that chain to believe (server/pipeline/client_address.py).
+Response metadata becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _NOT_FORWARDED = frozenset(
         b"proxy-authorization",
         b"cookie",
         b"x-forwarded-for",
+        b"forwarded",
         b"x-forwarded-host",
     }
 )
@@ -37,11 +40,22 @@ _VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")
 _VALID_VALUE = re.compile(rb"[\x20-\x7e]*")
 
 
+_PRINTABLE = re.compile(rb"^[\x20-\x7e]*$")
+
+
+def _hops(value: bytes) -> list[str]:
+    """A forwarding header's entries; one that metadata cannot carry stays as "unknown",
+    so the entries after it keep their place in the chain."""
+    return [hop.strip().decode() if _PRINTABLE.match(hop) else "unknown" for hop in value.split(b",") if hop.strip()]
+
+
 def request_metadata(
     headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str, request_id_header: bytes = b"x-request-id"
 ) -> tuple[tuple[str, str], ...]:
     """`request_id` goes out under `request_id_header` (the surface's name for it)."""
-    out: list[tuple[str, str]] = [(request_id_header.decode(), request_id), ("x-forwarded-for", client_ip)]
+    out: list[tuple[str, str]] = [(request_id_header.decode(), request_id)]
+    forwarded_for: list[str] = []
+    forwarded: list[str] = []
     # Headers that the Connection header names are hop-by-hop too (RFC 9110 section 7.6.1).
     nominated = {
         token.strip().lower() for key, value in headers if key.lower() == b"connection" for token in value.split(b",")
@@ -52,6 +66,12 @@ def request_metadata(
             if _VALID_VALUE.fullmatch(raw_value):
                 out.append(("x-forwarded-host", raw_value.decode("ascii")))
             continue
+        if key == b"x-forwarded-for":
+            forwarded_for += _hops(raw_value)
+            continue
+        if key == b"forwarded":
+            forwarded += _hops(raw_value)
+            continue
         if key in _NOT_FORWARDED or key in nominated or key == request_id_header or key.startswith(b"grpc-"):
             continue
         if key.endswith(b"-bin") or not _VALID_KEY.match(key):
@@ -59,6 +79,10 @@ def request_metadata(
         if not _VALID_VALUE.fullmatch(raw_value):
             continue
         out.append((key.decode(), raw_value.decode()))
+    # Repeated header lines make one list (RFC 9110 section 5.3); this hop goes last.
+    out.append(("x-forwarded-for", ", ".join((*forwarded_for, client_ip))))
+    node = f'"[{client_ip}]"' if ":" in client_ip else client_ip
+    out.append(("forwarded", ", ".join((*forwarded, f"for={node}"))))
     return tuple(out)
 
 

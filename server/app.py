@@ -24,6 +24,7 @@ from server.grpc_server.server import build_grpc_server, mark_serving
 from server.models_setup import build_model_registry
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo
+from server.pipeline.client_address import ClientAddresses
 from server.pipeline.idempotency import Idempotency
 from server.pipeline.rate_limit import RateLimiter
 from server.storage.database import Database
@@ -131,7 +132,7 @@ class Chorus:
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
-            s.trusted_proxies,
+            ClientAddresses(s.trusted_proxies, s.proxy_header),
             {u.name: u.request_id_key for u in self._units},
         )
         idempotency = Idempotency(
@@ -200,8 +201,8 @@ class Chorus:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            # The bridge forwards the real peer; trusting X-Forwarded-For is the
-            # gRPC server's decision (`trusted_proxies`), not uvicorn's.
+            # The bridge appends its peer to X-Forwarded-For; believing the
+            # chain is the gRPC server's decision (`trusted_proxies`), not uvicorn's.
             proxy_headers=False,
             timeout_graceful_shutdown=int(s.grpc.shutdown_grace) or None,
             server_header=False,

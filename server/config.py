@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from server.pipeline.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
+
 
 class Listen(BaseModel):
     host: str = "127.0.0.1"
@@ -319,6 +321,14 @@ class McosSettings(BaseModel):
         return TenantSeed(id=self.tenant, name="Micro Chief of Staff")
 
 
+class ApiKeyLockoutSettings(BaseModel):
+    """After `failures` failed API keys from one client address within `window`
+    seconds, that address's keys are refused (429) until the window frees up."""
+
+    failures: int = Field(default=10, ge=1)
+    window: int = Field(default=600, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CHORUS_",
@@ -336,8 +346,12 @@ class Settings(BaseSettings):
     # Prefix of every Redis key, so deployments can share one Redis.
     redis_prefix: str = Field(default="chorus", min_length=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    # Peers whose x-forwarded-* metadata is trusted (the bridge); others' is ignored.
-    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # Proxies (addresses or CIDR networks) whose `proxy_header` is believed: the
+    # bridge (loopback) and any proxy in front. See server/pipeline/client_address.py.
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
+    # The header those proxies append the client's address to.
+    proxy_header: ProxyHeader = "x-forwarded-for"
+    api_key_lockout: ApiKeyLockoutSettings = Field(default_factory=ApiKeyLockoutSettings)
     grpc: GrpcSettings = Field(default_factory=GrpcSettings)
     rest: RestSettings = Field(default_factory=RestSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
@@ -350,6 +364,12 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
         return value
 
     @field_validator("redis_url")

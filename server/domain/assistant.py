@@ -217,10 +217,11 @@ class Assistant:
                 raise llm_error("The model called a tool when none was allowed")
             turns.append(ChatTurn("assistant", "", tool_calls=tuple(calls)))
             for call in calls:
-                args = await self._tools.admit(scope, call.name, call.arguments)
+                admitted = await self._tools.admit(scope, call.name, call.arguments)
+                args = admitted.args
                 invocation_id = f"call_{secrets.token_hex(12)}"
                 yield ToolCallOut(invocation_id, call.name, args)
-                result = await self._tools.run(scope, call.name, args)
+                result = await self._tools.run(scope, admitted)
                 reply.invocations.append(ToolInvocationRecord(invocation_id, call.name, args, result))
                 yield ToolResultOut(invocation_id, call.name, result)
                 turns.append(ChatTurn("tool", _json(result), tool_call_id=call.id, name=call.name))

@@ -5,6 +5,9 @@ document's per-minute limit), and LLM tokens, flight searches and storage
 writes per day (fixed windows). Admission policies take them for RPCs, with
 `X-RateLimit-*` headers; the chat turn takes them for the tools it runs and
 spends its model tokens once they are known.
+
+A use is paid for work done: it is taken before the work (so a used-up quota
+refuses first) and given back when the work fails (`give_back`).
 """
 
 from __future__ import annotations
@@ -75,6 +78,11 @@ class Quotas:
         if not decision.allowed:
             raise quota_exceeded(name, decision)
         return decision
+
+    async def give_back(self, decision: RateDecision) -> None:
+        """Uncounts what `take` counted, for a call that ended without doing its work."""
+        if decision.hold is not None:
+            await self._limiter.give_back(decision.hold)
 
     async def check(self, name: QuotaName, principal: str) -> RateDecision:
         """Raises RATE_LIMIT_EXCEEDED when a daily quota is used up; counts nothing."""

@@ -25,6 +25,10 @@ from server.storage.database import Database
 from server.storage.tables import ApiKeyRow, TenantHostRow, TenantRow
 
 KEY_PREFIX = "chorus_"
+# What a key that failed is compared with, and looked up by, when it matches nothing:
+# failing keys then cost the same whatever is wrong with them.
+_DUMMY_HASH = "0" * 64
+_NO_PREFIX = "-"  # issued prefixes are 8 hex digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,17 +121,17 @@ class TenantService:
         return Caller(tenant, None)
 
     async def _verify_key(self, secret: str) -> tuple[str, str | None]:
+        """Every key that fails does the same work, whatever is wrong with it: one hash,
+        one lookup by prefix (a prefix no key has when it is malformed) and one
+        constant-time compare (against a dummy hash when nothing matched)."""
         digest = hash_key(secret)
         found, cached = self._keys.get(digest)
         if found and cached is not None:
             return cached
-        prefix = _split_key(secret)
-        row = None
-        if prefix is not None:
-            async with self._db.session() as session:
-                row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
-        # compare_digest on a dummy keeps the timing of a miss like a hit.
-        expected = row.key_hash if row is not None else "0" * 64
+        prefix = _split_key(secret) or _NO_PREFIX
+        async with self._db.session() as session:
+            row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
+        expected = row.key_hash if row is not None else _DUMMY_HASH
         if not hmac.compare_digest(expected, digest) or row is None or row.revoked_at_ms:
             raise unauthenticated("Invalid or missing API key")
         result = (row.tenant_id, row.user_id)

@@ -19,6 +19,7 @@ import orjson
 from server.domain.quotas import QuotaName, Quotas
 from server.domain.times import parse_rfc3339_ms
 from server.errors import ChorusError
+from server.pipeline.rate_limit import RateDecision
 from server.providers.models.types import ToolSpec
 from server.storage.chat_store import Scope
 
@@ -38,7 +39,16 @@ def tool_error(message: str, *, tool: str, code: grpc.StatusCode = grpc.StatusCo
 class AssistantTool:
     spec: ToolSpec
     run: Executor  # returns a JSON-shaped result
-    quota: QuotaName | None = None  # taken once per call, before it runs
+    quota: QuotaName | None = None  # taken once per call before it runs; given back if it fails
+
+
+@dataclass(frozen=True)
+class AdmittedCall:
+    """A tool call cleared to run: its arguments, and the quota use it took."""
+
+    name: str
+    args: dict[str, Any]
+    taken: RateDecision | None
 
 
 class ToolBox:
@@ -49,15 +59,16 @@ class ToolBox:
         self._quotas = quotas
         self.specs = tuple(tool.spec for tool in tools)
 
-    async def admit(self, scope: Scope, name: str, arguments: str) -> dict[str, Any]:
+    async def admit(self, scope: Scope, name: str, arguments: str) -> AdmittedCall:
         """The model's arguments as a dict, once the call's quota is taken:
         TOOL_ERROR for an unknown tool or arguments that are not a JSON object,
         RATE_LIMIT_EXCEEDED when the user's quota is used up."""
         args = self._parse(name, arguments)
         quota = self._tools[name].quota
+        taken = None
         if quota is not None:
-            await self._quotas.take(quota, scope.owner_id)
-        return args
+            taken = await self._quotas.take(quota, scope.owner_id)
+        return AdmittedCall(name, args, taken)
 
     def _parse(self, name: str, arguments: str) -> dict[str, Any]:
         if name not in self._tools:
@@ -70,18 +81,21 @@ class ToolBox:
             raise tool_error(f"The model sent {name} arguments that are not a JSON object", tool=name)
         return parsed
 
-    async def run(self, scope: Scope, name: str, args: dict[str, Any]) -> Any:
-        """Runs an admitted call; its result is JSON-shaped."""
+    async def run(self, scope: Scope, call: AdmittedCall) -> Any:
+        """Runs an admitted call; its result is JSON-shaped. A call that fails
+        gives its quota back: the work was not done."""
         try:
-            return await self._tools[name].run(scope, args)
-        except ChorusError as exc:
-            if exc.reason in _PASSED_THROUGH:
+            return await self._tools[call.name].run(scope, call.args)
+        except Exception as exc:
+            if call.taken is not None:
+                await self._quotas.give_back(call.taken)
+            if not isinstance(exc, ChorusError) or exc.reason in _PASSED_THROUGH:
                 raise
             # The service refused the arguments (validation, unknown id): the
             # model misused the tool. The service's field details stay visible.
             problems = "; ".join(f"{v.field}: {v.description}" for v in exc.violations)
             detail = f"{exc.message} ({problems})" if problems else exc.message
-            raise tool_error(f"The {name} tool failed: {detail}", tool=name) from exc
+            raise tool_error(f"The {call.name} tool failed: {detail}", tool=call.name) from exc
 
 
 def object_schema(properties: dict[str, Any], required: Sequence[str] = ()) -> dict[str, Any]:

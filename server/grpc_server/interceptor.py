@@ -18,7 +18,7 @@ import grpc
 
 from server.errors import STATUS_DETAILS_KEY, ChorusError, internal
 from server.pipeline.admission import Pipeline
-from server.pipeline.call import CallInfo, bind_call
+from server.pipeline.call import CallInfo, bind_call, give_back
 from server.pipeline.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
 
 log = logging.getLogger("chorus.rpc")
@@ -176,16 +176,20 @@ def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHa
 @contextlib.asynccontextmanager
 async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
     """Domain errors become their rich status; anything unexpected is logged
-    and becomes INTERNAL, never a stack trace on the wire."""
+    and becomes INTERNAL, never a stack trace on the wire. A call that fails
+    gives back what its policies took in advance (quotas): it did no work."""
     try:
         yield
     except ChorusError as exc:
         if exc.code in _SERVER_FAULTS:
             # A dependency failed (model, tool, storage): worth a line, tagged with the request id.
             log.warning("%s failed: %s: %s", call.method, exc.reason, exc.message)
+        await give_back(call)
         await abort_with(context, exc, call.request_id)
     except grpc.aio.AbortError:
+        await give_back(call)
         raise
     except Exception:
         log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+        await give_back(call)
         await abort_with(context, internal(), call.request_id)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Mapping, Sequence
 
 from server.errors import ChorusError
 from server.pipeline.call import CallInfo
+from server.pipeline.client_address import ClientAddresses
 from server.pipeline.policies import Policy
 
 REQUEST_ID_KEY = "x-request-id"
 _MAX_REQUEST_ID = 200
-
-
-def peer_ip(peer: str) -> str:
-    """The address part of a gRPC peer string (ipv4:1.2.3.4:5, ipv6:[::1]:5)."""
-    kind, _, rest = peer.partition(":")
-    if kind == "ipv4":
-        return rest.rsplit(":", 1)[0]
-    if kind == "ipv6":
-        return rest.rsplit(":", 1)[0].strip("[]")
-    return rest or peer
 
 
 def _request_id(given: str) -> str:
@@ -39,7 +29,7 @@ class Pipeline:
     def __init__(
         self,
         policies: Mapping[str, Sequence[Policy]],
-        trusted_proxies: Sequence[str],
+        client_addresses: ClientAddresses,
         request_id_keys: Mapping[str, str] | None = None,
     ) -> None:
         """`request_id_keys`: service -> the metadata key of its request id, where
@@ -47,22 +37,11 @@ class Pipeline:
         # Metered policies (quotas) run last; a replayed idempotent call skips them.
         self._gates = {name: tuple(p for p in steps if not _metered(p)) for name, steps in policies.items()}
         self._meters = {name: tuple(p for p in steps if _metered(p)) for name, steps in policies.items()}
-        self._trusted = frozenset(trusted_proxies)
+        self._client_addresses = client_addresses
         self._request_id_keys = dict(request_id_keys or {})
 
     def request_id_key(self, service: str) -> str:
         return self._request_id_keys.get(service, REQUEST_ID_KEY)
-
-    def _client_ip(self, metadata: Mapping[str, str], peer: str) -> str:
-        direct = peer_ip(peer)
-        forwarded = metadata.get("x-forwarded-for", "")
-        if forwarded and direct in self._trusted:
-            candidate = forwarded.split(",")[0].strip()
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                return direct
-        return direct
 
     async def admit(self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True) -> CallInfo:
         """Runs the policies of the method's service (without the metered ones
@@ -72,7 +51,7 @@ class Pipeline:
         call = CallInfo(
             method=method,
             metadata=metadata,
-            client_ip=self._client_ip(metadata, peer),
+            client_ip=self._client_addresses.resolve(peer, metadata),
             request_id=_request_id(metadata.get(id_key, "")),
         )
         call.response_headers[id_key] = call.request_id

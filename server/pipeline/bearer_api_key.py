@@ -4,7 +4,8 @@ ChittyOS's `POST /generate` takes `Authorization: Bearer <api-key>`; gRPC
 clients send the same value in the `authorization` metadata. The key must be
 a live Chorus API key of the given tenant: a revoked, forged or other
 tenant's key is refused. `TenantService.resolve` checks it (hash lookup,
-constant-time compare).
+constant-time compare). A client address that keeps sending wrong keys is
+locked out for a while (`KeyFailures`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from server.domain.tenancy import TenantService
 from server.errors import ChorusError, unauthenticated
 from server.pipeline.bearer import bearer_credential, method_name
 from server.pipeline.call import CallInfo
+from server.pipeline.key_failures import KeyFailures
 
 KEY_REQUIRED = "API key required"
 KEY_INVALID = "Invalid API key"
@@ -31,8 +33,11 @@ class RequireTenantApiKey:
     """The listed methods need `authorization: Bearer <api key of tenant_id>`;
     the service's other methods pass untouched."""
 
-    def __init__(self, tenants: TenantService, tenant_id: str, methods: Collection[str]) -> None:
+    def __init__(
+        self, tenants: TenantService, tenant_id: str, methods: Collection[str], key_failures: KeyFailures
+    ) -> None:
         self._tenants = tenants
+        self._key_failures = key_failures
         self._tenant_id = tenant_id
         self._methods = frozenset(methods)
 
@@ -42,7 +47,9 @@ class RequireTenantApiKey:
         key = bearer_credential(call.metadata)
         if not key:
             raise _refused(KEY_REQUIRED, "API_KEY_REQUIRED")
+        await self._key_failures.check(call)
         try:
             call.caller = await self._tenants.resolve(tenant_id=self._tenant_id, api_key=key, host="")
         except ChorusError:
+            await self._key_failures.failed(call)
             raise _refused(KEY_INVALID, "INVALID_API_KEY") from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -20,10 +23,27 @@ class CallInfo:
     token: AccessClaims | None = None
     # Sent as response metadata (HTTP headers through the bridge).
     response_headers: dict[str, str] = field(default_factory=dict)
+    # What policies took in advance (quotas), given back if the call fails.
+    refunds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def service(self) -> str:
         return self.method[1:].split("/", 1)[0]
+
+
+log = logging.getLogger("chorus.rpc")
+
+
+async def give_back(call: CallInfo) -> None:
+    """Runs the call's refunds, once. Shielded: a cancellation landing now must
+    not leave a refund half done; a refund that fails is logged, never raised."""
+    refunds, call.refunds = call.refunds, []
+    if not refunds:
+        return
+    results = await asyncio.shield(asyncio.gather(*(refund() for refund in refunds), return_exceptions=True))
+    for result in results:
+        if isinstance(result, Exception):
+            log.error("could not give back what %s took", call.method, exc_info=result)
 
 
 _current: ContextVar[CallInfo] = ContextVar("chorus_call")

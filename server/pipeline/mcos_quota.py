@@ -2,12 +2,14 @@
 
 Runs after the identity policy. Sends the taken quota's `X-RateLimit-*`
 headers on every response of a limited method; over the limit the call
-fails with RATE_LIMIT_EXCEEDED and counts nothing.
+fails with RATE_LIMIT_EXCEEDED, before any work, and counts nothing. A call
+that fails later (invalid, not found, a tool failing) gives its use back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from server.domain.quotas import QuotaName, Quotas, rate_headers
 from server.pipeline.bearer import method_name
@@ -42,3 +44,4 @@ class QuotaPolicy:
         if taken is not None:
             decision = await self._quotas.take(taken, principal)
             call.response_headers.update(rate_headers(decision))
+            call.refunds.append(partial(self._quotas.give_back, decision))

@@ -4,6 +4,11 @@ Each policy is a set of windows that must all hold, e.g. 100/minute plus a
 burst window of 20/second. The first window is the one reported in headers.
 Storage is in-process memory by default; `limits` storage URIs (redis://…)
 share counters between processes.
+
+Quotas are taken up front and given back when the call they paid for does no
+work (`Hold`, `RateLimiter.give_back`). `limits` has no decrement of its own
+on Redis, so giving back is one atomic Redis step on the library's own keys
+(see `server/pipeline/rate_refunds.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from limits import RateLimitItem
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from server.pipeline.rate_refunds import Hold, refunds_for
+
 
 @dataclass(frozen=True, slots=True)
 class RateDecision:
@@ -25,6 +32,8 @@ class RateDecision:
     remaining: int
     reset_epoch: int  # when the reported window frees up, Unix seconds
     retry_after: int  # seconds until a retry may pass; 0 when allowed
+    # What an allowed take counted, to give back if its call does no work.
+    hold: Hold | None = None
 
 
 class RateLimiter:
@@ -40,6 +49,7 @@ class RateLimiter:
         # Quotas counted in large units (tokens per day) use fixed windows: a
         # moving window keeps one entry per unit.
         self._fixed = FixedWindowRateLimiter(self._storage)
+        self._refunds = refunds_for(self._storage)
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
         """Counts a call in every window, the last (the burst) first; `windows[0]` is reported.
@@ -50,19 +60,23 @@ class RateLimiter:
         window has used one burst slot, which frees itself within the burst
         window. Each window costs one round trip, plus one for the headers
         (testing first cost two more per window).
+
+        A refusal reports the wait until a retry passes: remaining 0, and the
+        reset at the end of that wait, whichever window refused.
         """
+        taken_at = time.time()
         for window in reversed(windows):
             if not await self._limiter.hit(window, key):
                 return await self._refused(key, window, windows[0])
         stats = await self._limiter.get_window_stats(windows[0], key)
-        return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0)
+        hold = Hold(key, windows, 1, moving=True, taken_at=taken_at)
+        return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0, hold)
 
     async def _refused(self, key: str, blocking: RateLimitItem, reported: RateLimitItem) -> RateDecision:
         blocked = await self._limiter.get_window_stats(blocking, key)
-        shown = await self._limiter.get_window_stats(reported, key)
-        retry_after = max(1, math.ceil(blocked.reset_time - time.time()))
-        remaining = 0 if blocking is reported else shown.remaining
-        return RateDecision(False, reported.amount, remaining, math.ceil(shown.reset_time), retry_after)
+        now = time.time()
+        retry_after = max(1, math.ceil(blocked.reset_time - now))
+        return RateDecision(False, reported.amount, 0, math.ceil(now) + retry_after, retry_after)
 
     async def take(self, key: str, window: RateLimitItem, cost: int = 1) -> RateDecision:
         """Counts `cost` units in a fixed window, or refuses (counting nothing)."""
@@ -70,7 +84,12 @@ class RateLimiter:
         stats = await self._fixed.get_window_stats(window, key)
         reset = math.ceil(stats.reset_time)
         retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+        hold = Hold(key, (window,), cost, moving=False, resets_at=stats.reset_time) if allowed else None
+        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after, hold)
+
+    async def give_back(self, hold: Hold) -> None:
+        """Uncounts what `hold` took, if its window is still the current one."""
+        await self._refunds.give_back(hold)
 
     async def peek(self, key: str, window: RateLimitItem) -> RateDecision:
         """The fixed window's state, counting nothing; refused when exhausted."""
@@ -79,6 +98,13 @@ class RateLimiter:
         allowed = stats.remaining > 0
         retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
         return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+
+    async def peek_moving(self, key: str, window: RateLimitItem) -> RateDecision:
+        """A moving window's state, counting nothing; refused when full."""
+        stats = await self._limiter.get_window_stats(window, key)
+        allowed = stats.remaining > 0
+        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(allowed, window.amount, stats.remaining, math.ceil(stats.reset_time), retry_after)
 
     async def spend(self, key: str, window: RateLimitItem, cost: int) -> None:
         """Counts `cost` units even past the limit (usage known only afterwards)."""

@@ -18,8 +18,9 @@ MAX_MESSAGE_CHARS = 10_000
 
 
 def _scope(call: CallInfo) -> Scope:
+    """The tenant's sessions; when the API key names a user, that user's alone."""
     assert call.caller is not None
-    return Scope(tenant_id=call.caller.tenant.id)
+    return Scope(tenant_id=call.caller.tenant.id, owner_id=call.caller.user_id or "")
 
 
 def _check_session_id(session_id: str) -> None:

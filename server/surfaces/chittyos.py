@@ -19,6 +19,7 @@ from server.domain.chitty_ids import ChittyIdService, Issuer, LocalAuthority, Up
 from server.domain.token_keys import TokenKeyError, load_token_keys
 from server.pipeline.bearer import AdminKey, RequireAdmin, RequirePermission
 from server.pipeline.bearer_api_key import RequireTenantApiKey
+from server.pipeline.key_failures import KeyFailures
 from server.pipeline.policies import FixedTenant
 from server.providers.chitty_id_upstream import ChittyIdUpstream
 from server.services.chittyos_auth import ChittyAuthService
@@ -68,12 +69,13 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     in_tenant = FixedTenant(tenant)
     tokens = access_tokens(platform.settings, platform.db, platform.clock)
     admin = AdminKey(settings.auth.admin_key)
+    key_failures = KeyFailures(platform.limiter, platform.settings.api_key_lockout)
     return [
         ServiceUnit(
             "chittyos.id.v1.IdService",
             id_pb2_grpc.add_IdServiceServicer_to_server,
             ChittyIdServicer(chitty_ids(platform)),
-            (in_tenant, RequireTenantApiKey(platform.tenants, tenant.id, {"GenerateChittyId"})),
+            (in_tenant, RequireTenantApiKey(platform.tenants, tenant.id, {"GenerateChittyId"}, key_failures)),
         ),
         ServiceUnit(
             "chittyos.auth.v1.AuthService",

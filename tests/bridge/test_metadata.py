@@ -47,11 +47,31 @@ def test_request_headers_become_metadata(client: httpx.Client) -> None:
         assert (key, value) in seen
     assert [v for k, v in seen if k == "x-request-id"] == ["rid-42"]
     assert [v for k, v in seen if k == "x-forwarded-host"] == ["api.example.test:8443"]
-    # The peer address, never the client's own claim.
-    assert [v for k, v in seen if k == "x-forwarded-for"] == ["127.0.0.1"]
+    # The bridge is a proxy: the peer address goes after the client's own claim (the server
+    # decides how much of the chain to believe).
+    assert [v for k, v in seen if k == "x-forwarded-for"] == ["203.0.113.9, 127.0.0.1"]
+    assert [v for k, v in seen if k == "forwarded"] == ["for=127.0.0.1"]
     for key in (*NOT_FORWARDED, "host", "content-length", "content-type", "transfer-encoding"):
         if key not in ("x-forwarded-for", "x-forwarded-host"):
             assert key not in keys, key
+
+
+def test_forwarding_headers_are_one_chain_ending_in_the_peer(client: httpx.Client) -> None:
+    headers = [
+        ("x-forwarded-for", "198.51.100.1, 203.0.113.9"),
+        ("x-forwarded-for", "10.0.0.5"),
+        ("forwarded", 'for="[2001:db8::1]:80";proto=https'),
+        ("forwarded", "for=10.0.0.5"),
+    ]
+    seen = seen_metadata(client.get("/v1/metadata", headers=headers))
+    assert [v for k, v in seen if k == "x-forwarded-for"] == ["198.51.100.1, 203.0.113.9, 10.0.0.5, 127.0.0.1"]
+    assert [v for k, v in seen if k == "forwarded"] == [
+        'for="[2001:db8::1]:80";proto=https, for=10.0.0.5, for=127.0.0.1'
+    ]
+    # An entry metadata cannot carry keeps its place as "unknown".
+    unreadable = [("x-forwarded-for", "caf\xe9, 203.0.113.9".encode("latin-1"))]
+    odd = seen_metadata(client.get("/v1/metadata", headers=unreadable))
+    assert [v for k, v in odd if k == "x-forwarded-for"] == ["unknown, 203.0.113.9, 127.0.0.1"]
 
 
 def test_body_framing_headers_are_not_metadata(client: httpx.Client) -> None:

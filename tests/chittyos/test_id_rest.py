@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from server.config import ApiKeyLockoutSettings
 from server.domain.chitty_ids import parse_chitty_id
 from server.domain.times import parse_rfc3339_ms
 from tests.support import backends
@@ -139,6 +140,25 @@ def test_generate_with_a_key_that_is_not_a_live_chittyos_key_is_401(
         response = ids.post("/generate", json={"metadata": {"entityType": "DENY"}}, headers=_auth(key))
         assert _json(response, 401) == KEY_INVALID, key
     assert _sequences(chittyos, "DENY") == []  # nothing was minted
+
+
+def test_repeated_bad_keys_lock_their_source_out(ids: httpx.Client, chittyos_api_key: str) -> None:
+    # The test client is on loopback, a trusted proxy by default: X-Forwarded-For names the source.
+    source = {"x-forwarded-for": "203.0.113.77"}
+    lockout = ApiKeyLockoutSettings()
+    deny, info = {"metadata": {"entityType": "DENY"}}, {"metadata": {"entityType": "INFO"}}
+    for n in range(lockout.failures):
+        guess = {**_auth(f"chorus_{n:08x}_guess"), **source}
+        assert _json(ids.post("/generate", json=deny, headers=guess), 401) == KEY_INVALID
+    locked = ids.post("/generate", json=info, headers={**_auth(chittyos_api_key), **source})
+    retry_after = int(locked.headers["retry-after"])
+    assert _json(locked, 429) == {
+        "error": "Too many failed API key attempts",
+        "message": f"Retry after {retry_after} seconds",
+    }
+    assert lockout.window - 60 <= retry_after <= lockout.window
+    other = {**_auth(chittyos_api_key), "x-forwarded-for": "203.0.113.78"}
+    assert _json(ids.post("/generate", json=info, headers=other), 200)
 
 
 @pytest.mark.parametrize(

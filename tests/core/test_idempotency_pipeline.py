@@ -35,6 +35,7 @@ from server.errors import unauthenticated, unavailable
 from server.grpc_server.interceptor import PipelineInterceptor
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo
+from server.pipeline.client_address import ClientAddresses
 from server.pipeline.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentMethods
 from server.storage.database import Database
 from server.storage.idempotency_store import IdempotencyStore, KeyScope
@@ -154,7 +155,9 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
         },
     )
     pipeline = Pipeline(
-        {TASKS: [identify], CHAT: [identify]}, [], {TASKS: "x-correlation-id", CHAT: "x-correlation-id"}
+        {TASKS: [identify], CHAT: [identify]},
+        ClientAddresses(),
+        {TASKS: "x-correlation-id", CHAT: "x-correlation-id"},
     )
     interceptor = PipelineInterceptor(pipeline, idempotency)
     servicers = (

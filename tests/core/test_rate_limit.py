@@ -1,10 +1,16 @@
-"""The moving-window limiter: minute limit, burst window, refusals cost nothing."""
+"""The limiter: minute limit, burst window, refusals cost nothing, takes given back exactly."""
 
 from __future__ import annotations
 
-from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+import asyncio
+import time
+import uuid
+
+import pytest
+from limits import RateLimitItemPerDay, RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from server.pipeline.rate_limit import RateLimiter
+from tests.support.backends import PgRedis
 
 
 async def test_minute_limit_and_headers() -> None:
@@ -24,5 +30,59 @@ async def test_burst_window_refuses_without_consuming_the_minute() -> None:
     windows = (RateLimitItemPerMinute(100), RateLimitItemPerSecond(2))
     decisions = [await limiter.hit("k", windows) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
-    assert decisions[-1].remaining == 98  # the refused call was not counted
-    assert decisions[-1].retry_after == 1
+    # A refusal reports no room until the retry, whichever window refused.
+    refused = decisions[-1]
+    assert refused.remaining == 0 and refused.retry_after == 1
+    assert refused.reset_epoch - time.time() <= refused.retry_after + 1
+    # The refused call was not counted in the minute.
+    assert (await limiter.peek_moving("k", windows[0])).remaining == 98
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage_uri(request: pytest.FixtureRequest) -> str:
+    if request.param == "memory":
+        return "memory://"
+    return request.getfixturevalue("pg_redis").redis_url
+
+
+async def test_a_fixed_window_take_is_given_back(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri, f"t-{uuid.uuid4().hex}")
+    day = RateLimitItemPerDay(3)
+    taken = [await limiter.take("q", day) for _ in range(3)]
+    assert [t.remaining for t in taken] == [2, 1, 0]
+    await limiter.give_back(taken[0].hold)  # type: ignore[arg-type]
+    assert (await limiter.peek("q", day)).remaining == 1
+    again = await limiter.take("q", day)
+    assert again.allowed and again.remaining == 0
+    assert not (await limiter.take("q", day)).allowed
+
+
+async def test_a_moving_window_hit_is_given_back(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri, f"t-{uuid.uuid4().hex}")
+    minute = (RateLimitItemPerMinute(2),)
+    _, second = [await limiter.hit("m", minute) for _ in range(2)]
+    assert not (await limiter.hit("m", minute)).allowed
+    await limiter.give_back(second.hold)  # type: ignore[arg-type]
+    assert (await limiter.peek_moving("m", minute[0])).remaining == 1
+    assert (await limiter.hit("m", minute)).allowed
+    assert not (await limiter.hit("m", minute)).allowed
+
+
+async def test_give_backs_stay_exact_across_processes_on_redis(pg_redis: PgRedis) -> None:
+    """Two limiters on one Redis (two replicas): concurrent takes and give-backs
+    leave exactly the takes that were kept counted."""
+    prefix = f"t-{uuid.uuid4().hex}"
+    replicas = [RateLimiter(pg_redis.redis_url, prefix) for _ in range(2)]
+    day = RateLimitItemPerDay(1000)
+    in_flight = asyncio.Semaphore(16)  # within the client's connection pool
+
+    async def take_and_maybe_give_back(n: int) -> None:
+        async with in_flight:
+            taken = await replicas[n % 2].take("q", day)
+            assert taken.allowed and taken.hold is not None
+            if n % 3:
+                await replicas[(n + 1) % 2].give_back(taken.hold)
+
+    await asyncio.gather(*(take_and_maybe_give_back(n) for n in range(300)))
+    kept = len([n for n in range(300) if n % 3 == 0])
+    assert (await replicas[0].peek("q", day)).remaining == 1000 - kept

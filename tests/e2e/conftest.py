@@ -15,6 +15,8 @@ from tests.support.chorus_process import ChorusProcess, run_cli
 #   other — id header accepted (to prove isolation from demo)
 #   tiny, tiny-grpc — id header accepted, 3 requests/minute (rate limit tests)
 #   e2e   — id header accepted, limits high enough for the whole suite
+#   bursty — id header accepted, the default 100/minute with a burst of 2/second
+#   proxied, proxied-grpc — id header accepted, 3 requests/minute (client address tests)
 # Most tests use `e2e`: the suite sends far more than demo's 100/minute.
 SEED_CONFIG = """
 [[crispy.tenants]]
@@ -51,7 +53,17 @@ def acme_key(data_dir: Path) -> str:
     )
     run_cli(data_dir, "tenants", "add", "tiny-grpc", "--allow-unauthenticated", "--rate-per-minute", "3")
     run_cli(data_dir, "tenants", "add", "tiny", "--allow-unauthenticated", "--rate-per-minute", "3")
+    run_cli(data_dir, "tenants", "add", "bursty", "--allow-unauthenticated", "--burst-per-second", "2")
+    for proxied in ("proxied", "proxied-grpc"):
+        run_cli(data_dir, "tenants", "add", proxied, "--allow-unauthenticated", "--rate-per-minute", "3")
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+
+
+@pytest.fixture(scope="session")
+def acme_bob_key(data_dir: Path, acme_key: str) -> str:
+    """A second user's key of `acme` (the first is alice's, `acme_key`)."""
+    out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "bob")
     return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
 
 

@@ -124,6 +124,24 @@ def test_an_mcos_quota_counts_writes_on_both_replicas_together(replicas: Replica
             assert len(rest.get("/api/memory").json()["pinned_memories"]) == STORAGE_WRITES
 
 
+def test_writes_that_fail_give_their_quota_back_on_both_replicas(replicas: Replicas, idp: TestIdp) -> None:
+    token = idp.token(new_sub())
+    for replica, _ in zip(cycle(replicas), range(3 * STORAGE_WRITES), strict=False):
+        with client(replica, **{"cf-access-jwt-assertion": token}) as rest:
+            missing = rest.patch("/api/tasks/task_000000000000000000000000", json={"status": "completed"})
+            assert missing.status_code == 404, missing.text
+    remaining = []
+    for n, replica in zip(range(STORAGE_WRITES), cycle(replicas), strict=False):
+        with client(replica, **{"cf-access-jwt-assertion": token}) as rest:
+            created = rest.post("/api/tasks", json={"title": f"Task {n}"})
+            assert created.status_code == 201, created.text
+            remaining.append(int(created.headers["x-ratelimit-remaining"]))
+    assert remaining == [3, 2, 1, 0]
+    for replica in replicas:
+        with client(replica, **{"cf-access-jwt-assertion": token}) as rest:
+            assert rest.post("/api/tasks", json={"title": "Over"}).status_code == 429
+
+
 def _tasks(replica: ChorusProcess, token: str) -> list[str]:
     with client(replica, **{"cf-access-jwt-assertion": token}) as rest:
         response = rest.get("/api/tasks")
