@@ -48,13 +48,31 @@ class ErrorView:
     domain: str = ""  # ErrorInfo.domain
 
 
+# gRPC's own words when a message exceeds a channel's or server's size limit
+# ("Received message larger than max (N vs. M)", "Sent message larger than max").
+_MESSAGE_TOO_LARGE = "message larger than max"
+
+
 def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
     view = ErrorView(error.code(), "", error.details() or "", request_id)
     for key, value in error.trailing_metadata() or ():
         if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
             _apply_details(view, status_pb2.Status.FromString(value))
     if not view.reason:
+        if view.code == grpc.StatusCode.RESOURCE_EXHAUSTED and _MESSAGE_TOO_LARGE in view.message:
+            return _transport_too_large(view)
         view.reason = view.code.name
+    return view
+
+
+def _transport_too_large(view: ErrorView) -> ErrorView:
+    """gRPC's size limit, not a quota: RESOURCE_EXHAUSTED would read as 429 and
+    be retried. The gRPC side answered something the bridge cannot carry: 502."""
+    view.code = grpc.StatusCode.INTERNAL
+    view.reason = "MESSAGE_TOO_LARGE"
+    view.http_status = 502
+    view.message = f"The response is larger than the gRPC message limit (grpc.max_message_bytes): {view.message}"
+    view.info = {"code": "message_too_large"}
     return view
 
 

@@ -8,8 +8,12 @@ with the bridge's choices:
 
 * output always prints fields without presence (like json_format's
   `always_print_fields_with_no_presence=True`) and honours the
-  `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
-  `null_when_unset`;
+  `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty`,
+  `null_when_unset` and `json_key`;
+* repeated double and float fields are written from one C-level copy of
+  their values (orjson prints each double's shortest form; float32 values
+  print as their exact double, which reads back to the same float32), so a
+  large vector costs no Python work per number;
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s;
 * query parameters and path variables are bound like grpc-gateway's
@@ -811,7 +815,10 @@ class MessageCodec:
             field = _compile_field(fd)
             fields[field.name] = field
             fields[field.json_name] = field
-            plan.append((field.name, field.json_name, field.dump, _output_mode(fd, field.presence)))
+            key = _field_rules(fd).json_key or field.json_name
+            shared = fields.get(key)
+            fields[key] = field if shared is None or shared is field else _either(shared, field)
+            plan.append((field.name, key, field.dump, _output_mode(fd, field.presence)))
         self._fields = fields
         self._out_plan = out = tuple(plan)  # published last: other threads may race here
         return out
@@ -855,6 +862,31 @@ class MessageCodec:
             field.load(msg, value, (*path, key), issues)
 
 
+def _either(first: _Field, second: _Field) -> _Field:
+    """Two fields under one JSON key (`json_key`): a value goes to the first
+    that accepts its JSON type, else the second reports the problem."""
+
+    def load(msg: Message, value: Any, path: Path, issues: Issues) -> None:
+        refused: Issues = []
+        first.load(msg, value, path, refused)
+        if refused:
+            msg.ClearField(first.name)
+            second.load(msg, value, path, issues)
+
+    return _Field(
+        name=first.name,
+        json_name=first.json_name,
+        presence=first.presence,
+        oneof=first.oneof,
+        dump=first.dump,
+        load=load,
+        set_text=None,
+        text_refusal="message",
+        repeated=first.repeated,
+        nested=None,
+    )
+
+
 def _claim(taken: dict[str, str], field: _Field, key: str, value: Any, path: Path, issues: Issues) -> bool:
     """Reject a field given twice (JSON and proto name) or a second oneof member."""
     previous = taken.get(field.name)
@@ -896,6 +928,15 @@ def _field(
     )
 
 
+def _dump_numbers(values: Any) -> list[Any]:
+    """Repeated double/float: one C-level copy; per-number work only when the
+    sum is not finite (a NaN or an infinity, or finite values overflowing)."""
+    copied = list(values)
+    if math.isfinite(sum(copied)):
+        return copied
+    return [_dump_double(v) for v in copied]
+
+
 def _compile_field(fd: FieldDescriptor) -> _Field:
     if _is_map(fd):
         return _compile_map(fd)
@@ -904,7 +945,11 @@ def _compile_field(fd: FieldDescriptor) -> _Field:
     name, scalar = fd.name, _scalar(fd)
     if fd.is_repeated:
         item_dump = scalar.dump
-        dump: Dump | None = list if item_dump is None else (lambda v: list(map(item_dump, v)))
+        dump: Dump | None
+        if fd.type in (_FD.TYPE_DOUBLE, _FD.TYPE_FLOAT):
+            dump = _dump_numbers
+        else:
+            dump = list if item_dump is None else (lambda v: list(map(item_dump, v)))
         return _field(
             fd,
             presence=False,

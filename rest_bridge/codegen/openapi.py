@@ -432,7 +432,12 @@ class _Schemas:
 
     def _message(self, full_name: str) -> Schema:
         message = self.index.message(full_name)
-        properties = {_json_name(f): self.described_field(message, i) for i, f in enumerate(message.proto.field)}
+        properties: dict[str, Schema] = {}
+        for i, f in enumerate(message.proto.field):
+            key = _field_rules(f).json_key or _json_name(f)
+            described = self.described_field(message, i)
+            # Fields sharing a JSON key (`json_key`): the key holds either form.
+            properties[key] = {"anyOf": [properties[key], described]} if key in properties else described
         schema: Schema = {"type": "object", "properties": properties}
         oneofs: dict[str, list[str]] = {}
         for field in message.proto.field:

@@ -67,4 +67,18 @@ METHODS: tuple[MethodSpec, ...] = (
         success_status=200,
         sse=None,
     ),
+    MethodSpec(
+        service='chittyos.ai.v1.AiGatewayService',
+        method='GetModel',
+        surface='chittyos-ai',
+        request_type=_chittyos_ai_v1_ai_pb2.GetModelRequest,
+        response_type=_chittyos_ai_v1_ai_pb2.Model,
+        server_streaming=False,
+        bindings=(
+            HttpBinding('GET', '/v1/models/{model}', body='', response_body=''),
+            HttpBinding('GET', '/v1/models/{model=**}', body='', response_body=''),
+        ),
+        success_status=200,
+        sse=None,
+    ),
 )
