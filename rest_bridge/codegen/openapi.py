@@ -396,6 +396,8 @@ class _Schemas:
             if key.type in _MAP_KEYS:
                 schema["propertyNames"] = dict(_MAP_KEYS[key.type])
             return schema
+        if _field_rules(field).bytes_as_doubles:
+            return {"type": "array", "items": {"type": "number", "format": "double"}}
         item = self.single(field)
         if field.label == _FDP.LABEL_REPEATED:
             return {"type": "array", "items": item}

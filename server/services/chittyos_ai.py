@@ -103,12 +103,9 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
         )
         response = ai_pb2.CreateEmbeddingsResponse(object="list", model=batch.model)
         data = response.data
+        packed = "float32_values" if batch.encoding == "base64" else "float64_values"
         for index, vector in enumerate(batch.vectors):
-            # Packed doubles: one C-level copy per vector, no Python per number.
-            if isinstance(vector, str):
-                data.add(object="embedding", index=index, embedding_base64=vector)
-            else:
-                data.add(object="embedding", index=index, embedding=vector)
+            data.add(object="embedding", index=index, **{packed: vector})
         response.usage.prompt_tokens = response.usage.total_tokens = batch.prompt_tokens
         return response
 

@@ -76,6 +76,16 @@ def test_models_lists_chat_and_embedding_ids_owned_by_chorus(ai: httpx.Client) -
 # --- chat completions, not streamed ------------------------------------------------
 
 
+def test_model_by_id_with_slashes_encoded_or_not(ai: httpx.Client) -> None:
+    listed = {m["id"]: m for m in ai.get("/v1/models").json()["data"]}
+    encoded = ai.get("/v1/models/@cf%2Fmeta%2Fllama-3.1-8b-instruct")
+    assert encoded.status_code == 200 and encoded.json() == listed[CHAT_MODEL]
+    assert ai.get(f"/v1/models/{EMBEDDING_MODEL}").json() == listed[EMBEDDING_MODEL]
+    error = _error(ai.get("/v1/models/@cf/meta/unknown"), 404)
+    assert (error["param"], error["code"]) == ("model", "model_not_found")
+    assert "'@cf/meta/unknown'" in error["message"]
+
+
 def test_document_example_completion(ai: httpx.Client) -> None:
     response = _chat(
         ai,

@@ -430,16 +430,16 @@ class CreateEmbeddingsResponse(_message.Message):
     def __init__(self, object: _Optional[str] = ..., data: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., model: _Optional[str] = ..., usage: _Optional[_Union[EmbeddingUsage, _Mapping]] = ...) -> None: ...
 
 class Embedding(_message.Message):
-    __slots__ = ("object", "embedding", "embedding_base64", "index")
+    __slots__ = ("object", "float64_values", "float32_values", "index")
     OBJECT_FIELD_NUMBER: _ClassVar[int]
-    EMBEDDING_FIELD_NUMBER: _ClassVar[int]
-    EMBEDDING_BASE64_FIELD_NUMBER: _ClassVar[int]
+    FLOAT64_VALUES_FIELD_NUMBER: _ClassVar[int]
+    FLOAT32_VALUES_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     object: str
-    embedding: _containers.RepeatedScalarFieldContainer[float]
-    embedding_base64: str
+    float64_values: bytes
+    float32_values: bytes
     index: int
-    def __init__(self, object: _Optional[str] = ..., embedding: _Optional[_Iterable[float]] = ..., embedding_base64: _Optional[str] = ..., index: _Optional[int] = ...) -> None: ...
+    def __init__(self, object: _Optional[str] = ..., float64_values: _Optional[bytes] = ..., float32_values: _Optional[bytes] = ..., index: _Optional[int] = ...) -> None: ...
 
 class EmbeddingUsage(_message.Message):
     __slots__ = ("prompt_tokens", "total_tokens")
