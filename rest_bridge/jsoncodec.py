@@ -10,9 +10,8 @@ with the bridge's choices:
   `always_print_fields_with_no_presence=True`) and honours the
   `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty`,
   `null_when_unset` and `json_key`;
-* repeated double and float fields are written from one C-level copy of
-  their values (orjson prints each double's shortest form; float32 values
-  print as their exact double, which reads back to the same float32), and
+* repeated double fields are written from one C-level copy of their values
+  (orjson prints each double's shortest form, as json_format does), and
   `bytes_as_doubles` fields are unpacked in C, so a large vector costs no
   Python work per number;
 * input is strict: unknown keys and wrong JSON types are errors, collected
@@ -932,7 +931,7 @@ def _field(
 
 
 def _dump_numbers(values: Any) -> list[Any]:
-    """Repeated double/float: one C-level copy; per-number work only when the
+    """Doubles: one C-level copy; per-number work only when the
     sum is not finite (a NaN or an infinity, or finite values overflowing)."""
     copied = list(values)
     if math.isfinite(sum(copied)):
@@ -991,7 +990,7 @@ def _compile_field(fd: FieldDescriptor) -> _Field:
     if fd.is_repeated:
         item_dump = scalar.dump
         dump: Dump | None
-        if fd.type in (_FD.TYPE_DOUBLE, _FD.TYPE_FLOAT):
+        if fd.type == _FD.TYPE_DOUBLE:
             dump = _dump_numbers
         else:
             dump = list if item_dump is None else (lambda v: list(map(item_dump, v)))

@@ -108,7 +108,9 @@ async def test_embeddings_models_and_health_over_grpc(stub: ai_pb2_grpc.AiGatewa
     assert [d.index for d in embedded.data] == [0, 1]
     floats = embedded.data[0]
     assert len(floats.float64_values) == 16 * 8 and not floats.HasField("float32_values")
-    packed = await stub.CreateEmbeddings(ai_pb2.CreateEmbeddingsRequest(input=texts, dimensions=16, encoding_format="base64"))
+    packed = await stub.CreateEmbeddings(
+        ai_pb2.CreateEmbeddingsRequest(input=texts, dimensions=16, encoding_format="base64")
+    )
     assert len(packed.data[0].float32_values) == 16 * 4 and not packed.data[0].HasField("float64_values")
     doubles, singles = (
         struct.unpack(f"<16{kind}", raw)

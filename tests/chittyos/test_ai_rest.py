@@ -120,9 +120,9 @@ def test_document_example_completion(ai: httpx.Client) -> None:
 def test_max_tokens_truncates_with_finish_reason_length(ai: httpx.Client) -> None:
     body = _chat(ai, model=CHAT_MODEL, max_tokens=3).json()
     assert body["choices"][0]["finish_reason"] == "length"
-    assert body["choices"][0]["message"]["content"] == 'You said:'
+    assert body["choices"][0]["message"]["content"] == "You said:"
     assert body["usage"]["completion_tokens"] == 3
-    assert _chat(ai, max_completion_tokens=3).json()["choices"][0]["message"]["content"] == 'You said:'
+    assert _chat(ai, max_completion_tokens=3).json()["choices"][0]["message"]["content"] == "You said:"
 
 
 def test_model_may_be_omitted_and_defaults_to_the_primary(ai: httpx.Client) -> None:
@@ -386,6 +386,7 @@ def test_n_choices_stream_with_their_indexes(ai: httpx.Client) -> None:
         assert mine[0]["delta"] == {"role": "assistant", "content": ""}
         assert "".join(c["delta"].get("content", "") for c in mine) == "You said"
         assert [c["finish_reason"] for c in mine][-1] == "length"
+
 
 def test_malformed_json_and_non_object_bodies_are_400(ai: httpx.Client) -> None:
     headers = {"content-type": "application/json"}
