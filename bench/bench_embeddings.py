@@ -1,8 +1,11 @@
 """Micro-benchmark: `POST /v1/embeddings` at the documented maximum (2,048 inputs).
 
-Times the official `openai` SDK against a fresh `chorus serve` for float and
-base64 encodings, over each bridge transport (loopback gRPC, in-process), and
-a direct gRPC call. Not part of `make bench`:
+Times a fresh `chorus serve` for float and base64 encodings, over each
+bridge transport (loopback gRPC, in-process) and a direct gRPC call: raw
+HTTP (what the server costs: the body is read, not parsed) and the official
+`openai` SDK end to end (which adds its own parsing: validating 1.5 M floats
+into pydantic models takes it seconds, base64 decoding a few ms). Not part
+of `make bench`:
 
     .venv/bin/python -m bench.bench_embeddings [--inputs 2048] [--rounds 3]
 """
@@ -16,6 +19,7 @@ import time
 from collections.abc import Callable
 
 import grpc
+import httpx
 import openai
 from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import struct_pb2
@@ -38,6 +42,24 @@ def _best(rounds: int, run: Callable[[], object]) -> tuple[float, float]:
         run()
         times.append(time.perf_counter() - started)
     return min(times), statistics.median(times)
+
+
+def _http_rows(rest_url: str, transport: str, texts: list[str], rounds: int) -> list[str]:
+    rows = []
+    with httpx.Client(base_url=rest_url, headers=HOST, timeout=120) as http:
+        http.post("/v1/embeddings", json={"input": texts, "encoding_format": "base64"})  # warm the embedder
+        for encoding in ("float", "base64"):
+            statuses: set[int] = set()
+
+            def call(encoding: str = encoding, statuses: set[int] = statuses) -> object:
+                response = http.post("/v1/embeddings", json={"input": texts, "encoding_format": encoding})
+                statuses.add(response.status_code)
+                return response
+
+            best, median = _best(rounds, call)
+            outcome = "" if statuses == {200} else f" (HTTP {sorted(statuses)})"
+            rows.append(f"| raw HTTP ({transport}){outcome} | {encoding} | {best:.2f} | {median:.2f} |")
+    return rows
 
 
 def _sdk_rows(rest_url: str, transport: str, texts: list[str], rounds: int) -> list[str]:
@@ -91,6 +113,7 @@ def main() -> None:
     rows = ["| path | encoding | best s | median s |", "|---|---|---|---|"]
     for transport in ("grpc", "inprocess"):
         with chorus(env={"CHORUS_REST__TRANSPORT": transport}, name=f"chorus-{transport}") as server:
+            rows += _http_rows(server.rest_url, transport, texts, args.rounds)
             rows += _sdk_rows(server.rest_url, transport, texts, args.rounds)
             if transport == "grpc":
                 rows.append(_grpc_row(server.grpc_addr, texts, args.rounds))
