@@ -373,7 +373,24 @@ def test_deprecated_functions_are_tools(ai: httpx.Client) -> None:
 
 
 def test_null_optional_parameters_are_absent(ai: httpx.Client) -> None:
-    response = _chat(ai, seed=None, logprobs=None, top_logprobs=None, service_tier=None, n=None, store=None)
+    response = _chat(
+        ai,
+        seed=None,
+        logprobs=None,
+        top_logprobs=None,
+        service_tier=None,
+        n=None,
+        store=None,
+        prediction=None,
+        audio=None,
+        moderation=None,
+        metadata=None,
+        logit_bias=None,
+        modalities=None,
+        reasoning_effort=None,
+        max_completion_tokens=None,
+        stream_options=None,
+    )
     assert response.status_code == 200, response.text
 
 

@@ -343,3 +343,13 @@ def test_upstream_choices_keep_their_indexes(sdk: openai.OpenAI, upstream: OpenA
         for choice in chunk.choices:
             texts[choice.index] += choice.delta.content or ""
     assert texts == ["hello there", "hello there (choice 1)"]
+
+
+def test_float_embeddings_at_the_maximum_on_each_bridge_transport(sdk: openai.OpenAI) -> None:
+    texts = [f"text {i}" for i in range(2048)]
+    floats = sdk.embeddings.create(model="lexical", input=texts, encoding_format="float")
+    assert len(floats.data) == 2048 and all(len(d.embedding) == 384 for d in floats.data)
+    assert (
+        floats.data[7].embedding
+        == sdk.embeddings.create(model="lexical", input=texts[7], encoding_format="float").data[0].embedding
+    )
