@@ -114,11 +114,13 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
     ) -> ai_pb2.ListModelsResponse:
         return self._models
 
-    async def GetModel(self, request: ai_pb2.GetModelRequest, context: grpc.aio.ServicerContext) -> ai_pb2.Model:
+    async def GetModel(
+        self, request: ai_pb2.GetModelRequest, context: grpc.aio.ServicerContext
+    ) -> ai_pb2.GetModelResponse:
         model = self._model_by_id.get(request.model)
         if model is None:
             raise model_not_found(request.model)
-        return model
+        return ai_pb2.GetModelResponse(model=model)
 
 
 # --- requests -------------------------------------------------------------------

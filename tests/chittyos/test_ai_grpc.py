@@ -136,8 +136,8 @@ async def test_embeddings_at_the_documented_maximum_are_compact(chittyos: Chorus
         embedded = await stub.CreateEmbeddings(ai_pb2.CreateEmbeddingsRequest(input=texts))
         assert len(embedded.data) == 2048 and all(len(d.float64_values) == 768 * 8 for d in embedded.data)
         assert embedded.ByteSize() < 2048 * 768 * 8 * 1.01
-        model = await stub.GetModel(ai_pb2.GetModelRequest(model=CHAT_MODEL))
-        assert (model.id, model.object) == (CHAT_MODEL, "model")
+        found = await stub.GetModel(ai_pb2.GetModelRequest(model=CHAT_MODEL))
+        assert (found.model.id, found.model.object) == (CHAT_MODEL, "model")
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             await stub.GetModel(ai_pb2.GetModelRequest(model="nope"))
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND

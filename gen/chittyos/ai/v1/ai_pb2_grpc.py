@@ -70,7 +70,7 @@ class AiGatewayServiceStub:
         self.GetModel = channel.unary_unary(
                 '/chittyos.ai.v1.AiGatewayService/GetModel',
                 request_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.SerializeToString,
-                response_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.Model.FromString,
+                response_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.FromString,
                 _registered_method=True)
 
 
@@ -165,7 +165,7 @@ def add_AiGatewayServiceServicer_to_server(servicer, server):
             'GetModel': grpc.unary_unary_rpc_method_handler(
                     servicer.GetModel,
                     request_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.FromString,
-                    response_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.Model.SerializeToString,
+                    response_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,7 +315,7 @@ class AiGatewayService:
             target,
             '/chittyos.ai.v1.AiGatewayService/GetModel',
             chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.SerializeToString,
-            chittyos_dot_ai_dot_v1_dot_ai__pb2.Model.FromString,
+            chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.FromString,
             options,
             channel_credentials,
             insecure,
