@@ -65,15 +65,16 @@ def _explain_transport_failure(view: ErrorView) -> None:
 
     gRPC's size limits answer RESOURCE_EXHAUSTED, which is no rate limit (and
     clients retry a 429): oversized metadata is the client's headers, 431; a
-    message over the channel's limit is a request too large (413) or a
-    response the bridge cannot take (502).
+    message over the channel's limit (grpc.max_message_bytes) is a request too
+    large (413) or a response the bridge cannot carry (502).
     """
     if view.code != grpc.StatusCode.RESOURCE_EXHAUSTED:
         return
     if "metadata" in view.message:
         view.reason, view.http_status, view.message = "HEADERS_TOO_LARGE", 431, "Request headers are too large"
     elif "Received message larger than max" in view.message:
-        view.reason, view.http_status, view.message = "RESPONSE_TOO_LARGE", 502, "The response is too large to deliver"
+        view.code, view.reason, view.http_status = grpc.StatusCode.INTERNAL, "MESSAGE_TOO_LARGE", 502
+        view.message = f"The response is larger than the gRPC message limit (grpc.max_message_bytes): {view.message}"
     elif "Sent message larger than max" in view.message:
         view.reason, view.http_status, view.message = "REQUEST_TOO_LARGE", 413, "The request is too large"
 

@@ -8,8 +8,12 @@ with the bridge's choices:
 
 * output always prints fields without presence (like json_format's
   `always_print_fields_with_no_presence=True`) and honours the
-  `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
-  `null_when_unset`;
+  `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty`,
+  `null_when_unset` and `json_key`;
+* repeated double fields are written from one C-level copy of their values
+  (orjson prints each double's shortest form, as json_format does), and
+  `bytes_as_doubles` fields are unpacked in C, so a large vector costs no
+  Python work per number;
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s; a caller may ask
   for unknown keys to be ignored instead (Zod's default `strip`);
@@ -26,12 +30,14 @@ may be partly written; callers discard it.
 
 from __future__ import annotations
 
+import array
 import base64
 import binascii
 import datetime
 import math
 import re
 import struct
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -848,7 +854,10 @@ class MessageCodec:
             field = _compile_field(fd)
             fields[field.name] = field
             fields[field.json_name] = field
-            plan.append((field.name, field.json_name, field.dump, _output_mode(fd, field.presence)))
+            key = _field_rules(fd).json_key or field.json_name
+            shared = fields.get(key)
+            fields[key] = field if shared is None or shared is field else _either(shared, field)
+            plan.append((field.name, key, field.dump, _output_mode(fd, field.presence)))
         self._fields = fields
         self._out_plan = out = tuple(plan)  # published last: other threads may race here
         return out
@@ -902,6 +911,34 @@ def _raise_issues(issues: Issues, ignore_unknown: bool) -> None:
         raise JsonMappingError(issues)
 
 
+def _either(first: _Field, second: _Field) -> _Field:
+    """Two fields under one JSON key (`json_key`): a value goes to the first
+    that accepts its JSON type, else the second reports the problem."""
+
+    def load(msg: Message, value: Any, path: Path, issues: Issues) -> None:
+        refused = Issues()
+        refused.free_form_left = issues.free_form_left  # one budget for the whole request
+        first.load(msg, value, path, refused)
+        if refused:
+            msg.ClearField(first.name)
+            second.load(msg, value, path, issues)
+        else:
+            issues.free_form_left = refused.free_form_left
+
+    return _Field(
+        name=first.name,
+        json_name=first.json_name,
+        presence=first.presence,
+        oneof=first.oneof,
+        dump=first.dump,
+        load=load,
+        set_text=None,
+        text_refusal="message",
+        repeated=first.repeated,
+        nested=None,
+    )
+
+
 def _claim(taken: dict[str, str], field: _Field, key: str, value: Any, path: Path, issues: Issues) -> bool:
     """Reject a field given twice (JSON and proto name) or a second oneof member."""
     previous = taken.get(field.name)
@@ -943,15 +980,70 @@ def _field(
     )
 
 
+def _dump_numbers(values: Any) -> list[Any]:
+    """Doubles: one C-level copy; per-number work only when the
+    sum is not finite (a NaN or an infinity, or finite values overflowing)."""
+    copied = list(values)
+    if math.isfinite(sum(copied)):
+        return copied
+    return [_dump_double(v) for v in copied]
+
+
+def _unpack_doubles(packed: bytes) -> list[Any]:
+    values = array.array("d")
+    values.frombytes(packed)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return _dump_numbers(values.tolist())
+
+
+def _packed_doubles_loader(name: str) -> Loader:
+    conv = _float_conv(False)
+
+    def load(msg: Message, value: Any, path: Path, issues: Issues) -> None:
+        if value is None:
+            msg.ClearField(name)
+            return
+        if type(value) is not list:
+            issues.append(FieldIssue(path, _NOT_ARRAY))
+            return
+        values = array.array("d")
+        for index, item in enumerate(value):
+            try:
+                values.append(conv(item))
+            except _Invalid as exc:
+                issues.append(FieldIssue((*path, index), exc.message))
+        if sys.byteorder != "little":
+            values.byteswap()
+        setattr(msg, name, values.tobytes())
+
+    return load
+
+
 def _compile_field(fd: FieldDescriptor) -> _Field:
     if _is_map(fd):
         return _compile_map(fd)
     if fd.type in (_FD.TYPE_MESSAGE, _FD.TYPE_GROUP):
         return _compile_message_field(fd)
+    if _field_rules(fd).bytes_as_doubles:
+        if fd.type != _FD.TYPE_BYTES or fd.is_repeated:
+            raise TypeError(f"bytes_as_doubles needs a singular bytes field: {fd.full_name}")
+        return _field(
+            fd,
+            presence=bool(fd.has_presence),
+            dump=_unpack_doubles,
+            load=_packed_doubles_loader(fd.name),
+            set_text=None,
+            text_refusal="message",
+        )
     name, scalar = fd.name, _scalar(fd)
     if fd.is_repeated:
         item_dump = scalar.dump
-        dump: Dump | None = list if item_dump is None else (lambda v: list(map(item_dump, v)))
+        dump: Dump | None
+        if fd.type == _FD.TYPE_DOUBLE:
+            dump = _dump_numbers
+        else:
+            dump = list if item_dump is None else (lambda v: list(map(item_dump, v)))
         return _field(
             fd,
             presence=False,

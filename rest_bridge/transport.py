@@ -11,16 +11,23 @@ from rest_bridge.route_spec import MethodSpec
 # Generous flow control and stream limits: the bridge multiplexes every HTTP
 # client over one HTTP/2 connection.
 CHANNEL_OPTIONS = (
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
     ("grpc.http2.lookahead_bytes", 1024 * 1024),
     ("grpc.enable_retries", 0),
 )
+# The largest message either way; the server's limit should be the same
+# (Chorus passes `grpc.max_message_bytes` to both). gRPC's default is 4 MiB.
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class GrpcTransport:
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.target = target
-        self._channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        options = (
+            *CHANNEL_OPTIONS,
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        )
+        self._channel = grpc.aio.insecure_channel(target, options=options)
         self._callables: dict[str, Any] = {}
 
     def callable_for(self, spec: MethodSpec) -> Any:

@@ -141,7 +141,10 @@ class Chorus:
         platform.closers.append(idempotency.aclose)
         self._interceptor = PipelineInterceptor(pipeline, idempotency)
         server, health_servicer = build_grpc_server(
-            [(u.register, u.servicer, u.name) for u in self._units], [self._interceptor], reuse_port=self.worker
+            [(u.register, u.servicer, u.name) for u in self._units],
+            [self._interceptor],
+            reuse_port=self.worker,
+            max_message_bytes=s.grpc.max_message_bytes,
         )
         port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
         if port == 0:
@@ -183,7 +186,7 @@ class Chorus:
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
-        self._transport = GrpcTransport(upstream) if upstream else self._inprocess_transport()
+        self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
             load_method_specs(),
             self._transport,

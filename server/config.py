@@ -23,6 +23,9 @@ from pydantic_settings import (
 
 from server.pipeline.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
 
+# 64 MiB; gRPC's own default is 4 MiB to receive (see GrpcSettings.max_message_bytes).
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
 
 class Listen(BaseModel):
     host: str = "127.0.0.1"
@@ -33,6 +36,10 @@ class GrpcSettings(Listen):
     port: int = Field(default=50051, ge=0, le=65535)
     # Seconds open streams may keep running after SIGTERM before they are cancelled.
     shutdown_grace: float = Field(default=10.0, ge=0)
+    # Largest gRPC message, in bytes, either way: the server's limit and the
+    # bridge channel's. The largest documented response, 2,048 embeddings of
+    # 3,072 dimensions (~50 MB as packed doubles), fits the default.
+    max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, ge=1024)
 
 
 class MountSettings(BaseModel):

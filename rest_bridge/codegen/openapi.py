@@ -396,6 +396,8 @@ class _Schemas:
             if key.type in _MAP_KEYS:
                 schema["propertyNames"] = dict(_MAP_KEYS[key.type])
             return schema
+        if _field_rules(field).bytes_as_doubles:
+            return {"type": "array", "items": {"type": "number", "format": "double"}}
         item = self.single(field)
         if field.label == _FDP.LABEL_REPEATED:
             return {"type": "array", "items": item}
@@ -432,7 +434,12 @@ class _Schemas:
 
     def _message(self, full_name: str) -> Schema:
         message = self.index.message(full_name)
-        properties = {_json_name(f): self.described_field(message, i) for i, f in enumerate(message.proto.field)}
+        properties: dict[str, Schema] = {}
+        for i, f in enumerate(message.proto.field):
+            key = _field_rules(f).json_key or _json_name(f)
+            described = self.described_field(message, i)
+            # Fields sharing a JSON key (`json_key`): the key holds either form.
+            properties[key] = {"anyOf": [properties[key], described]} if key in properties else described
         schema: Schema = {"type": "object", "properties": properties}
         oneofs: dict[str, list[str]] = {}
         for field in message.proto.field:

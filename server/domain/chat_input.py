@@ -15,26 +15,46 @@ does. Rules beyond the JSON types:
   `_` or `-`; `tool_choice` is "none", "auto", "required" or
   `{"type": "function", "function": {"name"}}` naming an offered tool.
 - `stop`: a string or up to 4 strings. `max_tokens` (or its newer name
-  `max_completion_tokens`) at least 1; `temperature` 0 to 2.
-- Not supported, so only their neutral values are accepted: `n` 1,
-  `top_p` 1, `presence_penalty` and `frequency_penalty` 0.
+  `max_completion_tokens`) at least 1; `temperature` 0 to 2; `top_p` 0 to
+  1; `presence_penalty` and `frequency_penalty` -2 to 2; `n` 1 to 128.
+- `response_format`: `{"type": "text" | "json_object"}` or
+  `{"type": "json_schema", "json_schema": {"name", "schema"?, ...}}`.
+- OpenAI's ranges and value sets for the parameters only upstreams use
+  (`top_logprobs` 0 to 20 with `logprobs`, `logit_bias` -100 to 100,
+  `metadata` 16 pairs, `service_tier`, `reasoning_effort`, `verbosity`,
+  `modalities`, `prompt_cache_retention`); they then travel in
+  `ModelRequest.passthrough`.
+- The deprecated `functions` and `function_call` are read as `tools` and
+  `tool_choice` (give one form, not both).
 - `stream_options` only with `stream` true.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.domain.ai_errors import bad_param
 from server.errors import ChorusError
-from server.providers.models.types import ChatTurn, ModelRequest, ToolCall, ToolSpec
+from server.providers.models.types import ChatTurn, ModelRequest, ResponseFormat, ToolCall, ToolSpec
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 TOOL_CHOICES = ("none", "auto", "required")
 MAX_STOP_SEQUENCES = 4
 MAX_TOOLS = 128
+MAX_CHOICES = 128
+MAX_TOP_LOGPROBS = 20
+MAX_METADATA_PAIRS, MAX_METADATA_KEY, MAX_METADATA_VALUE = 16, 64, 512
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+# Upstream-only parameters with a fixed set of values, as OpenAI lists them.
+_CHOICES_OF: dict[str, tuple[str, ...]] = {
+    "service_tier": ("auto", "default", "flex", "scale", "priority", "fast"),
+    "reasoning_effort": ("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+    "verbosity": ("low", "medium", "high"),
+    "prompt_cache_retention": ("in_memory", "24h"),
+}
+MODALITIES = ("text", "audio")
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NO_PARAMETERS = {"type": "object", "properties": {}}
 
@@ -54,6 +74,7 @@ class MessageInput:
     name: str = ""
     tool_calls: tuple[ToolCallInput, ...] = ()
     tool_call_id: str = ""
+    refusal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +84,16 @@ class ToolInput:
     description: str = ""
     parameters: dict[str, Any] | None = None
     has_function: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFormatInput:
+    type: str
+    has_json_schema: bool = False
+    name: str = ""
+    description: str = ""
+    schema: dict[str, Any] | None = None
+    strict: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +116,13 @@ class CompletionInput:
     parallel_tool_calls: bool | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    seed: int | None = None
+    response_format: ResponseFormatInput | None = None
+    functions: tuple[ToolInput, ...] = ()  # deprecated form of `tools`
+    function_call: Any = None  # deprecated form of `tool_choice` (parsed JSON)
+    # The parameters only upstream models use (logprobs, metadata, store,
+    # service_tier, user, ...), as JSON, present ones only.
+    upstream_only: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +143,8 @@ def plan_completion(given: CompletionInput, default_model: str) -> CompletionPla
     if given.has_stream_options and not given.stream:
         raise bad_param("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is true.")
     messages = _messages(given.messages)
-    tools = _tools(given.tools)
+    given_tools, tool_choice = _legacy_functions(given)
+    tools = _tools(given_tools)
     model = given.model or default_model
     request = ModelRequest(
         model=model,
@@ -113,8 +152,11 @@ def plan_completion(given: CompletionInput, default_model: str) -> CompletionPla
         max_tokens=max_tokens,
         temperature=given.temperature,
         tools=tools,
-        tool_choice=_tool_choice(given.tool_choice, tools),
+        tool_choice=_tool_choice(tool_choice, tools),
         stop=_stop(given.stop),
+        n=given.n if given.n is not None else 1,
+        response_format=_response_format(given.response_format),
+        passthrough=_passthrough(given),
     )
     return CompletionPlan(
         model=model,
@@ -167,16 +209,126 @@ def _check_sampling(given: CompletionInput) -> None:
     temperature = given.temperature
     if temperature is not None and not 0 <= temperature <= 2:
         raise bad_param("temperature", "Invalid 'temperature': must be between 0 and 2.")
-    if given.n is not None and given.n != 1:
-        raise bad_param("n", "Invalid 'n': only 1 choice per request is supported.")
-    if given.top_p is not None and given.top_p != 1:
-        raise bad_param("top_p", "Invalid 'top_p': nucleus sampling is not supported; only 1 is accepted.")
+    if given.n is not None and not 1 <= given.n <= MAX_CHOICES:
+        raise bad_param("n", f"Invalid 'n': must be between 1 and {MAX_CHOICES}.")
+    if given.top_p is not None and not 0 <= given.top_p <= 1:
+        raise bad_param("top_p", "Invalid 'top_p': must be between 0 and 1.")
     for param, value in (
         ("presence_penalty", given.presence_penalty),
         ("frequency_penalty", given.frequency_penalty),
     ):
-        if value is not None and value != 0:
-            raise bad_param(param, f"Invalid '{param}': penalties are not supported; only 0 is accepted.")
+        if value is not None and not -2 <= value <= 2:
+            raise bad_param(param, f"Invalid '{param}': must be between -2 and 2.")
+
+
+# --- formats and upstream-only parameters -----------------------------------------
+
+
+def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None:
+    if given is None:
+        return None
+    if not given.type:
+        raise _missing("response_format.type")
+    if given.type not in RESPONSE_FORMATS:
+        allowed = ", ".join(f"'{f}'" for f in RESPONSE_FORMATS)
+        raise bad_param(
+            "response_format.type",
+            f"Invalid value for 'response_format.type': '{given.type}' is not one of {allowed}.",
+        )
+    if given.type != "json_schema":
+        if given.has_json_schema:
+            raise bad_param(
+                "response_format.json_schema",
+                "Invalid 'response_format.json_schema': only allowed with type 'json_schema'.",
+            )
+        return ResponseFormat("json_object" if given.type == "json_object" else "text")
+    if not given.has_json_schema:
+        raise _missing("response_format.json_schema")
+    if not given.name:
+        raise _missing("response_format.json_schema.name")
+    if not _TOOL_NAME.fullmatch(given.name):
+        raise bad_param(
+            "response_format.json_schema.name",
+            "Invalid 'response_format.json_schema.name': use 1 to 64 letters, digits, underscores or dashes.",
+        )
+    return ResponseFormat("json_schema", given.name, given.schema, given.description, given.strict)
+
+
+def _passthrough(given: CompletionInput) -> dict[str, Any]:
+    """Checks the upstream-only parameters; returns every OpenAI parameter an
+    upstream gets verbatim (those not in ModelRequest's own fields)."""
+    extra = given.upstream_only
+    _check_logprobs(extra)
+    bias = extra.get("logit_bias") or {}
+    for token, value in bias.items():
+        if not -100 <= value <= 100:
+            raise bad_param("logit_bias", f"Invalid 'logit_bias': the bias of token {token} must be -100 to 100.")
+    _check_metadata(extra.get("metadata") or {})
+    for param, allowed in _CHOICES_OF.items():
+        value = extra.get(param)
+        if value is not None and value not in allowed:
+            names = ", ".join(f"'{a}'" for a in allowed)
+            raise bad_param(param, f"Invalid value for '{param}': '{value}' is not one of {names}.")
+    modalities = extra.get("modalities") or ()
+    for index, modality in enumerate(modalities):
+        if modality not in MODALITIES:
+            raise bad_param(
+                f"modalities[{index}]",
+                f"Invalid value for 'modalities[{index}]': '{modality}' is not 'text' or 'audio'.",
+            )
+    if "audio" in modalities and "audio" not in extra:
+        raise bad_param("audio", "Invalid 'audio': required when 'modalities' includes 'audio'.")
+    passthrough = dict(extra)
+    for param, value in (
+        ("top_p", given.top_p),
+        ("presence_penalty", given.presence_penalty),
+        ("frequency_penalty", given.frequency_penalty),
+        ("seed", given.seed),
+        ("parallel_tool_calls", given.parallel_tool_calls),
+        ("max_completion_tokens", given.max_completion_tokens),
+    ):
+        if value is not None:
+            passthrough[param] = value
+    return passthrough
+
+
+def _check_logprobs(extra: dict[str, Any]) -> None:
+    top = extra.get("top_logprobs")
+    if top is None:
+        return
+    if not 0 <= top <= MAX_TOP_LOGPROBS:
+        raise bad_param("top_logprobs", f"Invalid 'top_logprobs': must be between 0 and {MAX_TOP_LOGPROBS}.")
+    if extra.get("logprobs") is not True:
+        raise bad_param("top_logprobs", "Invalid 'top_logprobs': 'logprobs' must be true when it is given.")
+
+
+def _check_metadata(metadata: dict[str, str]) -> None:
+    if len(metadata) > MAX_METADATA_PAIRS:
+        raise bad_param("metadata", f"Invalid 'metadata': at most {MAX_METADATA_PAIRS} pairs are allowed.")
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY or len(value) > MAX_METADATA_VALUE:
+            raise bad_param(
+                "metadata",
+                f"Invalid 'metadata': keys are at most {MAX_METADATA_KEY} characters and values "
+                f"at most {MAX_METADATA_VALUE}.",
+            )
+
+
+def _legacy_functions(given: CompletionInput) -> tuple[tuple[ToolInput, ...], Any]:
+    """(tools, tool_choice), reading the deprecated `functions` / `function_call` forms."""
+    if not given.functions and given.function_call is None:
+        return given.tools, given.tool_choice
+    if given.tools or given.tool_choice is not None:
+        param = "functions" if given.functions else "function_call"
+        raise bad_param(
+            param,
+            f"Invalid '{param}': give 'tools' and 'tool_choice', or the deprecated "
+            "'functions' and 'function_call', not both.",
+        )
+    choice = given.function_call
+    if isinstance(choice, dict):
+        choice = {"type": "function", "function": choice}
+    return given.functions, choice
 
 
 # --- messages -------------------------------------------------------------------
@@ -220,6 +372,8 @@ def _message(message: MessageInput, where: str, call_ids: set[str]) -> ChatTurn:
             )
     elif message.tool_call_id:
         raise bad_param(f"{where}.tool_call_id", f"Invalid '{where}.tool_call_id': only tool messages answer calls.")
+    if content is None and message.refusal is not None and role == "assistant":
+        content = message.refusal
     if content is None and not calls:
         raise _missing(f"{where}.content")
     return ChatTurn(

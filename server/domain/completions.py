@@ -1,10 +1,11 @@
 """OpenAI-style chat completions over the model registry (surface-agnostic).
 
-`open` names the reply (its id, creation time and model; an unknown model is
-a 404 here, before anything is streamed). `stream` then yields, in order:
+`open` names the reply (its id, creation time, model and fingerprint; an
+unknown model is a 404 here, before anything is streamed). `stream` then
+yields, for each of the request's choices (every event names its choice):
 one `Opened`, any number of `TextPiece` and `ToolCallPiece`, and one
-`Closed` with the finish reason and usage. `complete` gathers the same into
-one `Completion`.
+`Closed` with the finish reason and the request's usage. Choices may
+interleave. `complete` gathers the same into one `Completion`.
 
 `stream` waits for the model's first event before it yields `Opened`, so a
 model that fails before saying anything (an upstream that is down, after the
@@ -15,6 +16,7 @@ raised from the stream, where the surface reports it in-band.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -39,28 +41,37 @@ class ReplyIdentity:
     id: str  # "chatcmpl-" + 32 hex digits
     created: int  # seconds since the Unix epoch
     model: str  # the public model id
+    # "fp_" + 10 hex digits naming the serving configuration (provider and
+    # upstream model): OpenAI's `system_fingerprint`, to compare seeded replies.
+    system_fingerprint: str
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """The reply starts; `with_text` is false when it starts with a tool call."""
+    """A choice starts; `with_text` is false when it starts with a tool call."""
 
+    choice: int
     with_text: bool
 
 
 @dataclass(frozen=True, slots=True)
 class TextPiece:
+    choice: int
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCallPiece:
-    index: int  # position among the reply's calls
+    choice: int
+    index: int  # position among the choice's calls
     call: ToolCall
 
 
 @dataclass(frozen=True, slots=True)
 class Closed:
+    """A choice ends; `usage` is the whole request's (the same on every choice)."""
+
+    choice: int
     finish_reason: FinishReason
     usage: Usage
 
@@ -69,10 +80,15 @@ ReplyEvent = Opened | TextPiece | ToolCallPiece | Closed
 
 
 @dataclass(frozen=True, slots=True)
-class Completion:
+class Choice:
     text: str | None  # None when the reply only calls tools
     tool_calls: tuple[ToolCall, ...]
     finish_reason: FinishReason
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    choices: tuple[Choice, ...]  # by index
     usage: Usage
 
 
@@ -84,35 +100,44 @@ class CompletionService:
 
     def open(self, plan: CompletionPlan) -> ReplyIdentity:
         try:
-            self._models.resolve(plan.model)
+            provider, upstream_model = self._models.resolve(plan.model)
         except ModelError as exc:
             raise model_failure(exc, plan.model) from exc
-        return ReplyIdentity("chatcmpl-" + uuid.uuid4().hex, self._clock.now_ms() // 1000, plan.model)
+        serving = hashlib.sha256(f"{provider.name}:{upstream_model}".encode()).hexdigest()[:10]
+        return ReplyIdentity("chatcmpl-" + uuid.uuid4().hex, self._clock.now_ms() // 1000, plan.model, "fp_" + serving)
 
     async def stream(self, plan: CompletionPlan) -> AsyncGenerator[ReplyEvent, None]:
         """Close it (`aclosing`) when stopping early: that stops the model too."""
         usage = Usage(0, 0)
-        calls = 0
-        opened = False
+        calls: dict[int, int] = {}  # choice -> tool calls passed on
+        opened: set[int] = set()
+        closed = 0
         events = self._models.stream(plan.request)
         try:
             async for event in events:
-                if not opened:
-                    opened = True
-                    yield Opened(with_text=not isinstance(event, ToolCall))
+                if isinstance(event, Usage):
+                    usage = event
+                    continue
+                choice = event.choice
+                if choice not in opened and not isinstance(event, Finish):
+                    opened.add(choice)
+                    yield Opened(choice, with_text=not isinstance(event, ToolCall))
                 if isinstance(event, TextDelta):
                     if event.text:
-                        yield TextPiece(event.text)
+                        yield TextPiece(choice, event.text)
                 elif isinstance(event, ToolCall):
-                    if calls == 0 or not plan.single_tool_call:
-                        yield ToolCallPiece(calls, event)
-                        calls += 1
-                elif isinstance(event, Usage):
-                    usage = event
+                    made = calls.get(choice, 0)
+                    if made == 0 or not plan.single_tool_call:
+                        yield ToolCallPiece(choice, made, event)
+                        calls[choice] = made + 1
                 elif isinstance(event, Finish):
-                    yield Closed(event.reason, usage)
-                    return
-            raise ModelError("the model's stream ended without a finish", kind="bad_response")
+                    if choice not in opened:
+                        opened.add(choice)
+                        yield Opened(choice, with_text=True)
+                    yield Closed(choice, event.reason, usage)
+                    closed += 1
+            if not closed:
+                raise ModelError("the model's stream ended without a finish", kind="bad_response")
         except ModelError as exc:
             raise model_failure(exc, plan.model) from exc
         finally:
@@ -122,17 +147,22 @@ class CompletionService:
                 await close()
 
     async def complete(self, plan: CompletionPlan) -> Completion:
-        texts: list[str] = []
-        calls: list[ToolCall] = []
+        texts: dict[int, list[str]] = {}
+        calls: dict[int, list[ToolCall]] = {}
+        finished: dict[int, FinishReason] = {}
+        usage = Usage(0, 0)
         async with aclosing(self.stream(plan)) as events:
             async for event in events:
                 if isinstance(event, TextPiece):
-                    texts.append(event.text)
+                    texts.setdefault(event.choice, []).append(event.text)
                 elif isinstance(event, ToolCallPiece):
-                    calls.append(event.call)
+                    calls.setdefault(event.choice, []).append(event.call)
                 elif isinstance(event, Closed):
-                    text = "".join(texts)
-                    return Completion(
-                        text if text or not calls else None, tuple(calls), event.finish_reason, event.usage
-                    )
-        raise AssertionError("stream() ends with Closed or raises")
+                    finished[event.choice] = event.finish_reason
+                    usage = event.usage
+        choices = []
+        for index in sorted(finished):
+            text = "".join(texts.get(index, ()))
+            made = tuple(calls.get(index, ()))
+            choices.append(Choice(text if text or not made else None, made, finished[index]))
+        return Completion(tuple(choices), usage)

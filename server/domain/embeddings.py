@@ -3,14 +3,15 @@
 Rules: `input` is a non-empty string or an array of 1 to 2048 non-empty
 strings (token-id arrays are rejected: the builtin embedding reads text);
 `encoding_format` is "float" (the default) or "base64" (each vector as the
-base64 of its little-endian float32 values, as OpenAI sends it);
+base64 of its little-endian float32 values, as OpenAI sends it); vectors
+come back packed, as little-endian float64 or float32 bytes, so no layer
+handles them number by number;
 `dimensions` is at least 1 and at most the model's size when that is known.
 """
 
 from __future__ import annotations
 
 import array
-import base64
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,8 @@ ENCODINGS = ("float", "base64")
 @dataclass(frozen=True, slots=True)
 class EmbeddingBatch:
     model: str  # the public id
-    vectors: list[list[float]] | list[str]  # float lists, or base64 strings
+    encoding: str  # "float": vectors are little-endian float64; "base64": float32
+    vectors: list[bytes]
     prompt_tokens: int
 
 
@@ -58,17 +60,16 @@ class EmbeddingService:
             result = await self._registry.embed(model, EmbeddingRequest(model, texts, dimensions))
         except ModelError as exc:
             raise model_failure(exc, model) from exc
-        if encoding == "base64":
-            return EmbeddingBatch(model, [to_base64(v) for v in result.vectors], result.prompt_tokens)
-        return EmbeddingBatch(model, result.vectors, result.prompt_tokens)
+        kind = "f" if encoding == "base64" else "d"
+        return EmbeddingBatch(model, encoding, [pack(v, kind) for v in result.vectors], result.prompt_tokens)
 
 
-def to_base64(vector: list[float]) -> str:
-    """OpenAI's base64 form: the little-endian float32 values."""
-    values = array.array("f", vector)
+def pack(vector: list[float], kind: str) -> bytes:
+    """The little-endian values: `kind` "f" float32 (OpenAI's base64 form), "d" float64."""
+    values = array.array(kind, vector)
     if sys.byteorder != "little":
         values.byteswap()
-    return base64.b64encode(values.tobytes()).decode("ascii")
+    return values.tobytes()
 
 
 def _texts(value: Any) -> tuple[str, ...]:

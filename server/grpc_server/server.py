@@ -10,12 +10,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from server.config import DEFAULT_MAX_MESSAGE_BYTES
+
 SERVER_OPTIONS = (
     # Calls waiting for the event loop to pick them up; past the default limit
     # grpc cancels new calls outright (measured: ~10% of a 2,000-stream burst).
     ("grpc.server.max_pending_requests", 10_000),
     ("grpc.server.max_pending_requests_hard_limit", 20_000),
-    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
     # The REST bridge forwards up to 8 KiB of headers (rest_bridge/request_head.py);
     # gRPC adds its own and refuses at random between its soft and hard limits,
     # by default 8 and 16 KiB: keep both well above what the bridge sends.
@@ -25,16 +26,26 @@ SERVER_OPTIONS = (
 )
 
 
+def message_size_options(max_message_bytes: int) -> tuple[tuple[str, int], ...]:
+    """Both ways, so a response the bridge channel may take is one the server may send."""
+    return (
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    )
+
+
 def build_grpc_server(
     registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
     interceptors: Sequence[grpc.aio.ServerInterceptor],
     *,
     reuse_port: bool = False,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> tuple[grpc.aio.Server, HealthServicer]:
     """`registrations`: (add_XServicer_to_server, servicer, full service name).
-    `reuse_port`: share the port with the other pre-forked workers (server/workers.py)."""
+    `reuse_port`: share the port with the other pre-forked workers (server/workers.py).
+    `max_message_bytes`: the largest message received or sent."""
     options = tuple(o for o in SERVER_OPTIONS if o[0] != "grpc.so_reuseport")
-    options += (("grpc.so_reuseport", int(reuse_port)),)
+    options += (("grpc.so_reuseport", int(reuse_port)), *message_size_options(max_message_bytes))
     server = grpc.aio.server(interceptors=list(interceptors), options=options)
     health_servicer = HealthServicer()
     names = []

@@ -10,11 +10,19 @@ from typing import Any
 
 import grpc
 from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 from google.protobuf.message import Message
 
 from server.clock import Clock
-from server.domain.chat_input import CompletionInput, MessageInput, ToolCallInput, ToolInput, plan_completion
+from server.domain.ai_errors import model_not_found
+from server.domain.chat_input import (
+    CompletionInput,
+    MessageInput,
+    ResponseFormatInput,
+    ToolCallInput,
+    ToolInput,
+    plan_completion,
+)
 from server.domain.completions import (
     Closed,
     Completion,
@@ -49,6 +57,7 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
             object="list",
             data=[ai_pb2.Model(id=m.id, object="model", created=m.created, owned_by=m.owned_by) for m in models],
         )
+        self._model_by_id = {m.id: m for m in self._models.data}
         self._clock = clock
 
     async def GetHealth(
@@ -72,13 +81,16 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
             completion = await self._completions.complete(plan)
             yield ai_pb2.CreateChatCompletionResponse(completion=_completion(reply, completion))
             return
+        usage: Usage | None = None
         async with aclosing(self._completions.stream(plan)) as events:
             async for event in events:
                 yield ai_pb2.CreateChatCompletionResponse(chunk=_chunk(reply, event))
-                if isinstance(event, Closed) and plan.include_usage:
-                    usage_chunk = _chunk_base(reply)
-                    usage_chunk.usage.CopyFrom(_usage(event.usage))
-                    yield ai_pb2.CreateChatCompletionResponse(chunk=usage_chunk)
+                if isinstance(event, Closed):
+                    usage = event.usage
+        if usage is not None and plan.include_usage:
+            usage_chunk = _chunk_base(reply)
+            usage_chunk.usage.CopyFrom(_usage(usage))
+            yield ai_pb2.CreateChatCompletionResponse(chunk=usage_chunk)
 
     async def CreateEmbeddings(
         self, request: ai_pb2.CreateEmbeddingsRequest, context: grpc.aio.ServicerContext
@@ -90,14 +102,10 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
             request.dimensions if request.HasField("dimensions") else None,
         )
         response = ai_pb2.CreateEmbeddingsResponse(object="list", model=batch.model)
+        data = response.data
+        packed = "float32_values" if batch.encoding == "base64" else "float64_values"
         for index, vector in enumerate(batch.vectors):
-            item = response.data.add(object="embedding", index=index)
-            if isinstance(vector, str):
-                item.embedding.string_value = vector
-            else:
-                values = item.embedding.list_value.values
-                for number in vector:
-                    values.add(number_value=number)
+            data.add(object="embedding", index=index, **{packed: vector})
         response.usage.prompt_tokens = response.usage.total_tokens = batch.prompt_tokens
         return response
 
@@ -105,6 +113,14 @@ class AiGatewayServicer(ai_pb2_grpc.AiGatewayServiceServicer):
         self, request: ai_pb2.ListModelsRequest, context: grpc.aio.ServicerContext
     ) -> ai_pb2.ListModelsResponse:
         return self._models
+
+    async def GetModel(
+        self, request: ai_pb2.GetModelRequest, context: grpc.aio.ServicerContext
+    ) -> ai_pb2.GetModelResponse:
+        model = self._model_by_id.get(request.model)
+        if model is None:
+            raise model_not_found(request.model)
+        return ai_pb2.GetModelResponse(model=model)
 
 
 # --- requests -------------------------------------------------------------------
@@ -125,6 +141,7 @@ def _completion_input(request: ai_pb2.CreateChatCompletionRequest) -> Completion
         return getattr(request, field) if request.HasField(field) else None
 
     options = request.stream_options
+    form = request.response_format if request.HasField("response_format") else None
     return CompletionInput(
         model=request.model,
         messages=tuple(_message(m) for m in request.messages),
@@ -142,6 +159,70 @@ def _completion_input(request: ai_pb2.CreateChatCompletionRequest) -> Completion
         parallel_tool_calls=optional("parallel_tool_calls"),
         presence_penalty=optional("presence_penalty"),
         frequency_penalty=optional("frequency_penalty"),
+        seed=optional("seed"),
+        response_format=_response_format(form) if form is not None else None,
+        functions=tuple(_function_tool(f) for f in request.functions),
+        function_call=_json_value(request, "function_call"),
+        upstream_only=_upstream_only(request),
+    )
+
+
+def _response_format(form: ai_pb2.ResponseFormat) -> ResponseFormatInput:
+    schema = form.json_schema
+    return ResponseFormatInput(
+        type=form.type,
+        has_json_schema=form.HasField("json_schema"),
+        name=schema.name,
+        description=schema.description,
+        schema=_json_value(schema, "schema"),
+        strict=schema.strict if schema.HasField("strict") else None,
+    )
+
+
+# Scalars and repeated/map fields that only upstream models use, by JSON name.
+_UPSTREAM_SCALARS = (
+    "logprobs",
+    "top_logprobs",
+    "store",
+    "service_tier",
+    "user",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "reasoning_effort",
+    "safety_identifier",
+    "verbosity",
+)
+_UPSTREAM_MESSAGES = ("audio", "prediction", "prompt_cache_options", "web_search_options", "moderation")
+
+
+def _upstream_only(request: ai_pb2.CreateChatCompletionRequest) -> dict[str, Any]:
+    """The given upstream-only parameters as OpenAI's JSON (empty strings are absent)."""
+    extra: dict[str, Any] = {}
+    for name in _UPSTREAM_SCALARS:
+        value = getattr(request, name)
+        if isinstance(value, str):
+            if value:
+                extra[name] = value
+        elif request.HasField(name):
+            extra[name] = value
+    for name in _UPSTREAM_MESSAGES:
+        if request.HasField(name):
+            extra[name] = json_format.MessageToDict(getattr(request, name), preserving_proto_field_name=True)
+    if request.logit_bias:
+        extra["logit_bias"] = dict(request.logit_bias)
+    if request.metadata:
+        extra["metadata"] = dict(request.metadata)
+    if request.modalities:
+        extra["modalities"] = list(request.modalities)
+    return extra
+
+
+def _function_tool(function: ai_pb2.FunctionDefinition) -> ToolInput:
+    return ToolInput(
+        type="function",
+        name=function.name,
+        description=function.description,
+        parameters=_json_value(function, "parameters"),
     )
 
 
@@ -155,6 +236,7 @@ def _message(message: ai_pb2.ChatMessage) -> MessageInput:
             ToolCallInput(c.id, c.type, c.function.name, c.function.arguments) for c in message.tool_calls
         ),
         tool_call_id=message.tool_call_id,
+        refusal=message.refusal if message.HasField("refusal") else None,
     )
 
 
@@ -187,26 +269,40 @@ def _tool_call(call: ToolCall) -> ai_pb2.ToolCall:
 
 
 def _completion(reply: ReplyIdentity, completion: Completion) -> ai_pb2.ChatCompletion:
-    message = ai_pb2.AssistantMessage(
-        role="assistant", content=completion.text, tool_calls=[_tool_call(c) for c in completion.tool_calls]
-    )
+    choices = [
+        ai_pb2.ChatCompletionChoice(
+            index=index,
+            message=ai_pb2.AssistantMessage(
+                role="assistant", content=choice.text, tool_calls=[_tool_call(c) for c in choice.tool_calls]
+            ),
+            finish_reason=choice.finish_reason,
+        )
+        for index, choice in enumerate(completion.choices)
+    ]
     return ai_pb2.ChatCompletion(
         id=reply.id,
         object=_COMPLETION,
         created=reply.created,
         model=reply.model,
-        choices=[ai_pb2.ChatCompletionChoice(index=0, message=message, finish_reason=completion.finish_reason)],
+        choices=choices,
         usage=_usage(completion.usage),
+        system_fingerprint=reply.system_fingerprint,
     )
 
 
 def _chunk_base(reply: ReplyIdentity) -> ai_pb2.ChatCompletionChunk:
-    return ai_pb2.ChatCompletionChunk(id=reply.id, object=_CHUNK, created=reply.created, model=reply.model)
+    return ai_pb2.ChatCompletionChunk(
+        id=reply.id,
+        object=_CHUNK,
+        created=reply.created,
+        model=reply.model,
+        system_fingerprint=reply.system_fingerprint,
+    )
 
 
 def _chunk(reply: ReplyIdentity, event: ReplyEvent) -> ai_pb2.ChatCompletionChunk:
     chunk = _chunk_base(reply)
-    choice = chunk.choices.add(index=0)
+    choice = chunk.choices.add(index=event.choice)
     delta = choice.delta
     delta.SetInParent()  # the finishing chunk's delta is `{}`, present but empty
     if isinstance(event, Opened):

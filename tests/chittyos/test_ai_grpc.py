@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import AsyncIterator
 
 import grpc
@@ -105,11 +106,42 @@ async def test_embeddings_models_and_health_over_grpc(stub: ai_pb2_grpc.AiGatewa
     texts = struct_pb2.Value(list_value=struct_pb2.ListValue(values=[struct_pb2.Value(string_value="a b")] * 2))
     embedded = await stub.CreateEmbeddings(ai_pb2.CreateEmbeddingsRequest(input=texts, dimensions=16))
     assert [d.index for d in embedded.data] == [0, 1]
-    assert len(embedded.data[0].embedding.list_value.values) == 16
+    floats = embedded.data[0]
+    assert len(floats.float64_values) == 16 * 8 and not floats.HasField("float32_values")
+    packed = await stub.CreateEmbeddings(
+        ai_pb2.CreateEmbeddingsRequest(input=texts, dimensions=16, encoding_format="base64")
+    )
+    assert len(packed.data[0].float32_values) == 16 * 4 and not packed.data[0].HasField("float64_values")
+    doubles, singles = (
+        struct.unpack(f"<16{kind}", raw)
+        for kind, raw in (("d", floats.float64_values), ("f", packed.data[0].float32_values))
+    )
+    assert singles == pytest.approx(doubles, rel=1e-6, abs=1e-7)
     models = await stub.ListModels(ai_pb2.ListModelsRequest())
     assert CHAT_MODEL in [m.id for m in models.data]
     health = await stub.GetHealth(ai_pb2.GetHealthRequest())
     assert (health.status, health.service, health.models.primary) == ("healthy", "AI Gateway", CHAT_MODEL)
+
+
+async def test_embeddings_at_the_documented_maximum_are_compact(chittyos: ChorusProcess) -> None:
+    """2,048 vectors of 768 numbers as packed doubles: ~12.6 MB, within the
+    server's 64 MiB limit (a client must raise gRPC's 4 MiB default)."""
+
+    texts = struct_pb2.Value(
+        list_value=struct_pb2.ListValue(values=[struct_pb2.Value(string_value=f"text {i}") for i in range(2048)])
+    )
+    options = (("grpc.max_receive_message_length", 64 * 1024 * 1024),)
+    async with grpc.aio.insecure_channel(chittyos.grpc_addr, options=options) as channel:
+        stub = ai_pb2_grpc.AiGatewayServiceStub(channel)
+        embedded = await stub.CreateEmbeddings(ai_pb2.CreateEmbeddingsRequest(input=texts))
+        assert len(embedded.data) == 2048 and all(len(d.float64_values) == 768 * 8 for d in embedded.data)
+        assert embedded.ByteSize() < 2048 * 768 * 8 * 1.01
+        found = await stub.GetModel(ai_pb2.GetModelRequest(model=CHAT_MODEL))
+        assert (found.model.id, found.model.object) == (CHAT_MODEL, "model")
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await stub.GetModel(ai_pb2.GetModelRequest(model="nope"))
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+        assert error_info(missing.value).metadata["code"] == "model_not_found"
 
 
 def test_grpcurl_lists_describes_and_streams(chittyos: ChorusProcess) -> None:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,21 @@ def test_assistant_message_content_null_and_tool_calls_omitted() -> None:
     }
     # An empty string is set, so it stays a string.
     assert _json(ai_pb2.AssistantMessage(role="assistant", content=""))["content"] == ""
+
+
+def test_embedding_forms_share_one_json_key() -> None:
+    """`json_key` and `bytes_as_doubles`: packed doubles are an array of numbers,
+    packed float32 the base64 string, both under `embedding`, and both read back."""
+    codec = codec_for(ai_pb2.Embedding)
+    doubles = struct.pack("<3d", 0.5, -0.01234568, 3.0)
+    floats = ai_pb2.Embedding(object="embedding", index=1, float64_values=doubles)
+    assert _json(floats) == {"object": "embedding", "embedding": [0.5, -0.01234568, 3.0], "index": 1}
+    singles = struct.pack("<2f", 0.5, -1.0)
+    based = ai_pb2.Embedding(object="embedding", index=0, float32_values=singles)
+    assert _json(based) == {"object": "embedding", "embedding": base64.b64encode(singles).decode(), "index": 0}
+    assert codec.from_dict(_json(floats)) == floats and codec.from_dict(_json(based)) == based
+    odd = ai_pb2.Embedding(float64_values=struct.pack("<2d", math.nan, -math.inf))
+    assert _json(odd)["embedding"] == ["NaN", "-Infinity"]
 
 
 def test_chunk_choice_finish_reason_is_null_until_set() -> None:

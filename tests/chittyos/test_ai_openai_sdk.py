@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import jsonschema
 import openai
 import pytest
 
@@ -122,11 +124,13 @@ def test_sync_errors_raise_the_right_exception_classes(client: openai.OpenAI) ->
         client.chat.completions.create(model="gpt-unknown", messages=[{"role": "user", "content": "hi"}], stream=True)
     assert missing_stream.value.code == "model_not_found"
     with pytest.raises(openai.BadRequestError) as bad:
-        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], n=3)
+        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], n=0)
     assert bad.value.code == "invalid_value" and bad.value.param == "n"
     with pytest.raises(openai.BadRequestError) as unknown:
-        client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], seed=4)
-    assert unknown.value.code == "unknown_parameter" and unknown.value.param == "seed"
+        client.chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], extra_body={"sed": 4}
+        )
+    assert unknown.value.code == "unknown_parameter" and unknown.value.param == "sed"
     with pytest.raises(openai.NotFoundError) as no_embedder:
         client.embeddings.create(model="text-embedding-3-large", input="x")
     assert no_embedder.value.code == "model_not_found"
@@ -170,3 +174,151 @@ async def test_async_errors(async_client: openai.AsyncOpenAI) -> None:
             model=CHAT_MODEL, messages=[{"role": "user", "content": "x"}], temperature=5
         )
     assert bad.value.param == "temperature"
+
+
+# --- the rest of the Chat Completions API, models.retrieve, embeddings at the maximum ---
+
+
+def test_models_retrieve(client: openai.OpenAI) -> None:
+    # The SDK percent-encodes the slashes of the document's ids ("@cf%2Fmeta%2F...").
+    model = client.models.retrieve(CHAT_MODEL)
+    assert (model.id, model.object, model.owned_by) == (CHAT_MODEL, "model", "chorus")
+    assert model.created == {m.id: m for m in client.models.list()}[CHAT_MODEL].created
+    assert client.models.retrieve(EMBEDDING_MODEL).id == EMBEDDING_MODEL
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.models.retrieve("gpt-unknown")
+    assert missing.value.code == "model_not_found" and missing.value.param == "model"
+    body: Any = missing.value.body
+    assert set(body) == {"message", "type", "param", "code"} and body["type"] == "invalid_request_error"
+    assert body["message"].startswith("The model 'gpt-unknown' does not exist")
+
+
+def test_json_mode_replies_with_a_json_object(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": 'Answer in JSON: what is "ChittyOS"?'}],
+        response_format={"type": "json_object"},
+    )
+    content = completion.choices[0].message.content or ""
+    reply = json.loads(content)
+    assert isinstance(reply, dict) and 'what is "ChittyOS"?' in reply["answer"]
+    streamed = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": 'Answer in JSON: what is "ChittyOS"?'}],
+        response_format={"type": "json_object"},
+        stream=True,
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == content
+
+
+def test_json_schema_reply_matches_the_schema(client: openai.OpenAI) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "temperature": {"type": "number"},
+            "days": {"type": "integer"},
+            "sunny": {"type": "boolean"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "unit": {"type": "string", "enum": ["C", "F"]},
+            "where": {
+                "type": "object",
+                "properties": {"lat": {"type": "number"}, "label": {"type": "string"}},
+                "required": ["lat", "label"],
+                "additionalProperties": False,
+            },
+            "note": {"type": ["string", "null"]},
+        },
+        "required": ["city", "temperature", "days", "sunny", "tags", "unit", "where", "note"],
+        "additionalProperties": False,
+    }
+    completion = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": "Weather in Berlin"}],
+        response_format={"type": "json_schema", "json_schema": {"name": "weather", "schema": schema, "strict": True}},
+    )
+    reply = json.loads(completion.choices[0].message.content or "")
+    jsonschema.validate(reply, schema)
+    assert reply["city"] == "Weather in Berlin" and reply["unit"] == "C"
+
+
+def test_seed_gives_the_same_reply_and_a_system_fingerprint(client: openai.OpenAI) -> None:
+    messages: Any = [{"role": "user", "content": "Pick a number"}]
+    first, second = (
+        client.chat.completions.create(model=CHAT_MODEL, messages=messages, seed=42, temperature=1.3) for _ in range(2)
+    )
+    assert first.choices[0].message.content == second.choices[0].message.content
+    assert first.system_fingerprint and first.system_fingerprint == second.system_fingerprint
+
+
+def test_n_choices_each_with_its_index(client: openai.OpenAI) -> None:
+    messages: Any = [{"role": "user", "content": "Two answers please"}]
+    completion = client.chat.completions.create(model=CHAT_MODEL, messages=messages, n=2, max_completion_tokens=5)
+    assert [c.index for c in completion.choices] == [0, 1]
+    assert all(c.finish_reason == "length" and c.message.content for c in completion.choices)
+    assert completion.usage is not None and completion.usage.completion_tokens == 10
+
+    chunks = list(
+        client.chat.completions.create(
+            model=CHAT_MODEL, messages=messages, n=2, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    texts = {0: "", 1: ""}
+    finished = {}
+    for chunk in chunks[:-1]:
+        [choice] = chunk.choices
+        texts[choice.index] += choice.delta.content or ""
+        if choice.finish_reason:
+            finished[choice.index] = choice.finish_reason
+    whole = client.chat.completions.create(model=CHAT_MODEL, messages=messages)
+    assert texts == {0: whole.choices[0].message.content, 1: whole.choices[0].message.content}
+    assert finished == {0: "stop", 1: "stop"}
+    usage = chunks[-1].usage
+    assert chunks[-1].choices == [] and usage is not None and whole.usage is not None
+    assert usage.completion_tokens == 2 * whole.usage.completion_tokens
+    # The SDK's stream helper assembles each choice by its index.
+    with client.chat.completions.stream(model=CHAT_MODEL, messages=messages, n=2) as stream:
+        final = stream.get_final_completion()
+    assert [c.message.content for c in final.choices] == [whole.choices[0].message.content] * 2
+
+
+def test_every_chat_completions_parameter_is_accepted(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "hi", "name": "ana"}],
+        frequency_penalty=0.5,
+        presence_penalty=-0.5,
+        logit_bias={"50256": -100},
+        logprobs=True,
+        top_logprobs=3,
+        max_completion_tokens=64,
+        metadata={"team": "docs"},
+        modalities=["text"],
+        parallel_tool_calls=True,
+        prediction={"type": "content", "content": "hello"},
+        prompt_cache_key="cache-1",
+        prompt_cache_retention="24h",
+        reasoning_effort="low",
+        safety_identifier="user-hash",
+        seed=7,
+        service_tier="auto",
+        stop="\n\n",
+        store=False,
+        temperature=0.2,
+        top_p=0.9,
+        user="user-1",
+        verbosity="low",
+        web_search_options={"search_context_size": "low"},
+        extra_body={"prompt_cache_options": {"mode": "implicit", "ttl": "30m"}},
+    )
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.choices[0].logprobs is None  # the builtin model has none (README)
+
+
+def test_float_embeddings_at_the_documented_maximum(client: openai.OpenAI) -> None:
+    texts = [f"document {i} about ChittyOS" for i in range(2048)]
+    floats = client.embeddings.create(model=EMBEDDING_MODEL, input=texts, encoding_format="float")
+    assert [d.index for d in floats.data] == list(range(2048))
+    assert all(len(d.embedding) == 768 for d in floats.data)
+    packed = client.embeddings.create(model=EMBEDDING_MODEL, input=texts[-2:])
+    assert packed.data[1].embedding == pytest.approx(floats.data[-1].embedding, rel=1e-6, abs=1e-7)

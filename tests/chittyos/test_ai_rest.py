@@ -76,6 +76,16 @@ def test_models_lists_chat_and_embedding_ids_owned_by_chorus(ai: httpx.Client) -
 # --- chat completions, not streamed ------------------------------------------------
 
 
+def test_model_by_id_with_slashes_encoded_or_not(ai: httpx.Client) -> None:
+    listed = {m["id"]: m for m in ai.get("/v1/models").json()["data"]}
+    encoded = ai.get("/v1/models/@cf%2Fmeta%2Fllama-3.1-8b-instruct")
+    assert encoded.status_code == 200 and encoded.json() == listed[CHAT_MODEL]
+    assert ai.get(f"/v1/models/{EMBEDDING_MODEL}").json() == listed[EMBEDDING_MODEL]
+    error = _error(ai.get("/v1/models/@cf/meta/unknown"), 404)
+    assert (error["param"], error["code"]) == ("model", "model_not_found")
+    assert "'@cf/meta/unknown'" in error["message"]
+
+
 def test_document_example_completion(ai: httpx.Client) -> None:
     response = _chat(
         ai,
@@ -90,7 +100,8 @@ def test_document_example_completion(ai: httpx.Client) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert list(body) == ["id", "object", "created", "model", "choices", "usage"]
+    assert list(body) == ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
+    assert re.fullmatch(r"fp_[0-9a-f]{10}", body["system_fingerprint"])
     assert re.fullmatch(r"chatcmpl-[0-9a-f]{32}", body["id"])
     assert body["object"] == "chat.completion"
     assert isinstance(body["created"], int) and abs(body["created"] - time.time()) < 60
@@ -109,9 +120,9 @@ def test_document_example_completion(ai: httpx.Client) -> None:
 def test_max_tokens_truncates_with_finish_reason_length(ai: httpx.Client) -> None:
     body = _chat(ai, model=CHAT_MODEL, max_tokens=3).json()
     assert body["choices"][0]["finish_reason"] == "length"
-    assert body["choices"][0]["message"]["content"] == 'You said:'
+    assert body["choices"][0]["message"]["content"] == "You said:"
     assert body["usage"]["completion_tokens"] == 3
-    assert _chat(ai, max_completion_tokens=3).json()["choices"][0]["message"]["content"] == 'You said:'
+    assert _chat(ai, max_completion_tokens=3).json()["choices"][0]["message"]["content"] == "You said:"
 
 
 def test_model_may_be_omitted_and_defaults_to_the_primary(ai: httpx.Client) -> None:
@@ -204,7 +215,8 @@ def test_stream_exact_bytes(ai: httpx.Client) -> None:
         '{"index":0,"delta":{"content":" said"},"finish_reason":null}',
         '{"index":0,"delta":{},"finish_reason":"length"}',
     ]
-    expected = "".join(f'data: {{{prefix},"choices":[{c}]}}\n\n' for c in choices) + "data: [DONE]\n\n"
+    fingerprint = f'"system_fingerprint":"{head["system_fingerprint"]}"'
+    expected = "".join(f'data: {{{prefix},"choices":[{c}],{fingerprint}}}\n\n' for c in choices) + "data: [DONE]\n\n"
     assert response.text == expected
 
 
@@ -292,8 +304,27 @@ def test_unknown_model_is_404_model_not_found(ai: httpx.Client) -> None:
         ({"temperature": 3}, "temperature", "invalid_value"),
         ({"max_tokens": 0}, "max_tokens", "invalid_value"),
         ({"max_tokens": "lots"}, "max_tokens", "invalid_value"),
-        ({"n": 2}, "n", "invalid_value"),
-        ({"top_p": 0.5}, "top_p", "invalid_value"),
+        ({"n": 0}, "n", "invalid_value"),
+        ({"n": 129}, "n", "invalid_value"),
+        ({"top_p": 1.5}, "top_p", "invalid_value"),
+        ({"presence_penalty": -2.5}, "presence_penalty", "invalid_value"),
+        ({"top_logprobs": 3}, "top_logprobs", "invalid_value"),
+        ({"logprobs": True, "top_logprobs": 21}, "top_logprobs", "invalid_value"),
+        ({"logit_bias": {"50256": 101}}, "logit_bias", "invalid_value"),
+        ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "invalid_value"),
+        ({"service_tier": "gold"}, "service_tier", "invalid_value"),
+        ({"reasoning_effort": "extreme"}, "reasoning_effort", "invalid_value"),
+        ({"modalities": ["video"]}, "modalities[0]", "invalid_value"),
+        ({"modalities": ["text", "audio"]}, "audio", "invalid_value"),
+        ({"response_format": {"type": "yaml"}}, "response_format.type", "invalid_value"),
+        ({"response_format": {}}, "response_format.type", "missing_required_parameter"),
+        ({"response_format": {"type": "json_schema"}}, "response_format.json_schema", "missing_required_parameter"),
+        (
+            {"response_format": {"type": "json_schema", "json_schema": {"name": "bad name"}}},
+            "response_format.json_schema.name",
+            "invalid_value",
+        ),
+        ({"tools": [WEATHER_TOOL], "functions": [WEATHER_TOOL["function"]]}, "functions", "invalid_value"),
         ({"stream": "yes"}, "stream", "invalid_type"),
         ({"stream_options": {"include_usage": True}}, "stream_options", "invalid_value"),
         ({"stop": ["a", "b", "c", "d", "e"]}, "stop", "invalid_value"),
@@ -309,7 +340,7 @@ def test_unknown_model_is_404_model_not_found(ai: httpx.Client) -> None:
             "tools[0].function.name",
             "invalid_value",
         ),
-        ({"logprobs": True}, "logprobs", "unknown_parameter"),
+        ({"seeed": 1}, "seeed", "unknown_parameter"),
     ],
 )
 def test_bad_input_is_400_naming_the_param(ai: httpx.Client, body: dict[str, Any], param: str, code: str) -> None:
@@ -322,6 +353,56 @@ def test_bad_input_is_400_naming_the_param(ai: httpx.Client, body: dict[str, Any
 def test_neutral_values_of_unsupported_sampling_fields_are_accepted(ai: httpx.Client) -> None:
     response = _chat(ai, n=1, top_p=1, presence_penalty=0, frequency_penalty=0, user="u-1", temperature=0)
     assert response.status_code == 200
+
+
+def test_builtin_model_refuses_audio_output(ai: httpx.Client) -> None:
+    response = _chat(ai, modalities=["text", "audio"], audio={"format": "wav", "voice": "alloy"})
+    error = _error(response, 400)
+    assert error["code"] == "upstream_rejected" and "audio" in error["message"]
+
+
+def test_deprecated_functions_are_tools(ai: httpx.Client) -> None:
+    body = _chat(
+        ai,
+        messages=[{"role": "user", "content": "Weather?"}],
+        functions=[WEATHER_TOOL["function"]],
+        function_call={"name": "get_weather"},
+    ).json()
+    [call] = body["choices"][0]["message"]["tool_calls"]
+    assert call["function"] == {"name": "get_weather", "arguments": '{"city":"Weather?"}'}
+
+
+def test_null_optional_parameters_are_absent(ai: httpx.Client) -> None:
+    response = _chat(
+        ai,
+        seed=None,
+        logprobs=None,
+        top_logprobs=None,
+        service_tier=None,
+        n=None,
+        store=None,
+        prediction=None,
+        audio=None,
+        moderation=None,
+        metadata=None,
+        logit_bias=None,
+        modalities=None,
+        reasoning_effort=None,
+        max_completion_tokens=None,
+        stream_options=None,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_n_choices_stream_with_their_indexes(ai: httpx.Client) -> None:
+    chunks = _stream_events(_chat(ai, n=3, max_tokens=2, stream=True))
+    indexes = [c["choices"][0]["index"] for c in chunks]
+    assert sorted(set(indexes)) == [0, 1, 2] and all(len(c["choices"]) == 1 for c in chunks)
+    for index in range(3):
+        mine = [c["choices"][0] for c in chunks if c["choices"][0]["index"] == index]
+        assert mine[0]["delta"] == {"role": "assistant", "content": ""}
+        assert "".join(c["delta"].get("content", "") for c in mine) == "You said"
+        assert [c["finish_reason"] for c in mine][-1] == "length"
 
 
 def test_malformed_json_and_non_object_bodies_are_400(ai: httpx.Client) -> None:

@@ -270,3 +270,86 @@ def test_client_disconnect_stops_the_upstream(gateway: ChorusProcess, upstream: 
         lines = response.iter_lines()
         assert next(lines).startswith("data: ")
     assert wait_until(lambda: upstream.disconnects == 1, timeout=5)
+
+
+def test_every_parameter_reaches_the_upstream(sdk: openai.OpenAI, upstream: OpenAIUpstream) -> None:
+    upstream.reply("structured", usage=(7, 3))
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    sdk.chat.completions.create(
+        model=CHAT_MODEL,
+        messages=[{"role": "user", "content": "hi"}],
+        seed=11,
+        response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}},
+        logprobs=True,
+        top_logprobs=2,
+        logit_bias={"42": 5},
+        metadata={"k": "v"},
+        store=True,
+        service_tier="flex",
+        user="u-9",
+        parallel_tool_calls=False,
+        max_completion_tokens=33,
+        frequency_penalty=0.25,
+        presence_penalty=-0.5,
+        top_p=0.8,
+        reasoning_effort="low",
+        verbosity="high",
+        prompt_cache_key="pk",
+        safety_identifier="sid",
+        web_search_options={"search_context_size": "low"},
+    )
+    [sent] = upstream.chat_requests()
+    expected = {
+        "seed": 11,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": schema, "strict": True},
+        },
+        "logprobs": True,
+        "top_logprobs": 2,
+        "logit_bias": {"42": 5},
+        "metadata": {"k": "v"},
+        "store": True,
+        "service_tier": "flex",
+        "user": "u-9",
+        "parallel_tool_calls": False,
+        "max_completion_tokens": 33,
+        "frequency_penalty": 0.25,
+        "presence_penalty": -0.5,
+        "top_p": 0.8,
+        "reasoning_effort": "low",
+        "verbosity": "high",
+        "prompt_cache_key": "pk",
+        "safety_identifier": "sid",
+        "web_search_options": {"search_context_size": "low"},
+    }
+    assert {k: sent.body.get(k) for k in expected} == expected
+    assert "max_tokens" not in sent.body and sent.body["stream"] is True
+
+
+def test_upstream_choices_keep_their_indexes(sdk: openai.OpenAI, upstream: OpenAIUpstream) -> None:
+    upstream.reply("hello there", usage=(5, 8))
+    completion = sdk.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], n=2)
+    assert [(c.index, c.message.content) for c in completion.choices] == [
+        (0, "hello there"),
+        (1, "hello there (choice 1)"),
+    ]
+    assert upstream.chat_requests()[0].body["n"] == 2
+    chunks = list(
+        sdk.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], n=2, stream=True)
+    )
+    texts = ["", ""]
+    for chunk in chunks:
+        for choice in chunk.choices:
+            texts[choice.index] += choice.delta.content or ""
+    assert texts == ["hello there", "hello there (choice 1)"]
+
+
+def test_float_embeddings_at_the_maximum_on_each_bridge_transport(sdk: openai.OpenAI) -> None:
+    texts = [f"text {i}" for i in range(2048)]
+    floats = sdk.embeddings.create(model="lexical", input=texts, encoding_format="float")
+    assert len(floats.data) == 2048 and all(len(d.embedding) == 384 for d in floats.data)
+    assert (
+        floats.data[7].embedding
+        == sdk.embeddings.create(model="lexical", input=texts[7], encoding_format="float").data[0].embedding
+    )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import itertools
 import math
 import socket
 import struct
@@ -415,29 +416,30 @@ class OpenAIUpstream:
             "model": body["model"],
         }
 
-        def chunk(delta: Message, finish_reason: str | None = None) -> Message:
-            choice = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+        def chunk(delta: Message, finish_reason: str | None = None, index: int = 0) -> Message:
+            choice = {"index": index, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
             return {**base, "choices": [choice]}
 
-        chunks = [chunk({"content": piece}) for piece in _pieces(text)]
-        for index, (cid, call) in enumerate(calls):
-            chunks.append(
-                chunk(
-                    {
-                        "tool_calls": [
-                            {
-                                "index": index,
-                                "id": cid,
-                                "type": "function",
-                                "function": {"name": call.name, "arguments": ""},
-                            }
-                        ]
-                    }
+        def choice_chunks(index: int) -> list[Message]:
+            # With `n`, choice i > 0 says the same text plus " (choice i)".
+            said = text if index == 0 or not text else f"{text} (choice {index})"
+            out = [chunk({"role": "assistant", "content": ""}, None, index)] if index else []
+            out += [chunk({"content": piece}, None, index) for piece in _pieces(said)]
+            for position, (cid, call) in enumerate(calls):
+                first = {"index": position, "id": cid, "type": "function"}
+                out.append(
+                    chunk({"tool_calls": [{**first, "function": {"name": call.name, "arguments": ""}}]}, None, index)
                 )
-            )
-            for piece in _thirds(call.arguments):
-                chunks.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
-        chunks.append(chunk({}, finish))
+                for piece in _thirds(call.arguments):
+                    out.append(
+                        chunk({"tool_calls": [{"index": position, "function": {"arguments": piece}}]}, None, index)
+                    )
+            out.append(chunk({}, finish, index))
+            return out
+
+        # Choices interleave, one chunk each in turn, as OpenAI's do.
+        per_choice = [choice_chunks(index) for index in range(body.get("n") or 1)]
+        chunks = [c for turn in itertools.zip_longest(*per_choice) for c in turn if c is not None]
         options = body.get("stream_options") or {}
         if reply.send_usage and options.get("include_usage"):
             chunks.append({**base, "choices": [], "usage": _usage_body(usage)})

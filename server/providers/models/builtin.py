@@ -15,7 +15,13 @@ tests are reproducible: the same request always streams the same tokens.
 - Tokens are the word pieces of `tokenizer.tokenize`, streamed one per event,
   optionally `token_delay` seconds apart.
 - `max_tokens` truncates the reply (finish reason "length"); `stop` strings
-  cut it before the first match; `temperature` is ignored.
+  cut it before the first match. `response_format` "json_object" and
+  "json_schema" make the text reply JSON (see `builtin_rules`). `n` choices
+  are streamed one after another and are identical: the model is
+  deterministic, whatever the `seed`. It ignores the sampling parameters
+  (`temperature`, `top_p`, penalties, `logit_bias`) and the upstream-only
+  ones (`logprobs`, `metadata`, `store`, `service_tier`, ...), and refuses
+  audio output (`modalities` with "audio").
 - Usage: prompt tokens as `tokenizer.count_prompt_tokens` counts them (4 per
   message plus content, plus offered tools' definitions); completion tokens
   are the pieces streamed, or for tool calls the pieces of names and arguments.
@@ -24,6 +30,7 @@ tests are reproducible: the same request always streams the same tokens.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 from server.providers.models.builtin_rules import plan_reply
@@ -31,6 +38,7 @@ from server.providers.models.tokenizer import count_prompt_tokens, count_tokens,
 from server.providers.models.types import (
     Finish,
     FinishReason,
+    ModelError,
     ModelEvent,
     ModelRequest,
     TextDelta,
@@ -59,15 +67,19 @@ class BuiltinModel:
         return DESCRIPTION
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        if "audio" in (request.passthrough.get("modalities") or ()):
+            raise ModelError("the builtin model writes text only; audio output is not supported", kind="rejected")
         reply = plan_reply(request)
         prompt_tokens = count_prompt_tokens(request.messages, request.tools)
         if reply.tool_calls:
-            for call in reply.tool_calls:
-                await self._pause()
-                yield call
+            for choice in range(request.n):
+                for call in reply.tool_calls:
+                    await self._pause()
+                    yield dataclasses.replace(call, choice=choice)
             completion = sum(count_tokens(c.name) + count_tokens(c.arguments) for c in reply.tool_calls)
-            yield Usage(prompt_tokens, completion)
-            yield Finish("tool_calls")
+            yield Usage(prompt_tokens, completion * request.n)
+            for choice in range(request.n):
+                yield Finish("tool_calls", choice)
             return
 
         pieces = tokenize(_cut_at_stop(reply.text, request.stop))
@@ -75,11 +87,13 @@ class BuiltinModel:
         if request.max_tokens is not None and len(pieces) > request.max_tokens:
             pieces = pieces[: max(request.max_tokens, 0)]
             reason = "length"
-        for piece in pieces:
-            await self._pause()
-            yield TextDelta(piece)
-        yield Usage(prompt_tokens, len(pieces))
-        yield Finish(reason)
+        for choice in range(request.n):
+            for piece in pieces:
+                await self._pause()
+                yield TextDelta(piece, choice)
+        yield Usage(prompt_tokens, len(pieces) * request.n)
+        for choice in range(request.n):
+            yield Finish(reason, choice)
 
     async def _pause(self) -> None:
         # Even with no delay, yield to the loop per token: a long reply must

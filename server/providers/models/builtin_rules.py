@@ -22,6 +22,12 @@ checked in this order:
 5. Otherwise, reply with text that restates the last user message in full and
    describes the conversation (turn count, system prompt, fingerprint), so
    the reply differs for any different conversation and grows with the input.
+6. A text reply (rules 3 and 5) follows `response_format`: with
+   "json_object" it is the JSON object `{"answer": <the text>}`; with
+   "json_schema" it is an object built from the schema as forced tool
+   arguments are (rule 2), with every required property (or every property,
+   when none is required), nested objects alike; the text stands in for
+   strings.
 
 Tool call ids are "call_" + 16 hex digits of a hash of the conversation and
 the call's position, so they are stable for the same input.
@@ -57,13 +63,24 @@ def plan_reply(request: ModelRequest) -> Reply:
     if forced is not None:
         return Reply(tool_calls=_number(forced, fingerprint))
     if messages and messages[-1].role == "tool":
-        return Reply(text=_summarise_tool_results(messages))
+        return Reply(text=_formatted(request, _summarise_tool_results(messages)))
     if request.tools and request.tool_choice != "none":
         offered = {tool.name for tool in request.tools}
         directives = [d for d in _directives(_last_user_text(messages)) if d[0] in offered]
         if directives:
             return Reply(tool_calls=_number(directives, fingerprint))
-    return Reply(text=_compose_answer(messages, fingerprint))
+    return Reply(text=_formatted(request, _compose_answer(messages, fingerprint)))
+
+
+def _formatted(request: ModelRequest, text: str) -> str:
+    """The text reply in the requested `response_format` (rule 6)."""
+    form = request.response_format
+    if form is None or form.type == "text":
+        return text
+    if form.type == "json_object":
+        return orjson.dumps({"answer": text}).decode()
+    value = _value_for(form.schema or {}, _last_user_text(request.messages), depth=0)
+    return orjson.dumps(value).decode()
 
 
 def conversation_fingerprint(messages: Sequence[ChatTurn]) -> str:
@@ -132,23 +149,44 @@ def _arguments_from_schema(tool: ToolSpec, text: str) -> str:
     return orjson.dumps(args).decode()
 
 
-def _value_for(schema: Any, text: str) -> Any:
+# Nested object schemas are filled this deep; below, objects are {}.
+MAX_SCHEMA_DEPTH = 8
+
+
+def _value_for(schema: Any, text: str, depth: int | None = None) -> Any:
+    """A value of `schema`'s type; with `depth`, objects get their properties (to MAX_SCHEMA_DEPTH)."""
     if not isinstance(schema, dict):
         return text
+    if "const" in schema:
+        return schema["const"]
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:
         return enum[0]
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
+    if kind is None and isinstance(schema.get("properties"), dict):
+        kind = "object"
+    if kind == "object" and depth is not None and depth < MAX_SCHEMA_DEPTH:
+        return _object_for(schema, text, depth + 1)
     defaults: dict[str, Any] = {
         "integer": 0,
         "number": 0,
         "boolean": False,
         "array": [],
         "object": {},
+        "null": None,
     }
     return defaults.get(kind, text) if isinstance(kind, str) else text
+
+
+def _object_for(schema: dict[str, Any], text: str, depth: int) -> dict[str, Any]:
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    required = schema.get("required")
+    keys = [k for k in required if isinstance(k, str)] if isinstance(required, list) else list(properties)
+    return {key: _value_for(properties.get(key), text, depth) for key in keys}
 
 
 def _number(calls: list[tuple[str, str]], fingerprint: str) -> tuple[ToolCall, ...]:

@@ -7,18 +7,20 @@ surface noticing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
-    """A call the model wants made; `arguments` is JSON text (usually an object)."""
+    """A call the model wants made; `arguments` is JSON text (usually an object).
+    As a streamed event, `choice` is the reply's choice it belongs to."""
 
     id: str
     name: str
     arguments: str
+    choice: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,17 @@ class ToolSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseFormat:
+    """OpenAI's `response_format`: plain text, any JSON object, or JSON following `schema`."""
+
+    type: Literal["text", "json_object", "json_schema"]
+    name: str = ""
+    schema: dict[str, Any] | None = None  # json_schema only
+    description: str = ""
+    strict: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModelRequest:
     model: str  # public model id as the client named it ("" or unknown is resolved by the registry)
     messages: tuple[ChatTurn, ...]
@@ -49,11 +62,18 @@ class ModelRequest:
     # "auto" | "none" | "required" | {"type": "function", "function": {"name": ...}}
     tool_choice: str | dict[str, Any] | None = None
     stop: tuple[str, ...] = ()
+    n: int = 1  # choices to generate; events carry their choice's index
+    response_format: ResponseFormat | None = None
+    # The request's other OpenAI parameters (seed, top_p, logprobs, metadata,
+    # ...), as JSON: OpenAI-compatible upstreams get them verbatim, the
+    # builtin model reads what it can honour.
+    passthrough: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+    choice: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +92,12 @@ FinishReason: TypeAlias = Literal["stop", "length", "tool_calls"]
 @dataclass(frozen=True, slots=True)
 class Finish:
     reason: FinishReason
+    choice: int = 0
 
 
-# A provider streams, in order: any number of TextDelta / ToolCall, then
-# exactly one Usage, then exactly one Finish.
+# A provider streams, in order: any number of TextDelta / ToolCall (of any
+# choice, each naming it), then exactly one Usage (of the whole request),
+# then one Finish per choice. With n = 1 every event is choice 0.
 ModelEvent: TypeAlias = TextDelta | ToolCall | Usage | Finish
 
 ModelErrorKind: TypeAlias = Literal["unavailable", "timeout", "bad_response", "rejected", "unknown_model"]

@@ -67,4 +67,18 @@ METHODS: tuple[MethodSpec, ...] = (
         success_status=200,
         sse=None,
     ),
+    MethodSpec(
+        service='chittyos.ai.v1.AiGatewayService',
+        method='GetModel',
+        surface='chittyos-ai',
+        request_type=_chittyos_ai_v1_ai_pb2.GetModelRequest,
+        response_type=_chittyos_ai_v1_ai_pb2.GetModelResponse,
+        server_streaming=False,
+        bindings=(
+            HttpBinding('GET', '/v1/models/{model}', body='', response_body='model'),
+            HttpBinding('GET', '/v1/models/{model=**}', body='', response_body='model'),
+        ),
+        success_status=200,
+        sse=None,
+    ),
 )

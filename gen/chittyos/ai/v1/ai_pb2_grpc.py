@@ -67,6 +67,11 @@ class AiGatewayServiceStub:
                 request_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsRequest.SerializeToString,
                 response_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsResponse.FromString,
                 _registered_method=True)
+        self.GetModel = channel.unary_unary(
+                '/chittyos.ai.v1.AiGatewayService/GetModel',
+                request_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.SerializeToString,
+                response_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.FromString,
+                _registered_method=True)
 
 
 class AiGatewayServiceServicer:
@@ -124,6 +129,16 @@ class AiGatewayServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetModel(self, request, context):
+        """GetModel describes one model, as OpenAI's `GET /v1/models/{model}` does
+        (the SDKs' `models.retrieve`). An unknown id is 404 `model_not_found`.
+        Ids with slashes (the document's `@cf/meta/...`) may be sent
+        percent-encoded in one segment, as the SDKs do, or with literal slashes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AiGatewayServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -146,6 +161,11 @@ def add_AiGatewayServiceServicer_to_server(servicer, server):
                     servicer.ListModels,
                     request_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsRequest.FromString,
                     response_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsResponse.SerializeToString,
+            ),
+            'GetModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetModel,
+                    request_deserializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.FromString,
+                    response_serializer=chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -269,6 +289,33 @@ class AiGatewayService:
             '/chittyos.ai.v1.AiGatewayService/ListModels',
             chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsRequest.SerializeToString,
             chittyos_dot_ai_dot_v1_dot_ai__pb2.ListModelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chittyos.ai.v1.AiGatewayService/GetModel',
+            chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelRequest.SerializeToString,
+            chittyos_dot_ai_dot_v1_dot_ai__pb2.GetModelResponse.FromString,
             options,
             channel_credentials,
             insecure,
