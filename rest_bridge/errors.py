@@ -64,19 +64,18 @@ def _explain_transport_failure(view: ErrorView) -> None:
     """A status without ErrorInfo comes from gRPC itself (or a bare abort).
 
     gRPC's size limits answer RESOURCE_EXHAUSTED, which is no rate limit (and
-    clients retry a 429): oversized metadata is the client's headers, 431; a
-    message over the channel's limit (grpc.max_message_bytes) is a request too
-    large (413) or a response the bridge cannot carry (502).
+    clients retry a 429): oversized metadata is the client's headers, 431. A
+    message over a size limit (grpc.max_message_bytes) is the response: the
+    bridge refuses bodies far below that limit itself, so "Sent" and
+    "Received" (either side may say it) both mean a reply it cannot carry, 502.
     """
     if view.code != grpc.StatusCode.RESOURCE_EXHAUSTED:
         return
     if "metadata" in view.message:
         view.reason, view.http_status, view.message = "HEADERS_TOO_LARGE", 431, "Request headers are too large"
-    elif "Received message larger than max" in view.message:
+    elif "message larger than max" in view.message:
         view.code, view.reason, view.http_status = grpc.StatusCode.INTERNAL, "MESSAGE_TOO_LARGE", 502
         view.message = f"The response is larger than the gRPC message limit (grpc.max_message_bytes): {view.message}"
-    elif "Sent message larger than max" in view.message:
-        view.reason, view.http_status, view.message = "REQUEST_TOO_LARGE", 413, "The request is too large"
 
 
 def _apply_details(view: ErrorView, status: status_pb2.Status) -> None:
