@@ -11,7 +11,9 @@ with the bridge's choices:
   `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
   `null_when_unset`;
 * input is strict: unknown keys and wrong JSON types are errors, collected
-  (all of them, in one pass) as Zod-like `FieldIssue`s;
+  (all of them, in one pass) as Zod-like `FieldIssue`s; a field marked
+  `(google.api.field_behavior) = REQUIRED` must be present and not null in a
+  JSON object (proto3 cannot tell an absent list from an empty one, JSON can);
 * query parameters and path variables are bound like grpc-gateway's
   runtime/query.go, but with errors instead of silent skips.
 
@@ -35,6 +37,7 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 from chorus.api.v1 import annotations_pb2
+from google.api import field_behavior_pb2
 from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -484,6 +487,11 @@ def _field_rules(fd: FieldDescriptor) -> Any:
     return options.Extensions[annotations_pb2.field]
 
 
+def _is_required(fd: FieldDescriptor) -> bool:
+    options: Any = fd.GetOptions()
+    return field_behavior_pb2.REQUIRED in options.Extensions[field_behavior_pb2.field_behavior]
+
+
 def _int64_as_number(fd: FieldDescriptor) -> bool:
     return bool(_field_rules(fd).int64_as_number)
 
@@ -708,6 +716,7 @@ class MessageCodec:
         self.full_name: str = self.descriptor.full_name
         self._out_plan: _OutPlan | None = None
         self._fields: dict[str, _Field] = {}  # by proto name and by JSON name
+        self._required: tuple[_Field, ...] = ()
         self._dump: Dump = self._dump_message
         self._merge: Loader = self._merge_message
         self._from_text: Callable[[str], Message] | None = None
@@ -813,6 +822,7 @@ class MessageCodec:
             fields[field.json_name] = field
             plan.append((field.name, field.json_name, field.dump, _output_mode(fd, field.presence)))
         self._fields = fields
+        self._required = tuple(fields[fd.name] for fd in self.descriptor.fields if _is_required(fd))
         self._out_plan = out = tuple(plan)  # published last: other threads may race here
         return out
 
@@ -853,6 +863,10 @@ class MessageCodec:
             if not _claim(taken, field, key, value, path, issues):
                 continue
             field.load(msg, value, (*path, key), issues)
+        for field in self._required:
+            key = taken.get(field.name)
+            if key is None or data[key] is None:
+                issues.append(FieldIssue((*path, key or field.json_name), "Required"))
 
 
 def _claim(taken: dict[str, str], field: _Field, key: str, value: Any, path: Path, issues: Issues) -> bool:

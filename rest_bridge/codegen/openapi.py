@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
@@ -227,6 +228,11 @@ def _field_rules(field: descriptor_pb2.FieldDescriptorProto) -> Any:
 
     options: Any = field.options
     return options.Extensions[annotations_pb2.field]
+
+
+def _is_required(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    options: Any = field.options
+    return field_behavior_pb2.REQUIRED in options.Extensions[field_behavior_pb2.field_behavior]
 
 
 def _int64_as_number(field: descriptor_pb2.FieldDescriptorProto) -> bool:
@@ -434,6 +440,9 @@ class _Schemas:
         message = self.index.message(full_name)
         properties = {_json_name(f): self.described_field(message, i) for i, f in enumerate(message.proto.field)}
         schema: Schema = {"type": "object", "properties": properties}
+        required = [_json_name(f) for f in message.proto.field if _is_required(f)]
+        if required:
+            schema["required"] = required
         oneofs: dict[str, list[str]] = {}
         for field in message.proto.field:
             oneof = _oneof_of(message.proto, field)
@@ -688,6 +697,8 @@ class _Document:
                     "properties": {k: v for k, v in component["properties"].items() if k not in dropped},
                 }
                 schema.pop("description", None)
+                if "required" in component:
+                    schema["required"] = [k for k in component["required"] if k not in dropped]
                 schema["title"] = f"{m.request_type} (without path fields)"
                 if "x-oneof" in component:
                     schema["x-oneof"] = {k: [n for n in v if n not in dropped] for k, v in component["x-oneof"].items()}
