@@ -9,7 +9,7 @@ with the bridge's choices:
 * output always prints fields without presence (like json_format's
   `always_print_fields_with_no_presence=True`) and honours the
   `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty` and
-  `null_when_unset`;
+  `null_when_unset` (and on input `accept_date`);
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s; a field marked
   `(google.api.field_behavior) = REQUIRED` must be present and not null in a
@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import math
 import re
 import struct
@@ -38,7 +39,7 @@ from typing import Any, NamedTuple, cast
 import orjson
 from chorus.api.v1 import annotations_pb2
 from google.api import field_behavior_pb2
-from google.protobuf import json_format, message_factory
+from google.protobuf import json_format, message_factory, timestamp_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -407,6 +408,22 @@ def _parse_timestamp(text: str) -> tuple[int, int]:
     if not _TIMESTAMP_MIN <= seconds <= _TIMESTAMP_MAX:
         raise _Invalid("Invalid timestamp")
     return seconds, int((match.group(7) or "").ljust(9, "0"))
+
+
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_OR_TIME = "Invalid timestamp: expected a date (YYYY-MM-DD) or an RFC 3339 date-time"
+
+
+def _parse_date_or_timestamp(text: str) -> tuple[int, int]:
+    """`accept_date`: a date alone is its first instant in UTC."""
+    try:
+        return _parse_timestamp(f"{text}T00:00:00Z" if _DATE_RE.fullmatch(text) else text)
+    except _Invalid:
+        raise _Invalid(_DATE_OR_TIME) from None
+
+
+def _set_date_or_timestamp(msg: Any, text: str) -> None:
+    msg.seconds, msg.nanos = _parse_date_or_timestamp(text)
 
 
 def _parse_duration(text: str) -> tuple[int, int]:
@@ -937,6 +954,10 @@ def _compile_field(fd: FieldDescriptor) -> _Field:
 
 def _compile_message_field(fd: FieldDescriptor) -> _Field:
     name, codec = fd.name, _sub_codec(fd)
+    if _field_rules(fd).accept_date:
+        if codec.full_name != "google.protobuf.Timestamp":
+            raise TypeError(f"accept_date needs a google.protobuf.Timestamp field: {fd.full_name}")
+        codec = _date_or_timestamp_codec()
     sub_dump = codec._dump
     text_ok = codec._from_text is not None
     if fd.is_repeated:
@@ -1139,6 +1160,14 @@ def _install_string_wkt(
     codec._dump = lambda msg: msg.ToJsonString()
     codec._merge = merge
     codec._from_text = from_text
+
+
+@functools.cache
+def _date_or_timestamp_codec() -> MessageCodec:
+    """The Timestamp codec with `accept_date` input, shared by such fields."""
+    codec = MessageCodec(timestamp_pb2.Timestamp)
+    _install_string_wkt(codec, _set_date_or_timestamp, lenient_text=None)
+    return codec
 
 
 def _set_timestamp(msg: Any, text: str) -> None:

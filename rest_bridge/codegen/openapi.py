@@ -389,6 +389,8 @@ class _Schemas:
     def single(self, field: descriptor_pb2.FieldDescriptorProto) -> Schema:
         """One value of a field (an element, for repeated fields)."""
         if _is_message(field):
+            if _field_rules(field).accept_date:
+                return {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
             return self.of_type(field.type_name.lstrip("."))
         if field.type == _FDP.TYPE_ENUM:
             return self.of_enum(field.type_name.lstrip("."))

@@ -108,7 +108,7 @@ def test_a_client_polls_forward_with_the_cursor_it_was_given(user: Callable[...,
         assert quiet == {"messages": [], "has_more": False, "cursor": page["cursor"]}
         chat(person, f"next {n}", "poll")
         page = history(person, conversation_id="poll", after=page["cursor"])
-        assert [m["content"] for m in page["messages"]][0] == f"next {n}"
+        assert page["messages"][0]["content"] == f"next {n}"
         assert page["has_more"] is False and page["cursor"] == ids(page)[-1]
         seen += ids(page)
     assert seen == ids(history(person, conversation_id="poll"))
