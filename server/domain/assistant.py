@@ -13,15 +13,21 @@ earlier user/assistant messages (assistant-ui sends the whole thread) gets
 those instead of the stored ones for this turn; system messages it sends
 are always kept. Only the new user message and the reply are stored.
 
-Storage follows the chat engine's rule: the user message and the reply
-(with its tool invocations) are written together once the turn is whole; a
-failed turn writes nothing; a client that goes away keeps what it was shown,
-marked incomplete.
+Storage: the user message and the reply (with its tool invocations) are
+written together once the turn ends, however it ends. A whole turn is stored
+as is; a client that goes away keeps what it was shown, marked incomplete; a
+turn that fails after it began (LLM_ERROR, TOOL_ERROR, a tool's quota) keeps
+the question and what the reply produced before the error, marked failed
+with the error the client was sent, so history shows what happened (a
+refused request, one that never began, stores nothing). A reply with neither
+text nor tool calls is left out of the model's context, so a failed turn
+reads to the model as an unanswered question.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import uuid
 from collections.abc import AsyncGenerator, Sequence
@@ -33,7 +39,7 @@ import grpc
 import orjson
 
 from server.clock import Clock
-from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
 from server.domain.quotas import Quotas
 from server.domain.times import rfc3339_ms
@@ -57,6 +63,12 @@ MAX_CONTENT_CHARS = 32_000
 ROLES = ("user", "assistant", "system")
 TOOL_CHOICES = ("auto", "none", "required")
 LLM_ERROR = "LLM_ERROR"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+# The document's codes a turn can fail with once it has begun; anything else
+# is stored as the INTERNAL_ERROR the client was shown.
+_TURN_FAILURE_CODES = frozenset({LLM_ERROR, "TOOL_ERROR", "RATE_LIMIT_EXCEEDED"})
+
+log = logging.getLogger("chorus.mcos.assistant")
 
 SYSTEM_PROMPT = (
     "You are the Micro Chief of Staff, a concise personal assistant. Use the tools to search and "
@@ -177,24 +189,40 @@ class Assistant:
         turns = await self._context(scope, conversation_id, request.messages, received_ms)
         reply = _Reply()
         save: asyncio.Future[None] | None = None
+
+        def start_save(message_id: str, *, incomplete: bool = False, failure: ReplyFailure | None = None) -> None:
+            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
+            nonlocal save
+            save = asyncio.ensure_future(
+                self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete, failure)
+            )
+
         try:
             async with aclosing(self._rounds(scope, turns, request.tool_choice or "auto", reply)) as events:
                 async for event in events:
                     yield event
             message_id = new_message_id()
-            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
-            save = asyncio.ensure_future(
-                self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete=False)
-            )
+            start_save(message_id)
+            assert save is not None
             await asyncio.shield(save)
             yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
             if save is None:
                 # The client went away mid-reply: keep what it was shown.
-                save = asyncio.ensure_future(
-                    self._save(scope, conversation_id, question, received_ms, reply, new_message_id(), incomplete=True)
-                )
+                start_save(new_message_id(), incomplete=True)
+            assert save is not None
             await asyncio.shield(save)
+            raise
+        except Exception as exc:
+            if save is not None:
+                raise  # storing the finished turn failed: there is nothing more to keep
+            # The turn failed: keep the question and the reply so far, with the error.
+            start_save(new_message_id(), failure=_failure(exc))
+            assert save is not None
+            try:
+                await asyncio.shield(save)
+            except Exception:
+                log.exception("storing a failed chat turn failed")  # the client gets the turn's own error
             raise
 
     async def _rounds(
@@ -266,8 +294,8 @@ class Assistant:
         received_ms: int,
         reply: _Reply,
         message_id: str,
-        *,
         incomplete: bool,
+        failure: ReplyFailure | None,
     ) -> None:
         await self._conversations.append(
             scope,
@@ -281,15 +309,26 @@ class Assistant:
                     max(self._clock.now_ms(), received_ms),
                     tuple(reply.invocations),
                     incomplete,
+                    failure,
                 ),
             ],
         )
 
 
+def _failure(exc: Exception) -> ReplyFailure:
+    """The error as the client was sent it (unexpected ones are INTERNAL_ERRORs, unexplained)."""
+    if isinstance(exc, ChorusError):
+        code = exc.reason if exc.reason in _TURN_FAILURE_CODES else INTERNAL_ERROR
+        return ReplyFailure(code, exc.message, dict(exc.info))
+    return ReplyFailure(INTERNAL_ERROR, "Internal server error")
+
+
 def _stored_turns(message: ConversationMessage) -> list[ChatTurn]:
     """A stored message as the model sees it: an assistant's tool calls and
-    their results come before its text."""
+    their results come before its text; a reply with neither is left out."""
     if not message.tool_calls:
+        if message.role == "assistant" and not message.content:
+            return []
         return [ChatTurn(message.role, message.content)]
     calls = tuple(ToolCall(t.id, t.name, _json(t.args)) for t in message.tool_calls)
     turns = [ChatTurn("assistant", "", tool_calls=calls)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.storage.chat_store import Scope
@@ -19,6 +19,15 @@ class ToolInvocationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyFailure:
+    """The error a failed turn ended with, as the client was told it."""
+
+    code: str  # one of the document's codes, e.g. "LLM_ERROR"
+    message: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationMessage:
     id: str  # "msg_…"
     conversation_id: str
@@ -26,6 +35,9 @@ class ConversationMessage:
     content: str
     created_at_ms: int
     tool_calls: tuple[ToolInvocationRecord, ...] = ()
+    # A reply the client left before it ended, or one the turn's failure cut.
+    incomplete: bool = False
+    failure: ReplyFailure | None = None
 
 
 class RecentMessages(Protocol):

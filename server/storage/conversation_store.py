@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 
-from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosMessageRow
@@ -31,7 +31,9 @@ _c = _messages.c
 
 _OWNED = (_c.tenant_id == bindparam("tenant_id"), _c.owner_id == bindparam("owner_id"))
 _IN_CONVERSATION = (*_OWNED, _c.conversation_id == bindparam("conversation_id"))
-_COLUMNS = select(_c.id, _c.conversation_id, _c.role, _c.content, _c.created_at_ms, _c.tool_calls)
+_COLUMNS = select(
+    _c.id, _c.conversation_id, _c.role, _c.content, _c.created_at_ms, _c.tool_calls, _c.incomplete, _c.error
+)
 _CONTEXT = (
     _COLUMNS.where(*_IN_CONVERSATION, _c.archived_at_ms.is_(None)).order_by(_c.seq.desc()).limit(bindparam("limit"))
 )
@@ -79,6 +81,7 @@ class NewMessage:
     created_at_ms: int
     tool_calls: tuple[ToolInvocationRecord, ...] = ()
     incomplete: bool = False
+    failure: ReplyFailure | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,7 @@ class ConversationStore:
                         "content": m.content,
                         "tool_calls": [_invocation_json(t) for t in m.tool_calls],
                         "incomplete": m.incomplete,
+                        "error": _failure_json(m.failure),
                         "created_at_ms": m.created_at_ms,
                         "archived_at_ms": None,
                     }
@@ -214,7 +218,14 @@ def _invocation_json(record: ToolInvocationRecord) -> dict[str, Any]:
     return {"id": record.id, "name": record.name, "args": record.args, "result": record.result}
 
 
+def _failure_json(failure: ReplyFailure | None) -> dict[str, Any] | None:
+    if failure is None:
+        return None
+    return {"code": failure.code, "message": failure.message, "details": failure.details}
+
+
 def _message(row: Any) -> ConversationMessage:
+    error = row[7]
     return ConversationMessage(
         id=row[0],
         conversation_id=row[1],
@@ -222,4 +233,6 @@ def _message(row: Any) -> ConversationMessage:
         content=row[3],
         created_at_ms=row[4],
         tool_calls=tuple(ToolInvocationRecord(t["id"], t["name"], t["args"], t["result"]) for t in row[5] or ()),
+        incomplete=bool(row[6]),
+        failure=None if error is None else ReplyFailure(error["code"], error["message"], error["details"]),
     )

@@ -347,6 +347,9 @@ class McosMessageRow(Base):
     tool_calls: Mapped[list] = mapped_column(JSON)
     # True when the client cut the stream: content is what was produced before.
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"code", "message", "details"} when the turn failed (migration 0009): content
+    # and tool_calls are what it produced before the error.
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 

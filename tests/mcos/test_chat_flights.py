@@ -68,7 +68,9 @@ def test_bad_search_arguments_from_the_model_are_a_tool_error(user: Callable[...
     assert [e["type"] for e in events] == ["tool_call", "error"]
     error = events[1]["error"]
     assert error["code"] == "TOOL_ERROR" and "destination" in error["message"] and "departure_date" in error["message"]
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert [(m["role"], m.get("status")) for m in stored] == [("user", None), ("assistant", "failed")]
+    assert stored[1]["error"]["message"] == error["message"]
 
 
 def test_a_flight_search_turn_over_grpc(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
@@ -93,4 +95,10 @@ def test_searches_in_chat_take_the_flight_search_quota(user: Callable[..., User]
     # Refused before the call is announced, so before any event: an HTTP error.
     error = assert_envelope(person.rest.post("/api/chat", json=body), 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["quota"] == "flight_searches"
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    # The model was asked and answered with a call: the turn is on record, failed on the quota.
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert [(m["role"], m.get("status")) for m in stored] == [("user", None), ("assistant", "failed")]
+    assert (
+        stored[1]["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+        and stored[1]["error"]["details"]["quota"] == "flight_searches"
+    )

@@ -110,7 +110,9 @@ def test_tool_choice_none_and_required(user: Callable[..., User]) -> None:
     assert forced["content"].startswith('The list_tasks tool returned "')
 
 
-def test_a_tool_the_service_refuses_is_a_tool_error_and_nothing_is_stored(user: Callable[..., User]) -> None:
+def test_a_tool_the_service_refuses_is_a_tool_error_and_the_turn_is_stored_as_failed(
+    user: Callable[..., User],
+) -> None:
     person = user()
     for directive in (
         '/tool create_task {"title": "   "}',
@@ -128,7 +130,13 @@ def test_a_tool_the_service_refuses_is_a_tool_error_and_nothing_is_stored(user: 
         body = {"messages": [{"role": "user", "content": directive}], "stream": False}
         error = assert_envelope(person.rest.post("/api/chat", json=body), 500, "TOOL_ERROR")
         assert error["message"].startswith(f"The {events[0]['name']} tool failed")
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    # Each turn, streamed or not, is on record: the question, then a failed reply.
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert len(stored) == 20
+    assert {(m["role"], m.get("status")) for m in stored[::2]} == {("user", None)}
+    assert {(m["role"], m["status"], m["error"]["code"]) for m in stored[1::2]} == {
+        ("assistant", "failed", "TOOL_ERROR")
+    }
     assert person.rest.get("/api/tasks").json()["tasks"] == []
 
 
