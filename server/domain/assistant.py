@@ -7,6 +7,10 @@ asks the model again with the results, for at most
 so the model must answer. Every model call spends its tokens from the
 user's daily `llm_tokens`.
 
+Messages come as the document shows them (`content` a string) or as
+assistant-ui posts them (`content` an array of parts, `attachments`): see
+`message_parts`.
+
 Context: the conversation's active stored messages (newest
 `chat.context_messages`) then the new user message. A client that sends
 earlier user/assistant messages (assistant-ui sends the whole thread) gets
@@ -41,6 +45,7 @@ import orjson
 from server.clock import Clock
 from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
+from server.domain.message_parts import message_text
 from server.domain.quotas import Quotas
 from server.domain.times import rfc3339_ms
 from server.domain.tool_box import ToolBox
@@ -80,7 +85,8 @@ SYSTEM_PROMPT = (
 @dataclass(frozen=True, slots=True)
 class TurnMessage:
     role: str
-    content: str
+    content: Any  # a string, or content parts (parsed JSON); None when absent
+    attachments: tuple[Any, ...] = ()  # assistant-ui attachments (parsed JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +126,11 @@ class TurnDone:
 TurnEvent = TokenOut | ToolCallOut | ToolResultOut | TurnDone
 
 
-def validate(request: TurnRequest) -> None:
-    """VALIDATION_ERROR, with every field at fault, for a malformed turn."""
+def validate(request: TurnRequest) -> list[ChatTurn]:
+    """The request's messages as text turns; VALIDATION_ERROR, with every
+    field at fault, for a malformed turn."""
     problems = Violations()
+    turns: list[ChatTurn] = []
     if not request.messages:
         problems.add("messages", "At least one message is required")
     elif len(request.messages) > MAX_MESSAGES:
@@ -131,7 +139,11 @@ def validate(request: TurnRequest) -> None:
         for index, message in enumerate(request.messages):
             if message.role not in ROLES:
                 problems.add(f"messages.{index}.role", "Must be 'user', 'assistant' or 'system'")
-            problems.length(f"messages.{index}.content", message.content, 1, MAX_CONTENT_CHARS)
+            found = len(problems.items)
+            text = message_text(problems, f"messages.{index}", message.content, message.attachments)
+            if len(problems.items) == found:  # its parts were fine: now the text as a whole
+                problems.length(f"messages.{index}.content", text, 1, MAX_CONTENT_CHARS)
+            turns.append(ChatTurn(message.role, text))
         last = len(request.messages) - 1
         if request.messages[last].role in ROLES and request.messages[last].role != "user":
             problems.add(f"messages.{last}.role", "The last message must be the user's")
@@ -139,6 +151,7 @@ def validate(request: TurnRequest) -> None:
         problems.add("tool_choice", "Must be 'auto', 'none' or 'required'")
     check_conversation_id(problems, "conversation_id", request.conversation_id)
     problems.raise_if_any()
+    return turns
 
 
 def llm_error(message: str) -> ChorusError:
@@ -182,11 +195,11 @@ class Assistant:
     async def turn(self, scope: Scope, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Validates, then yields the turn's events; the last is a `TurnDone`
         once both messages are stored."""
-        validate(request)
+        sent = validate(request)
         received_ms = self._clock.now_ms()
         conversation_id = request.conversation_id or str(uuid.uuid4())
-        question = request.messages[-1].content
-        turns = await self._context(scope, conversation_id, request.messages, received_ms)
+        question = sent[-1].content
+        turns = await self._context(scope, conversation_id, sent, received_ms)
         reply = _Reply()
         save: asyncio.Future[None] | None = None
 
@@ -276,7 +289,7 @@ class Assistant:
             raise llm_error(f"The model failed: {exc.message}") from exc
 
     async def _context(
-        self, scope: Scope, conversation_id: str, messages: Sequence[TurnMessage], now_ms: int
+        self, scope: Scope, conversation_id: str, messages: Sequence[ChatTurn], now_ms: int
     ) -> list[ChatTurn]:
         system = [ChatTurn("system", SYSTEM_PROMPT.format(now=rfc3339_ms(now_ms)))]
         system += [ChatTurn("system", m.content) for m in messages if m.role == "system"]

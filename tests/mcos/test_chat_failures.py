@@ -21,6 +21,7 @@ from tests.mcos.test_envelope import assert_envelope
 from tests.providers.openai_upstream import OpenAIUpstream, ScriptedToolCall, cut, status_fault
 from tests.support.chorus_process import ChorusProcess
 from tests.support.grpc_status import error_info
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 TOKENS_PER_DAY = 1_000
@@ -149,7 +150,7 @@ def test_a_model_failure_mid_stream_over_grpc(person: User, upstream: OpenAIUpst
     received: list[chat_pb2.ChatResponse] = []
     with grpc.insecure_channel(proc.grpc_addr) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
-        request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content="Count")])
+        request = chat_pb2.ChatRequest(messages=[grpc_user_says("Count")])
         with pytest.raises(grpc.RpcError) as failure:
             for event in stub.Chat(request, metadata=person.grpc_metadata):
                 received.append(event)
@@ -285,7 +286,7 @@ def test_a_grpc_client_that_cancels_keeps_what_it_was_shown(
     with grpc.insecure_channel(proc.grpc_addr) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         request = chat_pb2.ChatRequest(
-            messages=[chat_pb2.ChatTurnMessage(role="user", content="Talk")], conversation_id="cancelled"
+            messages=[grpc_user_says("Talk")], conversation_id="cancelled"
         )
         call = stub.Chat(request, metadata=person.grpc_metadata)
         for event in call:

@@ -15,6 +15,7 @@ from server.services.struct_values import value_to_python
 from tests.mcos.conftest import User
 from tests.mcos.test_chat_tools import shape, text_of, tool_turn
 from tests.mcos.test_envelope import assert_envelope
+from tests.support.mcos_chat import user_says as grpc_user_says
 
 PARIS = {"origin": "SFO", "destination": "CDG", "departure_date": "2025-05-10", "return_date": "2025-05-15"}
 
@@ -77,7 +78,7 @@ def test_a_flight_search_turn_over_grpc(user: Callable[..., User], mcos_channel:
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
     directive = f"/tool search_flights {json.dumps({**PARIS, 'cabin_class': 'business'})}"
-    request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content=directive)])
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says(directive)])
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[:2] == ["tool_call", "tool_result"] and kinds[-1] == "done" and set(kinds[2:-1]) == {"token"}

@@ -13,6 +13,7 @@ from mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 
@@ -144,7 +145,7 @@ def test_a_tool_turn_over_grpc_and_without_streaming(user: Callable[..., User], 
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
     request = chat_pb2.ChatRequest(
-        messages=[chat_pb2.ChatTurnMessage(role="user", content='/tool create_task {"title": "via gRPC"}')]
+        messages=[grpc_user_says('/tool create_task {"title": "via gRPC"}')]
     )
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
