@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.storage.chat_store import Scope
+from server.storage.user_changes import ChangeWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,11 @@ class ConversationMessage:
 
 
 class RecentMessages(Protocol):
-    async def recent_messages(
-        self, scope: Scope, *, limit: int, since_ms: int | None = None
-    ) -> list[ConversationMessage]:
-        """The user's newest messages across conversations (created after
-        `since_ms` when given), oldest first."""
+    async def recent_messages(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        """The user's newest messages across conversations in `window` (whose
+        numbers are message `seq`s), oldest first."""
+        ...
+
+    async def latest_message_seq(self, scope: Scope) -> int:
+        """The newest message's `seq`; every message up to it is visible once read."""
         ...

@@ -31,6 +31,7 @@ from server.domain.validation import Violations
 from server.errors import not_found
 from server.storage.chat_store import Scope
 from server.storage.conversation_store import ConversationStore, NewMessage
+from server.storage.user_changes import ChangeWindow
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -62,10 +63,11 @@ class ConversationService:
         self._clock = clock
         self._active_messages = active_messages
 
-    async def recent_messages(
-        self, scope: Scope, *, limit: int, since_ms: int | None = None
-    ) -> list[ConversationMessage]:
-        return await self._store.recent(scope, limit=limit, since_ms=since_ms)
+    async def recent_messages(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        return await self._store.recent(scope, limit=limit, window=window)
+
+    async def latest_message_seq(self, scope: Scope) -> int:
+        return await self._store.latest_seq(scope)
 
     async def context(self, scope: Scope, conversation_id: str, limit: int) -> list[ConversationMessage]:
         """The conversation's newest active messages (at most `limit`), oldest first."""

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosMessageRow
+from server.storage.user_changes import ChangeWindow
 
 _messages = cast(Table, McosMessageRow.__table__)
 _c = _messages.c
@@ -37,10 +38,7 @@ _COLUMNS = select(
 _CONTEXT = (
     _COLUMNS.where(*_IN_CONVERSATION, _c.archived_at_ms.is_(None)).order_by(_c.seq.desc()).limit(bindparam("limit"))
 )
-_RECENT = _COLUMNS.where(*_OWNED).order_by(_c.seq.desc()).limit(bindparam("limit"))
-_RECENT_SINCE = (
-    _COLUMNS.where(*_OWNED, _c.created_at_ms > bindparam("since_ms")).order_by(_c.seq.desc()).limit(bindparam("limit"))
-)
+_LATEST_SEQ = select(func.max(_c.seq)).where(*_OWNED)
 _SEQ_OF = select(_c.seq, _c.conversation_id).where(*_OWNED, _c.id == bindparam("message_id"))
 # The seq of the newest message that is no longer active: the one just past
 # the newest `active` (NULL while the conversation has no more than that).
@@ -143,18 +141,25 @@ class ConversationStore:
             rows = (await conn.execute(_CONTEXT, {**_params(scope, conversation_id), "limit": limit})).all()
         return [_message(r) for r in reversed(rows)]
 
-    async def recent(self, scope: Scope, *, limit: int, since_ms: int | None = None) -> list[ConversationMessage]:
-        """The user's newest messages across conversations, oldest first."""
+    async def recent(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        """The user's newest messages across conversations in `window` (by
+        `seq` and creation time), oldest first."""
         if limit <= 0:
             return []
-        params: dict[str, Any] = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "limit": limit}
-        statement = _RECENT
-        if since_ms is not None:
-            statement = _RECENT_SINCE
-            params["since_ms"] = since_ms
+        conditions = [_c.tenant_id == scope.tenant_id, _c.owner_id == scope.owner_id]
+        conditions += window.conditions(_c.seq, _c.created_at_ms)
+        statement = _COLUMNS.where(*conditions).order_by(_c.seq.desc()).limit(limit)
         async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(statement, params)).all()
+            rows = (await conn.execute(statement)).all()
         return [_message(r) for r in reversed(rows)]
+
+    async def latest_seq(self, scope: Scope) -> int:
+        """The `seq` of the user's newest message (0 when none). A user's appends
+        commit in `seq` order (see the module doc), so every message up to it
+        is visible once this is read."""
+        params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id}
+        async with self._db.engine.connect() as conn:
+            return int((await conn.execute(_LATEST_SEQ, params)).scalar() or 0)
 
     async def position(self, scope: Scope, message_id: str) -> MessagePosition | None:
         """Where one of the user's messages sits, or None (unknown, purged, or not theirs)."""

@@ -17,7 +17,7 @@ from tests.mcos.test_memory_routes import pin
 from tests.mcos.test_tasks_rest import create
 from tests.support.grpc_status import error_info
 
-STATE_KEYS = {"user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated"}
+STATE_KEYS = {"user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated", "cursor"}
 DEFAULTS = {"timezone": "UTC", "work_hours": "09:00-17:00", "preferred_airlines": []}
 
 
