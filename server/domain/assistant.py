@@ -203,10 +203,11 @@ class Assistant:
         reply = _Reply()
         save: asyncio.Future[None] | None = None
 
-        def start_save(message_id: str, *, incomplete: bool = False, failure: ReplyFailure | None = None) -> None:
+        def saving(
+            message_id: str, *, incomplete: bool = False, failure: ReplyFailure | None = None
+        ) -> asyncio.Future[None]:
             # A task, so a cancel landing mid-write neither loses nor repeats the turn.
-            nonlocal save
-            save = asyncio.ensure_future(
+            return asyncio.ensure_future(
                 self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete, failure)
             )
 
@@ -215,23 +216,20 @@ class Assistant:
                 async for event in events:
                     yield event
             message_id = new_message_id()
-            start_save(message_id)
-            assert save is not None
+            save = saving(message_id)
             await asyncio.shield(save)
             yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
             if save is None:
                 # The client went away mid-reply: keep what it was shown.
-                start_save(new_message_id(), incomplete=True)
-            assert save is not None
+                save = saving(new_message_id(), incomplete=True)
             await asyncio.shield(save)
             raise
         except Exception as exc:
             if save is not None:
                 raise  # storing the finished turn failed: there is nothing more to keep
             # The turn failed: keep the question and the reply so far, with the error.
-            start_save(new_message_id(), failure=_failure(exc))
-            assert save is not None
+            save = saving(new_message_id(), failure=_failure(exc))
             try:
                 await asyncio.shield(save)
             except Exception:

@@ -285,9 +285,7 @@ def test_a_grpc_client_that_cancels_keeps_what_it_was_shown(
     shown: list[str] = []
     with grpc.insecure_channel(proc.grpc_addr) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
-        request = chat_pb2.ChatRequest(
-            messages=[grpc_user_says("Talk")], conversation_id="cancelled"
-        )
+        request = chat_pb2.ChatRequest(messages=[grpc_user_says("Talk")], conversation_id="cancelled")
         call = stub.Chat(request, metadata=person.grpc_metadata)
         for event in call:
             shown.append(event.token.token)

@@ -144,9 +144,7 @@ def test_a_tool_the_service_refuses_is_a_tool_error_and_the_turn_is_stored_as_fa
 def test_a_tool_turn_over_grpc_and_without_streaming(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
-    request = chat_pb2.ChatRequest(
-        messages=[grpc_user_says('/tool create_task {"title": "via gRPC"}')]
-    )
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says('/tool create_task {"title": "via gRPC"}')])
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[:2] == ["tool_call", "tool_result"] and kinds[-1] == "done"

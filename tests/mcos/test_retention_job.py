@@ -126,9 +126,7 @@ async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identit
     ):
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         for text in ("first", "second"):
-            request = chat_pb2.ChatRequest(
-                messages=[grpc_user_says(text)], stream=False, conversation_id="c"
-            )
+            request = chat_pb2.ChatRequest(messages=[grpc_user_says(text)], stream=False, conversation_id="c")
             async for _ in stub.Chat(request, metadata=metadata):
                 pass
 
