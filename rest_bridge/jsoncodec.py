@@ -9,14 +9,17 @@ with the bridge's choices:
 * output always prints fields without presence (like json_format's
   `always_print_fields_with_no_presence=True`) and honours the
   `(chorus.api.v1.field)` rules `int64_as_number`, `omit_empty`,
-  `null_when_unset` and `json_key`;
+  `null_when_unset` and `json_key` (and on input `accept_date`);
 * repeated double fields are written from one C-level copy of their values
   (orjson prints each double's shortest form, as json_format does), and
   `bytes_as_doubles` fields are unpacked in C, so a large vector costs no
   Python work per number;
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s; a caller may ask
-  for unknown keys to be ignored instead (Zod's default `strip`);
+  for unknown keys to be ignored instead (Zod's default `strip`); a field
+  marked `(google.api.field_behavior) = REQUIRED` must be present and not
+  null in a JSON object (proto3 cannot tell an absent list from an empty one,
+  JSON can);
 * input is bounded: JSON nests at most `MAX_DEPTH` levels (protobuf's own
   decoders refuse deeper messages, and Python would run out of stack), and
   free-form values (Struct/Value/ListValue) hold at most `MAX_FREE_FORM_VALUES`
@@ -34,6 +37,7 @@ import array
 import base64
 import binascii
 import datetime
+import functools
 import math
 import re
 import struct
@@ -46,7 +50,8 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 from chorus.api.v1 import annotations_pb2
-from google.protobuf import json_format, message_factory
+from google.api import field_behavior_pb2
+from google.protobuf import json_format, message_factory, timestamp_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -446,6 +451,22 @@ def _parse_timestamp(text: str) -> tuple[int, int]:
     return seconds, int((match.group(7) or "").ljust(9, "0"))
 
 
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_OR_TIME = "Invalid timestamp: expected a date (YYYY-MM-DD) or an RFC 3339 date-time"
+
+
+def _parse_date_or_timestamp(text: str) -> tuple[int, int]:
+    """`accept_date`: a date alone is its first instant in UTC."""
+    try:
+        return _parse_timestamp(f"{text}T00:00:00Z" if _DATE_RE.fullmatch(text) else text)
+    except _Invalid:
+        raise _Invalid(_DATE_OR_TIME) from None
+
+
+def _set_date_or_timestamp(msg: Any, text: str) -> None:
+    msg.seconds, msg.nanos = _parse_date_or_timestamp(text)
+
+
 def _parse_duration(text: str) -> tuple[int, int]:
     match = _DURATION_RE.fullmatch(text)
     if match is None:
@@ -522,6 +543,11 @@ def _field_rules(fd: FieldDescriptor) -> Any:
     # The generated stub types the extension as a plain FieldDescriptor.
     options: Any = fd.GetOptions()
     return options.Extensions[annotations_pb2.field]
+
+
+def _is_required(fd: FieldDescriptor) -> bool:
+    options: Any = fd.GetOptions()
+    return field_behavior_pb2.REQUIRED in options.Extensions[field_behavior_pb2.field_behavior]
 
 
 def _int64_as_number(fd: FieldDescriptor) -> bool:
@@ -748,6 +774,7 @@ class MessageCodec:
         self.full_name: str = self.descriptor.full_name
         self._out_plan: _OutPlan | None = None
         self._fields: dict[str, _Field] = {}  # by proto name and by JSON name
+        self._required: tuple[_Field, ...] = ()
         self._dump: Dump = self._dump_message
         self._merge: Loader = self._merge_message
         self._from_text: Callable[[str], Message] | None = None
@@ -859,6 +886,7 @@ class MessageCodec:
             fields[key] = field if shared is None or shared is field else _either(shared, field)
             plan.append((field.name, key, field.dump, _output_mode(fd, field.presence)))
         self._fields = fields
+        self._required = tuple(fields[fd.name] for fd in self.descriptor.fields if _is_required(fd))
         self._out_plan = out = tuple(plan)  # published last: other threads may race here
         return out
 
@@ -902,6 +930,10 @@ class MessageCodec:
             if not _claim(taken, field, key, value, path, issues):
                 continue
             field.load(msg, value, (*path, key), issues)
+        for field in self._required:
+            key = taken.get(field.name)
+            if key is None or data[key] is None:
+                issues.append(FieldIssue((*path, key or field.json_name), "Required"))
 
 
 def _raise_issues(issues: Issues, ignore_unknown: bool) -> None:
@@ -1062,6 +1094,10 @@ def _compile_field(fd: FieldDescriptor) -> _Field:
 
 def _compile_message_field(fd: FieldDescriptor) -> _Field:
     name, codec = fd.name, _sub_codec(fd)
+    if _field_rules(fd).accept_date:
+        if codec.full_name != "google.protobuf.Timestamp":
+            raise TypeError(f"accept_date needs a google.protobuf.Timestamp field: {fd.full_name}")
+        codec = _date_or_timestamp_codec()
     sub_dump = codec._dump
     text_ok = codec._from_text is not None
     if fd.is_repeated:
@@ -1264,6 +1300,14 @@ def _install_string_wkt(
     codec._dump = lambda msg: msg.ToJsonString()
     codec._merge = merge
     codec._from_text = from_text
+
+
+@functools.cache
+def _date_or_timestamp_codec() -> MessageCodec:
+    """The Timestamp codec with `accept_date` input, shared by such fields."""
+    codec = MessageCodec(timestamp_pb2.Timestamp)
+    _install_string_wkt(codec, _set_date_or_timestamp, lenient_text=None)
+    return codec
 
 
 def _set_timestamp(msg: Any, text: str) -> None:

@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
@@ -229,6 +230,11 @@ def _field_rules(field: descriptor_pb2.FieldDescriptorProto) -> Any:
     return options.Extensions[annotations_pb2.field]
 
 
+def _is_required(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    options: Any = field.options
+    return field_behavior_pb2.REQUIRED in options.Extensions[field_behavior_pb2.field_behavior]
+
+
 def _int64_as_number(field: descriptor_pb2.FieldDescriptorProto) -> bool:
     if field.type not in _INT64_TYPES and field.type not in _UINT64_TYPES:
         return False
@@ -383,6 +389,8 @@ class _Schemas:
     def single(self, field: descriptor_pb2.FieldDescriptorProto) -> Schema:
         """One value of a field (an element, for repeated fields)."""
         if _is_message(field):
+            if _field_rules(field).accept_date:
+                return {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
             return self.of_type(field.type_name.lstrip("."))
         if field.type == _FDP.TYPE_ENUM:
             return self.of_enum(field.type_name.lstrip("."))
@@ -441,6 +449,9 @@ class _Schemas:
             # Fields sharing a JSON key (`json_key`): the key holds either form.
             properties[key] = {"anyOf": [properties[key], described]} if key in properties else described
         schema: Schema = {"type": "object", "properties": properties}
+        required = [_json_name(f) for f in message.proto.field if _is_required(f)]
+        if required:
+            schema["required"] = required
         oneofs: dict[str, list[str]] = {}
         for field in message.proto.field:
             oneof = _oneof_of(message.proto, field)
@@ -695,6 +706,8 @@ class _Document:
                     "properties": {k: v for k, v in component["properties"].items() if k not in dropped},
                 }
                 schema.pop("description", None)
+                if "required" in component:
+                    schema["required"] = [k for k in component["required"] if k not in dropped]
                 schema["title"] = f"{m.request_type} (without path fields)"
                 if "x-oneof" in component:
                     schema["x-oneof"] = {k: [n for n in v if n not in dropped] for k, v in component["x-oneof"].items()}

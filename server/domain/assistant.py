@@ -7,21 +7,31 @@ asks the model again with the results, for at most
 so the model must answer. Every model call spends its tokens from the
 user's daily `llm_tokens`.
 
+Messages come as the document shows them (`content` a string) or as
+assistant-ui posts them (`content` an array of parts, `attachments`): see
+`message_parts`.
+
 Context: the conversation's active stored messages (newest
 `chat.context_messages`) then the new user message. A client that sends
 earlier user/assistant messages (assistant-ui sends the whole thread) gets
 those instead of the stored ones for this turn; system messages it sends
 are always kept. Only the new user message and the reply are stored.
 
-Storage follows the chat engine's rule: the user message and the reply
-(with its tool invocations) are written together once the turn is whole; a
-failed turn writes nothing; a client that goes away keeps what it was shown,
-marked incomplete.
+Storage: the user message and the reply (with its tool invocations) are
+written together once the turn ends, however it ends. A whole turn is stored
+as is; a client that goes away keeps what it was shown, marked incomplete; a
+turn that fails after it began (LLM_ERROR, TOOL_ERROR, a tool's quota) keeps
+the question and what the reply produced before the error, marked failed
+with the error the client was sent, so history shows what happened (a
+refused request, one that never began, stores nothing). A reply with neither
+text nor tool calls is left out of the model's context, so a failed turn
+reads to the model as an unanswered question.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import uuid
 from collections.abc import AsyncGenerator, Sequence
@@ -33,8 +43,9 @@ import grpc
 import orjson
 
 from server.clock import Clock
-from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
+from server.domain.message_parts import message_text
 from server.domain.quotas import Quotas
 from server.domain.times import rfc3339_ms
 from server.domain.tool_box import ToolBox
@@ -57,6 +68,12 @@ MAX_CONTENT_CHARS = 32_000
 ROLES = ("user", "assistant", "system")
 TOOL_CHOICES = ("auto", "none", "required")
 LLM_ERROR = "LLM_ERROR"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+# The document's codes a turn can fail with once it has begun; anything else
+# is stored as the INTERNAL_ERROR the client was shown.
+_TURN_FAILURE_CODES = frozenset({LLM_ERROR, "TOOL_ERROR", "RATE_LIMIT_EXCEEDED"})
+
+log = logging.getLogger("chorus.mcos.assistant")
 
 SYSTEM_PROMPT = (
     "You are the Micro Chief of Staff, a concise personal assistant. Use the tools to search and "
@@ -68,7 +85,8 @@ SYSTEM_PROMPT = (
 @dataclass(frozen=True, slots=True)
 class TurnMessage:
     role: str
-    content: str
+    content: Any  # a string, or content parts (parsed JSON); None when absent
+    attachments: tuple[Any, ...] = ()  # assistant-ui attachments (parsed JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +126,11 @@ class TurnDone:
 TurnEvent = TokenOut | ToolCallOut | ToolResultOut | TurnDone
 
 
-def validate(request: TurnRequest) -> None:
-    """VALIDATION_ERROR, with every field at fault, for a malformed turn."""
+def validate(request: TurnRequest) -> list[ChatTurn]:
+    """The request's messages as text turns; VALIDATION_ERROR, with every
+    field at fault, for a malformed turn."""
     problems = Violations()
+    turns: list[ChatTurn] = []
     if not request.messages:
         problems.add("messages", "At least one message is required")
     elif len(request.messages) > MAX_MESSAGES:
@@ -119,7 +139,11 @@ def validate(request: TurnRequest) -> None:
         for index, message in enumerate(request.messages):
             if message.role not in ROLES:
                 problems.add(f"messages.{index}.role", "Must be 'user', 'assistant' or 'system'")
-            problems.length(f"messages.{index}.content", message.content, 1, MAX_CONTENT_CHARS)
+            found = len(problems.items)
+            text = message_text(problems, f"messages.{index}", message.content, message.attachments)
+            if len(problems.items) == found:  # its parts were fine: now the text as a whole
+                problems.length(f"messages.{index}.content", text, 1, MAX_CONTENT_CHARS)
+            turns.append(ChatTurn(message.role, text))
         last = len(request.messages) - 1
         if request.messages[last].role in ROLES and request.messages[last].role != "user":
             problems.add(f"messages.{last}.role", "The last message must be the user's")
@@ -127,6 +151,7 @@ def validate(request: TurnRequest) -> None:
         problems.add("tool_choice", "Must be 'auto', 'none' or 'required'")
     check_conversation_id(problems, "conversation_id", request.conversation_id)
     problems.raise_if_any()
+    return turns
 
 
 def llm_error(message: str) -> ChorusError:
@@ -170,31 +195,45 @@ class Assistant:
     async def turn(self, scope: Scope, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Validates, then yields the turn's events; the last is a `TurnDone`
         once both messages are stored."""
-        validate(request)
+        sent = validate(request)
         received_ms = self._clock.now_ms()
         conversation_id = request.conversation_id or str(uuid.uuid4())
-        question = request.messages[-1].content
-        turns = await self._context(scope, conversation_id, request.messages, received_ms)
+        question = sent[-1].content
+        turns = await self._context(scope, conversation_id, sent, received_ms)
         reply = _Reply()
         save: asyncio.Future[None] | None = None
+
+        def saving(
+            message_id: str, *, incomplete: bool = False, failure: ReplyFailure | None = None
+        ) -> asyncio.Future[None]:
+            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
+            return asyncio.ensure_future(
+                self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete, failure)
+            )
+
         try:
             async with aclosing(self._rounds(scope, turns, request.tool_choice or "auto", reply)) as events:
                 async for event in events:
                     yield event
             message_id = new_message_id()
-            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
-            save = asyncio.ensure_future(
-                self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete=False)
-            )
+            save = saving(message_id)
             await asyncio.shield(save)
             yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
             if save is None:
                 # The client went away mid-reply: keep what it was shown.
-                save = asyncio.ensure_future(
-                    self._save(scope, conversation_id, question, received_ms, reply, new_message_id(), incomplete=True)
-                )
+                save = saving(new_message_id(), incomplete=True)
             await asyncio.shield(save)
+            raise
+        except Exception as exc:
+            if save is not None:
+                raise  # storing the finished turn failed: there is nothing more to keep
+            # The turn failed: keep the question and the reply so far, with the error.
+            save = saving(new_message_id(), failure=_failure(exc))
+            try:
+                await asyncio.shield(save)
+            except Exception:
+                log.exception("storing a failed chat turn failed")  # the client gets the turn's own error
             raise
 
     async def _rounds(
@@ -249,7 +288,7 @@ class Assistant:
             raise llm_error(f"The model failed: {exc.message}") from exc
 
     async def _context(
-        self, scope: Scope, conversation_id: str, messages: Sequence[TurnMessage], now_ms: int
+        self, scope: Scope, conversation_id: str, messages: Sequence[ChatTurn], now_ms: int
     ) -> list[ChatTurn]:
         system = [ChatTurn("system", SYSTEM_PROMPT.format(now=rfc3339_ms(now_ms)))]
         system += [ChatTurn("system", m.content) for m in messages if m.role == "system"]
@@ -267,8 +306,8 @@ class Assistant:
         received_ms: int,
         reply: _Reply,
         message_id: str,
-        *,
         incomplete: bool,
+        failure: ReplyFailure | None,
     ) -> None:
         await self._conversations.append(
             scope,
@@ -282,15 +321,26 @@ class Assistant:
                     max(self._clock.now_ms(), received_ms),
                     tuple(reply.invocations),
                     incomplete,
+                    failure,
                 ),
             ],
         )
 
 
+def _failure(exc: Exception) -> ReplyFailure:
+    """The error as the client was sent it (unexpected ones are INTERNAL_ERRORs, unexplained)."""
+    if isinstance(exc, ChorusError):
+        code = exc.reason if exc.reason in _TURN_FAILURE_CODES else INTERNAL_ERROR
+        return ReplyFailure(code, exc.message, dict(exc.info))
+    return ReplyFailure(INTERNAL_ERROR, "Internal server error")
+
+
 def _stored_turns(message: ConversationMessage) -> list[ChatTurn]:
     """A stored message as the model sees it: an assistant's tool calls and
-    their results come before its text."""
+    their results come before its text; a reply with neither is left out."""
     if not message.tool_calls:
+        if message.role == "assistant" and not message.content:
+            return []
         return [ChatTurn(message.role, message.content)]
     calls = tuple(ToolCall(t.id, t.name, _json(t.args)) for t in message.tool_calls)
     turns = [ChatTurn("assistant", "", tool_calls=calls)]

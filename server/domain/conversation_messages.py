@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.storage.chat_store import Scope
+from server.storage.user_changes import ChangeWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,15 @@ class ToolInvocationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyFailure:
+    """The error a failed turn ended with, as the client was told it."""
+
+    code: str  # one of the document's codes, e.g. "LLM_ERROR"
+    message: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationMessage:
     id: str  # "msg_…"
     conversation_id: str
@@ -26,12 +36,17 @@ class ConversationMessage:
     content: str
     created_at_ms: int
     tool_calls: tuple[ToolInvocationRecord, ...] = ()
+    # A reply the client left before it ended, or one the turn's failure cut.
+    incomplete: bool = False
+    failure: ReplyFailure | None = None
 
 
 class RecentMessages(Protocol):
-    async def recent_messages(
-        self, scope: Scope, *, limit: int, since_ms: int | None = None
-    ) -> list[ConversationMessage]:
-        """The user's newest messages across conversations (created after
-        `since_ms` when given), oldest first."""
+    async def recent_messages(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        """The user's newest messages across conversations in `window` (whose
+        numbers are message `seq`s), oldest first."""
+        ...
+
+    async def latest_message_seq(self, scope: Scope) -> int:
+        """The newest message's `seq`; every message up to it is visible once read."""
         ...

@@ -6,7 +6,13 @@ them); older ones are archived when a turn pushes them out (still in history)
 and purged later by the retention job (`chat_retention`).
 
 History pages are oldest first. Without a cursor a page is the newest `limit`
-messages; `before` pages back in time and `after` forward. A cursor that is
+messages; `before` pages back in time and `after` forward. A page's `cursor`
+is where to go next: while older messages remain (`has_more` on a backward
+page) it is the page's oldest message, to pass as `before`; otherwise it is
+the page's newest message, to pass as `after`, so a client that has read back
+to the start, or is following forward, polls with `after=cursor` and never
+skips or repeats a message. An empty forward page gives back its `after`. A
+cursor that is
 not one of the user's messages (unknown, purged, another user's, or in
 another conversation than the one asked for) is NOT_FOUND, like every other
 id the user cannot see.
@@ -25,6 +31,7 @@ from server.domain.validation import Violations
 from server.errors import not_found
 from server.storage.chat_store import Scope
 from server.storage.conversation_store import ConversationStore, NewMessage
+from server.storage.user_changes import ChangeWindow
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -45,7 +52,7 @@ def check_conversation_id(violations: Violations, field: str, value: str) -> Non
 class HistoryPage:
     messages: list[ConversationMessage]  # oldest first
     has_more: bool
-    cursor: str  # "" when has_more is false
+    cursor: str  # "" only on an empty page without `after`
 
 
 class ConversationService:
@@ -56,10 +63,11 @@ class ConversationService:
         self._clock = clock
         self._active_messages = active_messages
 
-    async def recent_messages(
-        self, scope: Scope, *, limit: int, since_ms: int | None = None
-    ) -> list[ConversationMessage]:
-        return await self._store.recent(scope, limit=limit, since_ms=since_ms)
+    async def recent_messages(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        return await self._store.recent(scope, limit=limit, window=window)
+
+    async def latest_message_seq(self, scope: Scope) -> int:
+        return await self._store.latest_seq(scope)
 
     async def context(self, scope: Scope, conversation_id: str, limit: int) -> list[ConversationMessage]:
         """The conversation's newest active messages (at most `limit`), oldest first."""
@@ -88,11 +96,7 @@ class ConversationService:
         page = await self._store.page(
             scope, conversation_id=conversation_id or None, limit=size, before_seq=before_seq, after_seq=after_seq
         )
-        cursor = ""
-        if page.has_more and page.messages:
-            # Paging forward continues after the newest; otherwise before the oldest.
-            cursor = page.messages[-1].id if after else page.messages[0].id
-        return HistoryPage(page.messages, page.has_more, cursor)
+        return HistoryPage(page.messages, page.has_more, _next_cursor(page.messages, page.has_more, after))
 
     async def _cursor_seq(self, scope: Scope, conversation_id: str, message_id: str) -> int | None:
         if not message_id:
@@ -101,3 +105,11 @@ class ConversationService:
         if position is None or (conversation_id and position.conversation_id != conversation_id):
             raise not_found(f"Message {message_id} not found")
         return position.seq
+
+
+def _next_cursor(messages: Sequence[ConversationMessage], has_more: bool, after: str) -> str:
+    if not messages:
+        return after  # nothing new yet: poll again from the same place
+    if has_more and not after:
+        return messages[0].id  # older messages remain: continue back
+    return messages[-1].id  # continue forward from the newest seen

@@ -15,6 +15,7 @@ from server.domain.validation import Violations
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.memory_store import MemoryPosition, MemoryRecord, MemoryStore
+from server.storage.user_changes import ChangeWindow
 
 __all__ = ["MemoryPage", "MemoryRecord", "MemoryService"]
 
@@ -67,6 +68,6 @@ class MemoryService:
         more = len(found) > limit
         return MemoryPage(page, encode_cursor([page[-1].updated_at_ms, page[-1].id]) if more else "")
 
-    async def changed(self, owner: Scope, since_ms: int | None, limit: int) -> builtins.list[MemoryRecord]:
-        """Memories changed after `since_ms` (all when None), most recently changed first."""
-        return await self._store.changed(owner, since_ms, limit)
+    async def changed(self, owner: Scope, window: ChangeWindow, limit: int) -> builtins.list[MemoryRecord]:
+        """Memories whose last change is in `window`, most recently changed first."""
+        return await self._store.changed(owner, window, limit)

@@ -30,6 +30,7 @@ from server.errors import ChorusError, FieldViolation, invalid_argument, not_fou
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.task_store import TaskFilter, TaskPosition, TaskRecord, TaskStore
+from server.storage.user_changes import ChangeWindow
 
 __all__ = ["TASK_PRIORITIES", "TASK_STATUSES", "TaskPage", "TaskRecord", "TaskService", "task_not_found"]
 
@@ -199,10 +200,10 @@ class TaskService:
         if not _TASK_ID.fullmatch(task_id) or not await self._store.delete(owner, task_id, self._clock.now_ms()):
             raise task_not_found()
 
-    async def changed(self, owner: Scope, since_ms: int | None, limit: int) -> builtins.list[TaskRecord]:
-        """Live tasks changed after `since_ms` (all when None), most recently changed first."""
-        return await self._store.changed(owner, since_ms, limit)
+    async def changed(self, owner: Scope, window: ChangeWindow, limit: int) -> builtins.list[TaskRecord]:
+        """Live tasks whose last change is in `window`, most recently changed first."""
+        return await self._store.changed(owner, window, limit)
 
-    async def deleted_since(self, owner: Scope, since_ms: int, limit: int) -> builtins.list[tuple[str, int]]:
-        """(id, deletion time) of tasks deleted after `since_ms`, latest first."""
-        return await self._store.deleted_since(owner, since_ms, limit)
+    async def deleted(self, owner: Scope, window: ChangeWindow, limit: int) -> builtins.list[tuple[str, int]]:
+        """(id, deletion time) of tasks deleted in `window`, latest first."""
+        return await self._store.deleted(owner, window, limit)

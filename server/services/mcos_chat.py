@@ -21,7 +21,12 @@ from server.domain.assistant import (
 from server.domain.conversations import ConversationService
 from server.services.mcos_messages import chat_message_pb, tool_invocation_pb
 from server.services.mcos_principal import principal_scope
-from server.services.struct_values import dict_to_struct, python_to_value
+from server.services.struct_values import dict_to_struct, python_to_value, struct_to_dict, value_to_python
+
+
+def _turn_message(message: chat_pb2.ChatTurnMessage) -> TurnMessage:
+    content = value_to_python(message.content) if message.HasField("content") else None
+    return TurnMessage(message.role, content, tuple(struct_to_dict(a) for a in message.attachments))
 
 
 def _event_pb(event: TurnEvent) -> chat_pb2.ChatResponse:
@@ -61,7 +66,7 @@ class McosChatService(chat_pb2_grpc.ChatServiceServicer):
     ) -> AsyncIterator[chat_pb2.ChatResponse]:
         streaming = request.stream if request.HasField("stream") else True
         turn = TurnRequest(
-            messages=[TurnMessage(m.role, m.content) for m in request.messages],
+            messages=[_turn_message(m) for m in request.messages],
             tool_choice=request.tool_choice,
             conversation_id=request.conversation_id,
         )

@@ -24,4 +24,11 @@ def chat_message_pb(message: ConversationMessage) -> resources_pb2.ChatMessage:
         tool_calls=[tool_invocation_pb(t) for t in message.tool_calls],
     )
     out.timestamp.FromMilliseconds(message.created_at_ms)
+    if message.failure is not None:
+        out.status = "failed"
+        out.error.code, out.error.message = message.failure.code, message.failure.message
+        out.error.details.SetInParent()  # `{}` when there are none
+        out.error.details.update(message.failure.details)
+    elif message.incomplete:
+        out.status = "incomplete"
     return out

@@ -55,7 +55,7 @@ class McosStateService(state_pb2_grpc.StateServiceServicer):
     async def GetState(
         self, request: state_pb2.GetStateRequest, context: grpc.aio.ServicerContext
     ) -> state_pb2.GetStateResponse:
-        state = await self._state.snapshot(principal_scope(), optional_ms(request, "since"))
+        state = await self._state.snapshot(principal_scope(), optional_ms(request, "since"), request.cursor)
         response = state_pb2.GetStateResponse(
             user_id=state.user_id,
             tasks=[task_pb(t) for t in state.tasks],
@@ -63,6 +63,7 @@ class McosStateService(state_pb2_grpc.StateServiceServicer):
             recent_messages=[chat_message_pb(m) for m in state.recent_messages],
             pinned_memories=[memory_pb(m) for m in state.pinned_memories],
             deleted_task_ids=state.deleted_task_ids,
+            cursor=state.cursor,
         )
         response.last_updated.FromMilliseconds(state.last_updated_ms)
         return response

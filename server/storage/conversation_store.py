@@ -19,26 +19,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
-from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosMessageRow
+from server.storage.user_changes import ChangeWindow
 
 _messages = cast(Table, McosMessageRow.__table__)
 _c = _messages.c
 
 _OWNED = (_c.tenant_id == bindparam("tenant_id"), _c.owner_id == bindparam("owner_id"))
 _IN_CONVERSATION = (*_OWNED, _c.conversation_id == bindparam("conversation_id"))
-_COLUMNS = select(_c.id, _c.conversation_id, _c.role, _c.content, _c.created_at_ms, _c.tool_calls)
+_COLUMNS = select(
+    _c.id, _c.conversation_id, _c.role, _c.content, _c.created_at_ms, _c.tool_calls, _c.incomplete, _c.error
+)
 _CONTEXT = (
     _COLUMNS.where(*_IN_CONVERSATION, _c.archived_at_ms.is_(None)).order_by(_c.seq.desc()).limit(bindparam("limit"))
 )
-_RECENT = _COLUMNS.where(*_OWNED).order_by(_c.seq.desc()).limit(bindparam("limit"))
-_RECENT_SINCE = (
-    _COLUMNS.where(*_OWNED, _c.created_at_ms > bindparam("since_ms")).order_by(_c.seq.desc()).limit(bindparam("limit"))
-)
+_LATEST_SEQ = select(func.max(_c.seq)).where(*_OWNED)
 _SEQ_OF = select(_c.seq, _c.conversation_id).where(*_OWNED, _c.id == bindparam("message_id"))
 # The seq of the newest message that is no longer active: the one just past
 # the newest `active` (NULL while the conversation has no more than that).
@@ -79,6 +79,7 @@ class NewMessage:
     created_at_ms: int
     tool_calls: tuple[ToolInvocationRecord, ...] = ()
     incomplete: bool = False
+    failure: ReplyFailure | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ class ConversationStore:
                         "content": m.content,
                         "tool_calls": [_invocation_json(t) for t in m.tool_calls],
                         "incomplete": m.incomplete,
+                        "error": _failure_json(m.failure),
                         "created_at_ms": m.created_at_ms,
                         "archived_at_ms": None,
                     }
@@ -139,18 +141,25 @@ class ConversationStore:
             rows = (await conn.execute(_CONTEXT, {**_params(scope, conversation_id), "limit": limit})).all()
         return [_message(r) for r in reversed(rows)]
 
-    async def recent(self, scope: Scope, *, limit: int, since_ms: int | None = None) -> list[ConversationMessage]:
-        """The user's newest messages across conversations, oldest first."""
+    async def recent(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
+        """The user's newest messages across conversations in `window` (by
+        `seq` and creation time), oldest first."""
         if limit <= 0:
             return []
-        params: dict[str, Any] = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "limit": limit}
-        statement = _RECENT
-        if since_ms is not None:
-            statement = _RECENT_SINCE
-            params["since_ms"] = since_ms
+        conditions = [_c.tenant_id == scope.tenant_id, _c.owner_id == scope.owner_id]
+        conditions += window.conditions(_c.seq, _c.created_at_ms)
+        statement = _COLUMNS.where(*conditions).order_by(_c.seq.desc()).limit(limit)
         async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(statement, params)).all()
+            rows = (await conn.execute(statement)).all()
         return [_message(r) for r in reversed(rows)]
+
+    async def latest_seq(self, scope: Scope) -> int:
+        """The `seq` of the user's newest message (0 when none). A user's appends
+        commit in `seq` order (see the module doc), so every message up to it
+        is visible once this is read."""
+        params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id}
+        async with self._db.engine.connect() as conn:
+            return int((await conn.execute(_LATEST_SEQ, params)).scalar() or 0)
 
     async def position(self, scope: Scope, message_id: str) -> MessagePosition | None:
         """Where one of the user's messages sits, or None (unknown, purged, or not theirs)."""
@@ -214,7 +223,14 @@ def _invocation_json(record: ToolInvocationRecord) -> dict[str, Any]:
     return {"id": record.id, "name": record.name, "args": record.args, "result": record.result}
 
 
+def _failure_json(failure: ReplyFailure | None) -> dict[str, Any] | None:
+    if failure is None:
+        return None
+    return {"code": failure.code, "message": failure.message, "details": failure.details}
+
+
 def _message(row: Any) -> ConversationMessage:
+    error = row[7]
     return ConversationMessage(
         id=row[0],
         conversation_id=row[1],
@@ -222,4 +238,6 @@ def _message(row: Any) -> ConversationMessage:
         content=row[3],
         created_at_ms=row[4],
         tool_calls=tuple(ToolInvocationRecord(t["id"], t["name"], t["args"], t["result"]) for t in row[5] or ()),
+        incomplete=bool(row[6]),
+        failure=None if error is None else ReplyFailure(error["code"], error["message"], error["details"]),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosMemoryRow
+from server.storage.user_changes import ChangeWindow, next_change
 
 _memories = cast(Table, McosMemoryRow.__table__)
 
@@ -66,17 +67,21 @@ class MemoryStore:
         """Inserts `memory`, or updates the stored memory with its key (keeping that
         one's id and created_at); returns what is stored."""
         insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        stmt = insert_for(_memories).values(tenant_id=scope.tenant_id, owner_id=scope.owner_id, **_values(memory))
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "owner_id", "key"],
-            set_={
-                "type": stmt.excluded.type,
-                "value": stmt.excluded.value,
-                "category": stmt.excluded.category,
-                "updated_at_ms": stmt.excluded.updated_at_ms,
-            },
-        ).returning(*_COLUMNS)
         async with self._db.write() as conn:
+            change = await next_change(conn, scope)
+            stmt = insert_for(_memories).values(
+                tenant_id=scope.tenant_id, owner_id=scope.owner_id, change_seq=change, **_values(memory)
+            )
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "owner_id", "key"],
+                set_={
+                    "type": stmt.excluded.type,
+                    "value": stmt.excluded.value,
+                    "category": stmt.excluded.category,
+                    "updated_at_ms": stmt.excluded.updated_at_ms,
+                    "change_seq": stmt.excluded.change_seq,
+                },
+            ).returning(*_COLUMNS)
             row = (await conn.execute(upsert)).one()
         return _record(row)
 
@@ -96,11 +101,9 @@ class MemoryStore:
             rows = (await conn.execute(query)).all()
         return [_record(r) for r in rows]
 
-    async def changed(self, scope: Scope, since_ms: int | None, limit: int) -> list[MemoryRecord]:
-        """Memories changed after `since_ms` (all when None), most recently changed first."""
-        conditions = _owned(scope)
-        if since_ms is not None:
-            conditions.append(_memories.c.updated_at_ms > since_ms)
+    async def changed(self, scope: Scope, window: ChangeWindow, limit: int) -> list[MemoryRecord]:
+        """Memories whose last change is in `window`, most recently changed first."""
+        conditions = [*_owned(scope), *window.conditions(_memories.c.change_seq, _memories.c.updated_at_ms)]
         query = select(*_COLUMNS).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosPreferencesRow
+from server.storage.user_changes import next_change
 
 _preferences = cast(Table, McosPreferencesRow.__table__)
 COLUMNS = ("timezone", "work_hours", "preferred_airlines")
@@ -66,13 +67,14 @@ class PreferenceStore:
             **{name: list(v) if name == "preferred_airlines" else v for name, v in changes.items()},
         }
         insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        stmt = insert_for(_preferences).values(
-            tenant_id=scope.tenant_id, owner_id=scope.owner_id, updated_at_ms=now_ms, **values
-        )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "owner_id"],
-            set_={name: stmt.excluded[name] for name in (*changes, "updated_at_ms")},
-        ).returning(*_SELECTED)
         async with self._db.write() as conn:
+            change = await next_change(conn, scope)
+            stmt = insert_for(_preferences).values(
+                tenant_id=scope.tenant_id, owner_id=scope.owner_id, updated_at_ms=now_ms, change_seq=change, **values
+            )
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "owner_id"],
+                set_={name: stmt.excluded[name] for name in (*changes, "updated_at_ms", "change_seq")},
+            ).returning(*_SELECTED)
             row = (await conn.execute(upsert)).one()
         return _record(row)

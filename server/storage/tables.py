@@ -256,6 +256,8 @@ class McosTaskRow(Base):
         Index("ix_mcos_tasks_due", "tenant_id", "owner_id", "due_at_ms", "created_at_ms", "id"),
         # State snapshots: most recently changed first, and changes after `since`.
         Index("ix_mcos_tasks_updated", "tenant_id", "owner_id", "updated_at_ms"),
+        # Incremental state by change number (see `user_changes`).
+        Index("ix_mcos_tasks_change", "tenant_id", "owner_id", "change_seq"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -272,6 +274,8 @@ class McosTaskRow(Base):
     # Last change, deletion included.
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
     deleted_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The owner's change number of that last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class McosTaskTagRow(Base):
@@ -292,6 +296,7 @@ class McosMemoryRow(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "owner_id", "key", name="uq_mcos_memories_key"),
         Index("ix_mcos_memories_updated", "tenant_id", "owner_id", "updated_at_ms", "id"),
+        Index("ix_mcos_memories_change", "tenant_id", "owner_id", "change_seq"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -303,6 +308,8 @@ class McosMemoryRow(Base):
     category: Mapped[str] = mapped_column(String(50))
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The owner's change number of the last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class McosPreferencesRow(Base):
@@ -316,6 +323,19 @@ class McosPreferencesRow(Base):
     work_hours: Mapped[str] = mapped_column(String(11))
     preferred_airlines: Mapped[list] = mapped_column(JSON)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The owner's change number of the last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class McosUserChangeRow(Base):
+    """A principal's change counter: the number of its latest write to tasks,
+    memories or preferences (see `user_changes`); no row means none yet."""
+
+    __tablename__ = "mcos_user_changes"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
 
 
 # --- MCoS conversations (migration 0006) ---
@@ -347,6 +367,9 @@ class McosMessageRow(Base):
     tool_calls: Mapped[list] = mapped_column(JSON)
     # True when the client cut the stream: content is what was produced before.
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"code", "message", "details"} when the turn failed (migration 0009): content
+    # and tool_calls are what it produced before the error.
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 

@@ -1,7 +1,8 @@
 """MCoS tasks and their tag index, always scoped by tenant and owner.
 
 A deleted task stays as a tombstone (see `McosTaskRow`); only
-`deleted_since` reads tombstones, every other read skips them.
+`deleted` reads tombstones, every other read skips them. Every write takes
+the owner's next change number first (see `user_changes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosTaskRow, McosTaskTagRow
+from server.storage.user_changes import ChangeWindow, next_change
 
 _tasks = cast(Table, McosTaskRow.__table__)
 _tags = cast(Table, McosTaskTagRow.__table__)
@@ -143,6 +145,7 @@ class TaskStore:
 
     async def insert(self, scope: Scope, task: TaskRecord) -> None:
         async with self._db.write() as conn:
+            change = await next_change(conn, scope)
             await conn.execute(
                 insert(_tasks).values(
                     tenant_id=scope.tenant_id,
@@ -150,6 +153,7 @@ class TaskStore:
                     id=task.id,
                     created_at_ms=task.created_at_ms,
                     deleted_at_ms=None,
+                    change_seq=change,
                     **_values(task),
                 )
             )
@@ -177,6 +181,7 @@ class TaskStore:
         locked where the database can); None when there is none. `change` may raise
         to abort, and may return its argument to write nothing."""
         async with self._db.write() as conn:
+            number = await next_change(conn, scope)
             row = (await conn.execute(select(*_COLUMNS).where(*_one(scope, task_id)).with_for_update())).first()
             if row is None:
                 return None
@@ -184,7 +189,9 @@ class TaskStore:
             changed = change(current)
             if changed is current:
                 return current
-            await conn.execute(update(_tasks).where(*_one(scope, task_id)).values(**_values(changed)))
+            await conn.execute(
+                update(_tasks).where(*_one(scope, task_id)).values(**_values(changed), change_seq=number)
+            )
             if changed.tags != current.tags:
                 await _write_tags(conn, scope, task_id, changed.tags)
         return changed
@@ -192,21 +199,20 @@ class TaskStore:
     async def delete(self, scope: Scope, task_id: str, now_ms: int) -> bool:
         """Leaves a tombstone with no content; False when no live task has this id."""
         async with self._db.write() as conn:
+            change = await next_change(conn, scope)
             result = await conn.execute(
                 update(_tasks)
                 .where(*_one(scope, task_id))
-                .values(title="", tags=[], deleted_at_ms=now_ms, updated_at_ms=now_ms)
+                .values(title="", tags=[], deleted_at_ms=now_ms, updated_at_ms=now_ms, change_seq=change)
             )
             if not result.rowcount:
                 return False
             await _write_tags(conn, scope, task_id, ())
         return True
 
-    async def changed(self, scope: Scope, since_ms: int | None, limit: int) -> list[TaskRecord]:
-        """Live tasks changed after `since_ms` (all when None), most recently changed first."""
-        conditions = list(_live(scope))
-        if since_ms is not None:
-            conditions.append(_tasks.c.updated_at_ms > since_ms)
+    async def changed(self, scope: Scope, window: ChangeWindow, limit: int) -> list[TaskRecord]:
+        """Live tasks whose last change is in `window`, most recently changed first."""
+        conditions = [*_live(scope), *window.conditions(_tasks.c.change_seq, _tasks.c.updated_at_ms)]
         query = (
             select(*_COLUMNS)
             .where(*conditions)
@@ -217,12 +223,13 @@ class TaskStore:
             rows = (await conn.execute(query)).all()
         return [_record(r) for r in rows]
 
-    async def deleted_since(self, scope: Scope, since_ms: int, limit: int) -> list[tuple[str, int]]:
-        """(id, deleted at) of tasks deleted after `since_ms`, latest first."""
+    async def deleted(self, scope: Scope, window: ChangeWindow, limit: int) -> list[tuple[str, int]]:
+        """(id, deleted at) of tasks deleted in `window`, latest first."""
+        # A tombstone's last change is its deletion: the `updated` and `change` indexes serve this.
+        in_window = window.conditions(_tasks.c.change_seq, _tasks.c.updated_at_ms)
         query = (
             select(_tasks.c.id, _tasks.c.deleted_at_ms)
-            # A tombstone's updated_at is its deletion time: the `updated` index serves this.
-            .where(*_owned(scope), _tasks.c.updated_at_ms > since_ms, _tasks.c.deleted_at_ms.is_not(None))
+            .where(*_owned(scope), *in_window, _tasks.c.deleted_at_ms.is_not(None))
             .order_by(_tasks.c.updated_at_ms.desc(), _tasks.c.id.desc())
             .limit(limit)
         )

@@ -14,6 +14,7 @@ from server.domain.user_state import UserStateService
 from server.services.mcos_memory import McosMemoryService
 from server.services.mcos_state import McosStateService
 from server.services.mcos_tasks import McosTaskService
+from server.storage.user_changes import UserChanges
 from server.surfaces import ServiceUnit
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 def units(core: McosCore, conversations: RecentMessages) -> list[ServiceUnit]:
     db, clock = core.platform.db, core.platform.clock
     tasks, memories, preferences = TaskService(db, clock), MemoryService(db, clock), PreferenceService(db, clock)
-    state = UserStateService(tasks, memories, preferences, conversations, clock)
+    state = UserStateService(tasks, memories, preferences, conversations, UserChanges(db), clock)
     return [
         ServiceUnit(
             "mcos.v1.TaskService",

@@ -158,6 +158,18 @@ def test_bad_sync_bodies_are_400_and_write_nothing(api: httpx.Client, body: dict
     assert api.get(f"/api/todos/{project_id}").json() == before
 
 
+@pytest.mark.parametrize("body", [{}, {"sessionId": ""}, {"todos": None}])
+def test_a_replace_without_todos_is_400_and_keeps_the_list(api: httpx.Client, body: dict[str, Any]) -> None:
+    """Only an explicit `[]` clears the list: a body that leaves `todos` out (or null) is refused."""
+    project_id, (session_id,) = _setup(api)
+    _sync(api, project_id, session_id, [_todo("Existing")])
+    before = api.get(f"/api/todos/{project_id}").json()
+    response = api.post(f"/api/todos/{project_id}", json=body)
+    assert is_json(response, 400)
+    assert response.json() == {"error": "Invalid request", "message": "todos: Required"}
+    assert api.get(f"/api/todos/{project_id}").json() == before
+
+
 def test_one_bad_todo_rejects_the_whole_replace(api: httpx.Client) -> None:
     project_id, (session_id,) = _setup(api)
     _sync(api, project_id, session_id, [_todo("Existing")])

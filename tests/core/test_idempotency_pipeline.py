@@ -42,6 +42,7 @@ from server.storage.idempotency_store import IdempotencyStore, KeyScope
 from server.storage.migrate import upgrade_async
 from tests.support import backends
 from tests.support.clock import ManualClock
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 DAY_MS = 24 * 3_600_000
@@ -90,7 +91,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self.observed = observed
 
     async def Chat(self, request: chat_pb2.ChatRequest, context: Any) -> AsyncIterator[chat_pb2.ChatResponse]:
-        text = request.messages[-1].content
+        text = request.messages[-1].content.string_value
         self.observed.runs[text] += 1
         try:
             for index, word in enumerate(text.split()):
@@ -454,7 +455,7 @@ async def test_grpc_stream_replay_and_in_progress(harness: Harness) -> None:
         )
         text = _unique("one two")
         gate = harness.observed.gates[text] = asyncio.Event()
-        request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content=text)])
+        request = chat_pb2.ChatRequest(messages=[grpc_user_says(text)])
         metadata = ((USER, _unique("u")), ("idempotency-key", _unique("k")))
         first = chat(request, metadata=metadata)
         first_messages = [await first.read()]

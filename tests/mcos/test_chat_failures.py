@@ -21,6 +21,7 @@ from tests.mcos.test_envelope import assert_envelope
 from tests.providers.openai_upstream import OpenAIUpstream, ScriptedToolCall, cut, status_fault
 from tests.support.chorus_process import ChorusProcess
 from tests.support.grpc_status import error_info
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 TOKENS_PER_DAY = 1_000
@@ -91,6 +92,17 @@ def stored(person: User) -> list[dict[str, Any]]:
     return person.rest.get("/api/chat/history").json()["messages"]  # type: ignore[no-any-return]
 
 
+def assert_failed_turn(messages: list[dict[str, Any]], question: str, code: str) -> dict[str, Any]:
+    """The question is stored as it was asked, then a reply marked failed with the
+    error the client was sent; returns that reply."""
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    asked, reply = messages
+    assert asked["content"] == question and "status" not in asked and "error" not in asked
+    assert reply["status"] == "failed" and reply["error"]["code"] == code
+    assert reply["conversation_id"] == asked["conversation_id"]
+    return reply
+
+
 def test_upstream_text_streams_through(person: User, upstream: OpenAIUpstream) -> None:
     upstream.reply("Nonstop flights leave at nine.", usage=(30, 6))
     events, _ = parse_sse(person.rest.post("/api/chat", json=say("When?", conversation_id="u1")).text)
@@ -109,9 +121,12 @@ def test_a_model_failure_before_the_first_event_is_an_http_llm_error(person: Use
     response = person.rest.post("/api/chat", json=say("Hello?"))
     error = assert_envelope(response, 500, "LLM_ERROR")
     assert "model" in error["message"].lower()
-    unary = person.rest.post("/api/chat", json=say("Hello?", stream=False))
+    failed = assert_failed_turn(stored(person), "Hello?", "LLM_ERROR")
+    assert failed["content"] == "" and failed["error"]["message"] == error["message"]
+    unary = person.rest.post("/api/chat", json=say("Again?", stream=False))
     assert unary.status_code == 200  # the fault was used up: the next call works
-    assert stored(person)[0]["content"] == "Hello?" and len(stored(person)) == 2
+    assert [m["content"] for m in stored(person)[2:]] == ["Again?", unary.json()["content"]]
+    assert "status" not in stored(person)[3]
 
 
 def test_a_model_failure_mid_stream_is_an_sse_error_event(person: User, upstream: OpenAIUpstream) -> None:
@@ -123,7 +138,10 @@ def test_a_model_failure_mid_stream_is_an_sse_error_event(person: User, upstream
     assert [e["type"] for e in events] == ["token", "token", "token", "error"]
     error = events[-1]["error"]
     assert error["code"] == "LLM_ERROR" and error["correlation_id"] == response.headers["x-correlation-id"]
-    assert stored(person) == []  # a failed turn writes nothing
+    # The turn belongs to history: the question, and the reply as far as it got, marked failed.
+    failed = assert_failed_turn(stored(person), "Count", "LLM_ERROR")
+    assert failed["content"] == "".join(e["token"] for e in events[:-1])
+    assert failed["error"] == {"code": "LLM_ERROR", "message": error["message"], "details": error["details"]}
 
 
 def test_a_model_failure_mid_stream_over_grpc(person: User, upstream: OpenAIUpstream, proc: ChorusProcess) -> None:
@@ -132,13 +150,20 @@ def test_a_model_failure_mid_stream_over_grpc(person: User, upstream: OpenAIUpst
     received: list[chat_pb2.ChatResponse] = []
     with grpc.insecure_channel(proc.grpc_addr) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
-        request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content="Count")])
+        request = chat_pb2.ChatRequest(messages=[grpc_user_says("Count")])
         with pytest.raises(grpc.RpcError) as failure:
             for event in stub.Chat(request, metadata=person.grpc_metadata):
                 received.append(event)
     assert [e.WhichOneof("event") for e in received] == ["token", "token"]
     assert error_info(failure.value).reason == "LLM_ERROR"
     assert failure.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.INTERNAL)
+    with grpc.insecure_channel(proc.grpc_addr) as channel:
+        page = chat_pb2_grpc.ChatServiceStub(channel).GetChatHistory(
+            chat_pb2.GetChatHistoryRequest(), metadata=person.grpc_metadata
+        )
+    assert [m.content for m in page.messages] == ["Count", "".join(e.token.token for e in received)]
+    reply = page.messages[1]
+    assert reply.status == "failed" and reply.error.code == "LLM_ERROR" and reply.error.message
 
 
 @pytest.mark.parametrize(
@@ -155,20 +180,29 @@ def test_a_tool_call_the_server_cannot_run_is_a_tool_error(
     upstream.reply(tool_calls=(call,))
     error = assert_envelope(person.rest.post("/api/chat", json=say("Do it")), 500, "TOOL_ERROR")
     assert words in error["message"]
-    assert stored(person) == []
+    failed = assert_failed_turn(stored(person), "Do it", "TOOL_ERROR")
+    assert failed["error"]["message"] == error["message"] and failed["error"]["details"] == {"tool": call.name}
 
 
 def test_a_failing_flights_mcp_server_is_a_tool_error(person: User, upstream: OpenAIUpstream) -> None:
     """The misbehaving MCP server's search_flights reports an error for flights from LHR."""
     search = '{"origin": "LHR", "destination": "JFK", "departure_date": "2025-05-10"}'
     upstream.reply(tool_calls=(ScriptedToolCall("search_flights", search),), usage=(10, 5))
-    events = [e.json() for e in parse_sse(person.rest.post("/api/chat", json=say("Fly")).text)[0]]
+    events = [e.json() for e in parse_sse(person.rest.post("/api/chat", json=say("Fly", conversation_id="f")).text)[0]]
     assert [e["type"] for e in events] == ["tool_call", "error"]
     assert events[0]["args"] == {"origin": "LHR", "destination": "JFK", "departure_date": "2025-05-10"}
     error = events[1]["error"]
     assert error["code"] == "TOOL_ERROR" and error["details"]["tool"] == "search_flights"
     assert "no seats left anywhere" in error["message"], error["message"]
-    assert stored(person) == []
+    failed = assert_failed_turn(stored(person), "Fly", "TOOL_ERROR")
+    assert failed["error"] == {"code": "TOOL_ERROR", "message": error["message"], "details": {"tool": "search_flights"}}
+    assert failed["content"] == "" and "tool_calls" not in failed  # the failed call has no result to keep
+
+    # The next turn still works, and the model sees the unanswered question before the new one.
+    upstream.reply("Sorry about that.", usage=(10, 5))
+    assert person.rest.post("/api/chat", json=say("Try again", stream=False, conversation_id="f")).status_code == 200
+    sent = upstream.chat_requests()[-1].body["messages"]
+    assert [(m["role"], m["content"]) for m in sent[1:]] == [("user", "Fly"), ("user", "Try again")]
 
 
 def test_tool_rounds_are_limited(person: User, upstream: OpenAIUpstream) -> None:
@@ -184,7 +218,12 @@ def test_tool_rounds_are_limited(person: User, upstream: OpenAIUpstream) -> None
     last = sent[-1]["messages"]
     assert [m["role"] for m in last[-2:]] == ["assistant", "tool"]
     assert sum(1 for m in last if m["role"] == "tool") == TOOL_ROUNDS
-    assert stored(person) == []
+    # The calls that ran are kept with the failed reply.
+    failed = assert_failed_turn(stored(person), "Loop", "LLM_ERROR")
+    ran = [e for e in events if e["type"] == "tool_result"]
+    assert [(t["id"], t["name"], t["result"]) for t in failed["tool_calls"]] == [
+        (e["id"], e["name"], e["result"]) for e in ran
+    ]
 
 
 def test_tool_calls_take_the_storage_write_quota(person: User, upstream: OpenAIUpstream) -> None:
@@ -195,7 +234,10 @@ def test_tool_calls_take_the_storage_write_quota(person: User, upstream: OpenAIU
     error = events[-1]["error"]
     assert error["code"] == "RATE_LIMIT_EXCEEDED" and error["details"]["quota"] == "storage_writes"
     assert len(person.rest.get("/api/tasks").json()["tasks"]) == WRITES_PER_DAY
-    assert stored(person) == []
+    # The tasks it did create are on record with the failed reply.
+    failed = assert_failed_turn(stored(person), "Write", "RATE_LIMIT_EXCEEDED")
+    assert [t["name"] for t in failed["tool_calls"]] == ["create_task"] * WRITES_PER_DAY
+    assert failed["error"]["details"]["quota"] == "storage_writes"
 
 
 def test_llm_tokens_are_spent_and_then_refused(person: User, upstream: OpenAIUpstream) -> None:
@@ -224,6 +266,7 @@ def test_a_client_that_leaves_keeps_what_it_was_shown(person: User, upstream: Op
         assert time.monotonic() < deadline, "the partial turn was not stored"
         time.sleep(0.05)
     assert messages[0]["content"] == "Talk a lot"
+    assert messages[1]["status"] == "incomplete" and "error" not in messages[1]
     partial = messages[1]["content"]
     assert partial.startswith("".join(shown)) and len(partial) < len(LONG_REPLY)
 
@@ -242,9 +285,7 @@ def test_a_grpc_client_that_cancels_keeps_what_it_was_shown(
     shown: list[str] = []
     with grpc.insecure_channel(proc.grpc_addr) as channel:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
-        request = chat_pb2.ChatRequest(
-            messages=[chat_pb2.ChatTurnMessage(role="user", content="Talk")], conversation_id="cancelled"
-        )
+        request = chat_pb2.ChatRequest(messages=[grpc_user_says("Talk")], conversation_id="cancelled")
         call = stub.Chat(request, metadata=person.grpc_metadata)
         for event in call:
             shown.append(event.token.token)

@@ -15,6 +15,7 @@ from server.services.struct_values import value_to_python
 from tests.mcos.conftest import User
 from tests.mcos.test_chat_tools import shape, text_of, tool_turn
 from tests.mcos.test_envelope import assert_envelope
+from tests.support.mcos_chat import user_says as grpc_user_says
 
 PARIS = {"origin": "SFO", "destination": "CDG", "departure_date": "2025-05-10", "return_date": "2025-05-15"}
 
@@ -68,14 +69,16 @@ def test_bad_search_arguments_from_the_model_are_a_tool_error(user: Callable[...
     assert [e["type"] for e in events] == ["tool_call", "error"]
     error = events[1]["error"]
     assert error["code"] == "TOOL_ERROR" and "destination" in error["message"] and "departure_date" in error["message"]
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert [(m["role"], m.get("status")) for m in stored] == [("user", None), ("assistant", "failed")]
+    assert stored[1]["error"]["message"] == error["message"]
 
 
 def test_a_flight_search_turn_over_grpc(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
     directive = f"/tool search_flights {json.dumps({**PARIS, 'cabin_class': 'business'})}"
-    request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content=directive)])
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says(directive)])
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[:2] == ["tool_call", "tool_result"] and kinds[-1] == "done" and set(kinds[2:-1]) == {"token"}
@@ -93,4 +96,10 @@ def test_searches_in_chat_take_the_flight_search_quota(user: Callable[..., User]
     # Refused before the call is announced, so before any event: an HTTP error.
     error = assert_envelope(person.rest.post("/api/chat", json=body), 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["quota"] == "flight_searches"
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    # The model was asked and answered with a call: the turn is on record, failed on the quota.
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert [(m["role"], m.get("status")) for m in stored] == [("user", None), ("assistant", "failed")]
+    assert (
+        stored[1]["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+        and stored[1]["error"]["details"]["quota"] == "flight_searches"
+    )

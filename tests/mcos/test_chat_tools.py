@@ -13,6 +13,7 @@ from mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 
@@ -110,7 +111,9 @@ def test_tool_choice_none_and_required(user: Callable[..., User]) -> None:
     assert forced["content"].startswith('The list_tasks tool returned "')
 
 
-def test_a_tool_the_service_refuses_is_a_tool_error_and_nothing_is_stored(user: Callable[..., User]) -> None:
+def test_a_tool_the_service_refuses_is_a_tool_error_and_the_turn_is_stored_as_failed(
+    user: Callable[..., User],
+) -> None:
     person = user()
     for directive in (
         '/tool create_task {"title": "   "}',
@@ -128,16 +131,20 @@ def test_a_tool_the_service_refuses_is_a_tool_error_and_nothing_is_stored(user: 
         body = {"messages": [{"role": "user", "content": directive}], "stream": False}
         error = assert_envelope(person.rest.post("/api/chat", json=body), 500, "TOOL_ERROR")
         assert error["message"].startswith(f"The {events[0]['name']} tool failed")
-    assert person.rest.get("/api/chat/history").json()["messages"] == []
+    # Each turn, streamed or not, is on record: the question, then a failed reply.
+    stored = person.rest.get("/api/chat/history").json()["messages"]
+    assert len(stored) == 20
+    assert {(m["role"], m.get("status")) for m in stored[::2]} == {("user", None)}
+    assert {(m["role"], m["status"], m["error"]["code"]) for m in stored[1::2]} == {
+        ("assistant", "failed", "TOOL_ERROR")
+    }
     assert person.rest.get("/api/tasks").json()["tasks"] == []
 
 
 def test_a_tool_turn_over_grpc_and_without_streaming(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
-    request = chat_pb2.ChatRequest(
-        messages=[chat_pb2.ChatTurnMessage(role="user", content='/tool create_task {"title": "via gRPC"}')]
-    )
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says('/tool create_task {"title": "via gRPC"}')])
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[:2] == ["tool_call", "tool_result"] and kinds[-1] == "done"

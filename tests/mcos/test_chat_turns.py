@@ -13,6 +13,7 @@ from mcos.v1 import chat_pb2, chat_pb2_grpc
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
 from tests.support.grpc_status import error_info
+from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
 
@@ -148,7 +149,7 @@ def test_a_content_of_32000_characters_is_accepted(user: Callable[..., User]) ->
 def test_a_streamed_turn_over_grpc(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
-    request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content="over gRPC")])
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says("over gRPC")])
     events = list(stub.Chat(request, metadata=person.grpc_metadata))
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[-1] == "done" and set(kinds[:-1]) == {"token"}

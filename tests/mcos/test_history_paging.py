@@ -44,7 +44,7 @@ def talker(user: Callable[..., User]) -> User:
 
 def test_default_page_is_the_newest_messages_oldest_first(talker: User) -> None:
     everything = history(talker, conversation_id="trip")
-    assert everything["has_more"] is False and everything["cursor"] == ""
+    assert everything["has_more"] is False and everything["cursor"] == everything["messages"][-1]["id"]
     messages = everything["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant"] * 5
     assert [m["content"] for m in messages[::2]] == [f"question {n}" for n in range(5)]
@@ -68,7 +68,7 @@ def test_paging_back_then_forward_covers_everything_once(talker: User) -> None:
     while True:
         backwards = ids(page) + backwards
         if not page["has_more"]:
-            assert page["cursor"] == ""
+            assert page["cursor"] == ids(page)[-1]  # back at the start: the cursor turns forward
             break
         page = history(talker, conversation_id="trip", limit=3, before=page["cursor"])
         pages += 1
@@ -94,6 +94,24 @@ def test_paging_stays_put_while_new_messages_arrive(talker: User) -> None:
     newer = history(talker, conversation_id="trip", after=ids(first)[-1])
     assert newer["messages"][0]["content"] == "a new question"
     assert newer["has_more"] is False and len(newer["messages"]) == 2
+
+
+def test_a_client_polls_forward_with_the_cursor_it_was_given(user: Callable[..., User]) -> None:
+    """Load the conversation, then keep asking `after=cursor`: every new message comes once."""
+    person = user()
+    chat(person, "first", "poll")
+    page = history(person, conversation_id="poll")
+    assert page["has_more"] is False and page["cursor"] == ids(page)[-1]
+    seen = ids(page)
+    for n in range(3):
+        quiet = history(person, conversation_id="poll", after=page["cursor"])
+        assert quiet == {"messages": [], "has_more": False, "cursor": page["cursor"]}
+        chat(person, f"next {n}", "poll")
+        page = history(person, conversation_id="poll", after=page["cursor"])
+        assert page["messages"][0]["content"] == f"next {n}"
+        assert page["has_more"] is False and page["cursor"] == ids(page)[-1]
+        seen += ids(page)
+    assert seen == ids(history(person, conversation_id="poll"))
 
 
 def test_without_a_conversation_id_every_conversation_is_paged(talker: User) -> None:

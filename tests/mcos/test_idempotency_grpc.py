@@ -11,6 +11,7 @@ from mcos.v1 import chat_pb2, chat_pb2_grpc, tasks_pb2, tasks_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.support.grpc_status import error_info
+from tests.support.mcos_chat import user_says as grpc_user_says
 
 
 def keyed(person: User) -> tuple[tuple[str, str], ...]:
@@ -39,7 +40,7 @@ def test_chat_replays_the_same_stream(user: Callable[..., User], mcos_channel: g
     person = user()
     stub = chat_pb2_grpc.ChatServiceStub(mcos_channel)
     metadata = keyed(person)
-    request = chat_pb2.ChatRequest(messages=[chat_pb2.ChatTurnMessage(role="user", content="Plan my trip")])
+    request = chat_pb2.ChatRequest(messages=[grpc_user_says("Plan my trip")])
     first = list(stub.Chat(request, metadata=metadata))
     replay_call = stub.Chat(request, metadata=metadata)
     again = list(replay_call)

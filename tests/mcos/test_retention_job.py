@@ -24,6 +24,7 @@ from server.storage.database import Database
 from tests.mcos import identity
 from tests.mcos.inprocess import mcos_settings, running_chorus
 from tests.support.clock import ManualClock
+from tests.support.mcos_chat import user_says as grpc_user_says
 
 START_MS = 1_760_000_000_000
 ALICE = Scope("mcos", "alice")
@@ -125,9 +126,7 @@ async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identit
     ):
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         for text in ("first", "second"):
-            request = chat_pb2.ChatRequest(
-                messages=[chat_pb2.ChatTurnMessage(role="user", content=text)], stream=False, conversation_id="c"
-            )
+            request = chat_pb2.ChatRequest(messages=[grpc_user_says(text)], stream=False, conversation_id="c")
             async for _ in stub.Chat(request, metadata=metadata):
                 pass
 

@@ -17,7 +17,7 @@ from tests.mcos.test_memory_routes import pin
 from tests.mcos.test_tasks_rest import create
 from tests.support.grpc_status import error_info
 
-STATE_KEYS = {"user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated"}
+STATE_KEYS = {"user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated", "cursor"}
 DEFAULTS = {"timezone": "UTC", "work_hours": "09:00-17:00", "preferred_airlines": []}
 
 
@@ -83,7 +83,16 @@ def test_the_snapshot_holds_the_users_records(user: Callable[..., User]) -> None
     assert moment(again["last_updated"]) == moment(snapshot["last_updated"])
 
 
-@pytest.mark.parametrize("since", ["yesterday", "2025-02-30T00:00:00Z", "1700000000"])
+def test_since_takes_a_date_alone_as_its_start_in_utc(user: Callable[..., User]) -> None:
+    person = user()
+    task = create(person, title="Today's")
+    today = task["updated_at"][:10]
+    assert state(person, since=today)["tasks"] == [task]
+    tomorrow = (datetime.fromisoformat(today) + timedelta(days=1)).date().isoformat()
+    assert state(person, since=tomorrow)["tasks"] == []
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2025-02-30T00:00:00Z", "1700000000", "2025-02-30", "2025-2-3"])
 def test_a_bad_since_is_400(user: Callable[..., User], since: str) -> None:
     assert_envelope(user().rest.get("/api/state", params={"since": since}), 400, "VALIDATION_ERROR")
 

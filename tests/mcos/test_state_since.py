@@ -155,3 +155,56 @@ async def test_grpc_since_reports_deletions(server: Server) -> None:
     assert list(response.deleted_task_ids) == [task["id"]] and list(response.tasks) == []
     assert response.last_updated.ToMilliseconds() == t0 + 1000
     assert list(full.deleted_task_ids) == [] and list(full.tasks) == []
+
+
+async def test_a_cursor_sees_writes_in_the_same_millisecond_as_the_snapshot(server: Server) -> None:
+    """`since` compares times to the millisecond, so a write in the snapshot's millisecond is
+    lost to it; the snapshot's `cursor` counts changes, so polling with it loses nothing."""
+    clock = server.clock
+    t0 = clock.now
+    gone = await call(server, "POST", "/api/tasks", 201, json={"title": "Gone soon"})
+    kept = await call(server, "POST", "/api/tasks", 201, json={"title": "Kept"})
+    first = await state(server)
+    assert sorted(titles(first)) == ["Gone soon", "Kept"] and ms(first["last_updated"]) == t0
+    # Still t0: every one of these lands in the same millisecond as the snapshot.
+    await call(server, "POST", "/api/tasks", 201, json={"title": "Same ms"})
+    await call(server, "PATCH", f"/api/tasks/{kept['id']}", json={"status": "in_progress"})
+    await call(server, "DELETE", f"/api/tasks/{gone['id']}", 204)
+    await call(server, "POST", "/api/memory/pin", json={"type": "fact", "key": "k", "value": "v"})
+    preferences = await call(server, "PATCH", "/api/state/preferences", json={"timezone": "Asia/Tokyo"})
+    await chat(server, "same ms too")
+
+    by_time = await state(server, ms(first["last_updated"]))
+    assert titles(by_time) == [] and by_time["pinned_memories"] == []  # the document's `since` misses them
+
+    changed = await call(server, "GET", "/api/state", params={"cursor": first["cursor"]})
+    assert sorted(titles(changed)) == ["Kept", "Same ms"]
+    assert next(t for t in changed["tasks"] if t["title"] == "Kept")["status"] == "in_progress"
+    assert changed["deleted_task_ids"] == [gone["id"]]
+    assert [m["key"] for m in changed["pinned_memories"]] == ["k"]
+    assert changed["preferences"] == preferences
+    assert [m["content"] for m in changed["recent_messages"] if m["role"] == "user"] == ["same ms too"]
+    assert changed["cursor"] != first["cursor"]
+
+    # Nothing since: empty lists, and the same cursor again.
+    quiet = await call(server, "GET", "/api/state", params={"cursor": changed["cursor"]})
+    assert quiet["tasks"] == quiet["pinned_memories"] == quiet["recent_messages"] == []
+    assert "deleted_task_ids" not in quiet and quiet["cursor"] == changed["cursor"]
+    # A write that changes nothing is not news either.
+    await call(server, "PATCH", f"/api/tasks/{kept['id']}", json={"status": "in_progress"})
+    assert (await call(server, "GET", "/api/state", params={"cursor": quiet["cursor"]}))["tasks"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cursor": "not-a-cursor"},
+        {"cursor": "WzEsMl0", "since": "2025-01-01T00:00:00Z"},  # both
+        {"cursor": "Wy0xLDBd"},  # [-1, 0]
+        {"cursor": "WyJhIiwwXQ"},  # ["a", 0]
+    ],
+)
+async def test_a_bad_cursor_is_400(server: Server, params: dict[str, str]) -> None:
+    response = await server.rest.get("/api/state", params=params)
+    assert response.status_code == 400, response.text
+    assert [issue["path"] for issue in response.json()["error"]["details"]["issues"]] == [["cursor"]]

@@ -145,6 +145,27 @@ def test_filters_and_order(user: Callable[..., User]) -> None:
     assert titles(list_tasks(person, tags="work,urgent", status="open")) == ["early"]
 
 
+def test_due_filters_take_a_date_alone_as_its_start_in_utc(user: Callable[..., User]) -> None:
+    """The document calls the filters ISO 8601: `2025-11-22` means 2025-11-22T00:00:00Z."""
+    person = user()
+    create(person, title="before", due="2025-11-21T23:59:59Z")
+    create(person, title="midnight", due="2025-11-22T00:00:00Z")
+    create(person, title="after", due="2025-11-22T09:00:00+01:00")
+    assert titles(list_tasks(person, due_before="2025-11-22")) == ["before"]
+    assert titles(list_tasks(person, due_after="2025-11-22")) == ["midnight", "after"]
+    assert titles(list_tasks(person, due_after="2025-11-22", due_before="2025-11-23")) == ["midnight", "after"]
+    # The full form still works, to the second.
+    assert titles(list_tasks(person, due_before="2025-11-22T00:00:01Z")) == ["before", "midnight"]
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "2025-11-31", "2025-1-5", "20251122", "2025-11-22T10:00"])
+def test_a_garbage_due_filter_is_a_clear_400(user: Callable[..., User], value: str) -> None:
+    error = assert_envelope(user().rest.get("/api/tasks", params={"due_before": value}), 400, "VALIDATION_ERROR")
+    assert error["details"]["issues"] == [
+        {"path": ["due_before"], "message": "Invalid timestamp: expected a date (YYYY-MM-DD) or an RFC 3339 date-time"}
+    ]
+
+
 @pytest.mark.parametrize(
     ("params", "path"),
     [

@@ -74,20 +74,34 @@ class ToolInvocation(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., result: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class ChatMessage(_message.Message):
-    __slots__ = ("id", "role", "content", "timestamp", "conversation_id", "tool_calls")
+    __slots__ = ("id", "role", "content", "timestamp", "conversation_id", "tool_calls", "status", "error")
     ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_CALLS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     id: str
     role: str
     content: str
     timestamp: _timestamp_pb2.Timestamp
     conversation_id: str
     tool_calls: _containers.RepeatedCompositeFieldContainer[ToolInvocation]
-    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., tool_calls: _Optional[_Iterable[_Union[ToolInvocation, _Mapping]]] = ...) -> None: ...
+    status: str
+    error: ChatError
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., tool_calls: _Optional[_Iterable[_Union[ToolInvocation, _Mapping]]] = ..., status: _Optional[str] = ..., error: _Optional[_Union[ChatError, _Mapping]] = ...) -> None: ...
+
+class ChatError(_message.Message):
+    __slots__ = ("code", "message", "details")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    details: _struct_pb2.Struct
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class FlightEndpoint(_message.Message):
     __slots__ = ("airport", "time")

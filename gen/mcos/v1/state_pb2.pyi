@@ -14,13 +14,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class GetStateRequest(_message.Message):
-    __slots__ = ("since",)
+    __slots__ = ("since", "cursor")
     SINCE_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     since: _timestamp_pb2.Timestamp
-    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    cursor: str
+    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class GetStateResponse(_message.Message):
-    __slots__ = ("user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated", "deleted_task_ids")
+    __slots__ = ("user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated", "deleted_task_ids", "cursor")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
     PREFERENCES_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +30,7 @@ class GetStateResponse(_message.Message):
     PINNED_MEMORIES_FIELD_NUMBER: _ClassVar[int]
     LAST_UPDATED_FIELD_NUMBER: _ClassVar[int]
     DELETED_TASK_IDS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     tasks: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Task]
     preferences: _resources_pb2.Preferences
@@ -35,7 +38,8 @@ class GetStateResponse(_message.Message):
     pinned_memories: _containers.RepeatedCompositeFieldContainer[_resources_pb2.Memory]
     last_updated: _timestamp_pb2.Timestamp
     deleted_task_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, user_id: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_resources_pb2.Task, _Mapping]]] = ..., preferences: _Optional[_Union[_resources_pb2.Preferences, _Mapping]] = ..., recent_messages: _Optional[_Iterable[_Union[_resources_pb2.ChatMessage, _Mapping]]] = ..., pinned_memories: _Optional[_Iterable[_Union[_resources_pb2.Memory, _Mapping]]] = ..., last_updated: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_task_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    cursor: str
+    def __init__(self, user_id: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_resources_pb2.Task, _Mapping]]] = ..., preferences: _Optional[_Union[_resources_pb2.Preferences, _Mapping]] = ..., recent_messages: _Optional[_Iterable[_Union[_resources_pb2.ChatMessage, _Mapping]]] = ..., pinned_memories: _Optional[_Iterable[_Union[_resources_pb2.Memory, _Mapping]]] = ..., last_updated: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted_task_ids: _Optional[_Iterable[str]] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class UpdatePreferencesRequest(_message.Message):
     __slots__ = ("preferences", "update_mask")

@@ -56,15 +56,17 @@ class SseRules(_message.Message):
     def __init__(self, style: _Optional[_Union[SseRules.Style, str]] = ..., event_oneof: _Optional[str] = ..., type_key: _Optional[str] = ..., done_data: _Optional[str] = ..., stream_flag_field: _Optional[str] = ..., stream_flag_default: _Optional[bool] = ..., unary_field: _Optional[str] = ..., error_event: _Optional[str] = ...) -> None: ...
 
 class FieldRules(_message.Message):
-    __slots__ = ("int64_as_number", "omit_empty", "null_when_unset", "json_key", "bytes_as_doubles")
+    __slots__ = ("int64_as_number", "omit_empty", "null_when_unset", "json_key", "bytes_as_doubles", "accept_date")
     INT64_AS_NUMBER_FIELD_NUMBER: _ClassVar[int]
     OMIT_EMPTY_FIELD_NUMBER: _ClassVar[int]
     NULL_WHEN_UNSET_FIELD_NUMBER: _ClassVar[int]
     JSON_KEY_FIELD_NUMBER: _ClassVar[int]
     BYTES_AS_DOUBLES_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_DATE_FIELD_NUMBER: _ClassVar[int]
     int64_as_number: bool
     omit_empty: bool
     null_when_unset: bool
     json_key: str
     bytes_as_doubles: bool
-    def __init__(self, int64_as_number: _Optional[bool] = ..., omit_empty: _Optional[bool] = ..., null_when_unset: _Optional[bool] = ..., json_key: _Optional[str] = ..., bytes_as_doubles: _Optional[bool] = ...) -> None: ...
+    accept_date: bool
+    def __init__(self, int64_as_number: _Optional[bool] = ..., omit_empty: _Optional[bool] = ..., null_when_unset: _Optional[bool] = ..., json_key: _Optional[str] = ..., bytes_as_doubles: _Optional[bool] = ..., accept_date: _Optional[bool] = ...) -> None: ...
