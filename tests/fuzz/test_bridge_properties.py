@@ -28,7 +28,7 @@ from tests.fuzz.pending import body_is_pending, headers_are_pending, query_is_pe
 from tests.support.chorus_process import ChorusProcess
 
 FUZZ = settings(
-    max_examples=120,
+    max_examples=150,
     derandomize=True,  # the same inputs every run: CI is reproducible
     database=None,
     deadline=None,
