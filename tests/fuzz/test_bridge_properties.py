@@ -156,7 +156,21 @@ _FIELD_BYTES = [b for b in range(0x20, 0x100) if b != 0x7F] + [0x09]
 header_values = st.one_of(
     st.binary(max_size=64),
     st.text(max_size=32).map(lambda t: t.encode()),  # any Unicode as UTF-8
-    st.sampled_from([b"Bearer ", b"Bearer x.y.z", b"", b"application/json; charset=latin-1", b"1.2.3.4, 5.6.7.8"]),
+    st.sampled_from(
+        [
+            b"Bearer ",
+            b"Bearer x.y.z",
+            b"",
+            b"application/json; charset=latin-1",
+            b"1.2.3.4, 5.6.7.8",
+            b"a\tb",
+            b"caf\xc3\xa9",
+            b"\xff\xfe",
+            b"id.chitty.cc",
+            b"ai.chitty.cc:443",
+        ]
+    ),
+    st.integers(4_000, 20_000).map(lambda n: b"v" * n),  # large, up to past the 16 KiB header limit
 ).map(lambda v: bytes(x for x in v if x in _FIELD_BYTES).strip(b" \t"))
 headers_lists = st.lists(
     st.tuples(header_names, header_values).filter(lambda kv: kv[0].lower() not in _FRAMING), max_size=8
