@@ -13,6 +13,7 @@ from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.openapi import render_openapi
 from rest_bridge.codegen.plugin import _chorus_options, collect_methods
+from rest_bridge.dialects import DIALECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CRISPY = ROOT / "gen" / "openapi" / "crispy.json"
@@ -394,8 +395,9 @@ def test_additional_bindings_are_operations_of_their_own(library: Doc) -> None:
 def test_success_status_201_and_a_named_body_field(library: Doc) -> None:
     create = library["paths"]["/v1/{parent}/books"]["post"]
     assert set(create["responses"]) == {"201", "default"}
+    # Book is a request body here and a response too: its output form is a component of its own.
     assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
-        "$ref": REF + "openapi_testing.v1.Book"
+        "$ref": REF + "openapi_testing.v1.Book-Output"
     }
     body = create["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"] == REF + "openapi_testing.v1.Book"
@@ -534,7 +536,7 @@ def test_data_only_sse_with_type_key_and_done(library: Doc) -> None:
     assert set(events) == {"added", "removed", "error"}
     assert events["added"]["data"]["allOf"] == [
         {"type": "object", "properties": {"type": {"const": "added"}}, "required": ["type"]},
-        {"$ref": REF + "openapi_testing.v1.Book"},
+        {"$ref": REF + "openapi_testing.v1.Book-Output"},
     ]
     assert events["removed"] == {"data": {"type": "string"}, "description": "The name of a book that left."}
     assert events["error"]["data"]["allOf"][0]["properties"] == {"type": {"const": "error"}}
@@ -545,8 +547,63 @@ def test_stream_without_sse_rules_is_data_only(library: Doc) -> None:
     stream = library["paths"]["/v1/books:tail"]["get"]["responses"]["200"]["content"]["text/event-stream"]
     assert stream["x-sse-style"] == "data"
     assert set(stream["x-sse-events"]) == {"message", "error"}
-    assert stream["x-sse-events"]["message"]["data"] == {"$ref": REF + "openapi_testing.v1.Book"}
+    assert stream["x-sse-events"]["message"]["data"] == {"$ref": REF + "openapi_testing.v1.Book-Output"}
     assert stream["x-sse-events"]["error"]["data"]["required"] == ["error"]
+
+
+def test_sse_schema_describes_each_event_as_parsed(library: Doc) -> None:
+    """`schema` of an event stream is one parsed event (OpenAPI 3.2's `itemSchema` reading):
+    the event's type and its `data`, a JSON text whose schema is `contentSchema`."""
+    stream = library["paths"]["/v1/books:watch"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    items = stream["schema"]["anyOf"]
+    by_data = {json.dumps(i["properties"]["data"].get("contentSchema", i["properties"]["data"])): i for i in items}
+    assert len(items) == 4  # added, removed, error, [DONE]
+    for item in items:
+        assert item["required"] == ["event", "data"]
+        assert item["properties"]["event"] == {"const": "message"}  # data-only: no `event:` line
+    added = by_data[json.dumps(stream["x-sse-events"]["added"]["data"])]
+    assert added["properties"]["data"]["contentMediaType"] == "application/json"
+    assert {"const": "[DONE]"} in [i["properties"]["data"] for i in items]
+
+
+def test_named_sse_events_carry_their_event_type(crispy: Doc) -> None:
+    stream = crispy["paths"]["/chat"]["post"]["responses"]["200"]["content"]["text/event-stream"]
+    events = {i["properties"]["event"]["const"]: i["properties"]["data"] for i in stream["schema"]["anyOf"]}
+    assert set(events) == {"token", "done", "completion", "error"}
+    assert events["token"]["contentSchema"] == {"$ref": REF + "crispy.v1.ChatToken"}
+    assert events["error"]["contentSchema"]["required"] == ["error"]
+
+
+def test_output_schemas_require_what_the_bridge_always_writes(library: Doc) -> None:
+    schemas = library["components"]["schemas"]
+    # Fields without presence are always written; messages, wrappers and `optional` only when set.
+    book = schemas["openapi_testing.v1.Book-Output"]
+    assert book["required"] == ["name", "title", "genre", "authors", "counts", "isbn"]
+    assert "required" not in schemas["openapi_testing.v1.Book"]  # a request may leave any field out
+    # A type only responses use has one component, in its output form.
+    assert schemas["openapi_testing.v1.SearchResponse"]["required"] == ["books"]
+    assert "openapi_testing.v1.SearchResponse-Output" not in schemas
+    # Oneof members are written only when set.
+    assert "required" not in schemas["openapi_testing.v1.BookEvent"]
+
+
+@pytest.mark.parametrize("surface", sorted(DIALECTS))
+def test_each_surface_documents_its_dialects_own_error_schemas(surface: str) -> None:
+    """The documents take the error envelopes from the dialects that write them: no second copy."""
+    doc: Doc = json.loads((ROOT / "gen" / "openapi" / f"{surface}.json").read_text())
+    dialect = DIALECTS[surface]
+    error = doc["components"]["responses"]["Error"]
+    assert error["content"]["application/json"]["schema"] == {"$ref": REF + dialect.error_schema_name}
+    assert doc["components"]["schemas"][dialect.error_schema_name] == dialect.error_schema
+    assert error["headers"][dialect.request_id_header.decode()]["required"] is True
+    for item in doc["paths"].values():
+        for operation in item.values():
+            assert operation["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+            for media in operation["responses"].get("200", {}).get("content", {}).values():
+                for event in media.get("x-sse-events", {}).values():
+                    if event.get("description", "").startswith("An error raised after"):
+                        data = event["data"]
+                        assert dialect.stream_error_schema in (data, *data.get("allOf", []))
 
 
 def test_other_surfaces_get_a_status_like_error(library: Doc) -> None:

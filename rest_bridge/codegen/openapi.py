@@ -18,7 +18,8 @@ The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py
 * A server-streaming method answers `text/event-stream` (described by the extensions
   `x-sse-style`, `x-sse-events`, `x-sse-type-key`, `x-sse-done-data` on that media type)
   and, when it has a stream flag, also `application/json` with the single message.
-* Errors use the surface's envelope (`_ERRORS`, mirroring `rest_bridge/dialects`).
+* Errors use the surface's envelope: the JSON Schema its dialect (`rest_bridge/dialects`)
+  declares beside the code that writes it.
 
 Output is deterministic: keys are sorted, lists keep declaration order.
 """
@@ -36,6 +37,7 @@ from google.api import field_behavior_pb2
 from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
+from rest_bridge.dialects import DIALECTS, Dialect
 from rest_bridge.path_template import Segment, SegmentKind, Variable, parse_template
 
 __all__ = ["render_openapi"]
@@ -46,101 +48,13 @@ _SCHEMAS = "#/components/schemas/"
 _MAX_QUERY_DEPTH = 3  # dotted query names go at most this many messages deep
 
 
-# --- the surfaces' error envelopes (keep in step with rest_bridge/dialects) ------------------
+# --- the surfaces' error envelopes -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ErrorEnvelope:
-    name: str  # key under components.schemas
-    schema: Schema
-    stream_error: Schema  # `data` of the SSE error event sent after the first event
-
-
-_STREAM_ERROR: Schema = {
-    "type": "object",
-    "properties": {"error": {"type": "string", "description": "The error message."}},
-    "required": ["error"],
-}
-
-_CRISPY_ERROR: Schema = {
-    "type": "object",
-    "description": "Crispy Enigma's error envelope (spec 004).",
-    "properties": {
-        "error": {"type": "string", "description": "What went wrong, for people."},
-        "requestId": {"type": "string", "description": "The request's id (also the `x-request-id` header)."},
-        "details": {
-            "type": "object",
-            "description": "Present on validation errors only.",
-            "properties": {
-                "issues": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "path": {
-                                "type": "array",
-                                "description": "Where the problem is: object keys and array indexes.",
-                                "items": {"type": ["string", "integer"]},
-                            },
-                            "message": {"type": "string"},
-                        },
-                        "required": ["path", "message"],
-                    },
-                }
-            },
-            "required": ["issues"],
-        },
-    },
-    "required": ["error", "requestId"],
-}
-
-_RPC_STATUS: Schema = {
-    "type": "object",
-    "description": "A google.rpc.Status-like error.",
-    "properties": {
-        "code": {"type": "integer", "format": "int32", "description": "The gRPC status code."},
-        "message": {"type": "string", "description": "What went wrong, for people."},
-        "details": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"@type": {"type": "string"}},
-                "additionalProperties": True,
-            },
-        },
-    },
-    "required": ["code", "message", "details"],
-}
-
-_OPENAI_ERROR: Schema = {
-    "type": "object",
-    "description": "OpenAI's error envelope (rest_bridge/dialects/openai.py).",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "message": {"type": "string", "description": "What went wrong, for people."},
-                "type": {
-                    "type": "string",
-                    "description": "invalid_request_error, permission_error, requests or server_error.",
-                },
-                "param": {
-                    "type": ["string", "null"],
-                    "description": 'The request field at fault, e.g. "messages[0].content".',
-                },
-                "code": {"type": ["string", "null"], "description": 'A stable code, e.g. "model_not_found".'},
-            },
-            "required": ["message", "type", "param", "code"],
-        }
-    },
-    "required": ["error"],
-}
-
-_ERRORS: dict[str, _ErrorEnvelope] = {
-    "crispy": _ErrorEnvelope("CrispyError", _CRISPY_ERROR, _STREAM_ERROR),
-    "chittyos-ai": _ErrorEnvelope("OpenAIError", _OPENAI_ERROR, _OPENAI_ERROR),
-}
-_DEFAULT_ERROR = _ErrorEnvelope("RpcStatus", _RPC_STATUS, _STREAM_ERROR)
+def _dialect(surface: str) -> Dialect:
+    """The surface's dialect: it declares the JSON Schemas of the errors it writes.
+    A surface without one (a test contract) gets the bridge's default, google.rpc.Status."""
+    return DIALECTS.get(surface) or Dialect()
 
 
 # --- scalars and well-known types ------------------------------------------------------------
@@ -362,22 +276,44 @@ def _field_named(message: descriptor_pb2.DescriptorProto, name: str) -> descript
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class _Schemas:
-    """Builds components.schemas on demand; everything referenced ends up in it."""
+def _always_written(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    """Whether the bridge writes the field in every response (rest_bridge/jsoncodec.py):
+    fields without presence unless `omit_empty`, and `null_when_unset` ones."""
+    rules = _field_rules(field)
+    if rules.null_when_unset:
+        return True
+    if field.label == _FDP.LABEL_REPEATED:
+        return not rules.omit_empty
+    return not (field.proto3_optional or _is_message(field) or field.HasField("oneof_index"))
 
-    def __init__(self, index: _Index) -> None:
+
+class _Schemas:
+    """Builds components.schemas on demand; everything referenced ends up in it.
+
+    Requests and responses differ in one way: a response always has the fields the bridge
+    always writes, so an output schema lists them as `required`, while a request may leave
+    any field out. `inputs` are the message types that requests use; one of them that a
+    response uses too has a second component, `<name>-Output`, for its output form.
+    """
+
+    def __init__(
+        self, index: _Index, components: dict[str, Schema], output: bool = False, inputs: frozenset[str] = frozenset()
+    ) -> None:
         self.index = index
-        self.components: dict[str, Schema] = {}
+        self.components = components
+        self.output = output
+        self.inputs = inputs
 
     def of_type(self, full_name: str) -> Schema:
         """Schema of a message type: a WKT's JSON form, else a $ref to its component."""
         special = _wkt_schema(full_name)
         if special is not None:
             return special
-        if full_name not in self.components:
-            self.components[full_name] = {}  # placeholder: recursive types refer to themselves
-            self.components[full_name] = self._message(full_name)
-        return {"$ref": _SCHEMAS + full_name}
+        key = f"{full_name}-Output" if self.output and full_name in self.inputs else full_name
+        if key not in self.components:
+            self.components[key] = {}  # placeholder: recursive types refer to themselves
+            self.components[key] = self._message(full_name)
+        return {"$ref": _SCHEMAS + key}
 
     def of_enum(self, full_name: str) -> Schema:
         if full_name == _NULL_VALUE:
@@ -465,6 +401,9 @@ class _Schemas:
             notes.append(f"Oneof `{name}` (at most one of {listed}). {about}".rstrip())
         if oneofs:
             schema["x-oneof"] = oneofs
+        required = [_json_name(f) for f in message.proto.field if _always_written(f)]
+        if self.output and required:
+            schema["required"] = required
         if message.proto.options.deprecated:
             schema["deprecated"] = True
         return _with_description(schema, self.index.comment(message), *notes)
@@ -534,8 +473,10 @@ class _Document:
     def __init__(self, surface: str, files: dict[str, descriptor_pb2.FileDescriptorProto]) -> None:
         self.surface = surface
         self.index = _Index(files)
-        self.schemas = _Schemas(self.index)
-        self.envelope = _ERRORS.get(surface, _DEFAULT_ERROR)
+        components: dict[str, Schema] = {}
+        self.schemas = _Schemas(self.index, components)  # requests
+        self.outputs = _Schemas(self.index, components, output=True)  # responses
+        self.dialect = _dialect(surface)
         self.paths: dict[str, dict[str, Schema]] = {}
         self.operation_ids: set[str] = set()
         self.tags: dict[str, str] = {}
@@ -558,7 +499,7 @@ class _Document:
         summary, description = _split_comment(comment)
         self.tags.setdefault(tag, "")
         self.schemas.of_type(m.request_type)
-        self.schemas.of_type(m.response_type)
+        self.outputs.of_type(m.response_type)
         for number, binding in enumerate(m.bindings):
             operation_id = self._operation_id(f"{service_name}_{m.method}" + (f"_{number}" if number else ""))
             op: Schema = {
@@ -744,10 +685,10 @@ class _Document:
                 field = _field_named(response.proto, binding.response_body)
                 if field is None:
                     raise LookupError(f"{m.response_type} has no field {binding.response_body!r}")
-                schema = self.schemas.documented_field(response, list(response.proto.field).index(field))
+                schema = self.outputs.documented_field(response, list(response.proto.field).index(field))
                 description = f"{phrase}: the response's `{binding.response_body}` field."
             else:
-                schema = self.schemas.of_type(m.response_type)
+                schema = self.outputs.of_type(m.response_type)
                 description = phrase
             responses[str(status)] = {
                 "description": description,
@@ -768,7 +709,7 @@ class _Document:
         events: Schema = {}
         labels: list[str] = []
         for i, field in members:
-            data = self.schemas.of_field(field)
+            data = self.outputs.of_field(field)
             is_object = _is_message(field) and field.type_name.lstrip(".") not in (
                 _TEXT_WKTS | {"google.protobuf.Value", "google.protobuf.ListValue"}
             )
@@ -777,10 +718,10 @@ class _Document:
             events[field.name] = _with_description({"data": data}, self.index.comment(response, 2, i))
             labels.append(f"`{field.name}` ({_label(data)})")
         if not spec.event_oneof:
-            events["message"] = {"data": self.schemas.of_type(m.response_type)}
+            events["message"] = {"data": self.outputs.of_type(m.response_type)}
             labels.append(f"`message` ({m.response_type})")
         error_name = spec.error_event or "error"
-        error_data = self.envelope.stream_error
+        error_data = copy.deepcopy(self.dialect.stream_error_schema)
         if type_key:
             error_data = {"allOf": [_type_tag(type_key, error_name), error_data]}
         events[error_name] = {
@@ -802,13 +743,20 @@ class _Document:
         lines = [
             f"Server-Sent Events: {framing}. Event types: {', '.join(labels)}; `x-sse-events` has their schemas.",
             "An error before the first event is an ordinary error response; one after it is sent as "
-            f'the `{error_name}` event, whose data is `{{"error": "<message>"}}`, and ends the stream.',
+            f"the `{error_name}` event, whose data is the surface's stream error, and ends the stream.",
         ]
         if spec.done_data:
             lines.append(f"The last event is `data: {spec.done_data}`.")
         lines.append("While idle the server sends `: keep-alive` comment lines.")
+        lines.append(
+            "`schema` describes one event as an SSE parser reads it (`event`, `message` when the line is "
+            "absent; `data`, a JSON document whose schema is `contentSchema`), as OpenAPI 3.2's `itemSchema` does."
+        )
+        items = [_sse_item(name if named else "message", event["data"]) for name, event in events.items()]
+        if spec.done_data:
+            items.append(_sse_done_item(spec.done_data))
         stream_media: Schema = {
-            "schema": {"type": "string", "description": "\n\n".join(lines)},
+            "schema": {"description": "\n\n".join(lines), "anyOf": items},
             "x-sse-style": "named" if named else "data",
             "x-sse-events": events,
         }
@@ -824,11 +772,11 @@ class _Document:
             on, off = ("true or unset", "false") if spec.stream_flag_default else ("true", "false or unset")
             unary = _field_named(response.proto, spec.unary_field) if spec.unary_field else None
             if unary is not None:
-                single = self.schemas.documented_field(response, list(response.proto.field).index(unary))
+                single = self.outputs.documented_field(response, list(response.proto.field).index(unary))
             elif members:
-                single = {"anyOf": [self.schemas.of_field(f) for _, f in members]}
+                single = {"anyOf": [self.outputs.of_field(f) for _, f in members]}
             else:
-                single = self.schemas.of_type(m.response_type)
+                single = self.outputs.of_type(m.response_type)
             content["application/json"] = {"schema": single}
             description = (
                 f"{phrase}. With `{flag_name}` {on}: `text/event-stream`, a stream of Server-Sent Events. "
@@ -839,17 +787,42 @@ class _Document:
 
     # -- the whole document --
 
+    def _input_types(self, methods: list[MethodModel]) -> frozenset[str]:
+        """Every message type a request holds, at any depth."""
+        found: set[str] = set()
+        pending = [m.request_type for m in methods]
+        while pending:
+            name = pending.pop()
+            message = self.index.messages.get(name)
+            if name in found or message is None:
+                continue
+            found.add(name)
+            pending += [f.type_name.lstrip(".") for f in message.proto.field if _is_message(f)]
+        return frozenset(found)
+
     def render(self, methods: list[MethodModel]) -> Schema:
+        self.outputs.inputs = self._input_types(methods)
         for m in methods:
             self.add_method(m)
-        envelope = self.envelope
+        dialect = self.dialect
+        headers: Schema = {
+            dialect.request_id_header.decode(): {
+                "description": "The request's id: the client's own when it sent a usable one, else a new one.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            "retry-after": {
+                "description": "Seconds to wait before retrying (rate limits).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        }
         components: Schema = {
-            "schemas": {**self.schemas.components, envelope.name: envelope.schema},
+            "schemas": {**self.schemas.components, dialect.error_schema_name: copy.deepcopy(dialect.error_schema)},
             "responses": {
                 "Error": {
                     "description": f"An error, in the {self.surface} surface's envelope.",
-                    "headers": {"x-request-id": {"description": "The request's id.", "schema": {"type": "string"}}},
-                    "content": {"application/json": {"schema": {"$ref": _SCHEMAS + envelope.name}}},
+                    "headers": headers,
+                    "content": {"application/json": {"schema": {"$ref": _SCHEMAS + dialect.error_schema_name}}},
                 }
             },
         }
@@ -876,6 +849,26 @@ field names); 64-bit integers are strings unless shown as integers; enums by nam
 Timestamps are RFC 3339 strings. Fields without presence are always present in responses; \
 unset optional fields, messages and oneof members are omitted.
 * Unknown request keys and values of the wrong type are errors."""
+
+
+def _sse_item(event: str, data: Schema) -> Schema:
+    """One SSE event as parsed: its type and its `data`, a JSON text of schema `data`."""
+    return {
+        "type": "object",
+        "properties": {
+            "event": {"const": event},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data},
+        },
+        "required": ["event", "data"],
+    }
+
+
+def _sse_done_item(done_data: str) -> Schema:
+    return {
+        "type": "object",
+        "properties": {"event": {"const": "message"}, "data": {"const": done_data}},
+        "required": ["event", "data"],
+    }
 
 
 def _type_tag(key: str, name: str) -> Schema:

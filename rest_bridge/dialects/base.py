@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 from google.protobuf import duration_pb2
@@ -54,8 +54,61 @@ def status_details(error: ErrorView) -> list[dict[str, Any]]:
     return details
 
 
+# JSON Schemas (OpenAPI 3.1 / 2020-12) of what a dialect writes. Each dialect declares the
+# schema of its own `error_body` and `stream_error_data` beside them; the OpenAPI generator
+# (rest_bridge/codegen/openapi.py) documents exactly these, and tests check the bodies against them.
+JsonSchema = dict[str, Any]
+
+RPC_STATUS_SCHEMA: JsonSchema = {
+    "type": "object",
+    "description": "A google.rpc.Status in proto3 JSON.",
+    "properties": {
+        "code": {"type": "integer", "format": "int32", "description": "The gRPC status code."},
+        "message": {"type": "string", "description": "What went wrong, for people."},
+        "details": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"@type": {"type": "string"}},
+                "required": ["@type"],
+                "additionalProperties": True,
+            },
+        },
+    },
+    "required": ["code", "message", "details"],
+}
+
+MESSAGE_ONLY_SCHEMA: JsonSchema = {
+    "type": "object",
+    "properties": {"error": {"type": "string", "description": "The error message."}},
+    "required": ["error"],
+}
+
+# Zod-style issues, as Crispy's and MCoS's documents list them.
+ISSUES_SCHEMA: JsonSchema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "path": {
+                "type": "array",
+                "description": "Where the problem is: object keys and array indexes.",
+                "items": {"type": ["string", "integer"]},
+            },
+            "message": {"type": "string"},
+        },
+        "required": ["path", "message"],
+    },
+}
+
+
 class Dialect:
     """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
+
+    # Components name and JSON Schema of `error_body`'s result, and of `stream_error_data`'s.
+    error_schema_name: ClassVar[str] = "RpcStatus"
+    error_schema: ClassVar[JsonSchema] = RPC_STATUS_SCHEMA
+    stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
 
     # ErrorInfo reasons whose HTTP status the document fixes.
     status_by_reason: dict[str, int] = {}

@@ -9,11 +9,11 @@ put those in the ErrorInfo metadata, which this dialect writes after
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 
-from rest_bridge.dialects.base import Dialect
+from rest_bridge.dialects.base import Dialect, JsonSchema
 from rest_bridge.errors import ErrorView
 
 # Reasons whose body opens with `"valid": false` (auth's verify, and every
@@ -21,7 +21,24 @@ from rest_bridge.errors import ErrorView
 _TOKEN_REASONS = frozenset({"INVALID_TOKEN"})
 
 
+_ERROR_SCHEMA: JsonSchema = {
+    "type": "object",
+    "description": "ChittyOS's error body (spec 000): a short title, then fields that vary by error.",
+    "properties": {
+        "valid": {"const": False, "description": "Present, and false, when a token was refused."},
+        "error": {"type": "string", "description": "A short title of the error."},
+        "message": {"type": "string", "description": "What went wrong, in detail."},
+    },
+    "required": ["error"],
+    # `service`, `note`, `chittyId`, ...: the ErrorInfo metadata, all strings.
+    "additionalProperties": {"type": "string"},
+}
+
+
 class ChittyOSDialect(Dialect):
+    error_schema_name: ClassVar[str] = "ChittyOSError"
+    error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     status_by_reason = {"UPSTREAM_UNAVAILABLE": 502, "METHOD_NOT_ALLOWED": 405}
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:

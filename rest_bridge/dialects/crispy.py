@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from rest_bridge.dialects.base import Dialect, split_path
+from rest_bridge.dialects.base import ISSUES_SCHEMA, MESSAGE_ONLY_SCHEMA, Dialect, JsonSchema, split_path
 from rest_bridge.errors import ErrorView
 
 
 class CrispyDialect(Dialect):
     # The source system validates with Zod, whose z.object() strips unknown keys.
     ignore_unknown_fields = True
+    error_schema_name: ClassVar[str] = "CrispyError"
+    error_schema: ClassVar[JsonSchema] = {
+        "type": "object",
+        "description": "Crispy Enigma's error envelope (spec 004).",
+        "properties": {
+            "error": {"type": "string", "description": "What went wrong, for people."},
+            "requestId": {"type": "string", "description": "The request's id (also the `x-request-id` header)."},
+            "details": {
+                "type": "object",
+                "description": "Present on validation errors only.",
+                "properties": {"issues": ISSUES_SCHEMA},
+                "required": ["issues"],
+            },
+        },
+        "required": ["error", "requestId"],
+    }
+    stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "requestId": error.request_id}

@@ -16,11 +16,11 @@ ABORTED (the first request is still running) is 409, FAILED_PRECONDITION
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 
-from rest_bridge.dialects.base import Dialect, split_path
+from rest_bridge.dialects.base import ISSUES_SCHEMA, Dialect, JsonSchema, split_path
 from rest_bridge.errors import ErrorView, http_status_for
 
 _STATUS_BY_CODE = {
@@ -37,12 +37,42 @@ _CODE_BY_STATUS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 429:
 _VALIDATION_STATUS_BY_GRPC = {grpc.StatusCode.ABORTED: 409, grpc.StatusCode.FAILED_PRECONDITION: 422}
 
 
+_ERROR_OBJECT_SCHEMA: JsonSchema = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "enum": list(_STATUS_BY_CODE), "description": "One of the document's codes."},
+        "message": {"type": "string", "description": "What went wrong, for people."},
+        "details": {
+            "type": "object",
+            "description": "Field issues, the retry delay and the error's metadata (strings).",
+            "properties": {
+                "issues": ISSUES_SCHEMA,
+                "retry_after_seconds": {"type": "integer", "minimum": 1},
+            },
+            "additionalProperties": {"type": "string"},
+        },
+        "correlation_id": {"type": "string", "description": "The request's `X-Correlation-ID`."},
+        "timestamp": {"type": "string", "format": "date-time"},
+    },
+    "required": ["code", "message", "details", "correlation_id", "timestamp"],
+}
+_ERROR_SCHEMA: JsonSchema = {
+    "type": "object",
+    "description": "Micro Chief of Staff's standard error envelope (spec 003).",
+    "properties": {"error": _ERROR_OBJECT_SCHEMA},
+    "required": ["error"],
+}
+
+
 def _now() -> str:
     # JavaScript's toISOString(), as the document's helper writes it.
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class McosDialect(Dialect):
+    error_schema_name: ClassVar[str] = "McosError"
+    error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     request_id_header = b"x-correlation-id"
     # The source system validates with Zod, whose z.object() strips unknown keys.
     ignore_unknown_fields = True

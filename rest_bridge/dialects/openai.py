@@ -22,11 +22,11 @@ The bridge's own errors read like OpenAI's: an unknown body key is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import grpc
 
-from rest_bridge.dialects.base import Dialect, is_index
+from rest_bridge.dialects.base import Dialect, JsonSchema, is_index
 from rest_bridge.errors import ErrorView
 
 # ErrorInfo reasons -> OpenAI's `code` where OpenAI has a name for it.
@@ -36,6 +36,31 @@ _CODES = {
     "INVALID_TOKEN": "invalid_api_key",
     "RATE_LIMITED": "rate_limit_exceeded",
     "MODEL_NOT_FOUND": "model_not_found",
+}
+
+
+_ERROR_SCHEMA: JsonSchema = {
+    "type": "object",
+    "description": "OpenAI's error envelope.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "message": {"type": "string", "description": "What went wrong, for people."},
+                "type": {
+                    "type": "string",
+                    "enum": ["invalid_request_error", "permission_error", "requests", "server_error"],
+                },
+                "param": {
+                    "type": ["string", "null"],
+                    "description": 'The request field at fault, e.g. "messages[0].content".',
+                },
+                "code": {"type": ["string", "null"], "description": 'A stable code, e.g. "model_not_found".'},
+            },
+            "required": ["message", "type", "param", "code"],
+        }
+    },
+    "required": ["error"],
 }
 
 
@@ -73,6 +98,9 @@ def _describe_issue(param: str, text: str) -> tuple[str, str]:
 
 
 class OpenAIDialect(Dialect):
+    error_schema_name: ClassVar[str] = "OpenAIError"
+    error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     status_by_reason = {
         "UPSTREAM_UNAVAILABLE": 502,
         "UPSTREAM_TIMEOUT": 502,

@@ -1,0 +1,121 @@
+"""One real Chorus serving every surface, with a working credential for each, for the fuzz tests.
+
+Each surface is reached as its clients reach it: ChittyOS services by their Host, Crispy and
+MCoS on any host. `Surface.credentials` are real ones issued by this server (a Crispy API key
+with limits high enough for fuzzing, a ChittyOS API key, the admin key, an access token with
+every permission, an MCoS assertion from a test identity provider), so authenticated routes run past
+their credential checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.mcos.conftest import mcos_config
+from tests.mcos.identity import TestIdp
+from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
+
+ADMIN_KEY = "fuzz-admin-key-0123456789abcdef"
+CONFIG = f"""
+[chittyos.auth]
+admin_key = "{ADMIN_KEY}"
+"""
+OPENAPI = ROOT / "gen" / "openapi"
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str  # the OpenAPI document's name, gen/openapi/<name>.json
+    host: str  # the Host that routes to it ("" when any host does)
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads((OPENAPI / f"{self.name}.json").read_text())
+        return doc
+
+    def headers(self, authenticated: bool) -> dict[str, str]:
+        headers = {"host": self.host} if self.host else {}
+        return {**headers, **self.credentials} if authenticated else headers
+
+
+def _printed(out: str, prefix: str = "") -> str:
+    lines = [line for line in out.splitlines() if line.strip()]
+    if prefix:
+        return next(line.split()[1] for line in lines if line.startswith(prefix))
+    return lines[-1].strip()
+
+
+@pytest.fixture(scope="session")
+def idp() -> TestIdp:
+    return TestIdp()
+
+
+@pytest.fixture(scope="session")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[ChorusProcess]:
+    data_dir: Path = tmp_path_factory.mktemp("fuzz")
+    jwks = idp.write_jwks(data_dir / "jwks.json")
+    with ChorusProcess(data_dir, config_toml=CONFIG + mcos_config(jwks)) as proc:
+        yield proc
+
+
+def _crispy_key(data: Path) -> str:
+    run_cli(data, "tenants", "add", "fuzz", "--rate-per-minute", "1000000", "--burst-per-second", "100000")
+    return _printed(run_cli(data, "api-keys", "create", "--tenant", "fuzz", "--user", "fuzzer"), "key:")
+
+
+def _chittyos_token(rest_url: str) -> str:
+    response = httpx.post(
+        f"{rest_url}/api/auth/token",
+        json={"chittyId": "01-P-EO-0001-T-25-C-X", "permissions": ["read", "write", "admin"], "expiresIn": 3600},
+        headers={"host": "auth.chitty.cc", "authorization": f"Bearer {ADMIN_KEY}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+@pytest.fixture(scope="session")
+def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
+    data = fuzz_server.data_dir
+    with ThreadPoolExecutor(2) as pool:  # each admin command is a process start: run both at once
+        crispy = pool.submit(_crispy_key, data)
+        chittyos = pool.submit(run_cli, data, "api-keys", "create", "--tenant", "chittyos", "--name", "fuzz")
+        crispy_key, chittyos_key = crispy.result(), _printed(chittyos.result(), "key:")
+    token = _chittyos_token(fuzz_server.rest_url)
+    assertion = idp.token("fuzzer")
+    listed = [
+        Surface("crispy", "", {"x-api-key": crispy_key}),
+        Surface("mcos", "", {"cf-access-jwt-assertion": assertion}),
+        Surface("chittyos-id", "id.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}),
+        Surface("chittyos-auth", "auth.chitty.cc", {"authorization": f"Bearer {ADMIN_KEY}"}),
+        Surface("chittyos-sync", "api.chitty.cc", {"authorization": f"Bearer {token}"}),
+        Surface("chittyos-ai", "ai.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}),
+        Surface("chittyos-mcp", "mcp.chitty.cc", {"authorization": f"Bearer {token}"}),
+    ]
+    return {s.name: s for s in listed}
+
+
+# (cases sent, seconds) per surface and credential, reported after the run.
+FUZZ_STATS: dict[str, tuple[int, float]] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FUZZ_STATS:
+        return
+    terminalreporter.section("schemathesis cases")
+    for label, (cases, seconds) in sorted(FUZZ_STATS.items()):
+        terminalreporter.write_line(f"{cases:6d} cases {seconds:6.1f} s  {label}")
+    total = sum(c for c, _ in FUZZ_STATS.values()), sum(s for _, s in FUZZ_STATS.values())
+    terminalreporter.write_line(f"{total[0]:6d} cases {total[1]:6.1f} s  in all")
+
+
+SURFACE_NAMES = sorted(p.stem for p in OPENAPI.glob("*.json"))
