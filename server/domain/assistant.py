@@ -33,6 +33,7 @@ import grpc
 import orjson
 
 from server.clock import Clock
+from server.completion import finish, run_to_completion
 from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
 from server.domain.quotas import Quotas
@@ -182,19 +183,19 @@ class Assistant:
                 async for event in events:
                     yield event
             message_id = new_message_id()
-            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
+            # Once started the save finishes, cancelled or not: a cancel landing
+            # mid-commit must neither lose the turn nor store it twice.
             save = asyncio.ensure_future(
                 self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete=False)
             )
-            await asyncio.shield(save)
+            await finish(save)
             yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
             if save is None:
                 # The client went away mid-reply: keep what it was shown.
-                save = asyncio.ensure_future(
+                await run_to_completion(
                     self._save(scope, conversation_id, question, received_ms, reply, new_message_id(), incomplete=True)
                 )
-            await asyncio.shield(save)
             raise
 
     async def _rounds(
