@@ -91,6 +91,13 @@ def unavailable(message: str, reason: str = "UNAVAILABLE") -> ChorusError:
     return ChorusError(grpc.StatusCode.UNAVAILABLE, reason, message)
 
 
+def shutting_down() -> ChorusError:
+    """A call still running when the server's shutdown grace period ran out."""
+    return ChorusError(
+        grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "The server is shutting down", retry_after=1.0
+    )
+
+
 def internal(message: str = "Internal server error", reason: str = "INTERNAL") -> ChorusError:
     return ChorusError(grpc.StatusCode.INTERNAL, reason, message)
 
