@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from server.errors import STATUS_DETAILS_KEY, ChorusError, internal
+from server.errors import STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
 from server.grpc_server.open_calls import OpenCalls
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo, bind_call
@@ -190,6 +190,11 @@ async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -
         await abort_with(context, exc, call.request_id)
     except grpc.aio.AbortError:
         raise
-    except Exception:
-        log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
-        await abort_with(context, internal(), call.request_id)
+    except Exception as exc:
+        known = from_storage_failure(exc)
+        if known is not None:
+            log.error("%s failed: %s: %s", call.method, known.reason, exc)
+            await abort_with(context, known, call.request_id)
+        else:
+            log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+            await abort_with(context, internal(), call.request_id)

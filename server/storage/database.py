@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from server.completion import finish, run_to_completion
+from server.errors import ChorusError
 
 # How long `Database.close` waits for writes under way (a cut chat reply being saved).
 _CLOSE_DRAIN_SECONDS = 10.0
@@ -46,6 +49,41 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def describe_failure(url: str, exc: BaseException) -> str:
+    """One line for an operator: the database that failed (no password) and its driver's reason."""
+    parsed = make_url(url)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        return (
+            f"cannot use the SQLite database {path}: {reason} "
+            f"(check that {path.parent} exists, is writable and has free space)"
+        )
+    return f"cannot use the database {parsed.render_as_string(hide_password=True)}: {reason}"
+
+
+def check_writable(url: str) -> None:
+    """On SQLite, that the data directory and the database file in it can be written: a
+    clear refusal at start, rather than a driver traceback from the first migration."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    database = Path(parsed.database)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=database.parent):
+            pass
+        if database.exists():
+            database.open("r+b").close()
+    except OSError as exc:
+        where = exc.filename if exc.filename and Path(exc.filename) == database else database.parent
+        raise ChorusError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "STORAGE_UNAVAILABLE",
+            f"the data directory is not writable: {where}: {exc.strerror or exc}",
+        ) from exc
 
 
 class _WriteConnection(AsyncConnection):
