@@ -1,6 +1,7 @@
 """Hundreds of chat streams abandoned at once: writes stay available and every cut reply is kept.
 
-Clients over REST (httpx) and gRPC open Crispy chat streams against a fast
+Clients over REST (httpx) and gRPC open Crispy chat streams, and MCoS
+clients open theirs over REST, against a fast
 builtin model and drop them: some mid-reply, many right at the last token,
 when the server is storing the turn, so the cancellations land inside the
 write path (waiting for the lock, mid-statement, mid-commit). Afterwards
@@ -23,11 +24,14 @@ import orjson
 import pytest
 from crispy.v1 import chat_pb2, chat_pb2_grpc
 
+from tests.mcos.conftest import mcos_config
+from tests.mcos.identity import TestIdp, new_sub
 from tests.support.chorus_process import ChorusProcess, wait_until
 
 pytestmark = pytest.mark.slow
 
-STREAMS_PER_TRANSPORT = 300
+STREAMS_PER_TRANSPORT = 200
+MCOS_STREAMS = 100
 CONFIG = """
 [models.providers.builtin]
 kind = "builtin"
@@ -53,7 +57,8 @@ class Abandoner:
 
     def __init__(self, seed: int) -> None:
         self._random = random.Random(seed)
-        self.seen: dict[str, str] = {}  # session id -> the reply text its client was shown
+        self.seen: dict[str, str] = {}  # session (conversation) id -> the reply text its client was shown
+        self.mcos_users: dict[str, str] = {}  # MCoS conversation id -> its user's assertion
 
     def plan(self) -> int:
         """Tokens to read before dropping; 0 means until the reply's end (the server is then saving)."""
@@ -94,7 +99,23 @@ async def _grpc_stream(stub: chat_pb2_grpc.ChatServiceStub, abandoner: Abandoner
                 return
 
 
-async def _abandon_all(proc: ChorusProcess, abandoner: Abandoner) -> None:
+async def _mcos_stream(client: httpx.AsyncClient, abandoner: Abandoner, idp: TestIdp, index: int) -> None:
+    conversation = f"abandoned-{index}"
+    token = abandoner.mcos_users[conversation] = idp.token(new_sub())  # a user each: per-user chat limits
+    cut_after, count = abandoner.plan(), 0
+    body = {"messages": [{"role": "user", "content": _message(index)}], "conversation_id": conversation}
+    headers = {"cf-access-jwt-assertion": token}
+    async with client.stream("POST", "/api/chat", json=body, headers=headers) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                event = orjson.loads(line[6:])
+                if event["type"] == "token":
+                    count += 1
+                    if not abandoner.keep_going(conversation, event["token"], cut_after, count):
+                        return
+
+
+async def _abandon_all(proc: ChorusProcess, abandoner: Abandoner, idp: TestIdp) -> None:
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
     channels = [grpc.aio.insecure_channel(proc.grpc_addr) for _ in range(4)]
     try:
@@ -105,23 +126,32 @@ async def _abandon_all(proc: ChorusProcess, abandoner: Abandoner) -> None:
                 _grpc_stream(stubs[i % len(stubs)], abandoner, STREAMS_PER_TRANSPORT + i)
                 for i in range(STREAMS_PER_TRANSPORT)
             ]
+            streams += [_mcos_stream(client, abandoner, idp, i) for i in range(MCOS_STREAMS)]
             await asyncio.wait_for(asyncio.gather(*streams), 120)
     finally:
         for channel in channels:
             await channel.close()
 
 
-def _history(client: httpx.Client, session: str) -> list[dict[str, object]]:
-    response = client.get(f"/chat/{session}/history", headers=TENANT)
+def _history(client: httpx.Client, abandoner: Abandoner, session: str) -> list[dict[str, object]]:
+    token = abandoner.mcos_users.get(session)
+    if token is None:
+        response = client.get(f"/chat/{session}/history", headers=TENANT)
+    else:
+        params = {"conversation_id": session}
+        response = client.get("/api/chat/history", params=params, headers={"cf-access-jwt-assertion": token})
     assert response.status_code in (200, 404), response.text
     return response.json()["messages"] if response.status_code == 200 else []
 
 
 def test_abandoned_streams_leave_writes_available_and_keep_every_cut_reply(tmp_path: Path) -> None:
-    abandoner = Abandoner(seed=20261202)
-    proc = ChorusProcess(tmp_path / "abandon", config_toml=CONFIG).start()
+    abandoner, idp = Abandoner(seed=20261202), TestIdp()
+    data = tmp_path / "abandon"
+    data.mkdir()
+    config = CONFIG + mcos_config(idp.write_jwks(data / "jwks.json"))
+    proc = ChorusProcess(data, config_toml=config).start()
     try:
-        asyncio.run(_abandon_all(proc, abandoner))
+        asyncio.run(_abandon_all(proc, abandoner, idp))
         assert len(abandoner.seen) >= STREAMS_PER_TRANSPORT  # most streams got going before they were cut
 
         with httpx.Client(base_url=proc.rest_url, timeout=60) as client:
@@ -135,10 +165,10 @@ def test_abandoned_streams_leave_writes_available_and_keep_every_cut_reply(tmp_p
             # Every turn a client was shown any of is stored, once, with at least what it saw.
             problems = []
             for session, seen in abandoner.seen.items():
-                messages = _history(client, session)
+                messages = _history(client, abandoner, session)
                 if not messages:  # its server side may only now be seeing the disconnect
-                    wait_until(lambda session=session: bool(_history(client, session)), timeout=5)  # type: ignore[misc]
-                    messages = _history(client, session)
+                    wait_until(lambda s=session: bool(_history(client, abandoner, s)), timeout=5)  # type: ignore[misc]
+                    messages = _history(client, abandoner, session)
                 roles = [m["role"] for m in messages]
                 if roles != ["user", "assistant"]:
                     problems.append(f"{session}: stored {roles}, saw {len(seen)} chars")
@@ -147,7 +177,8 @@ def test_abandoned_streams_leave_writes_available_and_keep_every_cut_reply(tmp_p
                 content = str(reply["content"])
                 if not content.startswith(seen):
                     problems.append(f"{session}: stored {content!r}, but the client saw {seen!r}")
-                if not reply.get("incomplete") and not content.endswith(REPLY_END):
+                marked = reply.get("incomplete") or session in abandoner.mcos_users  # MCoS does not show the mark
+                if not marked and not content.endswith(REPLY_END):
                     problems.append(f"{session}: a partial reply is not marked incomplete")
             assert not problems, f"{len(problems)} of {len(abandoner.seen)} cut turns wrong:\n" + "\n".join(
                 problems[:10]
