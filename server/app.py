@@ -96,6 +96,7 @@ class Chorus:
         self._rest_server: uvicorn.Server | None = None
         self._rest_task: asyncio.Task[None] | None = None
         self._transport: Any = None
+        self._bridge: Any = None
         self._db: Database | None = None
         self._platform: Platform | None = None
         self._units: list[ServiceUnit] = []
@@ -190,6 +191,7 @@ class Chorus:
             date_header=False,
         )
         self._rest_server = _EmbeddedUvicorn(config)
+        self._bridge = app
         self._rest_task = asyncio.create_task(self._rest_server.serve(sockets=[sock]))
         while not self._rest_server.started:
             if self._rest_task.done():
@@ -213,6 +215,10 @@ class Chorus:
         if self._grpc_server is not None:
             cut = asyncio.get_running_loop().call_later(grace, self._cut_open_calls)
             waits.append(self._grpc_server.stop(grace + SHUTDOWN_CUT_MARGIN))
+        elif self._bridge is not None:
+            # A bridge alone: its own streams (a bridge in front of this process's
+            # server relays the server's shutdown status instead).
+            cut = asyncio.get_running_loop().call_later(grace, self._bridge.cut_streams)
         if self._rest_task is not None:
             waits.append(self._rest_task)
         try:

@@ -233,3 +233,47 @@ def test_streams_cut_at_shutdown_end_with_the_shutdown_status(tmp_path: Path, tr
             assert [m["role"] for m in history] == ["user", "assistant"]
             assert history[1]["incomplete"] is True
             assert shown > 0 and len(history[1]["content"]) < len(message)
+
+
+def test_a_bridge_alone_ends_its_streams_with_the_shutdown_event(tmp_path: Path) -> None:
+    """The sidecar layout: the bridge stops (the server behind it does not); its open SSE
+    streams end with the in-band shutdown event, and the server keeps the cut reply."""
+    core_config = SLOW_MODEL.replace("0.02", "0.05")
+    bridge_config = "[grpc]\nshutdown_grace = 1.0\n"
+    message = " ".join(f"word{i}" for i in range(500))
+    session = str(uuid.uuid4())
+    with ChorusProcess(tmp_path / "core", args=("serve", "--grpc-only"), config_toml=core_config) as core:
+        edge = ChorusProcess(
+            tmp_path / "edge", args=("bridge", "--upstream", core.grpc_addr), config_toml=bridge_config
+        ).start()
+        try:
+            with (
+                httpx.Client(base_url=edge.rest_url, timeout=30) as client,
+                client.stream("POST", "/chat", json={"sessionId": session, "message": message}, headers=DEMO) as r,
+            ):
+                chunks = []
+                for chunk in r.iter_text():
+                    if not chunks:
+                        edge.signal(signal.SIGTERM)
+                    chunks.append(chunk)
+            assert edge.wait(20) == 0
+        finally:
+            edge.stop()
+        events, _ = parse_sse("".join(chunks))
+        assert {e.event for e in events[:-1]} == {"token"}
+        assert events[-1].event == "error"
+        assert events[-1].json() == {"error": "The server is shutting down"}
+
+        with grpc.insecure_channel(core.grpc_addr) as channel:
+            stub = chat_pb2_grpc.ChatServiceStub(channel)
+
+            def kept() -> bool:
+                try:
+                    history = stub.GetSessionHistory(
+                        chat_pb2.GetSessionHistoryRequest(session_id=session), metadata=(("x-tenant-id", "demo"),)
+                    )
+                except grpc.RpcError:  # NOT_FOUND until the server has seen the cut
+                    return False
+                return len(history.messages) == 2 and history.messages[1].incomplete
+
+            assert wait_until(kept, timeout=10)
