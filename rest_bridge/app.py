@@ -128,6 +128,9 @@ class BridgeApp:
         ordered = sorted(mounts, key=lambda m: not m.hosts)
         self._sites = [_Site(m, dialect_for(m.surface)) for m in ordered]
         self._sites_by_host: dict[str, tuple[_Site, ...]] = {}
+        # The tasks relaying a stream, and those `cut_streams` has cut.
+        self._streaming: set[asyncio.Task[Any]] = set()
+        self._cut: set[asyncio.Task[Any]] = set()
         for spec in specs:
             for site in self._sites:
                 if site.mount.surface == spec.surface:
@@ -375,18 +378,34 @@ class BridgeApp:
         writer = sse.SseWriter(send, call, route.spec.success_status)
         keepalive = asyncio.ensure_future(writer.keep_alive(self.limits.sse_heartbeat))
         failure: grpc.aio.AioRpcError | None = None
+        cut = False
+        task = asyncio.current_task()
+        assert task is not None
+        self._streaming.add(task)
         try:
             async for message in call:
                 await writer.write(encoder.event(message))
         except grpc.aio.AioRpcError as exc:
             failure = exc
         except (asyncio.CancelledError, OSError):
-            return  # the client is gone
+            if task not in self._cut:
+                return  # the client is gone
+            task.uncancel()
+            call.cancel()
+            cut = True
         finally:
+            self._streaming.discard(task)
+            self._cut.discard(task)
             keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keepalive
-        if failure is not None:
+        if cut:
+            error = route.dialect.shutting_down()
+            if not writer.started:
+                await self._send_error(send, route.dialect, error, request_id)
+                return
+            await writer.write(encoder.error(route.dialect.stream_error_data(error)))
+        elif failure is not None:
             if not writer.started:
                 # Nothing sent yet: a plain HTTP error (dropped if the client left).
                 await self._send_rpc_error(send, route.dialect, failure, request_id)
@@ -394,6 +413,15 @@ class BridgeApp:
             error = error_from_rpc(failure, request_id)
             await writer.write(encoder.error(route.dialect.stream_error_data(error)))
         await writer.write(encoder.done(), more=False)
+
+    def cut_streams(self) -> int:
+        """Ends the event streams still open (when shutdown's grace period runs out): each
+        gets the dialect's shutting-down error event and a proper end, not a cut mid-frame.
+        Returns how many there were."""
+        for task in self._streaming - self._cut:
+            self._cut.add(task)
+            task.cancel()
+        return len(self._cut)
 
     # --- errors ---
 

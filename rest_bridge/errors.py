@@ -27,6 +27,11 @@ _HTTP_BY_CODE = {
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
 _CODES_BY_VALUE = {c.value[0]: c for c in grpc.StatusCode}
+# ErrorInfo reasons whose HTTP status is the same on every surface.
+_HTTP_BY_REASON = {
+    # RESOURCE_EXHAUSTED, but the server's disk, not the client's rate: never 429.
+    "STORAGE_FULL": 507,
+}
 
 
 def http_status_for(code: grpc.StatusCode) -> int:
@@ -57,6 +62,7 @@ def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
         _explain_transport_failure(view)
     if not view.reason:
         view.reason = view.code.name
+    view.http_status = _HTTP_BY_REASON.get(view.reason, 0)
     return view
 
 

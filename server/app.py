@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import resource
 import signal
@@ -63,6 +64,10 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
 
 
 WORKER_HEADER = "x-chorus-worker"
+# After the grace period, calls still running are ended with the shutdown status;
+# this long more lets them store what they must and send it, before grpc and
+# uvicorn cut whatever is left.
+SHUTDOWN_CUT_MARGIN = 2.0
 
 
 async def _name_worker(call: CallInfo) -> None:
@@ -109,6 +114,7 @@ class Chorus:
         self._rest_server: uvicorn.Server | None = None
         self._rest_task: asyncio.Task[None] | None = None
         self._transport: Any = None
+        self._bridge: Any = None
         self._db: Database | None = None
         self._platform: Platform | None = None
         self._units: list[ServiceUnit] = []
@@ -207,11 +213,12 @@ class Chorus:
             # The bridge appends its peer to X-Forwarded-For; believing the
             # chain is the gRPC server's decision (`trusted_proxies`), not uvicorn's.
             proxy_headers=False,
-            timeout_graceful_shutdown=int(s.grpc.shutdown_grace) or None,
+            timeout_graceful_shutdown=math.ceil(s.grpc.shutdown_grace + SHUTDOWN_CUT_MARGIN),
             server_header=False,
             date_header=False,
         )
         self._rest_server = _EmbeddedUvicorn(config)
+        self._bridge = app
         self._rest_task = asyncio.create_task(self._rest_server.serve(sockets=[sock]))
         while not self._rest_server.started:
             if self._rest_task.done():
@@ -231,11 +238,21 @@ class Chorus:
         if self._rest_server is not None:
             self._rest_server.should_exit = True
         waits = []
+        cut: asyncio.TimerHandle | None = None
         if self._grpc_server is not None:
-            waits.append(self._grpc_server.stop(grace))
+            cut = asyncio.get_running_loop().call_later(grace, self._cut_open_calls)
+            waits.append(self._grpc_server.stop(grace + SHUTDOWN_CUT_MARGIN))
+        elif self._bridge is not None:
+            # A bridge alone: its own streams (a bridge in front of this process's
+            # server relays the server's shutdown status instead).
+            cut = asyncio.get_running_loop().call_later(grace, self._bridge.cut_streams)
         if self._rest_task is not None:
             waits.append(self._rest_task)
-        await asyncio.gather(*waits, return_exceptions=True)
+        try:
+            await asyncio.gather(*waits, return_exceptions=True)
+        finally:
+            if cut is not None:
+                cut.cancel()
         if self._transport is not None:
             await self._transport.close()
         if self._platform is not None:
@@ -246,6 +263,11 @@ class Chorus:
                     await result
         if self._db is not None:
             await self._db.close()
+
+    def _cut_open_calls(self) -> None:
+        count = self._interceptor.open_calls.cut()
+        if count:
+            log.info("grace period over: ended %d open call(s) with SHUTTING_DOWN", count)
 
     async def run_until_signal(self) -> None:
         stop = asyncio.Event()

@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     from server.logs import configure
 
     configure(settings.log_level)
+    url = settings.resolved_database_url
     if args.command == "serve" and args.workers > 1:
         # Dispatched before any event loop exists: the supervisor forks first.
         from server.workers import serve_workers
@@ -256,19 +257,22 @@ def main(argv: list[str] | None = None) -> int:
             settings,
             args.workers,
             serves_rest=not args.grpc_only and settings.rest.enabled,
-            prepare=lambda: _run(lambda: _with_tenants(settings, _nothing)),
-            worker=lambda worker_settings, ready: _run(lambda: _serve(worker_settings, args, ready)),
+            prepare=lambda: _run(lambda: _with_tenants(settings, _nothing), url),
+            worker=lambda worker_settings, ready: _run(lambda: _serve(worker_settings, args, ready), url),
         )
-    return _run(lambda: args.run(settings, args))
+    return _run(lambda: args.run(settings, args), url)
 
 
 async def _nothing(service: object, db: object) -> None:
     """`_with_tenants`'s action when migrating and seeding is the whole job."""
 
 
-def _run(make: Callable[[], Awaitable[None]]) -> int:
+def _run(make: Callable[[], Awaitable[None]], database_url: str) -> int:
     """Runs one command's coroutine on a fresh event loop; errors become exit codes."""
+    from sqlalchemy.exc import DBAPIError
+
     from server.errors import ChorusError
+    from server.storage.database import describe_failure
 
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
@@ -281,6 +285,9 @@ def _run(make: Callable[[], Awaitable[None]]) -> int:
         return 2
     except OSError as exc:
         print(f"chorus: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:  # the database cannot be opened or written (read-only, full, unreachable)
+        print(f"chorus: {describe_failure(database_url, exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -8,6 +8,8 @@ reads the same details back to render each surface's envelope.
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import grpc
@@ -89,6 +91,55 @@ def permission_denied(message: str, reason: str = "FORBIDDEN") -> ChorusError:
 
 def unavailable(message: str, reason: str = "UNAVAILABLE") -> ChorusError:
     return ChorusError(grpc.StatusCode.UNAVAILABLE, reason, message)
+
+
+def shutting_down() -> ChorusError:
+    """A call still running when the server's shutdown grace period ran out."""
+    return ChorusError(
+        grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "The server is shutting down", retry_after=1.0
+    )
+
+
+STORAGE_FULL = "STORAGE_FULL"
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+_PG_DISK_FULL = "53100"  # SQLSTATE disk_full: "could not extend file ..."
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def storage_full() -> ChorusError:
+    """The database's disk (or its quota) is full: nothing was written. RESOURCE_EXHAUSTED is
+    gRPC's code for a full file system; the bridge answers 507 Insufficient Storage for it
+    (not RESOURCE_EXHAUSTED's usual 429: the client sent too much of nothing)."""
+    return ChorusError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED, STORAGE_FULL, "The server's storage is full; nothing was written"
+    )
+
+
+def from_storage_failure(exc: BaseException) -> ChorusError | None:
+    """The error a storage failure means to a client, when it means more than INTERNAL:
+    SQLite's SQLITE_FULL, PostgreSQL's disk_full and ENOSPC/EDQUOT are `storage_full()`."""
+    for cause in _causes(exc):
+        if (
+            getattr(cause, "sqlite_errorcode", None) == _SQLITE_FULL
+            or getattr(cause, "sqlstate", None) == _PG_DISK_FULL
+            or (isinstance(cause, OSError) and cause.errno in _DISK_FULL_ERRNOS)
+        ):
+            return storage_full()
+    return None
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, the driver error a SQLAlchemy error wraps (`orig`), and their causes."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        cause = pending.pop()
+        if cause is None or id(cause) in seen or len(seen) > 16:
+            continue
+        seen.add(id(cause))
+        yield cause
+        orig = getattr(cause, "orig", None)
+        pending += [orig if isinstance(orig, BaseException) else None, cause.__cause__, cause.__context__]
 
 
 def internal(message: str = "Internal server error", reason: str = "INTERNAL") -> ChorusError:

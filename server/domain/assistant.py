@@ -43,6 +43,7 @@ import grpc
 import orjson
 
 from server.clock import Clock
+from server.completion import finish
 from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
 from server.domain.message_parts import message_text
@@ -216,14 +217,16 @@ class Assistant:
                 async for event in events:
                     yield event
             message_id = new_message_id()
+            # Once started the save finishes, cancelled or not: a cancel landing
+            # mid-commit must neither lose the turn nor store it twice.
             save = saving(message_id)
-            await asyncio.shield(save)
+            await finish(save)
             yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
             if save is None:
                 # The client went away mid-reply: keep what it was shown.
                 save = saving(new_message_id(), incomplete=True)
-            await asyncio.shield(save)
+            await finish(save)
             raise
         except Exception as exc:
             if save is not None:
@@ -231,7 +234,7 @@ class Assistant:
             # The turn failed: keep the question and the reply so far, with the error.
             save = saving(new_message_id(), failure=_failure(exc))
             try:
-                await asyncio.shield(save)
+                await finish(save)
             except Exception:
                 log.exception("storing a failed chat turn failed")  # the client gets the turn's own error
             raise

@@ -9,10 +9,12 @@ incomplete, because the user did see it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from server.clock import Clock
+from server.completion import finish, run_to_completion
 from server.errors import not_found, unavailable
 from server.providers.models.registry import ModelRegistry
 from server.providers.models.types import (
@@ -23,6 +25,8 @@ from server.providers.models.types import (
     Usage,
 )
 from server.storage.chat_store import ChatStore, MessageRecord, Scope
+
+log = logging.getLogger("chorus.chat")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ class ChatEngine:
         )
         parts: list[str] = []
         usage = Usage(0, 0)
-        stored = False
+        save: asyncio.Future[None] | None = None
         try:
             async for event in self._models.stream(request):
                 if isinstance(event, TextDelta):
@@ -64,17 +68,21 @@ class ChatEngine:
                 elif isinstance(event, Usage):
                     usage = event
             text = "".join(parts)
-            await self._save(scope, session_id, message, received_ms, text, incomplete=False)
-            stored = True
+            # Once started the save finishes, cancelled or not: a cancel landing
+            # mid-commit must neither lose the turn nor store it twice.
+            save = asyncio.ensure_future(self._save(scope, session_id, message, received_ms, text, incomplete=False))
+            await finish(save)
             yield TurnResult(text, usage)
         except ModelError as exc:
             raise unavailable(f"Model error: {exc}", reason="MODEL_ERROR") from exc
         except (asyncio.CancelledError, GeneratorExit):
-            if not stored:
+            if save is None:
                 # The client went away mid-reply: keep what it was shown.
-                await asyncio.shield(
-                    self._save(scope, session_id, message, received_ms, "".join(parts), incomplete=True)
-                )
+                cut = self._save(scope, session_id, message, received_ms, "".join(parts), incomplete=True)
+                try:
+                    await run_to_completion(cut)
+                except Exception:
+                    log.exception("could not store a reply cut short by its client")
             raise
 
     async def _save(

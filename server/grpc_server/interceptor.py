@@ -16,7 +16,8 @@ from typing import Any
 
 import grpc
 
-from server.errors import STATUS_DETAILS_KEY, ChorusError, internal
+from server.errors import STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
+from server.grpc_server.open_calls import OpenCalls
 from server.pipeline.admission import Pipeline
 from server.pipeline.call import CallInfo, bind_call, give_back
 from server.pipeline.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
@@ -38,9 +39,12 @@ async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, requ
 
 
 class PipelineInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, pipeline: Pipeline, idempotency: Idempotency | None = None) -> None:
+    def __init__(
+        self, pipeline: Pipeline, idempotency: Idempotency | None = None, open_calls: OpenCalls | None = None
+    ) -> None:
         self._pipeline = pipeline
         self._idempotency = idempotency
+        self.open_calls = open_calls or OpenCalls()
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
@@ -104,7 +108,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = await self._enter(method, context)
-                async with _errors_as_status(context, call):
+                async with _errors_as_status(context, call), self.open_calls.tracked():
                     return await inner_unary(request, context)
 
             return _rebuilt(handler, unary)
@@ -113,7 +117,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 call = await self._enter(method, context)
-                async with _errors_as_status(context, call):
+                async with _errors_as_status(context, call), self.open_calls.tracked():
                     async for item in inner_stream(request, context):
                         yield item
 
@@ -130,7 +134,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                 call, claim = await self._enter_keyed(method, context, request, guard)
                 if isinstance(claim, Replay):
                     return claim.messages[0]
-                async with _errors_as_status(context, call), held(claim):
+                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
                     response = await inner_unary(request, context)
                     if claim is not None:
                         await claim.finish([response])
@@ -147,7 +151,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                         yield item
                     return
                 sent: list[Any] = []
-                async with _errors_as_status(context, call), held(claim):
+                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
                     async for item in inner_stream(request, context):
                         if claim is not None:
                             sent.append(item)
@@ -189,7 +193,12 @@ async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -
     except grpc.aio.AbortError:
         await give_back(call)
         raise
-    except Exception:
-        log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+    except Exception as exc:
         await give_back(call)
-        await abort_with(context, internal(), call.request_id)
+        known = from_storage_failure(exc)
+        if known is not None:
+            log.error("%s failed: %s: %s", call.method, known.reason, exc)
+            await abort_with(context, known, call.request_id)
+        else:
+            log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+            await abort_with(context, internal(), call.request_id)

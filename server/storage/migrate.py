@@ -8,6 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from server.storage.database import check_writable
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -24,4 +26,5 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 async def upgrade_async(url: str) -> None:
+    check_writable(url)
     await asyncio.to_thread(upgrade, url)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
+import asyncpg
 import grpc
 import orjson
+import sqlalchemy
+import sqlalchemy.exc
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, PGDialect_asyncpg
 
+from rest_bridge.dialects.chittyos import ChittyOSDialect
 from rest_bridge.dialects.crispy import CrispyDialect
-from rest_bridge.errors import ErrorView, _apply_details, http_status_for
-from server.errors import ChorusError, FieldViolation, invalid_argument, not_found
+from rest_bridge.dialects.mcos import McosDialect
+from rest_bridge.dialects.openai import OpenAIDialect
+from rest_bridge.errors import STATUS_DETAILS_KEY, ErrorView, _apply_details, error_from_rpc, http_status_for
+from server.errors import (
+    ChorusError,
+    FieldViolation,
+    from_storage_failure,
+    invalid_argument,
+    not_found,
+    storage_full,
+)
 
 
 def _view(error: ChorusError, request_id: str) -> ErrorView:
@@ -68,3 +85,62 @@ def test_status_table_matches_the_architecture() -> None:
     }
     for name, status in table.items():
         assert http_status_for(grpc.StatusCode[name]) == status, name
+
+
+def _full_sqlite_error(path: Path) -> BaseException:
+    """A real SQLITE_FULL, as SQLAlchemy raises it: a database capped at a few pages, overfilled."""
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA max_page_count = 4")
+            conn.exec_driver_sql("CREATE TABLE t (x TEXT)")
+            for _ in range(100):
+                conn.exec_driver_sql("INSERT INTO t VALUES (?)", ("x" * 4096,))
+    except sqlalchemy.exc.OperationalError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError("the capped database never filled up")
+
+
+def test_a_full_disk_is_storage_full_whatever_the_driver(tmp_path: Path) -> None:
+    sqlite_full = _full_sqlite_error(tmp_path / "full.db")
+    assert "database or disk is full" in str(sqlite_full)
+    # asyncpg's disk_full (SQLSTATE 53100), translated by SQLAlchemy's asyncpg dialect, then wrapped.
+    pg_full = asyncpg.exceptions.DiskFullError('could not extend file "base/16384/16385": No space left on device')
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(PGDialect_asyncpg.import_dbapi(), pg_full)
+    except Exception as translated:
+        pg_wrapped: BaseException = sqlalchemy.exc.OperationalError("INSERT ...", {}, translated)
+    no_space = OSError(errno.ENOSPC, "No space left on device")
+    for failure in (sqlite_full, pg_wrapped, pg_full, no_space):
+        error = from_storage_failure(failure)
+        assert error is not None, failure
+        assert (error.code, error.reason) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "STORAGE_FULL")
+    assert from_storage_failure(sqlalchemy.exc.OperationalError("SELECT", {}, Exception("locked"))) is None
+    assert from_storage_failure(OSError(errno.EACCES, "Permission denied")) is None
+
+
+def test_storage_full_is_507_in_every_surface_envelope() -> None:
+    status = storage_full().to_status("rid-9")
+    rpc = grpc.aio.AioRpcError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata((STATUS_DETAILS_KEY, status.SerializeToString())),
+        status.message,
+    )
+    view = error_from_rpc(rpc, "rid-9")
+    message = "The server's storage is full; nothing was written"
+    assert CrispyDialect().http_status(view) == 507
+    assert CrispyDialect().error_body(view) == {"error": message, "requestId": "rid-9"}
+    assert McosDialect().http_status(view) == 507
+    assert McosDialect().error_body(view)["error"]["code"] == "INTERNAL_ERROR"  # the document's code for a 5xx
+    assert ChittyOSDialect().http_status(view) == 507
+    assert ChittyOSDialect().error_body(view) == {"error": message}
+    assert OpenAIDialect().http_status(view) == 507
+    assert OpenAIDialect().error_body(view)["error"] == {
+        "message": message,
+        "type": "server_error",
+        "param": None,
+        "code": "storage_full",
+    }

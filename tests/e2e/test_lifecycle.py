@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import signal
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
+import grpc
 import httpx
 import pytest
+from crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.support.chorus_process import ChorusProcess, wait_until
+from tests.support.grpc_status import error_info
 from tests.support.sse import parse_sse
 
 DEMO = {"x-tenant-id": "demo"}  # these tests run their own servers
@@ -166,3 +171,109 @@ token_delay = 0.35
         assert len(comments) >= 3 and set(comments) == {"keep-alive"}
         # Heartbeats sit between whole frames, never inside one.
         assert all(e.event in ("token", "done") for e in events)
+
+
+@pytest.mark.parametrize("transport", ["grpc", "inprocess"])
+def test_streams_cut_at_shutdown_end_with_the_shutdown_status(tmp_path: Path, transport: str) -> None:
+    """Streams still open when the grace period runs out end with UNAVAILABLE SHUTTING_DOWN
+    (gRPC) and an in-band error event (SSE), not grpc's "Cancelling all calls"; the replies
+    they were cut from are kept."""
+    config = SLOW_MODEL.replace("0.02", "0.05") + "\n[grpc]\nshutdown_grace = 1.0\n"
+    message = " ".join(f"word{i}" for i in range(500))  # far longer than the grace period
+    grpc_session, sse_session = str(uuid.uuid4()), str(uuid.uuid4())
+    proc = ChorusProcess(tmp_path / "cut", config_toml=config, env={"CHORUS_REST__TRANSPORT": transport}).start()
+    seen: dict[str, Any] = {}
+
+    def grpc_client() -> None:
+        with grpc.insecure_channel(proc.grpc_addr) as channel:
+            stub = chat_pb2_grpc.ChatServiceStub(channel)
+            request = chat_pb2.ChatRequest(session_id=grpc_session, message=message)
+            tokens = 0
+            try:
+                for event in stub.Chat(request, metadata=(("x-tenant-id", "demo"),)):
+                    tokens += event.HasField("token")
+                seen["grpc"] = "completed"
+            except grpc.RpcError as error:
+                seen["grpc"] = error
+            seen["grpc_tokens"] = tokens
+
+    def sse_client() -> None:
+        with (
+            httpx.Client(base_url=proc.rest_url, timeout=30) as client,
+            client.stream("POST", "/chat", json={"sessionId": sse_session, "message": message}, headers=DEMO) as r,
+        ):
+            seen["sse"] = "".join(r.iter_text())
+
+    try:
+        clients = [threading.Thread(target=grpc_client), threading.Thread(target=sse_client)]
+        for thread in clients:
+            thread.start()
+        time.sleep(1.0)  # both streams under way
+        proc.signal(signal.SIGTERM)
+        for thread in clients:
+            thread.join(30)
+        assert proc.wait(20) == 0
+    finally:
+        proc.stop()
+
+    error = seen["grpc"]
+    assert isinstance(error, grpc.RpcError), error
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+    assert error.details() == "The server is shutting down"
+    assert error_info(error).reason == "SHUTTING_DOWN"
+    events, _ = parse_sse(seen["sse"])  # whole frames only: nothing cut mid-event
+    assert {e.event for e in events[:-1]} == {"token"}
+    assert events[-1].event == "error"
+    assert events[-1].json() == {"error": "The server is shutting down"}
+
+    # What each client was shown is kept, marked incomplete.
+    with ChorusProcess(tmp_path / "cut", config_toml=config) as again, httpx.Client(base_url=again.rest_url) as client:
+        for session, shown in ((grpc_session, seen["grpc_tokens"]), (sse_session, len(events) - 1)):
+            history = client.get(f"/chat/{session}/history", headers=DEMO).json()["messages"]
+            assert [m["role"] for m in history] == ["user", "assistant"]
+            assert history[1]["incomplete"] is True
+            assert shown > 0 and len(history[1]["content"]) < len(message)
+
+
+def test_a_bridge_alone_ends_its_streams_with_the_shutdown_event(tmp_path: Path) -> None:
+    """The sidecar layout: the bridge stops (the server behind it does not); its open SSE
+    streams end with the in-band shutdown event, and the server keeps the cut reply."""
+    core_config = SLOW_MODEL.replace("0.02", "0.05")
+    bridge_config = "[grpc]\nshutdown_grace = 1.0\n"
+    message = " ".join(f"word{i}" for i in range(500))
+    session = str(uuid.uuid4())
+    with ChorusProcess(tmp_path / "core", args=("serve", "--grpc-only"), config_toml=core_config) as core:
+        edge = ChorusProcess(
+            tmp_path / "edge", args=("bridge", "--upstream", core.grpc_addr), config_toml=bridge_config
+        ).start()
+        try:
+            with (
+                httpx.Client(base_url=edge.rest_url, timeout=30) as client,
+                client.stream("POST", "/chat", json={"sessionId": session, "message": message}, headers=DEMO) as r,
+            ):
+                chunks = []
+                for chunk in r.iter_text():
+                    if not chunks:
+                        edge.signal(signal.SIGTERM)
+                    chunks.append(chunk)
+            assert edge.wait(20) == 0
+        finally:
+            edge.stop()
+        events, _ = parse_sse("".join(chunks))
+        assert {e.event for e in events[:-1]} == {"token"}
+        assert events[-1].event == "error"
+        assert events[-1].json() == {"error": "The server is shutting down"}
+
+        with grpc.insecure_channel(core.grpc_addr) as channel:
+            stub = chat_pb2_grpc.ChatServiceStub(channel)
+
+            def kept() -> bool:
+                try:
+                    history = stub.GetSessionHistory(
+                        chat_pb2.GetSessionHistoryRequest(session_id=session), metadata=(("x-tenant-id", "demo"),)
+                    )
+                except grpc.RpcError:  # NOT_FOUND until the server has seen the cut
+                    return False
+                return len(history.messages) == 2 and history.messages[1].incomplete
+
+            assert wait_until(kept, timeout=10)

@@ -26,6 +26,8 @@ class ChorusProcess:
     args: Sequence[str] = ("serve",)
     env: dict[str, str] = field(default_factory=dict)
     config_toml: str = ""
+    # A command the chorus command line is appended to (e.g. one that mounts its data directory first).
+    launcher: Sequence[str] = ()
     grpc_addr: str = ""
     rest_url: str = ""
     output: list[str] = field(default_factory=list)
@@ -51,7 +53,7 @@ class ChorusProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "chorus.toml").write_text(self.config_toml)
         self._proc = subprocess.Popen(
-            [*CHORUS, *self.args],
+            [*self.launcher, *CHORUS, *self.args],
             cwd=ROOT,
             env=self.environment(),
             stdout=subprocess.PIPE,
