@@ -831,7 +831,7 @@ class _Document:
             "info": {
                 "title": f"Chorus — {self.surface} surface",
                 "version": "v1",
-                "description": _INFO.format(surface=self.surface),
+                "description": _INFO.format(surface=self.surface, unknown_keys=_unknown_keys(self.dialect)),
             },
             "tags": [_with_description({"name": t}, self.tags[t]) for t in sorted(self.tags)],
             "paths": self.paths,
@@ -848,7 +848,14 @@ The {surface} surface of Chorus's REST/SSE bridge, generated from the gRPC contr
 field names); 64-bit integers are strings unless shown as integers; enums by name; \
 Timestamps are RFC 3339 strings. Fields without presence are always present in responses; \
 unset optional fields, messages and oneof members are omitted.
-* Unknown request keys and values of the wrong type are errors."""
+* {unknown_keys}"""
+
+
+def _unknown_keys(dialect: Dialect) -> str:
+    if dialect.ignore_unknown_fields:
+        return "Unknown request keys are ignored (as the source system's validation strips them); values of \
+the wrong type are errors."
+    return "Unknown request keys and values of the wrong type are errors."
 
 
 def _sse_item(event: str, data: Schema) -> Schema:
