@@ -4,24 +4,60 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOOLS  := .tools
 BUF    := $(TOOLS)/node_modules/.bin/buf
+UV     := $(BIN)/uv
+# The optional surface features (pyproject.toml's extras) that `make run` and `make test` install.
+SURFACE_EXTRAS := flights
+comma := ,
+EXTRAS_RUN  := $(subst $() ,$(comma),$(strip $(SURFACE_EXTRAS)))
+EXTRA_FLAGS := $(foreach extra,$(SURFACE_EXTRAS),--extra $(extra))
+COMPILE_FLAGS = -q --universal --python-version 3.11 --custom-compile-command 'make pins' pyproject.toml
 
-.PHONY: run test gen lint bench tools clean
+.PHONY: run test gen lint bench tools clean pins upgrade-pins check-pins
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Chorus needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-# Runtime dependencies, pinned.
-$(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -r requirements/runtime.txt
-	$(BIN)/pip install -q --no-deps -e .
+# uv installs and compiles the pins; its own version is the one pinned in test.txt.
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install -q $$(grep -o '^uv==[^ ;]*' requirements/test.txt)
+
+# The server with every surface, from the pins. Not --no-deps: a dependency
+# pyproject.toml forgot is missing from the pins too, and fails here or in the tests.
+$(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(BIN)/python -r requirements/runtime.txt -e '.[$(EXTRAS_RUN)]'
 	@touch $@
 
-# Test and lint tools, pinned.
-$(VENV)/.test: requirements/test.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements/test.txt
+# Plus the code generator and the test and lint tools.
+$(VENV)/.test: requirements/test.txt pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(BIN)/python -r requirements/test.txt -e '.[$(EXTRAS_RUN),gen,test]'
 	@touch $@
+
+# requirements/*.txt are compiled from pyproject.toml, for every platform, keeping
+# the versions already pinned: `make pins` after editing dependencies; `make
+# upgrade-pins` to move everything to the newest versions.
+# $(call compile_pins,uv) compiles both files in the current directory.
+define compile_pins
+$(1) pip compile $(COMPILE_FLAGS) $(EXTRA_FLAGS) -o requirements/runtime.txt && \
+$(1) pip compile $(COMPILE_FLAGS) $(EXTRA_FLAGS) --extra gen --extra test -c requirements/runtime.txt -o requirements/test.txt
+endef
+
+pins: | $(UV)
+	$(call compile_pins,$(UV))
+
+upgrade-pins: | $(UV)
+	$(MAKE) pins COMPILE_FLAGS="$(COMPILE_FLAGS) --upgrade"
+
+# Recompiles in a scratch copy and fails on any difference (part of `make test`).
+check-pins: | $(UV)
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	mkdir "$$scratch/requirements" && cp pyproject.toml README.md "$$scratch/" && \
+	cp requirements/*.txt "$$scratch/requirements/" && \
+	(cd "$$scratch" && $(call compile_pins,$(abspath $(UV)))) && \
+	for pins in runtime test; do \
+	  diff -u requirements/$$pins.txt "$$scratch/requirements/$$pins.txt" || \
+	  { echo "requirements/$$pins.txt is not what pyproject.toml compiles to: run make pins"; exit 1; }; \
+	done
 
 # `buf` comes from npm (@bufbuild/buf); skipped when npm is absent.
 tools:
@@ -34,7 +70,8 @@ run: $(VENV)/.runtime
 
 # The suite runs twice: on SQLite, then on PostgreSQL + Redis (servers installed
 # when missing and started by the tests; see tests/support/backends.py).
-test: $(VENV)/.test tools
+test: $(VENV)/.test tools check-pins
+	$(BIN)/deptry .
 	$(BIN)/ruff check server rest_bridge tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -43,7 +80,8 @@ test: $(VENV)/.test tools
 gen: $(VENV)/.test
 	$(BIN)/python scripts/gen.py
 
-lint: $(VENV)/.test tools
+lint: $(VENV)/.test tools check-pins
+	$(BIN)/deptry .
 	$(BIN)/ruff check server rest_bridge tests bench scripts
 	$(BIN)/mypy
 	@[ ! -x $(BUF) ] || $(BUF) lint
