@@ -22,6 +22,7 @@ from server.domain.flight_fields import FieldReader, rfc3339
 from server.domain.flight_ranking import RankedFlight, parse_rank_request, rank_flights
 from server.domain.validation import Violations
 from server.errors import ChorusError
+from server.extras import FLIGHTS
 from server.providers.flights.airports import is_known_airport
 from server.providers.flights.mcp_client import McpCallError
 
@@ -103,6 +104,8 @@ def tool_error(message: str, *, transient: bool) -> ChorusError:
 
 def parse_query(args: Mapping[str, Any]) -> FlightQuery:
     """The search request, checked: VALIDATION_ERROR listing every bad field."""
+    if FLIGHTS.missing:  # the airports and the MCP client are the `flights` extra
+        raise tool_error(FLIGHTS.message, transient=False)
     violations = Violations()
     for key in sorted(set(args) - _SEARCH_KEYS):
         violations.add(key, f'Unrecognized key "{key}"')

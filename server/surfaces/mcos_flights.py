@@ -7,6 +7,7 @@ Its session opens on the first search (not at start) and closes at shutdown.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -14,12 +15,15 @@ from mcos.v1 import tools_pb2_grpc
 
 from server.config import McosFlightsSettings
 from server.domain.flights import FlightTools
+from server.extras import FLIGHTS
 from server.providers.flights.mcp_client import McpServerTarget, McpToolClient
 from server.services.mcos_tools import McosToolService
 from server.surfaces import ServiceUnit
 
 if TYPE_CHECKING:
     from server.surfaces.mcos import McosCore
+
+log = logging.getLogger("chorus.flights")
 
 BUNDLED_SERVER = ("-m", "server.providers.flights.sample_server")
 
@@ -37,6 +41,8 @@ def flight_tools(core: McosCore) -> FlightTools:
     """This core's one FlightTools (the same instance on every call)."""
     key = id(core)
     if key not in _built:
+        if FLIGHTS.missing:
+            log.warning("%s; until then search_flights answers TOOL_ERROR", FLIGHTS.message)
         settings = core.settings.flights
         client = McpToolClient(server_target(settings), settings.timeout)
 
