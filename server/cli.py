@@ -223,7 +223,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop when installed (it is, with uvicorn[standard]); else asyncio's own."""
+    """uvloop when installed (a dependency, except on Windows); else asyncio's own."""
     try:
         import uvloop
     except ImportError:
