@@ -62,7 +62,7 @@ def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
         _explain_transport_failure(view)
     if not view.reason:
         view.reason = view.code.name
-    view.http_status = _HTTP_BY_REASON.get(view.reason, 0)
+    view.http_status = view.http_status or _HTTP_BY_REASON.get(view.reason, 0)
     return view
 
 

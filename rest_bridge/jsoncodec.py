@@ -645,22 +645,26 @@ def _scalar_loader(name: str, conv: Conv, clear_on_null: bool) -> Loader:
     return load
 
 
+def _convert_items(value: Any, conv: Conv, into: Any, path: Path, issues: Issues) -> bool:
+    """Appends each element of the JSON array `value`, converted, to `into`;
+    False (with the issue) when `value` is no array."""
+    if type(value) is not list:
+        issues.append(FieldIssue(path, _NOT_ARRAY))
+        return False
+    for index, item in enumerate(value):
+        try:
+            into.append(conv(item))
+        except _Invalid as exc:
+            issues.append(FieldIssue((*path, index), exc.message))
+    return True
+
+
 def _repeated_scalar_loader(name: str, conv: Conv) -> Loader:
     def load(msg: Message, value: Any, path: Path, issues: Issues) -> None:
-        if value is None:
-            msg.ClearField(name)
-            return
-        if type(value) is not list:
-            issues.append(FieldIssue(path, _NOT_ARRAY))
-            return
-        items = []
-        for index, item in enumerate(value):
-            try:
-                items.append(conv(item))
-            except _Invalid as exc:
-                issues.append(FieldIssue((*path, index), exc.message))
-        msg.ClearField(name)  # JSON replaces a repeated field, it does not append
-        getattr(msg, name).extend(items)
+        items: list[Any] = []
+        if value is None or _convert_items(value, conv, items, path, issues):
+            msg.ClearField(name)  # JSON replaces a repeated field, it does not append
+            getattr(msg, name).extend(items)
 
     return load
 
@@ -1036,15 +1040,9 @@ def _packed_doubles_loader(name: str) -> Loader:
         if value is None:
             msg.ClearField(name)
             return
-        if type(value) is not list:
-            issues.append(FieldIssue(path, _NOT_ARRAY))
-            return
         values = array.array("d")
-        for index, item in enumerate(value):
-            try:
-                values.append(conv(item))
-            except _Invalid as exc:
-                issues.append(FieldIssue((*path, index), exc.message))
+        if not _convert_items(value, conv, values, path, issues):
+            return
         if sys.byteorder != "little":
             values.byteswap()
         setattr(msg, name, values.tobytes())

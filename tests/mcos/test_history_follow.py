@@ -9,9 +9,6 @@ user's appends are serialised: a follower would then step past it for good.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from server.clock import SystemClock
 from server.domain.conversations import ConversationService, new_message_id
@@ -23,15 +20,6 @@ BOB = Scope("mcos", "bob")
 WRITERS = 10
 TURNS = 30
 FOLLOWERS = 4
-
-
-@pytest.fixture
-async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    """Two engines on one database, as two Chorus processes would have."""
-    first, second = Database(migrated_url), Database(migrated_url)
-    yield first, second
-    await first.close()
-    await second.close()
 
 
 async def test_a_follower_sees_every_message_appended_concurrently(two_processes: tuple[Database, Database]) -> None:

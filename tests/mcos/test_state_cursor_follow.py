@@ -114,14 +114,6 @@ _tasks = McosTaskRow.__table__
 assert isinstance(_tasks, Table)
 
 
-@pytest.fixture
-async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = Database(migrated_url), Database(migrated_url)
-    yield first, second
-    await first.close()
-    await second.close()
-
-
 def state_service(db: Database) -> UserStateService:
     clock = SystemClock()
     conversations = ConversationService(ConversationStore(db), clock, active_messages=100)
