@@ -327,6 +327,10 @@ def _check_string(value: str) -> str:
     # upb refuses lone surrogates with a UnicodeEncodeError; report them instead.
     if not value.isascii() and _SURROGATE_RE.search(value):
         raise _Invalid("Invalid string: unpaired surrogate")
+    # PostgreSQL's text cannot hold NUL, and no document's text means one: refused
+    # on every backend alike, rather than stored on SQLite only.
+    if "\x00" in value:
+        raise _Invalid("Invalid string: NUL characters are not allowed")
     return value
 
 

@@ -104,6 +104,9 @@ STORAGE_FULL = "STORAGE_FULL"
 _SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
 _PG_DISK_FULL = "53100"  # SQLSTATE disk_full: "could not extend file ..."
 _DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# character_not_in_repertoire (NUL in text) and untranslatable_character (\u0000 in
+# jsonb): text PostgreSQL cannot store is the client's input, not a server fault.
+_PG_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 
 def storage_full() -> ChorusError:
@@ -117,14 +120,20 @@ def storage_full() -> ChorusError:
 
 def from_storage_failure(exc: BaseException) -> ChorusError | None:
     """The error a storage failure means to a client, when it means more than INTERNAL:
-    SQLite's SQLITE_FULL, PostgreSQL's disk_full and ENOSPC/EDQUOT are `storage_full()`."""
+    SQLite's SQLITE_FULL, PostgreSQL's disk_full and ENOSPC/EDQUOT are `storage_full()`;
+    text PostgreSQL cannot store (a NUL) is INVALID_ARGUMENT."""
     for cause in _causes(exc):
+        sqlstate = getattr(cause, "sqlstate", None)
         if (
             getattr(cause, "sqlite_errorcode", None) == _SQLITE_FULL
-            or getattr(cause, "sqlstate", None) == _PG_DISK_FULL
+            or sqlstate == _PG_DISK_FULL
             or (isinstance(cause, OSError) and cause.errno in _DISK_FULL_ERRNOS)
         ):
             return storage_full()
+        if sqlstate in _PG_UNSTORABLE_TEXT:
+            return ChorusError(
+                grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", "Text may not contain NUL characters"
+            )
     return None
 
 

@@ -121,6 +121,16 @@ def test_a_full_disk_is_storage_full_whatever_the_driver(tmp_path: Path) -> None
     assert from_storage_failure(OSError(errno.EACCES, "Permission denied")) is None
 
 
+def test_text_postgresql_cannot_store_is_invalid_argument() -> None:
+    nul = asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00')
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(PGDialect_asyncpg.import_dbapi(), nul)
+    except Exception as translated:
+        wrapped: BaseException = sqlalchemy.exc.DataError("INSERT ...", {}, translated)
+    error = from_storage_failure(wrapped)
+    assert error is not None and error.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
 def test_storage_full_is_507_in_every_surface_envelope() -> None:
     status = storage_full().to_status("rid-9")
     rpc = grpc.aio.AioRpcError(

@@ -14,6 +14,7 @@ from mcos.v1 import memory_pb2, memory_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
+from tests.support import backends
 from tests.support.grpc_status import error_info
 
 MEMORY_KEYS = {"id", "type", "key", "value", "category", "created_at", "updated_at"}
@@ -127,6 +128,15 @@ def test_malformed_pins_are_400(user: Callable[..., User], content: bytes) -> No
     assert memories(person)["pinned_memories"] == []
 
 
+def test_nul_in_text_is_a_400_on_every_backend(user: Callable[..., User]) -> None:
+    """PostgreSQL's text cannot hold NUL (the schema fuzzer's find): refused up front, on SQLite too."""
+    person = user()
+    response = person.rest.post("/api/memory/pin", json={"type": "fact", "key": "k", "value": "a\u0000b"})
+    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert [issue["path"] for issue in error["details"]["issues"]] == [["value"]]
+    assert memories(person)["pinned_memories"] == []
+
+
 @pytest.mark.parametrize("params", [{"limit": 501}, {"limit": -1}, {"cursor": "bm9wZQ"}])
 def test_bad_list_queries_are_400(user: Callable[..., User], params: dict[str, Any]) -> None:
     assert_envelope(user().rest.get("/api/memory", params=params), 400, "VALIDATION_ERROR")
@@ -170,3 +180,14 @@ def test_grpc_pin_and_list(mcos_channel: grpc.Channel, user: Callable[..., User]
     with pytest.raises(grpc.RpcError) as caught:
         stub.ListMemories(memory_pb2.ListMemoriesRequest(limit=1000), metadata=md)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.skipif(not backends.POSTGRES, reason="PostgreSQL only: SQLite's text holds NUL")
+def test_grpc_nul_in_text_on_postgresql_is_invalid_argument(
+    mcos_channel: grpc.Channel, user: Callable[..., User]
+) -> None:
+    """gRPC requests skip the bridge's codec: the database's refusal is the client's error, not INTERNAL."""
+    stub = memory_pb2_grpc.MemoryServiceStub(mcos_channel)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.PinMemory(memory_pb2.PinMemoryRequest(type="fact", key="k", value="a\x00b"), metadata=user().grpc_metadata)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
