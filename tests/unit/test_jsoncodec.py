@@ -75,7 +75,8 @@ I64 = st.integers(-(2**63), 2**63 - 1)
 U64 = st.integers(0, 2**64 - 1)
 F64 = st.floats(allow_nan=False) | st.just(math.nan)  # canonical NaN: it round-trips bit-exact
 F32 = st.floats(width=32, allow_nan=False) | st.just(math.nan)
-TEXT = st.text(max_size=8)
+# No NUL: the codec refuses it on purpose (PostgreSQL text cannot hold one); see ISSUE_CASES.
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8)
 COLOR = st.integers(0, 3) | st.integers(4, 50)  # open enum: unknown numbers too
 SNAKE = st.from_regex(r"[a-z][a-z0-9]{0,4}(_[a-z][a-z0-9]{0,3}){0,2}", fullmatch=True)
 JSON_VALUES = st.recursive(
@@ -529,6 +530,7 @@ ISSUE_CASES: list[tuple[Any, list[tuple[tuple[str | int, ...], str]]]] = [
     ({"st": []}, [(("st",), "Expected an object")]),
     ({"lv": {}}, [(("lv",), "Expected an array")]),
     ({"fString": "\ud800"}, [(("fString",), "Invalid string: unpaired surrogate")]),
+    ({"fString": "a\x00"}, [(("fString",), "Invalid string: NUL characters are not allowed")]),
     (
         {"fString": 1, "oBool": "no", "inner": {"tags": "x"}, "zzz": None},
         [
