@@ -470,9 +470,10 @@ class UnsupportedMediaType(Exception):
 
 def _check_media_type(dialect: Dialect, content_type: bytes | None, raw: bytes) -> None:
     """A non-empty body must be JSON, or of a type the surface's own clients send."""
-    if not raw or (content_type is not None and is_json_type(content_type)):
+    if not raw:
         return
-    if media_type(content_type) in dialect.extra_body_types:
+    media = media_type(content_type)
+    if is_json_type(media) or media in dialect.extra_body_types:
         return
     given = content_type.decode("latin-1") if content_type is not None else "none"
     raise UnsupportedMediaType(f"Content-Type must be application/json (got {given!r})")

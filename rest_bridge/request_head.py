@@ -63,14 +63,13 @@ def read_head(headers: list[tuple[bytes, bytes]]) -> RequestHead:
     return head
 
 
-def is_json_type(content_type: bytes) -> bool:
-    """application/json, or a structured-syntax `+json` type, with any parameters."""
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
-
-
 def media_type(content_type: bytes | None) -> bytes:
     """The bare media type, lower case; b"" when there is no Content-Type."""
     if content_type is None:
         return b""
     return content_type.split(b";", 1)[0].strip().lower()
+
+
+def is_json_type(media: bytes) -> bool:
+    """application/json, or a structured-syntax `+json` type (`media` as `media_type` gives it)."""
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
