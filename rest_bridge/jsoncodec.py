@@ -44,7 +44,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, cast
 
@@ -965,18 +965,7 @@ def _either(first: _Field, second: _Field) -> _Field:
         else:
             issues.free_form_left = refused.free_form_left
 
-    return _Field(
-        name=first.name,
-        json_name=first.json_name,
-        presence=first.presence,
-        oneof=first.oneof,
-        dump=first.dump,
-        load=load,
-        set_text=None,
-        text_refusal="message",
-        repeated=first.repeated,
-        nested=None,
-    )
+    return replace(first, load=load, set_text=None, text_refusal="message", nested=None)
 
 
 def _claim(taken: dict[str, str], field: _Field, key: str, value: Any, path: Path, issues: Issues) -> bool:
