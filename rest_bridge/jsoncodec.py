@@ -74,7 +74,7 @@ class FieldIssue(NamedTuple):
 
 
 class UnknownKey(FieldIssue):
-    """The issue of a key the message does not have (dropped when unknown keys are ignored)."""
+    """The issue of a key the message does not have (not noted when unknown keys are ignored)."""
 
 
 # How deep a request's JSON may nest (a key or an array index is one level).
@@ -102,13 +102,15 @@ Path = tuple[str | int, ...]
 
 
 class Issues(list[FieldIssue]):
-    """The issues of one merge, and what that merge may still spend."""
+    """The issues of one merge, what that merge may still spend, and whether it
+    ignores unknown keys (then they are never noted)."""
 
-    __slots__ = ("free_form_left",)
+    __slots__ = ("free_form_left", "ignore_unknown")
 
-    def __init__(self) -> None:
+    def __init__(self, ignore_unknown: bool = False) -> None:
         super().__init__()
         self.free_form_left = MAX_FREE_FORM_VALUES
+        self.ignore_unknown = ignore_unknown
 
 
 _TOO_DEEP = f"JSON nests more than {MAX_DEPTH} levels deep"
@@ -814,9 +816,10 @@ class MessageCodec:
         `ignore_unknown`: keys the message does not have are dropped, not errors.
         """
         msg.SetInParent()  # `{}` for a sub-message (a `body: "sub"` field) still sets it
-        issues = Issues()
+        issues = Issues(ignore_unknown)
         self._merge(msg, data, (), issues)
-        _raise_issues(issues, ignore_unknown)
+        if issues:
+            raise JsonMappingError(issues)
 
     def from_json(self, raw: bytes) -> Message:
         try:
@@ -833,9 +836,10 @@ class MessageCodec:
         Issue paths are relative to that value, as the client wrote the body.
         """
         field = self._field(field_name)
-        issues = Issues()
+        issues = Issues(ignore_unknown)
         field.load(msg, data, (), issues)
-        _raise_issues(issues, ignore_unknown)
+        if issues:
+            raise JsonMappingError(issues)
 
     def field_value_to_dict(self, msg: Message, field_name: str) -> Any:
         """JSON form of one field (google.api.http `response_body`), set or not."""
@@ -852,16 +856,18 @@ class MessageCodec:
         ignore_unknown: bool = False,
     ) -> None:
         """Bind `?a.b=1&tags=x&tags=y` style parameters (see module docstring)."""
-        binder = _TextBinder(self, msg, "a query parameter", exclude)
+        binder = _TextBinder(self, msg, "a query parameter", exclude, ignore_unknown)
         for key, value in params:
             binder.bind(key, value, allow_repeated=True)
-        _raise_issues(binder.issues, ignore_unknown)
+        if binder.issues:
+            raise JsonMappingError(binder.issues)
 
     def bind_path_variable(self, msg: Message, field_path: str, value: str) -> None:
         """Set a (dotted) singular field from a percent-decoded path segment."""
         binder = _TextBinder(self, msg, "a path variable", frozenset())
         binder.bind(field_path, value, allow_repeated=False)
-        _raise_issues(binder.issues, False)
+        if binder.issues:
+            raise JsonMappingError(binder.issues)
 
     # -- compiled plan --
 
@@ -933,7 +939,8 @@ class MessageCodec:
         for key, value in data.items():
             field = fields.get(key)
             if field is None:
-                issues.append(UnknownKey((*path, key), f'Unrecognized key "{key}"'))
+                if not issues.ignore_unknown:
+                    issues.append(UnknownKey((*path, key), f'Unrecognized key "{key}"'))
                 continue
             if not _claim(taken, field, key, value, path, issues):
                 continue
@@ -944,19 +951,12 @@ class MessageCodec:
                 issues.append(FieldIssue((*path, key or field.json_name), "Required"))
 
 
-def _raise_issues(issues: Issues, ignore_unknown: bool) -> None:
-    if issues and ignore_unknown:
-        issues[:] = [i for i in issues if type(i) is not UnknownKey]
-    if issues:
-        raise JsonMappingError(issues)
-
-
 def _either(first: _Field, second: _Field) -> _Field:
     """Two fields under one JSON key (`json_key`): a value goes to the first
     that accepts its JSON type, else the second reports the problem."""
 
     def load(msg: Message, value: Any, path: Path, issues: Issues) -> None:
-        refused = Issues()
+        refused = Issues()  # strict: a value with keys the first lacks goes to the second
         refused.free_form_left = issues.free_form_left  # one budget for the whole request
         first.load(msg, value, path, refused)
         if refused:
@@ -1151,18 +1151,24 @@ def _identity(value: Any) -> Any:
 class _TextBinder:
     """Binds `dotted.key=value` strings onto a message, collecting issues."""
 
-    def __init__(self, codec: MessageCodec, msg: Message, source: str, exclude: frozenset[str]) -> None:
+    def __init__(
+        self, codec: MessageCodec, msg: Message, source: str, exclude: frozenset[str], ignore_unknown: bool = False
+    ) -> None:
         self.codec = codec
         self.msg = msg
         self.source = source
         self.exclude = exclude
-        self.issues = Issues()
+        self.issues = Issues(ignore_unknown)
         self.seen: set[tuple[str, ...]] = set()
         # (path of the message, oneof name) -> (member field, the key that chose it)
         self.oneofs: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {}
 
-    def fail(self, key: str, message: str, issue: type[FieldIssue] = FieldIssue) -> None:
-        self.issues.append(issue(tuple(key.split(".")), message))
+    def fail(self, key: str, message: str) -> None:
+        self.issues.append(FieldIssue(tuple(key.split(".")), message))
+
+    def unknown(self, key: str) -> None:
+        if not self.issues.ignore_unknown:
+            self.issues.append(UnknownKey(tuple(key.split(".")), f'Unrecognized key "{key}"'))
 
     def bind(self, key: str, value: str, allow_repeated: bool) -> None:
         resolved = self._resolve(key)
@@ -1190,7 +1196,7 @@ class _TextBinder:
         for index, segment in enumerate(segments):
             field = codec._lookup(segment)
             if field is None:
-                self.fail(key, f'Unrecognized key "{key}"', UnknownKey)
+                self.unknown(key)
                 return None
             proto_path = (*proto_path, field.name)
             if ".".join(proto_path) in self.exclude or (index == 0 and segment in self.exclude):
@@ -1199,7 +1205,7 @@ class _TextBinder:
             if index == len(segments) - 1:
                 return target, field, proto_path
             if field.nested is None:  # scalars, repeated, maps and WKTs have no sub-keys
-                self.fail(key, f'Unrecognized key "{key}"', UnknownKey)
+                self.unknown(key)
                 return None
             if not self._claim_oneof(key, field, proto_path):
                 return None
