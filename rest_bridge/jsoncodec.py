@@ -1023,7 +1023,7 @@ def _unpack_doubles(packed: bytes) -> list[Any]:
     values.frombytes(packed)
     if sys.byteorder != "little":
         values.byteswap()
-    return _dump_numbers(values.tolist())
+    return _dump_numbers(values)  # one copy, to a list of floats
 
 
 def _packed_doubles_loader(name: str) -> Loader:
