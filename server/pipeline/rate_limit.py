@@ -36,6 +36,18 @@ class RateDecision:
     hold: Hold | None = None
 
 
+def rate_headers(decision: RateDecision) -> dict[str, str]:
+    """The `X-RateLimit-*` headers of a decision, and `Retry-After` when it refused."""
+    headers = {
+        "x-ratelimit-limit": str(decision.limit),
+        "x-ratelimit-remaining": str(decision.remaining),
+        "x-ratelimit-reset": str(decision.reset_epoch),
+    }
+    if not decision.allowed:
+        headers["retry-after"] = str(decision.retry_after)
+    return headers
+
+
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", key_prefix: str = "chorus") -> None:
         """`storage_uri`: memory:// (this process only) or redis://… (shared by
