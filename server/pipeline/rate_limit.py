@@ -105,18 +105,11 @@ class RateLimiter:
 
     async def peek(self, key: str, window: RateLimitItem) -> RateDecision:
         """The fixed window's state, counting nothing; refused when exhausted."""
-        stats = await self._fixed.get_window_stats(window, key)
-        reset = math.ceil(stats.reset_time)
-        allowed = stats.remaining > 0
-        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+        return await _state(self._fixed, key, window)
 
     async def peek_moving(self, key: str, window: RateLimitItem) -> RateDecision:
         """A moving window's state, counting nothing; refused when full."""
-        stats = await self._limiter.get_window_stats(window, key)
-        allowed = stats.remaining > 0
-        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, window.amount, stats.remaining, math.ceil(stats.reset_time), retry_after)
+        return await _state(self._limiter, key, window)
 
     async def spend(self, key: str, window: RateLimitItem, cost: int) -> None:
         """Counts `cost` units even past the limit (usage known only afterwards)."""
@@ -124,3 +117,12 @@ class RateLimiter:
             stats = await self._fixed.get_window_stats(window, key)
             if stats.remaining > 0:  # too big to fit: fill the window instead
                 await self._fixed.hit(window, key, cost=stats.remaining)
+
+
+async def _state(
+    strategy: FixedWindowRateLimiter | MovingWindowRateLimiter, key: str, window: RateLimitItem
+) -> RateDecision:
+    stats = await strategy.get_window_stats(window, key)
+    allowed = stats.remaining > 0
+    retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+    return RateDecision(allowed, window.amount, stats.remaining, math.ceil(stats.reset_time), retry_after)
