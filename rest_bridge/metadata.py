@@ -43,9 +43,8 @@ _VALID_VALUE = re.compile(rb"[\x20-\x7e]*")
 def _hops(value: bytes) -> list[str]:
     """A forwarding header's entries; one that metadata cannot carry stays as "unknown",
     so the entries after it keep their place in the chain."""
-    return [
-        hop.strip().decode() if _VALID_VALUE.fullmatch(hop) else "unknown" for hop in value.split(b",") if hop.strip()
-    ]
+    hops = (hop for hop in value.split(b",") if hop.strip())
+    return [hop.strip().decode() if _VALID_VALUE.fullmatch(hop) else "unknown" for hop in hops]
 
 
 def request_metadata(

@@ -19,7 +19,7 @@ from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 
 from server.config import McosRateLimits
 from server.errors import ChorusError
-from server.pipeline.rate_limit import RateDecision, RateLimiter
+from server.pipeline.rate_limit import RateDecision, RateLimiter, rate_headers
 
 QuotaName: TypeAlias = Literal["chat_messages", "llm_tokens", "flight_searches", "storage_writes"]
 
@@ -33,24 +33,14 @@ _LABELS: dict[QuotaName, str] = {
 }
 
 
-def rate_headers(decision: RateDecision) -> dict[str, str]:
-    return {
-        "x-ratelimit-limit": str(decision.limit),
-        "x-ratelimit-remaining": str(decision.remaining),
-        "x-ratelimit-reset": str(decision.reset_epoch),
-    }
-
-
 def quota_exceeded(name: QuotaName, decision: RateDecision) -> ChorusError:
-    headers = rate_headers(decision)
-    headers["retry-after"] = str(decision.retry_after)
     return ChorusError(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         RATE_LIMIT_EXCEEDED,
         f"Rate limit exceeded: {decision.limit} {_LABELS[name]}",
         retry_after=float(decision.retry_after),
         info={"quota": name},
-        headers=headers,
+        headers=rate_headers(decision),
     )
 
 

@@ -184,21 +184,23 @@ async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -
     gives back what its policies took in advance (quotas): it did no work."""
     try:
         yield
-    except ChorusError as exc:
+    except Exception as exc:
+        await give_back(call)
+        if isinstance(exc, grpc.aio.AbortError):
+            raise
+        await abort_with(context, _as_status(call, exc), call.request_id)
+
+
+def _as_status(call: CallInfo, exc: Exception) -> ChorusError:
+    """The error a failed call ends with, logged when the server is at fault."""
+    if isinstance(exc, ChorusError):
         if exc.code in _SERVER_FAULTS:
             # A dependency failed (model, tool, storage): worth a line, tagged with the request id.
             log.warning("%s failed: %s: %s", call.method, exc.reason, exc.message)
-        await give_back(call)
-        await abort_with(context, exc, call.request_id)
-    except grpc.aio.AbortError:
-        await give_back(call)
-        raise
-    except Exception as exc:
-        await give_back(call)
-        known = from_storage_failure(exc)
-        if known is not None:
-            log.error("%s failed: %s: %s", call.method, known.reason, exc)
-            await abort_with(context, known, call.request_id)
-        else:
-            log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
-            await abort_with(context, internal(), call.request_id)
+        return exc
+    known = from_storage_failure(exc)
+    if known is not None:
+        log.error("%s failed: %s: %s", call.method, known.reason, exc)
+        return known
+    log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+    return internal()

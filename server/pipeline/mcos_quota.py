@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from server.domain.quotas import QuotaName, Quotas, rate_headers
+from server.domain.quotas import QuotaName, Quotas
 from server.pipeline.bearer import method_name
 from server.pipeline.call import CallInfo
+from server.pipeline.rate_limit import rate_headers
 
 
 class QuotaPolicy:

@@ -14,7 +14,7 @@ from server.domain.tenancy import Caller, Tenant, TenantService
 from server.errors import ChorusError
 from server.pipeline.call import CallInfo
 from server.pipeline.key_failures import KeyFailures
-from server.pipeline.rate_limit import RateDecision, RateLimiter
+from server.pipeline.rate_limit import RateDecision, RateLimiter, rate_headers
 
 
 class Policy(Protocol):
@@ -46,15 +46,6 @@ class ResolveTenant:
             if api_key:
                 await self._key_failures.failed(call)
             raise
-
-
-def _limit_headers(call: CallInfo, decision: RateDecision) -> None:
-    headers = call.response_headers
-    headers["x-ratelimit-limit"] = str(decision.limit)
-    headers["x-ratelimit-remaining"] = str(decision.remaining)
-    headers["x-ratelimit-reset"] = str(decision.reset_epoch)
-    if not decision.allowed:
-        headers["retry-after"] = str(decision.retry_after)
 
 
 def rate_limited(decision: RateDecision) -> ChorusError:
@@ -96,7 +87,8 @@ class TenantRateLimit:
             if refusal.retry_after is not None:  # a refusal with a wait of its own (a lockout)
                 wait = max(1, math.ceil(refusal.retry_after))
                 limit = windows[0].amount
-                _limit_headers(call, RateDecision(False, limit, 0, math.ceil(time.time()) + wait, wait))
+                locked = RateDecision(False, limit, 0, math.ceil(time.time()) + wait, wait)
+                call.response_headers.update(rate_headers(locked))
             raise
         assert call.caller is not None, "identify sets the caller"
         tenant = call.caller.tenant
@@ -108,7 +100,7 @@ class TenantRateLimit:
 
     async def _count(self, call: CallInfo, key: str, windows: tuple[RateLimitItem, ...]) -> None:
         decision = await self._limiter.hit(key, windows)
-        _limit_headers(call, decision)
+        call.response_headers.update(rate_headers(decision))
         if not decision.allowed:
             raise rate_limited(decision)
 

@@ -36,6 +36,18 @@ class RateDecision:
     hold: Hold | None = None
 
 
+def rate_headers(decision: RateDecision) -> dict[str, str]:
+    """The `X-RateLimit-*` headers of a decision, and `Retry-After` when it refused."""
+    headers = {
+        "x-ratelimit-limit": str(decision.limit),
+        "x-ratelimit-remaining": str(decision.remaining),
+        "x-ratelimit-reset": str(decision.reset_epoch),
+    }
+    if not decision.allowed:
+        headers["retry-after"] = str(decision.retry_after)
+    return headers
+
+
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", key_prefix: str = "chorus") -> None:
         """`storage_uri`: memory:// (this process only) or redis://… (shared by
@@ -93,18 +105,11 @@ class RateLimiter:
 
     async def peek(self, key: str, window: RateLimitItem) -> RateDecision:
         """The fixed window's state, counting nothing; refused when exhausted."""
-        stats = await self._fixed.get_window_stats(window, key)
-        reset = math.ceil(stats.reset_time)
-        allowed = stats.remaining > 0
-        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, window.amount, stats.remaining, reset, retry_after)
+        return await _state(self._fixed, key, window)
 
     async def peek_moving(self, key: str, window: RateLimitItem) -> RateDecision:
         """A moving window's state, counting nothing; refused when full."""
-        stats = await self._limiter.get_window_stats(window, key)
-        allowed = stats.remaining > 0
-        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
-        return RateDecision(allowed, window.amount, stats.remaining, math.ceil(stats.reset_time), retry_after)
+        return await _state(self._limiter, key, window)
 
     async def spend(self, key: str, window: RateLimitItem, cost: int) -> None:
         """Counts `cost` units even past the limit (usage known only afterwards)."""
@@ -112,3 +117,12 @@ class RateLimiter:
             stats = await self._fixed.get_window_stats(window, key)
             if stats.remaining > 0:  # too big to fit: fill the window instead
                 await self._fixed.hit(window, key, cost=stats.remaining)
+
+
+async def _state(
+    strategy: FixedWindowRateLimiter | MovingWindowRateLimiter, key: str, window: RateLimitItem
+) -> RateDecision:
+    stats = await strategy.get_window_stats(window, key)
+    allowed = stats.remaining > 0
+    retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
+    return RateDecision(allowed, window.amount, stats.remaining, math.ceil(stats.reset_time), retry_after)
