@@ -43,7 +43,7 @@ import grpc
 import orjson
 
 from server.clock import Clock
-from server.completion import finish
+from server.completion import run_to_completion
 from server.domain.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.domain.conversations import ConversationService, check_conversation_id, new_message_id
 from server.domain.message_parts import message_text
@@ -202,42 +202,26 @@ class Assistant:
         question = sent[-1].content
         turns = await self._context(scope, conversation_id, sent, received_ms)
         reply = _Reply()
-        save: asyncio.Future[None] | None = None
-
-        def saving(
-            message_id: str, *, incomplete: bool = False, failure: ReplyFailure | None = None
-        ) -> asyncio.Future[None]:
-            # A task, so a cancel landing mid-write neither loses nor repeats the turn.
-            return asyncio.ensure_future(
-                self._save(scope, conversation_id, question, received_ms, reply, message_id, incomplete, failure)
-            )
-
         try:
             async with aclosing(self._rounds(scope, turns, request.tool_choice or "auto", reply)) as events:
                 async for event in events:
                     yield event
-            message_id = new_message_id()
-            # Once started the save finishes, cancelled or not: a cancel landing
-            # mid-commit must neither lose the turn nor store it twice.
-            save = saving(message_id)
-            await finish(save)
-            yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
         except (asyncio.CancelledError, GeneratorExit):
-            if save is None:
-                # The client went away mid-reply: keep what it was shown.
-                save = saving(new_message_id(), incomplete=True)
-            await finish(save)
+            # The client went away mid-reply: keep what it was shown.
+            await self._save(scope, conversation_id, question, received_ms, reply, new_message_id(), incomplete=True)
             raise
         except Exception as exc:
-            if save is not None:
-                raise  # storing the finished turn failed: there is nothing more to keep
             # The turn failed: keep the question and the reply so far, with the error.
-            save = saving(new_message_id(), failure=_failure(exc))
             try:
-                await finish(save)
+                await self._save(
+                    scope, conversation_id, question, received_ms, reply, new_message_id(), failure=_failure(exc)
+                )
             except Exception:
                 log.exception("storing a failed chat turn failed")  # the client gets the turn's own error
             raise
+        message_id = new_message_id()
+        await self._save(scope, conversation_id, question, received_ms, reply, message_id)
+        yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
 
     async def _rounds(
         self, scope: Scope, turns: list[ChatTurn], tool_choice: str, reply: _Reply
@@ -309,24 +293,29 @@ class Assistant:
         received_ms: int,
         reply: _Reply,
         message_id: str,
-        incomplete: bool,
-        failure: ReplyFailure | None,
+        *,
+        incomplete: bool = False,
+        failure: ReplyFailure | None = None,
     ) -> None:
-        await self._conversations.append(
-            scope,
-            conversation_id,
-            [
-                NewMessage(new_message_id(), "user", question, received_ms),
-                NewMessage(
-                    message_id,
-                    "assistant",
-                    reply.content,
-                    max(self._clock.now_ms(), received_ms),
-                    tuple(reply.invocations),
-                    incomplete,
-                    failure,
-                ),
-            ],
+        """Stores the question and the reply. Once started this finishes, cancelled
+        or not: a cancel landing mid-commit must neither lose the turn nor store it twice."""
+        await run_to_completion(
+            self._conversations.append(
+                scope,
+                conversation_id,
+                [
+                    NewMessage(new_message_id(), "user", question, received_ms),
+                    NewMessage(
+                        message_id,
+                        "assistant",
+                        reply.content,
+                        max(self._clock.now_ms(), received_ms),
+                        tuple(reply.invocations),
+                        incomplete,
+                        failure,
+                    ),
+                ],
+            )
         )
 
 

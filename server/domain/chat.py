@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from server.clock import Clock
-from server.completion import finish, run_to_completion
+from server.completion import run_to_completion
 from server.errors import not_found, unavailable
 from server.providers.models.registry import ModelRegistry
 from server.providers.models.types import (
@@ -59,7 +59,6 @@ class ChatEngine:
         )
         parts: list[str] = []
         usage = Usage(0, 0)
-        save: asyncio.Future[None] | None = None
         try:
             async for event in self._models.stream(request):
                 if isinstance(event, TextDelta):
@@ -67,34 +66,33 @@ class ChatEngine:
                     yield event
                 elif isinstance(event, Usage):
                     usage = event
-            text = "".join(parts)
-            # Once started the save finishes, cancelled or not: a cancel landing
-            # mid-commit must neither lose the turn nor store it twice.
-            save = asyncio.ensure_future(self._save(scope, session_id, message, received_ms, text, incomplete=False))
-            await finish(save)
-            yield TurnResult(text, usage)
         except ModelError as exc:
             raise unavailable(f"Model error: {exc}", reason="MODEL_ERROR") from exc
         except (asyncio.CancelledError, GeneratorExit):
-            if save is None:
-                # The client went away mid-reply: keep what it was shown.
-                cut = self._save(scope, session_id, message, received_ms, "".join(parts), incomplete=True)
-                try:
-                    await run_to_completion(cut)
-                except Exception:
-                    log.exception("could not store a reply cut short by its client")
+            # The client went away mid-reply: keep what it was shown.
+            try:
+                await self._save(scope, session_id, message, received_ms, "".join(parts), incomplete=True)
+            except Exception:
+                log.exception("could not store a reply cut short by its client")
             raise
+        text = "".join(parts)
+        await self._save(scope, session_id, message, received_ms, text, incomplete=False)
+        yield TurnResult(text, usage)
 
     async def _save(
         self, scope: Scope, session_id: str, message: str, received_ms: int, reply: str, *, incomplete: bool
     ) -> None:
-        await self._store.append(
-            scope,
-            session_id,
-            [
-                MessageRecord("user", message, received_ms),
-                MessageRecord("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
-            ],
+        """Stores the turn. Once started this finishes, cancelled or not: a cancel
+        landing mid-commit must neither lose the turn nor store it twice."""
+        await run_to_completion(
+            self._store.append(
+                scope,
+                session_id,
+                [
+                    MessageRecord("user", message, received_ms),
+                    MessageRecord("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
+                ],
+            )
         )
 
     async def history(self, scope: Scope, session_id: str) -> list[MessageRecord]:

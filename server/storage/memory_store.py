@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosMemoryRow
-from server.storage.user_changes import ChangeWindow, next_change
+from server.storage.user_changes import ChangeWindow, change_of
 
 _memories = cast(Table, McosMemoryRow.__table__)
 
@@ -67,8 +67,7 @@ class MemoryStore:
         """Inserts `memory`, or updates the stored memory with its key (keeping that
         one's id and created_at); returns what is stored."""
         insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        async with self._db.write() as conn:
-            change = await next_change(conn, scope)
+        async with change_of(self._db, scope) as (conn, change):
             stmt = insert_for(_memories).values(
                 tenant_id=scope.tenant_id, owner_id=scope.owner_id, change_seq=change, **_values(memory)
             )

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosPreferencesRow
-from server.storage.user_changes import next_change
+from server.storage.user_changes import change_of
 
 _preferences = cast(Table, McosPreferencesRow.__table__)
 COLUMNS = ("timezone", "work_hours", "preferred_airlines")
@@ -67,8 +67,7 @@ class PreferenceStore:
             **{name: list(v) if name == "preferred_airlines" else v for name, v in changes.items()},
         }
         insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        async with self._db.write() as conn:
-            change = await next_change(conn, scope)
+        async with change_of(self._db, scope) as (conn, change):
             stmt = insert_for(_preferences).values(
                 tenant_id=scope.tenant_id, owner_id=scope.owner_id, updated_at_ms=now_ms, change_seq=change, **values
             )

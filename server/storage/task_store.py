@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.storage.chat_store import Scope
 from server.storage.database import Database
 from server.storage.tables import McosTaskRow, McosTaskTagRow
-from server.storage.user_changes import ChangeWindow, next_change
+from server.storage.user_changes import ChangeWindow, change_of
 
 _tasks = cast(Table, McosTaskRow.__table__)
 _tags = cast(Table, McosTaskTagRow.__table__)
@@ -144,8 +144,7 @@ class TaskStore:
         self._db = db
 
     async def insert(self, scope: Scope, task: TaskRecord) -> None:
-        async with self._db.write() as conn:
-            change = await next_change(conn, scope)
+        async with change_of(self._db, scope) as (conn, change):
             await conn.execute(
                 insert(_tasks).values(
                     tenant_id=scope.tenant_id,
@@ -180,8 +179,7 @@ class TaskStore:
         """Reads, `change`s and writes back one live task in one transaction (the row
         locked where the database can); None when there is none. `change` may raise
         to abort, and may return its argument to write nothing."""
-        async with self._db.write() as conn:
-            number = await next_change(conn, scope)
+        async with change_of(self._db, scope) as (conn, number):
             row = (await conn.execute(select(*_COLUMNS).where(*_one(scope, task_id)).with_for_update())).first()
             if row is None:
                 return None
@@ -198,8 +196,7 @@ class TaskStore:
 
     async def delete(self, scope: Scope, task_id: str, now_ms: int) -> bool:
         """Leaves a tombstone with no content; False when no live task has this id."""
-        async with self._db.write() as conn:
-            change = await next_change(conn, scope)
+        async with change_of(self._db, scope) as (conn, change):
             result = await conn.execute(
                 update(_tasks)
                 .where(*_one(scope, task_id))

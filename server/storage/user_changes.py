@@ -4,7 +4,8 @@ Times cannot say what changed since a snapshot: two writes share a
 millisecond, and a write stamped before a snapshot can commit after it. So
 every write to a user's tasks (tombstones included), memories and
 preferences takes the next number of that user's counter (`next_change`) in
-its own transaction and stamps its rows with it (`change_seq`).
+its own transaction and stamps its rows with it (`change_seq`): such writes
+go through `change_of`, which takes the number first.
 
 Taking the number updates the user's counter row, which stays locked until
 commit: the user's writers queue there (on SQLite the one writer does
@@ -18,6 +19,8 @@ turns out to change nothing still takes one).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -41,6 +44,15 @@ async def next_change(conn: AsyncConnection, scope: Scope) -> int:
         index_elements=["tenant_id", "owner_id"], set_={"seq": _counters.c.seq + 1}
     ).returning(_counters.c.seq)
     return int((await conn.execute(bump)).scalar_one())
+
+
+@contextlib.asynccontextmanager
+async def change_of(db: Database, scope: Scope) -> AsyncIterator[tuple[AsyncConnection, int]]:
+    """`db.write()` for one change to the user's tasks, memories or preferences,
+    and the change number to stamp on the rows it writes (taken first, before
+    any other lock)."""
+    async with db.write() as conn:
+        yield conn, await next_change(conn, scope)
 
 
 @dataclass(frozen=True, slots=True)
