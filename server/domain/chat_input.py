@@ -205,20 +205,24 @@ def _max_tokens(given: CompletionInput) -> int | None:
     return newer if newer is not None else legacy
 
 
+# The numeric parameters with a range, in the order they are checked.
+_RANGES = (
+    ("temperature", 0, 2),
+    ("n", 1, MAX_CHOICES),
+    ("top_p", 0, 1),
+    ("presence_penalty", -2, 2),
+    ("frequency_penalty", -2, 2),
+)
+
+
 def _check_sampling(given: CompletionInput) -> None:
-    temperature = given.temperature
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise bad_param("temperature", "Invalid 'temperature': must be between 0 and 2.")
-    if given.n is not None and not 1 <= given.n <= MAX_CHOICES:
-        raise bad_param("n", f"Invalid 'n': must be between 1 and {MAX_CHOICES}.")
-    if given.top_p is not None and not 0 <= given.top_p <= 1:
-        raise bad_param("top_p", "Invalid 'top_p': must be between 0 and 1.")
-    for param, value in (
-        ("presence_penalty", given.presence_penalty),
-        ("frequency_penalty", given.frequency_penalty),
-    ):
-        if value is not None and not -2 <= value <= 2:
-            raise bad_param(param, f"Invalid '{param}': must be between -2 and 2.")
+    for param, low, high in _RANGES:
+        _check_range(param, getattr(given, param), low, high)
+
+
+def _check_range(param: str, value: float | None, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise bad_param(param, f"Invalid '{param}': must be between {low} and {high}.")
 
 
 # --- formats and upstream-only parameters -----------------------------------------
@@ -254,6 +258,10 @@ def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None
     return ResponseFormat("json_schema", given.name, given.schema, given.description, given.strict)
 
 
+# CompletionInput's own fields that upstreams get verbatim (ModelRequest has no field for them).
+_PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "parallel_tool_calls", "max_completion_tokens")
+
+
 def _passthrough(given: CompletionInput) -> dict[str, Any]:
     """Checks the upstream-only parameters; returns every OpenAI parameter an
     upstream gets verbatim (those not in ModelRequest's own fields)."""
@@ -279,14 +287,8 @@ def _passthrough(given: CompletionInput) -> dict[str, Any]:
     if "audio" in modalities and "audio" not in extra:
         raise bad_param("audio", "Invalid 'audio': required when 'modalities' includes 'audio'.")
     passthrough = dict(extra)
-    for param, value in (
-        ("top_p", given.top_p),
-        ("presence_penalty", given.presence_penalty),
-        ("frequency_penalty", given.frequency_penalty),
-        ("seed", given.seed),
-        ("parallel_tool_calls", given.parallel_tool_calls),
-        ("max_completion_tokens", given.max_completion_tokens),
-    ):
+    for param in _PASSED_ON:
+        value = getattr(given, param)
         if value is not None:
             passthrough[param] = value
     return passthrough
@@ -296,8 +298,7 @@ def _check_logprobs(extra: dict[str, Any]) -> None:
     top = extra.get("top_logprobs")
     if top is None:
         return
-    if not 0 <= top <= MAX_TOP_LOGPROBS:
-        raise bad_param("top_logprobs", f"Invalid 'top_logprobs': must be between 0 and {MAX_TOP_LOGPROBS}.")
+    _check_range("top_logprobs", top, 0, MAX_TOP_LOGPROBS)
     if extra.get("logprobs") is not True:
         raise bad_param("top_logprobs", "Invalid 'top_logprobs': 'logprobs' must be true when it is given.")
 
