@@ -192,6 +192,17 @@ def _wrong_type(param: str, expected: str, value: Any) -> ChorusError:
     )
 
 
+def _not_one_of(param: str, value: Any, allowed: tuple[str, ...]) -> ChorusError:
+    names = ", ".join(f"'{a}'" for a in allowed)
+    return bad_param(param, f"Invalid value for '{param}': '{value}' is not one of {names}.")
+
+
+def _check_name(param: str, name: str) -> None:
+    """Tool and schema names: 1 to 64 letters, digits, `_` or `-`."""
+    if not _TOOL_NAME.fullmatch(name):
+        raise bad_param(param, f"Invalid '{param}': use 1 to 64 letters, digits, underscores or dashes.")
+
+
 # --- numbers ---------------------------------------------------------------------
 
 
@@ -234,11 +245,7 @@ def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None
     if not given.type:
         raise _missing("response_format.type")
     if given.type not in RESPONSE_FORMATS:
-        allowed = ", ".join(f"'{f}'" for f in RESPONSE_FORMATS)
-        raise bad_param(
-            "response_format.type",
-            f"Invalid value for 'response_format.type': '{given.type}' is not one of {allowed}.",
-        )
+        raise _not_one_of("response_format.type", given.type, RESPONSE_FORMATS)
     if given.type != "json_schema":
         if given.has_json_schema:
             raise bad_param(
@@ -250,11 +257,7 @@ def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None
         raise _missing("response_format.json_schema")
     if not given.name:
         raise _missing("response_format.json_schema.name")
-    if not _TOOL_NAME.fullmatch(given.name):
-        raise bad_param(
-            "response_format.json_schema.name",
-            "Invalid 'response_format.json_schema.name': use 1 to 64 letters, digits, underscores or dashes.",
-        )
+    _check_name("response_format.json_schema.name", given.name)
     return ResponseFormat("json_schema", given.name, given.schema, given.description, given.strict)
 
 
@@ -275,8 +278,7 @@ def _passthrough(given: CompletionInput) -> dict[str, Any]:
     for param, allowed in _CHOICES_OF.items():
         value = extra.get(param)
         if value is not None and value not in allowed:
-            names = ", ".join(f"'{a}'" for a in allowed)
-            raise bad_param(param, f"Invalid value for '{param}': '{value}' is not one of {names}.")
+            raise _not_one_of(param, value, allowed)
     modalities = extra.get("modalities") or ()
     for index, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -356,8 +358,7 @@ def _message(message: MessageInput, where: str, call_ids: set[str]) -> ChatTurn:
     if not role:
         raise _missing(f"{where}.role")
     if role not in ROLES:
-        allowed = ", ".join(f"'{r}'" for r in ROLES)
-        raise bad_param(f"{where}.role", f"Invalid value for '{where}.role': '{role}' is not one of {allowed}.")
+        raise _not_one_of(f"{where}.role", role, ROLES)
     content = _content(message.content, f"{where}.content")
     if message.tool_calls and role != "assistant":
         raise bad_param(f"{where}.tool_calls", f"Invalid '{where}.tool_calls': only assistant messages call tools.")
@@ -438,11 +439,7 @@ def _tools(given: tuple[ToolInput, ...]) -> tuple[ToolSpec, ...]:
             raise bad_param(f"{where}.type", f"Invalid value for '{where}.type': only 'function' tools are supported.")
         if not tool.has_function:
             raise _missing(f"{where}.function")
-        if not _TOOL_NAME.fullmatch(tool.name):
-            raise bad_param(
-                f"{where}.function.name",
-                f"Invalid '{where}.function.name': use 1 to 64 letters, digits, underscores or dashes.",
-            )
+        _check_name(f"{where}.function.name", tool.name)
         if tool.name in names:
             raise bad_param(
                 f"{where}.function.name", f"Invalid '{where}.function.name': '{tool.name}' is offered twice."
@@ -458,8 +455,7 @@ def _tool_choice(value: Any, tools: tuple[ToolSpec, ...]) -> str | dict[str, Any
         return None
     if isinstance(value, str):
         if value not in TOOL_CHOICES:
-            allowed = ", ".join(f"'{c}'" for c in TOOL_CHOICES)
-            raise bad_param("tool_choice", f"Invalid value for 'tool_choice': '{value}' is not one of {allowed}.")
+            raise _not_one_of("tool_choice", value, TOOL_CHOICES)
         if value == "required" and not tools:
             raise bad_param("tool_choice", "Invalid 'tool_choice': 'required' needs 'tools'.")
         return value
