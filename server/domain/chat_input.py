@@ -192,6 +192,17 @@ def _wrong_type(param: str, expected: str, value: Any) -> ChorusError:
     )
 
 
+def _not_one_of(param: str, value: Any, allowed: tuple[str, ...]) -> ChorusError:
+    names = ", ".join(f"'{a}'" for a in allowed)
+    return bad_param(param, f"Invalid value for '{param}': '{value}' is not one of {names}.")
+
+
+def _check_name(param: str, name: str) -> None:
+    """Tool and schema names: 1 to 64 letters, digits, `_` or `-`."""
+    if not _TOOL_NAME.fullmatch(name):
+        raise bad_param(param, f"Invalid '{param}': use 1 to 64 letters, digits, underscores or dashes.")
+
+
 # --- numbers ---------------------------------------------------------------------
 
 
@@ -205,20 +216,24 @@ def _max_tokens(given: CompletionInput) -> int | None:
     return newer if newer is not None else legacy
 
 
+# The numeric parameters with a range, in the order they are checked.
+_RANGES = (
+    ("temperature", 0, 2),
+    ("n", 1, MAX_CHOICES),
+    ("top_p", 0, 1),
+    ("presence_penalty", -2, 2),
+    ("frequency_penalty", -2, 2),
+)
+
+
 def _check_sampling(given: CompletionInput) -> None:
-    temperature = given.temperature
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise bad_param("temperature", "Invalid 'temperature': must be between 0 and 2.")
-    if given.n is not None and not 1 <= given.n <= MAX_CHOICES:
-        raise bad_param("n", f"Invalid 'n': must be between 1 and {MAX_CHOICES}.")
-    if given.top_p is not None and not 0 <= given.top_p <= 1:
-        raise bad_param("top_p", "Invalid 'top_p': must be between 0 and 1.")
-    for param, value in (
-        ("presence_penalty", given.presence_penalty),
-        ("frequency_penalty", given.frequency_penalty),
-    ):
-        if value is not None and not -2 <= value <= 2:
-            raise bad_param(param, f"Invalid '{param}': must be between -2 and 2.")
+    for param, low, high in _RANGES:
+        _check_range(param, getattr(given, param), low, high)
+
+
+def _check_range(param: str, value: float | None, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise bad_param(param, f"Invalid '{param}': must be between {low} and {high}.")
 
 
 # --- formats and upstream-only parameters -----------------------------------------
@@ -230,11 +245,7 @@ def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None
     if not given.type:
         raise _missing("response_format.type")
     if given.type not in RESPONSE_FORMATS:
-        allowed = ", ".join(f"'{f}'" for f in RESPONSE_FORMATS)
-        raise bad_param(
-            "response_format.type",
-            f"Invalid value for 'response_format.type': '{given.type}' is not one of {allowed}.",
-        )
+        raise _not_one_of("response_format.type", given.type, RESPONSE_FORMATS)
     if given.type != "json_schema":
         if given.has_json_schema:
             raise bad_param(
@@ -246,12 +257,12 @@ def _response_format(given: ResponseFormatInput | None) -> ResponseFormat | None
         raise _missing("response_format.json_schema")
     if not given.name:
         raise _missing("response_format.json_schema.name")
-    if not _TOOL_NAME.fullmatch(given.name):
-        raise bad_param(
-            "response_format.json_schema.name",
-            "Invalid 'response_format.json_schema.name': use 1 to 64 letters, digits, underscores or dashes.",
-        )
+    _check_name("response_format.json_schema.name", given.name)
     return ResponseFormat("json_schema", given.name, given.schema, given.description, given.strict)
+
+
+# CompletionInput's own fields that upstreams get verbatim (ModelRequest has no field for them).
+_PASSED_ON = ("top_p", "presence_penalty", "frequency_penalty", "seed", "parallel_tool_calls", "max_completion_tokens")
 
 
 def _passthrough(given: CompletionInput) -> dict[str, Any]:
@@ -267,8 +278,7 @@ def _passthrough(given: CompletionInput) -> dict[str, Any]:
     for param, allowed in _CHOICES_OF.items():
         value = extra.get(param)
         if value is not None and value not in allowed:
-            names = ", ".join(f"'{a}'" for a in allowed)
-            raise bad_param(param, f"Invalid value for '{param}': '{value}' is not one of {names}.")
+            raise _not_one_of(param, value, allowed)
     modalities = extra.get("modalities") or ()
     for index, modality in enumerate(modalities):
         if modality not in MODALITIES:
@@ -279,14 +289,8 @@ def _passthrough(given: CompletionInput) -> dict[str, Any]:
     if "audio" in modalities and "audio" not in extra:
         raise bad_param("audio", "Invalid 'audio': required when 'modalities' includes 'audio'.")
     passthrough = dict(extra)
-    for param, value in (
-        ("top_p", given.top_p),
-        ("presence_penalty", given.presence_penalty),
-        ("frequency_penalty", given.frequency_penalty),
-        ("seed", given.seed),
-        ("parallel_tool_calls", given.parallel_tool_calls),
-        ("max_completion_tokens", given.max_completion_tokens),
-    ):
+    for param in _PASSED_ON:
+        value = getattr(given, param)
         if value is not None:
             passthrough[param] = value
     return passthrough
@@ -296,8 +300,7 @@ def _check_logprobs(extra: dict[str, Any]) -> None:
     top = extra.get("top_logprobs")
     if top is None:
         return
-    if not 0 <= top <= MAX_TOP_LOGPROBS:
-        raise bad_param("top_logprobs", f"Invalid 'top_logprobs': must be between 0 and {MAX_TOP_LOGPROBS}.")
+    _check_range("top_logprobs", top, 0, MAX_TOP_LOGPROBS)
     if extra.get("logprobs") is not True:
         raise bad_param("top_logprobs", "Invalid 'top_logprobs': 'logprobs' must be true when it is given.")
 
@@ -355,8 +358,7 @@ def _message(message: MessageInput, where: str, call_ids: set[str]) -> ChatTurn:
     if not role:
         raise _missing(f"{where}.role")
     if role not in ROLES:
-        allowed = ", ".join(f"'{r}'" for r in ROLES)
-        raise bad_param(f"{where}.role", f"Invalid value for '{where}.role': '{role}' is not one of {allowed}.")
+        raise _not_one_of(f"{where}.role", role, ROLES)
     content = _content(message.content, f"{where}.content")
     if message.tool_calls and role != "assistant":
         raise bad_param(f"{where}.tool_calls", f"Invalid '{where}.tool_calls': only assistant messages call tools.")
@@ -437,11 +439,7 @@ def _tools(given: tuple[ToolInput, ...]) -> tuple[ToolSpec, ...]:
             raise bad_param(f"{where}.type", f"Invalid value for '{where}.type': only 'function' tools are supported.")
         if not tool.has_function:
             raise _missing(f"{where}.function")
-        if not _TOOL_NAME.fullmatch(tool.name):
-            raise bad_param(
-                f"{where}.function.name",
-                f"Invalid '{where}.function.name': use 1 to 64 letters, digits, underscores or dashes.",
-            )
+        _check_name(f"{where}.function.name", tool.name)
         if tool.name in names:
             raise bad_param(
                 f"{where}.function.name", f"Invalid '{where}.function.name': '{tool.name}' is offered twice."
@@ -457,8 +455,7 @@ def _tool_choice(value: Any, tools: tuple[ToolSpec, ...]) -> str | dict[str, Any
         return None
     if isinstance(value, str):
         if value not in TOOL_CHOICES:
-            allowed = ", ".join(f"'{c}'" for c in TOOL_CHOICES)
-            raise bad_param("tool_choice", f"Invalid value for 'tool_choice': '{value}' is not one of {allowed}.")
+            raise _not_one_of("tool_choice", value, TOOL_CHOICES)
         if value == "required" and not tools:
             raise bad_param("tool_choice", "Invalid 'tool_choice': 'required' needs 'tools'.")
         return value

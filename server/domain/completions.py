@@ -119,7 +119,7 @@ class CompletionService:
                     usage = event
                     continue
                 choice = event.choice
-                if choice not in opened and not isinstance(event, Finish):
+                if choice not in opened:  # a choice that finishes empty opens too, with text
                     opened.add(choice)
                     yield Opened(choice, with_text=not isinstance(event, ToolCall))
                 if isinstance(event, TextDelta):
@@ -131,9 +131,6 @@ class CompletionService:
                         yield ToolCallPiece(choice, made, event)
                         calls[choice] = made + 1
                 elif isinstance(event, Finish):
-                    if choice not in opened:
-                        opened.add(choice)
-                        yield Opened(choice, with_text=True)
                     yield Closed(choice, event.reason, usage)
                     closed += 1
             if not closed:

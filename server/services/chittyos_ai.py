@@ -217,12 +217,16 @@ def _upstream_only(request: ai_pb2.CreateChatCompletionRequest) -> dict[str, Any
     return extra
 
 
-def _function_tool(function: ai_pb2.FunctionDefinition) -> ToolInput:
+def _function_tool(
+    function: ai_pb2.FunctionDefinition, tool_type: str = "function", has_function: bool = True
+) -> ToolInput:
+    """A deprecated `functions` entry, or (with its `type`) a tool's `function`."""
     return ToolInput(
-        type="function",
+        type=tool_type,
         name=function.name,
         description=function.description,
         parameters=_json_value(function, "parameters"),
+        has_function=has_function,
     )
 
 
@@ -241,14 +245,7 @@ def _message(message: ai_pb2.ChatMessage) -> MessageInput:
 
 
 def _tool(tool: ai_pb2.Tool) -> ToolInput:
-    function = tool.function
-    return ToolInput(
-        type=tool.type,
-        name=function.name,
-        description=function.description,
-        parameters=_json_value(function, "parameters"),
-        has_function=tool.HasField("function"),
-    )
+    return _function_tool(tool.function, tool.type, tool.HasField("function"))
 
 
 # --- responses ------------------------------------------------------------------

@@ -186,11 +186,9 @@ class ChunkAssembler:
 
     def finish(self, estimate_prompt_tokens: Callable[[], int]) -> list[ModelEvent]:
         """Events owed once the stream has ended: late tool calls, Usage, one Finish per choice."""
-        if not self.done and any(c.finish is None for c in self._choices.values()):
+        if not self.done and (not self._choices or any(c.finish is None for c in self._choices.values())):
             raise ModelError("upstream stream ended before the reply finished", kind="bad_response")
-        if not self._choices:
-            if not self.done:
-                raise ModelError("upstream stream ended before the reply finished", kind="bad_response")
+        if not self._choices:  # `[DONE]` without a choice: one empty reply
             self._choices[0] = _Choice()
         events: list[ModelEvent] = []
         for index in sorted(self._choices):
