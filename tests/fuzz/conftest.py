@@ -54,11 +54,6 @@ def _printed(out: str, prefix: str = "") -> str:
 
 
 @pytest.fixture(scope="session")
-def idp() -> TestIdp:
-    return TestIdp()
-
-
-@pytest.fixture(scope="session")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[ChorusProcess]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     jwks = idp.write_jwks(data_dir / "jwks.json")
