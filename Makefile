@@ -5,11 +5,8 @@ BIN    := $(VENV)/bin
 TOOLS  := .tools
 BUF    := $(TOOLS)/node_modules/.bin/buf
 UV     := $(BIN)/uv
-# The optional surface features (pyproject.toml's extras) that `make run` and `make test` install.
-SURFACE_EXTRAS := flights
-comma := ,
-EXTRAS_RUN  := $(subst $() ,$(comma),$(strip $(SURFACE_EXTRAS)))
-EXTRA_FLAGS := $(foreach extra,$(SURFACE_EXTRAS),--extra $(extra))
+# The optional surface features (pyproject.toml's extras, comma-separated) that `make run` and `make test` install.
+EXTRAS := flights
 COMPILE_FLAGS = -q --universal --python-version 3.11 --custom-compile-command 'make pins' pyproject.toml
 
 .PHONY: run test gen lint bench tools clean pins upgrade-pins check-pins
@@ -25,12 +22,12 @@ $(UV): | $(BIN)/python
 # The server with every surface, from the pins. Not --no-deps: a dependency
 # pyproject.toml forgot is missing from the pins too, and fails here or in the tests.
 $(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(UV)
-	$(UV) pip install -q --python $(BIN)/python -r requirements/runtime.txt -e '.[$(EXTRAS_RUN)]'
+	$(UV) pip install -q --python $(BIN)/python -r requirements/runtime.txt -e '.[$(EXTRAS)]'
 	@touch $@
 
 # Plus the code generator and the test and lint tools.
 $(VENV)/.test: requirements/test.txt pyproject.toml | $(UV)
-	$(UV) pip install -q --python $(BIN)/python -r requirements/test.txt -e '.[$(EXTRAS_RUN),gen,test]'
+	$(UV) pip install -q --python $(BIN)/python -r requirements/test.txt -e '.[$(EXTRAS),gen,test]'
 	@touch $@
 
 # requirements/*.txt are compiled from pyproject.toml, for every platform, keeping
@@ -38,8 +35,8 @@ $(VENV)/.test: requirements/test.txt pyproject.toml | $(UV)
 # upgrade-pins` to move everything to the newest versions.
 # $(call compile_pins,uv) compiles both files in the current directory.
 define compile_pins
-$(1) pip compile $(COMPILE_FLAGS) $(EXTRA_FLAGS) -o requirements/runtime.txt && \
-$(1) pip compile $(COMPILE_FLAGS) $(EXTRA_FLAGS) --extra gen --extra test -c requirements/runtime.txt -o requirements/test.txt
+$(1) pip compile $(COMPILE_FLAGS) --extra $(EXTRAS) -o requirements/runtime.txt && \
+$(1) pip compile $(COMPILE_FLAGS) --extra $(EXTRAS),gen,test -c requirements/runtime.txt -o requirements/test.txt
 endef
 
 pins: | $(UV)

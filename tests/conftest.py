@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.migrate import upgrade_async
+from tests.mcos.identity import TestIdp
 from tests.support import backends
 
 
@@ -64,3 +65,9 @@ async def migrated_url(tmp_path: Path) -> str:
     url = backends.database_url(tmp_path / "chorus.db")
     await upgrade_async(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def idp() -> TestIdp:
+    """The test identity provider whose JWKS MCoS-configured servers trust (tests/mcos/identity.py)."""
+    return TestIdp()

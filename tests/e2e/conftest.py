@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +83,18 @@ def rest(chorus: ChorusProcess) -> Iterator[httpx.Client]:
 
 
 DEMO = {"x-tenant-id": "e2e"}
+
+
+def assert_sessions_kept_apart(rest: httpx.Client, owner: dict[str, str], stranger: dict[str, str]) -> None:
+    """`stranger` can neither read nor delete a session of `owner`'s; its chat under the same
+    session id is a session of its own."""
+    session = str(uuid.uuid4())
+    said = rest.post("/chat", json={"sessionId": session, "message": "Hello", "stream": False}, headers=owner)
+    assert said.status_code == 200, said.text
+    assert rest.get(f"/chat/{session}/history", headers=stranger).status_code == 404
+    assert rest.delete(f"/chat/{session}", headers=stranger).status_code == 404
+    rest.post("/chat", json={"sessionId": session, "message": "Mine", "stream": False}, headers=stranger)
+    mine = rest.get(f"/chat/{session}/history", headers=stranger).json()["messages"]
+    theirs = rest.get(f"/chat/{session}/history", headers=owner).json()["messages"]
+    assert [m["content"] for m in mine if m["role"] == "user"] == ["Mine"]
+    assert [m["content"] for m in theirs if m["role"] == "user"] == ["Hello"]

@@ -17,6 +17,7 @@ import pytest
 from crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from server.config import ApiKeyLockoutSettings
+from tests.e2e.conftest import assert_sessions_kept_apart
 from tests.support.chorus_process import ChorusProcess
 from tests.support.grpc_status import error_info
 
@@ -85,18 +86,7 @@ def test_errors_of_the_service_carry_the_rate_limit_headers(rest: httpx.Client) 
 
 
 def test_a_key_users_sessions_are_theirs(rest: httpx.Client, acme_key: str, acme_bob_key: str) -> None:
-    alice, bob = {"x-api-key": acme_key}, {"x-api-key": acme_bob_key}
-    session = str(uuid.uuid4())
-    said = rest.post("/chat", json={"sessionId": session, "message": "Alice's secret", "stream": False}, headers=alice)
-    assert said.status_code == 200, said.text
-    assert rest.get(f"/chat/{session}/history", headers=bob).status_code == 404
-    assert rest.delete(f"/chat/{session}", headers=bob).status_code == 404
-    # Bob's chat under the same id is a session of his own.
-    rest.post("/chat", json={"sessionId": session, "message": "Bob's", "stream": False}, headers=bob)
-    bobs = rest.get(f"/chat/{session}/history", headers=bob).json()["messages"]
-    alices = rest.get(f"/chat/{session}/history", headers=alice).json()["messages"]
-    assert [m["content"] for m in bobs if m["role"] == "user"] == ["Bob's"]
-    assert [m["content"] for m in alices if m["role"] == "user"] == ["Alice's secret"]
+    assert_sessions_kept_apart(rest, {"x-api-key": acme_key}, {"x-api-key": acme_bob_key})
 
 
 # --- the client address behind proxies ---

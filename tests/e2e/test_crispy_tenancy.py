@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.e2e.conftest import DEMO
+from tests.e2e.conftest import DEMO, assert_sessions_kept_apart
 
 
 def _new_session(rest: httpx.Client, headers: dict[str, str]) -> str:
@@ -17,16 +17,7 @@ def _new_session(rest: httpx.Client, headers: dict[str, str]) -> str:
 
 
 def test_tenants_never_see_each_other(rest: httpx.Client) -> None:
-    session = _new_session(rest, DEMO)
-    other = {"x-tenant-id": "other"}
-    assert rest.get(f"/chat/{session}/history", headers=other).status_code == 404
-    assert rest.delete(f"/chat/{session}", headers=other).status_code == 404
-    # The same session id is independent per tenant.
-    rest.post("/chat", json={"sessionId": session, "message": "Mine", "stream": False}, headers=other)
-    mine = rest.get(f"/chat/{session}/history", headers=other).json()["messages"]
-    theirs = rest.get(f"/chat/{session}/history", headers=DEMO).json()["messages"]
-    assert [m["content"] for m in mine if m["role"] == "user"] == ["Mine"]
-    assert [m["content"] for m in theirs if m["role"] == "user"] == ["Hello"]
+    assert_sessions_kept_apart(rest, DEMO, {"x-tenant-id": "other"})
 
 
 def test_host_mapping(rest: httpx.Client) -> None:

@@ -7,11 +7,9 @@ Host).
 
 from __future__ import annotations
 
-import socket
 import threading
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -21,6 +19,7 @@ from rest_bridge.json_body import MAX_CONTAINERS
 from rest_bridge.jsoncodec import MAX_FREE_FORM_VALUES
 from tests.e2e.conftest import DEMO
 from tests.support.chorus_process import ChorusProcess
+from tests.support.raw_http import RawResponse, connect, read_response
 
 AI = {"host": "ai.example.com"}
 ID = {"host": "id.example.com"}
@@ -49,25 +48,11 @@ def json_error(response: httpx.Response, status: int) -> Any:
     return response.json()
 
 
-def raw_request(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+def raw_request(url: str, request: bytes) -> RawResponse:
     """Send bytes httpx would refuse to send; read one response (Content-Length framed)."""
-    parts = urlsplit(url)
-    assert parts.hostname and parts.port
-    with socket.create_connection((parts.hostname, parts.port), timeout=15) as sock:
+    with connect(url, timeout=15) as sock:
         sock.sendall(request)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            assert chunk, f"connection closed early: {data!r}"
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
-        while len(body) < int(headers["content-length"]):
-            chunk = sock.recv(65536)
-            assert chunk
-            body += chunk
-    return int(lines[0].split()[1]), headers, body
+        return read_response(sock)
 
 
 # --- unknown keys: digits of any script, any length ---------------------------------------

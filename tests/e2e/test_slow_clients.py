@@ -10,13 +10,14 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 import pytest
 
+from tests.support import raw_http
 from tests.support.chorus_process import ChorusProcess
+from tests.support.raw_http import read_until_closed
 
 MAX_CONNECTIONS = 4
 HEADER_TIMEOUT = 2.0
@@ -38,20 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
 
 
 def connect(server: ChorusProcess) -> socket.socket:
-    parts = urlsplit(server.rest_url)
-    assert parts.hostname and parts.port
-    sock = socket.create_connection((parts.hostname, parts.port), timeout=WAIT)
-    return sock
-
-
-def read_until_closed(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes; fails if it keeps the connection past WAIT."""
-    data = b""
-    while True:
-        chunk = sock.recv(65536)  # socket.timeout (a failure) if the server holds on
-        if not chunk:
-            return data
-        data += chunk
+    return raw_http.connect(server.rest_url, timeout=WAIT)
 
 
 def test_a_silent_connection_is_closed(server: ChorusProcess) -> None:

@@ -16,18 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.chittyos.conftest import ADMIN_KEY, CHITTYOS_CONFIG
+from tests.chittyos.sync_helpers import mint
 from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import TestIdp
 from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
 
-ADMIN_KEY = "fuzz-admin-key-0123456789abcdef"
-CONFIG = f"""
-[chittyos.auth]
-admin_key = "{ADMIN_KEY}"
-"""
 OPENAPI = ROOT / "gen" / "openapi"
 
 
@@ -46,41 +42,22 @@ class Surface:
         return {**headers, **self.credentials} if authenticated else headers
 
 
-def _printed(out: str, prefix: str = "") -> str:
-    lines = [line for line in out.splitlines() if line.strip()]
-    if prefix:
-        return next(line.split()[1] for line in lines if line.startswith(prefix))
-    return lines[-1].strip()
-
-
-@pytest.fixture(scope="session")
-def idp() -> TestIdp:
-    return TestIdp()
+def _printed_key(out: str) -> str:
+    """The key an `api-keys create` printed."""
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
 
 
 @pytest.fixture(scope="session")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[ChorusProcess]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     jwks = idp.write_jwks(data_dir / "jwks.json")
-    with ChorusProcess(data_dir, config_toml=CONFIG + mcos_config(jwks)) as proc:
+    with ChorusProcess(data_dir, config_toml=CHITTYOS_CONFIG + mcos_config(jwks)) as proc:
         yield proc
 
 
 def _crispy_key(data: Path) -> str:
     run_cli(data, "tenants", "add", "fuzz", "--rate-per-minute", "1000000", "--burst-per-second", "100000")
-    return _printed(run_cli(data, "api-keys", "create", "--tenant", "fuzz", "--user", "fuzzer"), "key:")
-
-
-def _chittyos_token(rest_url: str) -> str:
-    response = httpx.post(
-        f"{rest_url}/api/auth/token",
-        json={"chittyId": "01-P-EO-0001-T-25-C-X", "permissions": ["read", "write", "admin"], "expiresIn": 3600},
-        headers={"host": "auth.chitty.cc", "authorization": f"Bearer {ADMIN_KEY}"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
+    return _printed_key(run_cli(data, "api-keys", "create", "--tenant", "fuzz", "--user", "fuzzer"))
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +66,8 @@ def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
     with ThreadPoolExecutor(2) as pool:  # each admin command is a process start: run both at once
         crispy = pool.submit(_crispy_key, data)
         chittyos = pool.submit(run_cli, data, "api-keys", "create", "--tenant", "chittyos", "--name", "fuzz")
-        crispy_key, chittyos_key = crispy.result(), _printed(chittyos.result(), "key:")
-    token = _chittyos_token(fuzz_server.rest_url)
+        crispy_key, chittyos_key = crispy.result(), _printed_key(chittyos.result())
+    token = mint(fuzz_server.rest_url, ["read", "write", "admin"])
     assertion = idp.token("fuzzer")
     listed = [
         Surface("crispy", "", {"x-api-key": crispy_key}),

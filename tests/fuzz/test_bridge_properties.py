@@ -14,7 +14,7 @@ import socket
 import string
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from rest_bridge.dialects import DIALECTS
 from tests.fuzz.conftest import Surface
 from tests.support.chorus_process import ChorusProcess
+from tests.support.raw_http import RawResponse, connect, parse, read_until_closed
 
 FUZZ = settings(
     max_examples=150,
@@ -70,30 +71,12 @@ POSTS = [
 ]
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[bytes, bytes]
-    body: bytes
-
-
-def exchange(base_url: str, request: bytes) -> Answer:
+def exchange(base_url: str, request: bytes) -> RawResponse:
     """One request on its own connection; the whole answer (the server closes after it)."""
     note(f"request: {request[:2000]!r}")
-    url = urlsplit(base_url)
-    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+    with connect(base_url, timeout=30) as sock:
         sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    raw = b"".join(chunks)
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.split(b"\r\n")
-    headers = {}
-    for line in lines:
-        key, _, value = line.partition(b":")
-        headers[key.strip().lower()] = value.strip()
-    return Answer(int(status_line.split()[1]), headers, body)
+        return parse(read_until_closed(sock))
 
 
 def build(route: Route, headers: list[tuple[bytes, bytes]], target: str = "", body: bytes | None = None) -> bytes:
@@ -111,12 +94,12 @@ def base_headers(surface: Surface, authenticated: bool) -> list[tuple[bytes, byt
     return [(k.encode(), v.encode()) for k, v in given.items()]
 
 
-def assert_enveloped(answer: Answer, *surfaces: str) -> None:
+def assert_enveloped(answer: RawResponse, *surfaces: str) -> None:
     """Never 5xx; an error is a JSON object in the envelope of (one of) `surfaces`."""
-    note(f"answer: {answer.status} {answer.headers.get(b'content-type')!r} {answer.body[:300]!r}")
+    note(f"answer: {answer.status} {answer.headers.get('content-type')!r} {answer.body[:300]!r}")
     assert answer.status < 500, (answer.status, answer.body[:500])
     if answer.status >= 400:
-        assert answer.headers.get(b"content-type", b"").startswith(b"application/json"), answer.headers
+        assert answer.headers.get("content-type", "").startswith("application/json"), answer.headers
         body: Any = orjson.loads(answer.body)
         schemas = [DIALECTS[s].error_schema for s in surfaces]
         assert any(Draft202012Validator(schema).is_valid(body) for schema in schemas), body
@@ -315,11 +298,10 @@ def test_a_body_cut_short_gets_an_enveloped_answer(
     or fail; when it answers at all, it answers in the envelope."""
     headers = [*base_headers(surfaces[route.surface], True), (b"content-type", b"application/json")]
     request = build(route, headers, body=b'{"a": 1}').replace(b"content-length: 8", b"content-length: 9")
-    url = urlsplit(fuzz_server.rest_url)
-    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+    with connect(fuzz_server.rest_url, timeout=30) as sock:
         sock.sendall(request)
         sock.shutdown(socket.SHUT_WR)
-        raw = b"".join(iter(lambda: sock.recv(65536), b""))
+        raw = read_until_closed(sock)
     if raw:
         status = int(raw.split(b" ", 2)[1])
         assert status < 500, raw[:500]

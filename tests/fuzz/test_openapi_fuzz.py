@@ -76,7 +76,7 @@ def _schema(target: Target) -> BaseSchema:
 
 
 def _fuzz_operation(operation: APIOperation, mode: GenerationMode, target: Target, counts: Counter[str]) -> None:
-    """MAX_EXAMPLES cases of one operation in one mode; raises on the first failing one."""
+    """BUDGET's cases of one operation in one mode; raises on the first failing one."""
     headers = target.surface.headers(target.authenticated)
 
     @hypothesis.settings(

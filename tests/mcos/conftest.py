@@ -1,7 +1,7 @@
 """One MCoS-configured Chorus process shared by the Micro Chief of Staff end-to-end tests.
 
-Identity comes from a test IdP (tests/mcos/identity.py) whose JWKS file the
-server is configured with. Every test should act as its own principal
+Identity comes from the session's test IdP (`idp`, tests/conftest.py; tests/mcos/identity.py)
+whose JWKS file the server is configured with. Every test should act as its own principal
 (`user()`), so per-user quotas and data never collide between tests.
 """
 
@@ -28,11 +28,6 @@ audience = "{AUDIENCE}"
 issuer = "{ISSUER}"
 {extra}
 """
-
-
-@pytest.fixture(scope="session")
-def idp() -> TestIdp:
-    return TestIdp()
 
 
 @pytest.fixture(scope="session")
