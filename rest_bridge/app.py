@@ -38,6 +38,7 @@ from rest_bridge.asgi import (
     send_empty,
     send_json,
 )
+from rest_bridge.cuttable import CuttableTasks
 from rest_bridge.dialects import Dialect, dialect_for
 from rest_bridge.errors import ErrorView, error_from_rpc
 from rest_bridge.field_mask import autofill_target, fill_update_mask
@@ -128,9 +129,8 @@ class BridgeApp:
         ordered = sorted(mounts, key=lambda m: not m.hosts)
         self._sites = [_Site(m, dialect_for(m.surface)) for m in ordered]
         self._sites_by_host: dict[str, tuple[_Site, ...]] = {}
-        # The tasks relaying a stream, and those `cut_streams` has cut.
-        self._streaming: set[asyncio.Task[Any]] = set()
-        self._cut: set[asyncio.Task[Any]] = set()
+        # The tasks relaying a stream, which `cut_streams` ends.
+        self._streams = CuttableTasks()
         for spec in specs:
             for site in self._sites:
                 if site.mount.surface == spec.surface:
@@ -379,26 +379,21 @@ class BridgeApp:
         keepalive = asyncio.ensure_future(writer.keep_alive(self.limits.sse_heartbeat))
         failure: grpc.aio.AioRpcError | None = None
         cut = False
-        task = asyncio.current_task()
-        assert task is not None
-        self._streaming.add(task)
-        try:
-            async for message in call:
-                await writer.write(encoder.event(message))
-        except grpc.aio.AioRpcError as exc:
-            failure = exc
-        except (asyncio.CancelledError, OSError):
-            if task not in self._cut:
-                return  # the client is gone
-            task.uncancel()
-            call.cancel()
-            cut = True
-        finally:
-            self._streaming.discard(task)
-            self._cut.discard(task)
-            keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keepalive
+        with self._streams.tracking() as task:
+            try:
+                async for message in call:
+                    await writer.write(encoder.event(message))
+            except grpc.aio.AioRpcError as exc:
+                failure = exc
+            except (asyncio.CancelledError, OSError):
+                if not self._streams.absorb_cut(task):
+                    return  # the client is gone
+                call.cancel()
+                cut = True
+            finally:
+                keepalive.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keepalive
         if cut:
             error = route.dialect.shutting_down()
             if not writer.started:
@@ -418,10 +413,7 @@ class BridgeApp:
         """Ends the event streams still open (when shutdown's grace period runs out): each
         gets the dialect's shutting-down error event and a proper end, not a cut mid-frame.
         Returns how many there were."""
-        for task in self._streaming - self._cut:
-            self._cut.add(task)
-            task.cancel()
-        return len(self._cut)
+        return self._streams.cut()
 
     # --- errors ---
 

@@ -14,37 +14,26 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from rest_bridge.cuttable import CuttableTasks
 from server.errors import shutting_down
-
-_CUT = "server shutting down"
 
 
 class OpenCalls:
     def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[object]] = set()
-        self._cut: set[asyncio.Task[object]] = set()
+        self._calls = CuttableTasks("server shutting down")
 
     @contextlib.asynccontextmanager
     async def tracked(self) -> AsyncIterator[None]:
         """Around one call's handler: after a `cut()` it raises the shutdown error."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            yield
-        except (asyncio.CancelledError, GeneratorExit):
-            # GeneratorExit: a stream closed by its in-process reader, whose task was cut.
-            if task not in self._cut:
-                raise
-            task.uncancel()
-            raise shutting_down() from None
-        finally:
-            self._tasks.discard(task)
-            self._cut.discard(task)
+        with self._calls.tracking() as task:
+            try:
+                yield
+            except (asyncio.CancelledError, GeneratorExit):
+                # GeneratorExit: a stream closed by its in-process reader, whose task was cut.
+                if not self._calls.absorb_cut(task):
+                    raise
+                raise shutting_down() from None
 
     def cut(self) -> int:
         """Ends every call under way; returns how many there were."""
-        for task in self._tasks - self._cut:
-            self._cut.add(task)
-            task.cancel(_CUT)
-        return len(self._cut)
+        return self._calls.cut()
