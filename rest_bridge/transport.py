@@ -19,14 +19,19 @@ CHANNEL_OPTIONS = (
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
+def message_size_options(max_message_bytes: int) -> tuple[tuple[str, int], ...]:
+    """Both ways, for the channel and the server alike, so a response the bridge's
+    channel may take is one the server may send."""
+    return (
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+    )
+
+
 class GrpcTransport:
     def __init__(self, target: str, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         self.target = target
-        options = (
-            *CHANNEL_OPTIONS,
-            ("grpc.max_receive_message_length", max_message_bytes),
-            ("grpc.max_send_message_length", max_message_bytes),
-        )
+        options = (*CHANNEL_OPTIONS, *message_size_options(max_message_bytes))
         self._channel = grpc.aio.insecure_channel(target, options=options)
         self._callables: dict[str, Any] = {}
 

@@ -21,10 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from rest_bridge.transport import DEFAULT_MAX_MESSAGE_BYTES
 from server.pipeline.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
-
-# 64 MiB; gRPC's own default is 4 MiB to receive (see GrpcSettings.max_message_bytes).
-DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 class Listen(BaseModel):

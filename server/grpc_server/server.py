@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
-from server.config import DEFAULT_MAX_MESSAGE_BYTES
+from rest_bridge.transport import DEFAULT_MAX_MESSAGE_BYTES, message_size_options
 
 SERVER_OPTIONS = (
     # Calls waiting for the event loop to pick them up; past the default limit
@@ -24,14 +24,6 @@ SERVER_OPTIONS = (
     ("grpc.absolute_max_metadata_size", 32 * 1024),
     ("grpc.so_reuseport", 0),
 )
-
-
-def message_size_options(max_message_bytes: int) -> tuple[tuple[str, int], ...]:
-    """Both ways, so a response the bridge channel may take is one the server may send."""
-    return (
-        ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.max_send_message_length", max_message_bytes),
-    )
 
 
 def build_grpc_server(
