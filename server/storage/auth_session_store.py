@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import AuthSessionRow
 
 _sessions = cast(Table, AuthSessionRow.__table__)
@@ -32,7 +31,7 @@ class AuthSession:
 class AuthSessionStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        insert_for = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        insert_for = upsert_insert(db.dialect)
         self._create = (
             insert_for(_sessions)
             .values(

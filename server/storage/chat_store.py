@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import ChatMessageRow, ChatSessionRow
 
 _sessions = cast(Table, ChatSessionRow.__table__)
@@ -118,7 +117,7 @@ class ChatStore:
 
 
 def _upsert_session(dialect: str, scope: Scope, session_id: str, now: int):  # type: ignore[no-untyped-def]
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_for = upsert_insert(dialect)
     stmt = insert_for(_sessions).values(
         tenant_id=scope.tenant_id,
         owner_id=scope.owner_id,

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import ChittyIdRow, ChittyIdSequenceRow
 
 _sequences = cast(Table, ChittyIdSequenceRow.__table__)
@@ -47,7 +46,7 @@ class ChittyIdRecord:
 class ChittyIdStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._insert_for = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        self._insert_for = upsert_insert(db.dialect)
 
     async def mint(
         self,

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import IdempotencyKeyRow
 
 _keys = cast(Table, IdempotencyKeyRow.__table__)
@@ -115,7 +114,7 @@ def decode_messages(blob: bytes) -> list[bytes]:
 class IdempotencyStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        insert_for = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        insert_for = upsert_insert(db.dialect)
         self._insert = (
             insert_for(_keys)
             .values(

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.storage.chat_store import Scope
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import McosMemoryRow
 from server.storage.user_changes import ChangeWindow, change_of
 
@@ -66,7 +65,7 @@ class MemoryStore:
     async def pin(self, scope: Scope, memory: MemoryRecord) -> MemoryRecord:
         """Inserts `memory`, or updates the stored memory with its key (keeping that
         one's id and created_at); returns what is stored."""
-        insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        insert_for = upsert_insert(self._db.dialect)
         async with change_of(self._db, scope) as (conn, change):
             stmt = insert_for(_memories).values(
                 tenant_id=scope.tenant_id, owner_id=scope.owner_id, change_seq=change, **_values(memory)

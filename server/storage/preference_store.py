@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.storage.chat_store import Scope
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import McosPreferencesRow
 from server.storage.user_changes import change_of
 
@@ -66,7 +65,7 @@ class PreferenceStore:
             "preferred_airlines": list(defaults.preferred_airlines),
             **{name: list(v) if name == "preferred_airlines" else v for name, v in changes.items()},
         }
-        insert_for = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        insert_for = upsert_insert(self._db.dialect)
         async with change_of(self._db, scope) as (conn, change):
             stmt = insert_for(_preferences).values(
                 tenant_id=scope.tenant_id, owner_id=scope.owner_id, updated_at_ms=now_ms, change_seq=change, **values

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import ProjectRow, ProjectTodoRow, ProjectTodoSessionRow
 from server.storage.work_session_store import Touch, touch_session
 
@@ -257,7 +256,7 @@ async def _sessions_of(conn: AsyncConnection, tenant_id: str, project_id: str) -
 
 
 def _upsert_contributor(dialect: str, tenant_id: str, project_id: str, session_id: str, now_ms: int) -> Any:
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert_for = upsert_insert(dialect)
     stmt = insert_for(_contributors).values(
         tenant_id=tenant_id,
         project_id=project_id,

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Column, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.storage.chat_store import Scope
-from server.storage.database import Database
+from server.storage.database import Database, upsert_insert
 from server.storage.tables import McosUserChangeRow
 
 _counters = cast(Table, McosUserChangeRow.__table__)
@@ -38,7 +37,7 @@ _counters = cast(Table, McosUserChangeRow.__table__)
 async def next_change(conn: AsyncConnection, scope: Scope) -> int:
     """Takes the user's next change number in `conn`'s transaction (call it
     before taking any other lock); the counter row stays locked until commit."""
-    insert_for = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert_for = upsert_insert(conn.dialect.name)
     stmt = insert_for(_counters).values(tenant_id=scope.tenant_id, owner_id=scope.owner_id, seq=1)
     bump = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "owner_id"], set_={"seq": _counters.c.seq + 1}
