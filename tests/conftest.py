@@ -6,10 +6,12 @@ carry `@pytest.mark.sqlite_only(reason=...)` and are skipped on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from server.storage.database import Database
 from server.storage.migrate import upgrade_async
 from tests.mcos.identity import TestIdp
 from tests.support import backends
@@ -65,6 +67,15 @@ async def migrated_url(tmp_path: Path) -> str:
     url = backends.database_url(tmp_path / "chorus.db")
     await upgrade_async(url)
     return url
+
+
+@pytest.fixture
+async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two engines on one database, as two Chorus processes would have."""
+    first, second = Database(migrated_url), Database(migrated_url)
+    yield first, second
+    await first.close()
+    await second.close()
 
 
 @pytest.fixture(scope="session")

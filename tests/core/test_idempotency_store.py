@@ -9,7 +9,6 @@ keeps their claims apart.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -24,16 +23,8 @@ ALICE = KeyScope("t1", "alice", "key-1")
 
 
 @pytest.fixture
-async def databases(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first, second = Database(migrated_url), Database(migrated_url)
-    yield first, second
-    await first.close()
-    await second.close()
-
-
-@pytest.fixture
-def store(databases: tuple[Database, Database]) -> IdempotencyStore:
-    return IdempotencyStore(databases[0])
+def store(two_processes: tuple[Database, Database]) -> IdempotencyStore:
+    return IdempotencyStore(two_processes[0])
 
 
 async def _count(db: Database) -> int:
@@ -63,12 +54,14 @@ async def test_keys_are_scoped_by_tenant_and_principal(store: IdempotencyStore) 
         assert await store.claim(scope, "fp", "c", NOW, TTL, LEASE) is None
 
 
-async def test_only_the_holder_completes_or_releases(store: IdempotencyStore, databases: tuple[Database, ...]) -> None:
+async def test_only_the_holder_completes_or_releases(
+    store: IdempotencyStore, two_processes: tuple[Database, ...]
+) -> None:
     assert await store.claim(ALICE, "fp", "holder", NOW, TTL, LEASE) is None
     assert not await store.complete(ALICE, "intruder", [b"x"], NOW)
     assert not await store.release(ALICE, "intruder")
     assert await store.release(ALICE, "holder")
-    assert await _count(databases[0]) == 0
+    assert await _count(two_processes[0]) == 0
     assert await store.claim(ALICE, "fp2", "next", NOW, TTL, LEASE) is None
 
 
@@ -95,7 +88,7 @@ async def test_an_expired_key_is_new_again(store: IdempotencyStore) -> None:
 
 
 async def test_purge_deletes_expired_keys_in_bounded_batches(
-    store: IdempotencyStore, databases: tuple[Database, ...]
+    store: IdempotencyStore, two_processes: tuple[Database, ...]
 ) -> None:
     for i in range(5):
         assert await store.claim(KeyScope("t1", "alice", f"old-{i}"), "fp", "c", NOW, TTL, LEASE) is None
@@ -103,13 +96,13 @@ async def test_purge_deletes_expired_keys_in_bounded_batches(
     assert await store.purge_expired(NOW + TTL, limit=3) == 3
     assert await store.purge_expired(NOW + TTL, limit=3) == 2
     assert await store.purge_expired(NOW + TTL, limit=3) == 0
-    assert await _count(databases[0]) == 1
+    assert await _count(two_processes[0]) == 1
 
 
-async def test_concurrent_claims_from_two_processes_have_one_winner(databases: tuple[Database, Database]) -> None:
-    stores = [IdempotencyStore(db) for db in databases]
+async def test_concurrent_claims_from_two_processes_have_one_winner(two_processes: tuple[Database, Database]) -> None:
+    stores = [IdempotencyStore(db) for db in two_processes]
     claims = [stores[i % 2].claim(ALICE, "fp", f"c{i}", NOW, TTL, LEASE) for i in range(20)]
     outcomes = await asyncio.gather(*claims)
     assert sum(outcome is None for outcome in outcomes) == 1
     assert all(o is None or (o.fingerprint == "fp" and o.messages is None) for o in outcomes)
-    assert await _count(databases[0]) == 1
+    assert await _count(two_processes[0]) == 1

@@ -7,7 +7,7 @@ whose JWKS file the server is configured with. Every test should act as its own 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,6 @@ import grpc
 import httpx
 import pytest
 
-from server.storage.database import Database
 from tests.mcos.identity import AUDIENCE, ISSUER, TestIdp, new_sub
 from tests.support.chorus_process import ChorusProcess
 
@@ -70,11 +69,3 @@ def mcos_channel(mcos: ChorusProcess) -> Iterator[grpc.Channel]:
     with grpc.insecure_channel(mcos.grpc_addr) as channel:
         yield channel
 
-
-@pytest.fixture
-async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    """Two engines on one database, as two Chorus processes would have."""
-    first, second = Database(migrated_url), Database(migrated_url)
-    yield first, second
-    await first.close()
-    await second.close()
