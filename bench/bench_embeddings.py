@@ -21,7 +21,7 @@ from collections.abc import Callable
 import grpc
 import httpx
 import openai
-from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
+from chorus_contracts.chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import struct_pb2
 
 from bench.procs import chorus

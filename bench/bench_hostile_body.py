@@ -90,7 +90,7 @@ async def _stall_of(call: Callable[[], Any]) -> tuple[float, float]:
 
 
 def run_loop() -> None:
-    from chittyos.ai.v1 import ai_pb2
+    from chorus_contracts.chittyos.ai.v1 import ai_pb2
 
     from rest_bridge import json_body
     from rest_bridge.jsoncodec import codec_for

@@ -18,7 +18,7 @@ for extra in (ROOT, ROOT / "gen"):  # runnable without an editable install
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from crispy.v1 import chat_pb2  # noqa: E402
+from chorus_contracts.crispy.v1 import chat_pb2  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 
 from rest_bridge.jsoncodec import codec_for  # noqa: E402

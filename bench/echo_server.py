@@ -29,7 +29,7 @@ SERVER_OPTIONS = (
 
 def fixed_payload() -> bytes:
     """A serialized GetSessionHistoryResponse like the one the unary bench reads (about 300 bytes)."""
-    from crispy.v1 import chat_pb2
+    from chorus_contracts.crispy.v1 import chat_pb2
 
     reply = (
         'You said: "hello". That is user turn 1 of a 1-message conversation (fingerprint 6bcad6741db3). '

@@ -45,7 +45,7 @@ SERVICE = "/crispy.v1.ChatService/"
 
 
 async def unary_grpc(args: argparse.Namespace) -> dict[str, Any]:
-    from crispy.v1 import chat_pb2
+    from chorus_contracts.crispy.v1 import chat_pb2
 
     channels = await _open_channels(args.target, args.channels)
     channel = channels[0]
@@ -155,7 +155,7 @@ async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
-    from crispy.v1 import chat_pb2
+    from chorus_contracts.crispy.v1 import chat_pb2
 
     raise_nofile(1024)
     channel = grpc.aio.insecure_channel(args.target)

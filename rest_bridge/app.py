@@ -98,7 +98,7 @@ class Route:
     mask_from_body: Descriptor | None = None
 
 
-def load_method_specs(index_module: str = "chorus.bridge_index") -> list[MethodSpec]:
+def load_method_specs(index_module: str = "chorus_contracts.bridge_index") -> list[MethodSpec]:
     index = importlib.import_module(index_module)
     specs: list[MethodSpec] = []
     for name in index.ROUTE_MODULES:

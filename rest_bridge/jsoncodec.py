@@ -49,7 +49,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, cast
 
 import orjson
-from chorus.api.v1 import annotations_pb2
+from chorus_contracts.chorus.api.v1 import annotations_pb2
 from google.api import field_behavior_pb2
 from google.protobuf import json_format, message_factory, timestamp_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor

@@ -1,4 +1,4 @@
-"""Regenerates gen/ from proto/ (`make gen`).
+"""Regenerates gen/ from proto/ (`make gen`): one package, gen/chorus_contracts/.
 
 Stage one compiles our option protos so the plugin can read their extensions;
 stage two compiles everything with the Python, .pyi, gRPC and chorus
@@ -19,7 +19,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rest_bridge.codegen.protoc import PROTO, plugin_wrapper, run_protoc  # noqa: E402
+from rest_bridge.codegen.protoc import (  # noqa: E402
+    GENERATED_PACKAGE,
+    PROTO,
+    plugin_wrapper,
+    rehome_imports,
+    run_protoc,
+)
+
+
+def _package(directory: Path) -> None:
+    """Moves protoc's output in `directory` under GENERATED_PACKAGE, imports included."""
+    package = directory / GENERATED_PACKAGE
+    package.mkdir()
+    for child in list(directory.iterdir()):
+        if child != package:
+            shutil.move(str(child), package / child.name)
+    rehome_imports(package)
+    for sub in [package, *(d for d in package.rglob("*") if d.is_dir() and d.name != "openapi")]:
+        (sub / "__init__.py").touch()
 
 
 def generate(out: Path) -> None:
@@ -32,6 +50,7 @@ def generate(out: Path) -> None:
         bootstrap = tmp / "bootstrap"
         bootstrap.mkdir()
         run_protoc(options, [f"--python_out={bootstrap}"])
+        _package(bootstrap)
         run_protoc(
             files,
             [
@@ -43,8 +62,7 @@ def generate(out: Path) -> None:
             ],
             python_path=[bootstrap, ROOT],
         )
-        for directory in [d for d in stage.rglob("*") if d.is_dir() and d.name != "openapi"]:
-            (directory / "__init__.py").touch()
+        _package(stage)
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(stage, out)

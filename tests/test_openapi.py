@@ -17,7 +17,7 @@ from rest_bridge.codegen.plugin import _chorus_options, collect_methods
 from rest_bridge.dialects import DIALECTS
 
 ROOT = Path(__file__).resolve().parent.parent
-CRISPY = ROOT / "gen" / "openapi" / "crispy.json"
+CRISPY = ROOT / "gen" / "chorus_contracts" / "openapi" / "crispy.json"
 REF = "#/components/schemas/"
 
 Doc = dict[str, Any]
@@ -590,7 +590,7 @@ def test_output_schemas_require_what_the_bridge_always_writes(library: Doc) -> N
 @pytest.mark.parametrize("surface", sorted(DIALECTS))
 def test_each_surface_documents_its_dialects_own_error_schemas(surface: str) -> None:
     """The documents take the error envelopes from the dialects that write them: no second copy."""
-    doc: Doc = json.loads((ROOT / "gen" / "openapi" / f"{surface}.json").read_text())
+    doc: Doc = json.loads((ROOT / "gen" / "chorus_contracts" / "openapi" / f"{surface}.json").read_text())
     dialect = DIALECTS[surface]
     error = doc["components"]["responses"]["Error"]
     assert error["content"]["application/json"]["schema"] == {"$ref": REF + dialect.error_schema_name}

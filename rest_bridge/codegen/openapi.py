@@ -138,7 +138,7 @@ def _wkt_schema(full_name: str) -> Schema | None:
 
 
 def _field_rules(field: descriptor_pb2.FieldDescriptorProto) -> Any:
-    from chorus.api.v1 import annotations_pb2  # generated first; see plugin.py
+    from chorus_contracts.chorus.api.v1 import annotations_pb2  # generated first; see plugin.py
 
     options: Any = field.options
     return options.Extensions[annotations_pb2.field]

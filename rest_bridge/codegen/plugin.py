@@ -2,7 +2,7 @@
 
 Reads a CodeGeneratorRequest on stdin and writes, for each proto file that has
 HTTP-bound methods, a `<name>_http.py` route table beside its `_pb2.py`, plus
-`chorus/bridge_index.py` listing those modules and one OpenAPI document per
+`bridge_index.py` listing those modules and one OpenAPI document per
 surface under `openapi/`.
 
 The chorus options must be importable (their `_pb2` generated first) so that
@@ -20,13 +20,14 @@ from google.protobuf.compiler import plugin_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
 from rest_bridge.codegen.openapi import render_openapi
+from rest_bridge.codegen.protoc import GENERATED_PACKAGE
 from rest_bridge.codegen.routes_module import render_index, render_routes_module
 
 _STYLE_NAMES = {0: "data", 1: "named", 2: "data"}
 
 
 def _chorus_options():  # type: ignore[no-untyped-def]
-    from chorus.api.v1 import annotations_pb2  # generated in stage one
+    from chorus_contracts.chorus.api.v1 import annotations_pb2  # generated in stage one
 
     return annotations_pb2
 
@@ -113,11 +114,11 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
         out = response.file.add()
         out.name = module_path
         out.content = render_routes_module(file, methods)
-        route_modules.append(module_path[: -len(".py")].replace("/", "."))
+        route_modules.append(f"{GENERATED_PACKAGE}." + module_path[: -len(".py")].replace("/", "."))
         for method in methods:
             by_surface.setdefault(method.surface, []).append(method)
     index = response.file.add()
-    index.name = "chorus/bridge_index.py"
+    index.name = "bridge_index.py"
     index.content = render_index(route_modules)
     for surface in sorted(by_surface):
         doc = response.file.add()

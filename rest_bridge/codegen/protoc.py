@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -12,6 +13,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PROTO = ROOT / "proto"
 GOOGLEAPIS = ROOT / "third_party" / "googleapis"
+# The one package the generated Python lives under (gen/chorus_contracts/): proto
+# packages such as `crispy` or `mcos` would otherwise be top-level modules that
+# collide with other distributions. Descriptor names stay "crispy/v1/chat.proto".
+GENERATED_PACKAGE = "chorus_contracts"
+
+
+def contract_roots() -> list[str]:
+    """The top-level proto directories of ours (`chorus`, `crispy`, ...)."""
+    return sorted(p.name for p in PROTO.iterdir() if p.is_dir())
+
+
+def rehome_imports(directory: Path, roots: Sequence[str] | None = None) -> None:
+    """Points protoc's absolute imports of our contracts (`from crispy.v1 import ...`)
+    at GENERATED_PACKAGE, in every .py and .pyi under `directory`."""
+    names = "|".join(map(re.escape, roots if roots is not None else contract_roots()))
+    statement = re.compile(rf"^(\s*)(from|import) ({names})(?=[.\s])", re.MULTILINE)
+    for path in [*directory.rglob("*.py"), *directory.rglob("*.pyi")]:
+        text = path.read_text()
+        moved = statement.sub(rf"\1\2 {GENERATED_PACKAGE}.\3", text)
+        if moved != text:
+            path.write_text(moved)
 
 
 def well_known_protos() -> Path:

@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 import grpc
-from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
+from chorus_contracts.chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import json_format, struct_pb2
 from google.protobuf.message import Message
 

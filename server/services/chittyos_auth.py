@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
+from chorus_contracts.chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from server.domain.access_tokens import AccessTokenService, IssuedToken, invalid_token
 from server.errors import ChorusError, invalid_argument, permission_denied

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from chittyos.id.v1 import id_pb2, id_pb2_grpc
+from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 
 from server.domain.chitty_ids import FORMAT, INVALID_FORMAT, ChittyIdService
 from server.domain.times import rfc3339_ms

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from chittyos.mcp.v1 import mcp_pb2, mcp_pb2_grpc
+from chorus_contracts.chittyos.mcp.v1 import mcp_pb2, mcp_pb2_grpc
 
 
 class McpPortalService(mcp_pb2_grpc.McpServiceServicer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
+from chorus_contracts.chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
 
 from server.clock import Clock
 from server.domain.projects import NewProject, ProjectChanges, ProjectService, ProjectState

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from mcos.v1 import health_pb2, health_pb2_grpc
+from chorus_contracts.mcos.v1 import health_pb2, health_pb2_grpc
 
 from server.domain.component_health import ComponentHealth
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from mcos.v1 import memory_pb2, memory_pb2_grpc, resources_pb2
+from chorus_contracts.mcos.v1 import memory_pb2, memory_pb2_grpc, resources_pb2
 
 from server.domain.memories import DEFAULT_LIMIT, MemoryRecord, MemoryService
 from server.services.mcos_principal import principal_scope

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mcos.v1 import resources_pb2
+from chorus_contracts.mcos.v1 import resources_pb2
 
 from server.domain.conversation_messages import ConversationMessage, ToolInvocationRecord
 from server.services.struct_values import dict_to_struct, python_to_value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from mcos.v1 import resources_pb2, state_pb2, state_pb2_grpc
+from chorus_contracts.mcos.v1 import resources_pb2, state_pb2, state_pb2_grpc
 
 from server.domain.preferences import PreferenceService, PreferencesRecord
 from server.domain.user_state import UserStateService

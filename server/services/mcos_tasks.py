@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
+from chorus_contracts.mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
 
 from server.domain.tasks import DEFAULT_LIMIT, TaskRecord, TaskService
 from server.domain.validation import Violations

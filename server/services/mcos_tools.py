@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
+from chorus_contracts.mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
 
 from server.domain.flight_fields import rfc3339
 from server.domain.flights import Flight, FlightTools, parse_query

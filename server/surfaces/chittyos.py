@@ -6,11 +6,11 @@ ChittyOS is one deployment, so every call is made for the configured
 
 from __future__ import annotations
 
-from chittyos.ai.v1 import ai_pb2_grpc
-from chittyos.auth.v1 import auth_pb2_grpc
-from chittyos.id.v1 import id_pb2_grpc
-from chittyos.mcp.v1 import mcp_pb2_grpc
-from chittyos.sync.v1 import sync_pb2_grpc
+from chorus_contracts.chittyos.ai.v1 import ai_pb2_grpc
+from chorus_contracts.chittyos.auth.v1 import auth_pb2_grpc
+from chorus_contracts.chittyos.id.v1 import id_pb2_grpc
+from chorus_contracts.chittyos.mcp.v1 import mcp_pb2_grpc
+from chorus_contracts.chittyos.sync.v1 import sync_pb2_grpc
 
 from server.clock import Clock
 from server.config import ConfigError, Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crispy.v1 import chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2_grpc
 
 from server.domain.chat import ChatEngine
 from server.pipeline.key_failures import KeyFailures

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mcos.v1 import health_pb2_grpc
+from chorus_contracts.mcos.v1 import health_pb2_grpc
 
 from server.config import McosSettings
 from server.domain.access_assertions import AccessAssertionVerifier, signing_keys

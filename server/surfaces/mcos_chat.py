@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcos.v1 import chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2_grpc
 
 from server.domain.assistant import Assistant
 from server.domain.assistant_tools import (

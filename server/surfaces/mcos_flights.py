@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from mcos.v1 import tools_pb2_grpc
+from chorus_contracts.mcos.v1 import tools_pb2_grpc
 
 from server.config import McosFlightsSettings
 from server.domain.flights import FlightTools

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcos.v1 import memory_pb2_grpc, state_pb2_grpc, tasks_pb2_grpc
+from chorus_contracts.mcos.v1 import memory_pb2_grpc, state_pb2_grpc, tasks_pb2_grpc
 
 from server.domain.conversation_messages import RecentMessages
 from server.domain.memories import MemoryService

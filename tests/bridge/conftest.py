@@ -26,7 +26,7 @@ import httpx
 import pytest
 import uvicorn
 
-from rest_bridge.codegen.protoc import plugin_wrapper, run_protoc
+from rest_bridge.codegen.protoc import plugin_wrapper, rehome_imports, run_protoc
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_PROTOS = ROOT / "tests" / "protos"
@@ -51,12 +51,13 @@ def compile_bridge_test_proto(out: Path, scratch: Path) -> None:
             f"--chorus_out={staging}",
         ],
         includes=[TEST_PROTOS],
-        # The plugin imports chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
+        # The plugin imports chorus_contracts.chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
         python_path=[ROOT / "gen", ROOT],
     )
     # Keep only chorus_testing/: the plugin also writes chorus/bridge_index.py and openapi/,
     # and a `chorus/` on sys.path would shadow the real package in gen/. No __init__.py either:
     # chorus_testing stays a namespace package shared with other tests' compiled protos.
+    rehome_imports(staging / "chorus_testing", ["chorus"])
     shutil.copytree(staging / "chorus_testing", out / "chorus_testing", dirs_exist_ok=True)
 
 

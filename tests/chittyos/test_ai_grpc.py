@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
+from chorus_contracts.chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chittyos.ai.v1 import ai_pb2
-from chorus.api.v1 import annotations_pb2
+from chorus_contracts.chittyos.ai.v1 import ai_pb2
+from chorus_contracts.chorus.api.v1 import annotations_pb2
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from rest_bridge.jsoncodec import codec_for
 
-OPENAPI = Path(__file__).resolve().parents[2] / "gen" / "openapi" / "chittyos-ai.json"
+OPENAPI = Path(__file__).resolve().parents[2] / "gen" / "chorus_contracts" / "openapi" / "chittyos-ai.json"
 
 
 def _json(message: Any) -> Any:

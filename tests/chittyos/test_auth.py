@@ -11,7 +11,7 @@ import grpc
 import httpx
 import jwt
 import pytest
-from chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
+from chorus_contracts.chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from tests.chittyos.conftest import ADMIN_KEY
 from tests.support.chorus_process import ChorusProcess, run_cli

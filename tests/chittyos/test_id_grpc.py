@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import grpc
 import httpx
 import pytest
-from chittyos.id.v1 import id_pb2, id_pb2_grpc
+from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 
 from server.domain.chitty_ids import parse_chitty_id
 from server.services.struct_values import dict_to_struct

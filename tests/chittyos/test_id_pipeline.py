@@ -18,7 +18,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from chittyos.id.v1 import id_pb2, id_pb2_grpc
+from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 

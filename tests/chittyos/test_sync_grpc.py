@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import grpc
 import pytest
-from chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
+from chorus_contracts.chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import jwt
 import pytest
-from chittyos.sync.v1 import sync_pb2
+from chorus_contracts.chittyos.sync.v1 import sync_pb2
 
 from server.services.chittyos_sync import REQUIRED_PERMISSIONS
 from tests.chittyos.conftest import HOSTS

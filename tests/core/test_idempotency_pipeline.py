@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from google.rpc import error_details_pb2, status_pb2
-from mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
 from sqlalchemy import text
 
 from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs

@@ -22,7 +22,7 @@ import grpc
 import httpx
 import orjson
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import TestIdp, new_sub

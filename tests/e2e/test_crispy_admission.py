@@ -14,7 +14,7 @@ import uuid
 import grpc
 import httpx
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from server.config import ApiKeyLockoutSettings
 from tests.e2e.conftest import assert_sessions_kept_apart

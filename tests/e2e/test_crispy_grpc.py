@@ -8,7 +8,7 @@ import uuid
 
 import grpc
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 
 from tests.support.chorus_process import ChorusProcess

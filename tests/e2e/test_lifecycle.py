@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.grpc_status import error_info

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.support.chorus_process import CHORUS, ROOT, ChorusProcess, run_cli
 from tests.support.grpc_status import error_info

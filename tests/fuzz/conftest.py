@@ -24,12 +24,12 @@ from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import TestIdp
 from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
 
-OPENAPI = ROOT / "gen" / "openapi"
+OPENAPI = ROOT / "gen" / "chorus_contracts" / "openapi"
 
 
 @dataclass(frozen=True)
 class Surface:
-    name: str  # the OpenAPI document's name, gen/openapi/<name>.json
+    name: str  # the OpenAPI document's name, gen/chorus_contracts/openapi/<name>.json
     host: str  # the Host that routes to it ("" when any host does)
     credentials: dict[str, str] = field(default_factory=dict)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
-from mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from server.services.struct_values import python_to_value
 from tests.mcos.conftest import User

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.mcos import identity
 from tests.mcos.conftest import User, mcos_config

@@ -21,7 +21,7 @@ import grpc
 import httpx
 import pytest
 import pytest_asyncio
-from mcos.v1 import tools_pb2, tools_pb2_grpc
+from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from server.app import Chorus
 from tests.mcos import identity

@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import struct_pb2
-from mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
+from chorus_contracts.mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
 
 from server.domain.flight_ranking import parse_rank_request, rank_flights
 from server.domain.flights import FlightTools

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from mcos.v1 import chat_pb2, chat_pb2_grpc, tasks_pb2, tasks_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, tasks_pb2, tasks_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.support.grpc_status import error_info

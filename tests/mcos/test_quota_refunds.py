@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import grpc
 import httpx
 import pytest
-from mcos.v1 import tools_pb2, tools_pb2_grpc
+from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import TestIdp, new_sub

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import grpc
 import httpx
 import pytest
-from mcos.v1 import memory_pb2, memory_pb2_grpc
+from chorus_contracts.mcos.v1 import memory_pb2, memory_pb2_grpc
 
 from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import TestIdp, new_sub

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from server.config import McosRetentionSettings
 from server.domain.chat_retention import DAY_MS, ChatRetention

@@ -17,7 +17,7 @@ import grpc
 import httpx
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from mcos.v1 import state_pb2, state_pb2_grpc
+from chorus_contracts.mcos.v1 import state_pb2, state_pb2_grpc
 
 from server.config import McosRetentionSettings
 from server.domain.times import rfc3339_ms

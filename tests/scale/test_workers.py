@@ -18,7 +18,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from crispy.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.scale.conftest import WORKER_HEADER, children_of, ready_pids
 from tests.support.chorus_process import CHORUS, ROOT, ChorusProcess, wait_until

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from google.protobuf import struct_pb2
-from mcos.v1 import chat_pb2
+from chorus_contracts.mcos.v1 import chat_pb2
 
 
 def user_says(text: str) -> chat_pb2.ChatTurnMessage:

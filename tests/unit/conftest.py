@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from rest_bridge.codegen.protoc import run_protoc
+from rest_bridge.codegen.protoc import rehome_imports, run_protoc
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_PROTOS = ROOT / "tests" / "protos"
@@ -20,10 +20,11 @@ def kitchen_sink_pb2(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """chorus_testing.v1.kitchen_sink_pb2, compiled into a temp dir on sys.path.
 
     Only the test proto is compiled; its chorus/api/v1 import resolves to the
-    checked-in module under gen/.
+    checked-in module under gen/chorus_contracts/.
     """
     out = tmp_path_factory.mktemp("kitchen_sink_gen")
     run_protoc(["chorus_testing/v1/kitchen_sink.proto"], [f"--python_out={out}"], includes=[TEST_PROTOS])
+    rehome_imports(out, ["chorus"])
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()
     return importlib.import_module("chorus_testing.v1.kitchen_sink_pb2")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mcos.v1 import state_pb2, tasks_pb2
+from chorus_contracts.mcos.v1 import state_pb2, tasks_pb2
 
 from rest_bridge.field_mask import autofill_target, fill_update_mask
 

@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from crispy.v1 import chat_pb2
+from chorus_contracts.crispy.v1 import chat_pb2
 from google.protobuf import (
     any_pb2,
     duration_pb2,

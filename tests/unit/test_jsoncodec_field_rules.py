@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from chittyos.sync.v1 import sync_pb2
-from mcos.v1 import state_pb2, tasks_pb2
+from chorus_contracts.chittyos.sync.v1 import sync_pb2
+from chorus_contracts.mcos.v1 import state_pb2, tasks_pb2
 
 from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, codec_for
 

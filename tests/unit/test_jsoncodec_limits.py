@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from crispy.v1 import chat_pb2
+from chorus_contracts.crispy.v1 import chat_pb2
 from google.protobuf import struct_pb2
 
 from rest_bridge.dialects.base import split_path
