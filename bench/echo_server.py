@@ -19,7 +19,7 @@ import grpc
 
 SERVICE = "crispy.v1.ChatService"
 METHOD = "GetSessionHistory"
-# Same server options as Chorus (server/grpc_server/server.py), so only the work per call differs.
+# Same server options as Chorus (server/platform/grpc/server.py), so only the work per call differs.
 SERVER_OPTIONS = (
     ("grpc.max_concurrent_streams", 100_000),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),

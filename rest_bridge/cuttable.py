@@ -1,7 +1,7 @@
 """Tasks that shutdown may cut, told apart from every other cancellation.
 
 Both halves of a graceful stop need this: the gRPC server's open calls
-(server/grpc_server/open_calls.py) and the bridge's open event streams
+(server/platform/grpc/open_calls.py) and the bridge's open event streams
 (`BridgeApp.cut_streams`). A task `cut()` cancels is marked, so its own
 handler can tell "the server is stopping: end properly" from "the client
 went away", and take the cancellation back to do so.

@@ -4,7 +4,7 @@ Request headers become metadata unless they are about HTTP itself (framing,
 content negotiation, hop-by-hop, including those the Connection header names). Host becomes `x-forwarded-host`.
 The bridge is a proxy: it appends its HTTP peer to `x-forwarded-for` and to
 `forwarded` (RFC 7239), after whatever the request carried, and the server
-decides how much of that chain to believe (server/pipeline/client_address.py).
+decides how much of that chain to believe (server/platform/admission/client_address.py).
 Response metadata becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
 """
 

@@ -17,21 +17,24 @@ from typing import Any
 import grpc
 import uvicorn
 
-from server.clock import Clock, SystemClock
 from server.config import Settings
-from server.domain.tenancy import TenantService
-from server.grpc_server.interceptor import PipelineInterceptor
-from server.grpc_server.server import build_grpc_server, mark_serving
-from server.models_setup import build_model_registry
-from server.pipeline.admission import Pipeline
-from server.pipeline.call import CallInfo
-from server.pipeline.client_address import ClientAddresses
-from server.pipeline.idempotency import Idempotency
-from server.pipeline.rate_limit import RateLimiter
-from server.storage.database import Database
-from server.storage.idempotency_store import IdempotencyStore
-from server.storage.migrate import upgrade_async
-from server.surfaces import Platform, ServiceUnit, chittyos, crispy, mcos
+from server.platform.admission.call import CallInfo
+from server.platform.admission.client_address import ClientAddresses
+from server.platform.admission.idempotency import Idempotency
+from server.platform.admission.pipeline import Pipeline
+from server.platform.admission.rate_limit import RateLimiter
+from server.platform.clock import Clock, SystemClock
+from server.platform.grpc.interceptor import PipelineInterceptor
+from server.platform.grpc.server import build_grpc_server, mark_serving
+from server.platform.models.setup import build_model_registry
+from server.platform.storage.database import Database
+from server.platform.storage.idempotency_store import IdempotencyStore
+from server.platform.storage.migrate import upgrade_async
+from server.platform.surface import Platform, ServiceUnit
+from server.platform.tenancy import TenantService
+from server.surfaces.chittyos import surface as chittyos
+from server.surfaces.crispy import surface as crispy
+from server.surfaces.mcos import surface as mcos
 
 log = logging.getLogger("chorus")
 

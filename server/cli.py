@@ -48,7 +48,7 @@ def _bridge(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
-    from server.storage.migrate import upgrade_async
+    from server.platform.storage.migrate import upgrade_async
 
     async def run() -> None:
         await upgrade_async(settings.resolved_database_url)
@@ -59,10 +59,10 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
 
 def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) -> Awaitable[None]:
     """Runs `action(tenants, db)` on a migrated database with the configured tenants present."""
-    from server.clock import SystemClock
-    from server.domain.tenancy import TenantService
-    from server.storage.database import Database
-    from server.storage.migrate import upgrade_async
+    from server.platform.clock import SystemClock
+    from server.platform.storage.database import Database
+    from server.platform.storage.migrate import upgrade_async
+    from server.platform.tenancy import TenantService
 
     async def run() -> None:
         await upgrade_async(settings.resolved_database_url)
@@ -120,8 +120,8 @@ def _keys_revoke(settings: Settings, args: argparse.Namespace) -> Awaitable[None
 
 def _auth_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
     """Mints a ChittyOS access token offline: the bootstrap path when no admin key is configured."""
-    from server.clock import SystemClock
-    from server.surfaces.chittyos import access_tokens
+    from server.platform.clock import SystemClock
+    from server.surfaces.chittyos.surface import access_tokens
 
     async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         tokens = access_tokens(settings, db, SystemClock())
@@ -139,8 +139,8 @@ def _mcos_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]
 
     import grpc
 
-    from server.domain.access_assertions import mint_dev_assertion
-    from server.errors import ChorusError
+    from server.platform.errors import ChorusError
+    from server.surfaces.mcos.access.assertions import mint_dev_assertion
 
     async def run() -> None:
         access = settings.mcos.access
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
-    from server.logs import configure
+    from server.platform.logs import configure
 
     configure(settings.log_level)
     url = settings.resolved_database_url
@@ -271,8 +271,8 @@ def _run(make: Callable[[], Awaitable[None]], database_url: str) -> int:
     """Runs one command's coroutine on a fresh event loop; errors become exit codes."""
     from sqlalchemy.exc import DBAPIError
 
-    from server.errors import ChorusError
-    from server.storage.database import describe_failure
+    from server.platform.errors import ChorusError
+    from server.platform.storage.database import describe_failure
 
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:

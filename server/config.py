@@ -22,7 +22,7 @@ from pydantic_settings import (
 )
 
 from rest_bridge.transport import DEFAULT_MAX_MESSAGE_BYTES
-from server.pipeline.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
+from server.platform.admission.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
 
 
 class Listen(BaseModel):
@@ -352,7 +352,7 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(default="chorus", min_length=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Proxies (addresses or CIDR networks) whose `proxy_header` is believed: the
-    # bridge (loopback) and any proxy in front. See server/pipeline/client_address.py.
+    # bridge (loopback) and any proxy in front. See server/platform/admission/client_address.py.
     trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
     # The header those proxies append the client's address to.
     proxy_header: ProxyHeader = "x-forwarded-for"

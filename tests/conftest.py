@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.database import Database
-from server.storage.migrate import upgrade_async
+from server.platform.storage.database import Database
+from server.platform.storage.migrate import upgrade_async
 from tests.mcos.identity import TestIdp
 from tests.support import backends
 

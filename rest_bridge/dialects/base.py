@@ -163,5 +163,5 @@ class Dialect:
         return ErrorView(grpc.StatusCode.INTERNAL, "INTERNAL", "Internal server error")
 
     def shutting_down(self) -> ErrorView:
-        """The bridge's own shutdown, as the server's (server.errors.shutting_down) reads."""
+        """The bridge's own shutdown, as the server's (server.platform.errors.shutting_down) reads."""
         return ErrorView(grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "The server is shutting down", retry_after=1.0)

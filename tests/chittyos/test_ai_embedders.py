@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.providers.embeddings import (
+from server.platform.embeddings import (
     EmbeddingRegistry,
     EmbeddingRequest,
     EmbeddingRoute,
@@ -20,7 +20,7 @@ from server.providers.embeddings import (
     OpenAICompatibleEmbedder,
     lexical_vector,
 )
-from server.providers.models.types import ModelError
+from server.platform.models.types import ModelError
 from tests.providers.openai_upstream import Fault, OpenAIUpstream, _embed, status_fault
 
 KEY = "sk-embedder-test"

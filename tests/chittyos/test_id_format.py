@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.chitty_ids import (
+from server.platform.errors import ChorusError
+from server.platform.times import parse_rfc3339_ms, rfc3339_ms
+from server.surfaces.chittyos.id.chitty_ids import (
     MAX_SEQUENCE,
     ChittyIdParts,
     check_entity_type,
@@ -14,8 +16,6 @@ from server.domain.chitty_ids import (
     parse_chitty_id,
     spell_chitty_id,
 )
-from server.domain.times import parse_rfc3339_ms, rfc3339_ms
-from server.errors import ChorusError
 
 DOCUMENT_EXAMPLES = {
     "01-I-NFO-0001-T-25-C-X": "INFO",

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 
-from server.domain.chitty_ids import parse_chitty_id
-from server.services.struct_values import dict_to_struct
+from server.platform.struct_values import dict_to_struct
+from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support.chorus_process import ChorusProcess
 from tests.support.grpc_status import error_info
 

@@ -22,7 +22,7 @@ from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from server.domain.chitty_ids import parse_chitty_id
+from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
 

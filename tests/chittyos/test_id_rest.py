@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from server.config import ApiKeyLockoutSettings
-from server.domain.chitty_ids import parse_chitty_id
-from server.domain.times import parse_rfc3339_ms
+from server.platform.times import parse_rfc3339_ms
+from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
 

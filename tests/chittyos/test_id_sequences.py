@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from server.domain.chitty_ids import parse_chitty_id
+from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support.chorus_process import ChorusProcess, run_cli
 
 HOST = {"host": "id.chitty.cc"}

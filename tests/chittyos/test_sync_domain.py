@@ -8,17 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.merge_patch import merge_patch
-from server.domain.resource_fields import Page
-from server.domain.times import rfc3339_ms as iso_time
-from server.domain.todos import TodoInput, plan_replace, plan_sync
-from server.domain.topic_classifier import CATEGORIES, LEXICON, classify
-from server.domain.topics import content_preview
-from server.domain.work_sessions import NewWorkSession, WorkSessionService
-from server.errors import ChorusError
-from server.storage.database import Database
-from server.storage.todo_store import TodoRecord
-from server.storage.work_session_store import WorkSessionStore
+from server.platform.errors import ChorusError
+from server.platform.storage.database import Database
+from server.platform.times import rfc3339_ms as iso_time
+from server.surfaces.chittyos.sync.merge_patch import merge_patch
+from server.surfaces.chittyos.sync.resource_fields import Page
+from server.surfaces.chittyos.sync.stores.todo_store import TodoRecord
+from server.surfaces.chittyos.sync.stores.work_session_store import WorkSessionStore
+from server.surfaces.chittyos.sync.todos import TodoInput, plan_replace, plan_sync
+from server.surfaces.chittyos.sync.topic_classifier import CATEGORIES, LEXICON, classify
+from server.surfaces.chittyos.sync.topics import content_preview
+from server.surfaces.chittyos.sync.work_sessions import NewWorkSession, WorkSessionService
 from tests.support.clock import ManualClock
 
 

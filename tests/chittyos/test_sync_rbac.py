@@ -10,7 +10,7 @@ import jwt
 import pytest
 from chorus_contracts.chittyos.sync.v1 import sync_pb2
 
-from server.services.chittyos_sync import REQUIRED_PERMISSIONS
+from server.surfaces.chittyos.sync.servicer import REQUIRED_PERMISSIONS
 from tests.chittyos.conftest import HOSTS
 from tests.chittyos.sync_helpers import is_json, unique
 from tests.support.chorus_process import ChorusProcess

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from server.config import ConfigError, load_settings
-from server.errors import ChorusError, unauthenticated
-from server.pipeline.admission import Pipeline
-from server.pipeline.call import CallInfo
-from server.pipeline.client_address import ClientAddresses, peer_ip
+from server.platform.admission.call import CallInfo
+from server.platform.admission.client_address import ClientAddresses, peer_ip
+from server.platform.admission.pipeline import Pipeline
+from server.platform.errors import ChorusError, unauthenticated
 
 
 def test_peer_ip_forms() -> None:

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from server.platform import tenancy
 from sqlalchemy import event
 
-from server.clock import SystemClock
 from server.config import TenantSeed
-from server.domain import tenancy
-from server.domain.tenancy import TenantService
-from server.errors import ChorusError
-from server.storage.database import Database
+from server.platform.clock import SystemClock
+from server.platform.errors import ChorusError
+from server.platform.storage.database import Database
+from server.platform.tenancy import TenantService
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from rest_bridge.dialects.crispy import CrispyDialect
 from rest_bridge.dialects.mcos import McosDialect
 from rest_bridge.dialects.openai import OpenAIDialect
 from rest_bridge.errors import STATUS_DETAILS_KEY, ErrorView, _apply_details, error_from_rpc, http_status_for
-from server.errors import (
+from server.platform.errors import (
     ChorusError,
     FieldViolation,
     from_storage_failure,

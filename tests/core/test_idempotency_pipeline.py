@@ -22,24 +22,24 @@ import grpc
 import httpx
 import pytest
 import uvicorn
-from google.rpc import error_details_pb2, status_pb2
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
+from google.rpc import error_details_pb2, status_pb2
 from sqlalchemy import text
 
 from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
 from rest_bridge.inprocess import HandlerCollector, InProcessTransport
 from rest_bridge.transport import GrpcTransport
 from server.app import bind_socket
-from server.domain.tenancy import Caller, Tenant
-from server.errors import unauthenticated, unavailable
-from server.grpc_server.interceptor import PipelineInterceptor
-from server.pipeline.admission import Pipeline
-from server.pipeline.call import CallInfo
-from server.pipeline.client_address import ClientAddresses
-from server.pipeline.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentMethods
-from server.storage.database import Database
-from server.storage.idempotency_store import IdempotencyStore, KeyScope
-from server.storage.migrate import upgrade_async
+from server.platform.admission.call import CallInfo
+from server.platform.admission.client_address import ClientAddresses
+from server.platform.admission.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentMethods
+from server.platform.admission.pipeline import Pipeline
+from server.platform.errors import unauthenticated, unavailable
+from server.platform.grpc.interceptor import PipelineInterceptor
+from server.platform.storage.database import Database
+from server.platform.storage.idempotency_store import IdempotencyStore, KeyScope
+from server.platform.storage.migrate import upgrade_async
+from server.platform.tenancy import Caller, Tenant
 from tests.support import backends
 from tests.support.clock import ManualClock
 from tests.support.mcos_chat import user_says as grpc_user_says

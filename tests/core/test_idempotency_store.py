@@ -13,8 +13,8 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from server.storage.database import Database
-from server.storage.idempotency_store import IdempotencyStore, KeyScope, decode_messages, encode_messages
+from server.platform.storage.database import Database
+from server.platform.storage.idempotency_store import IdempotencyStore, KeyScope, decode_messages, encode_messages
 
 NOW = 1_700_000_000_000
 TTL = 24 * 3_600_000

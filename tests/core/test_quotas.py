@@ -6,9 +6,9 @@ import grpc
 import pytest
 
 from server.config import McosRateLimits
-from server.domain.quotas import RATE_LIMIT_EXCEEDED, Quotas
-from server.errors import ChorusError
-from server.pipeline.rate_limit import RateLimiter
+from server.platform.admission.quotas import RATE_LIMIT_EXCEEDED, Quotas
+from server.platform.admission.rate_limit import RateLimiter
+from server.platform.errors import ChorusError
 
 
 def _quotas() -> Quotas:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute, RateLimitItemPerSecond
 
-from server.pipeline.rate_limit import RateLimiter
+from server.platform.admission.rate_limit import RateLimiter
 from tests.support.backends import PgRedis
 
 

@@ -10,10 +10,10 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from server.storage.chat_store import Scope
-from server.storage.conversation_store import ConversationStore, NewMessage
-from server.storage.database import Database
-from server.storage.migrate import alembic_config, upgrade, upgrade_async
+from server.platform.chat.store import Scope
+from server.platform.storage.database import Database
+from server.platform.storage.migrate import alembic_config, upgrade, upgrade_async
+from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import backends
 from tests.support.chorus_process import ROOT, run_cli
 
@@ -62,7 +62,7 @@ def test_cli_migrate_tenants_and_keys(tmp_path: Path) -> None:
 
 def test_replicas_migrating_a_fresh_postgresql_database_at_once_all_start(pg_redis: backends.PgRedis) -> None:
     url = pg_redis.new_database_url()
-    migrate = f"from server.storage.migrate import upgrade; upgrade({url!r})"
+    migrate = f"from server.platform.storage.migrate import upgrade; upgrade({url!r})"
     runs = [
         subprocess.Popen([sys.executable, "-c", migrate], cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(4)
     ]

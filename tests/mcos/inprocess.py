@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from server.app import Chorus
-from server.clock import Clock
 from server.config import McosAccessSettings, McosSettings, Settings
+from server.platform.clock import Clock
 from tests.mcos import identity
 from tests.support import backends
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-from google.protobuf import struct_pb2
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
+from google.protobuf import struct_pb2
 
-from server.services.struct_values import python_to_value
+from server.platform.struct_values import python_to_value
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
 from tests.support.sse import parse_sse

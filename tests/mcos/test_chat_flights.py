@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
-from server.services.struct_values import value_to_python
+from server.platform.struct_values import value_to_python
 from tests.mcos.conftest import User
 from tests.mcos.test_chat_tools import shape, text_of, tool_turn
 from tests.mcos.test_envelope import assert_envelope

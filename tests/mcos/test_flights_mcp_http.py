@@ -23,7 +23,7 @@ from tests.support.chorus_process import ROOT, ChorusProcess
 @pytest.fixture(scope="module")
 def http_flights_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.providers.flights.sample_server", "--http", "127.0.0.1:0"],
+        [sys.executable, "-m", "server.surfaces.mcos.flights.sample_server", "--http", "127.0.0.1:0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

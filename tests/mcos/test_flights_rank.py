@@ -8,13 +8,13 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
 from chorus_contracts.mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
+from google.protobuf import struct_pb2
 
-from server.domain.flight_ranking import parse_rank_request, rank_flights
-from server.domain.flights import FlightTools
-from server.errors import ChorusError
-from server.providers.flights.mcp_client import McpServerTarget, McpToolClient
+from server.platform.errors import ChorusError
+from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
+from server.surfaces.mcos.flights.ranking import parse_rank_request, rank_flights
+from server.surfaces.mcos.flights.service import FlightTools
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope
 from tests.mcos.test_flights_search import ROUND_TRIP, search

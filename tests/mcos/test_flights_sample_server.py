@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 from mcp import Client, StdioServerParameters
 
-from server.providers.flights.airlines import AIRLINES
-from server.providers.flights.sample_schedule import search
+from server.surfaces.mcos.flights.airlines import AIRLINES
+from server.surfaces.mcos.flights.sample_schedule import search
 from tests.support.chorus_process import ROOT
 
 BUNDLED = StdioServerParameters(
-    command=sys.executable, args=["-m", "server.providers.flights.sample_server"], cwd=str(ROOT)
+    command=sys.executable, args=["-m", "server.surfaces.mcos.flights.sample_server"], cwd=str(ROOT)
 )
 
 

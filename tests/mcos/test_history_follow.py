@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from server.clock import SystemClock
-from server.domain.conversations import ConversationService, new_message_id
-from server.storage.chat_store import Scope
-from server.storage.conversation_store import ConversationStore, NewMessage
-from server.storage.database import Database
+from server.platform.chat.store import Scope
+from server.platform.clock import SystemClock
+from server.platform.storage.database import Database
+from server.surfaces.mcos.conversations import ConversationService, new_message_id
+from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 
 BOB = Scope("mcos", "bob")
 WRITERS = 10

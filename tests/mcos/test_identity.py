@@ -17,8 +17,8 @@ import grpc
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from chorus_contracts.mcos.v1 import memory_pb2, memory_pb2_grpc
+from cryptography.hazmat.primitives import serialization
 
 from tests.mcos.conftest import mcos_config
 from tests.mcos.identity import AUDIENCE, ISSUER, TestIdp, new_sub

@@ -16,11 +16,11 @@ import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from server.config import McosRetentionSettings
-from server.domain.chat_retention import DAY_MS, ChatRetention
-from server.domain.conversations import ConversationService, new_message_id
-from server.storage.chat_store import Scope
-from server.storage.conversation_store import ConversationStore, NewMessage
-from server.storage.database import Database
+from server.platform.chat.store import Scope
+from server.platform.storage.database import Database
+from server.surfaces.mcos.chat_retention import DAY_MS, ChatRetention
+from server.surfaces.mcos.conversations import ConversationService, new_message_id
+from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.mcos import identity
 from tests.mcos.inprocess import mcos_settings, running_chorus
 from tests.support.clock import ManualClock

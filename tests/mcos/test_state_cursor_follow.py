@@ -20,18 +20,18 @@ import httpx
 import pytest
 from sqlalchemy import Table, update
 
-from server.clock import SystemClock
 from server.config import McosRateLimits, McosRetentionSettings
-from server.domain.conversations import ConversationService
-from server.domain.memories import MemoryService
-from server.domain.preferences import PreferenceService
-from server.domain.tasks import TaskService
-from server.domain.user_state import UserStateService
-from server.storage.chat_store import Scope
-from server.storage.conversation_store import ConversationStore
-from server.storage.database import Database
-from server.storage.tables import McosTaskRow
-from server.storage.user_changes import UserChanges, next_change
+from server.platform.chat.store import Scope
+from server.platform.clock import SystemClock
+from server.platform.storage.database import Database
+from server.platform.storage.tables import McosTaskRow
+from server.surfaces.mcos.conversations import ConversationService
+from server.surfaces.mcos.memories import MemoryService
+from server.surfaces.mcos.preferences import PreferenceService
+from server.surfaces.mcos.stores.conversation_store import ConversationStore
+from server.surfaces.mcos.stores.user_changes import UserChanges, next_change
+from server.surfaces.mcos.tasks import TaskService
+from server.surfaces.mcos.user_state import UserStateService
 from tests.mcos import identity
 from tests.mcos.inprocess import mcos_settings, running_chorus
 

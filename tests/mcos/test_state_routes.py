@@ -8,8 +8,8 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf.field_mask_pb2 import FieldMask
 from chorus_contracts.mcos.v1 import resources_pb2, state_pb2, state_pb2_grpc
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from tests.mcos.conftest import User
 from tests.mcos.test_envelope import assert_envelope

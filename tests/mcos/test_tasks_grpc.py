@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from chorus_contracts.mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2, status_pb2
-from chorus_contracts.mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
 
 from tests.mcos.conftest import User
 from tests.support.grpc_status import error_info

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.providers.models.builtin import DESCRIPTION, BuiltinModel
-from server.providers.models.tokenizer import (
+from server.platform.models.builtin import DESCRIPTION, BuiltinModel
+from server.platform.models.tokenizer import (
     MESSAGE_OVERHEAD,
     count_prompt_tokens,
     count_tokens,
     tokenize,
 )
-from server.providers.models.types import (
+from server.platform.models.types import (
     ChatTurn,
     Finish,
     ModelError,

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.providers.models.openai_compatible import OpenAICompatibleProvider
-from server.providers.models.openai_wire import ChunkAssembler
-from server.providers.models.sse import SSEDecoder, SSEEvent
-from server.providers.models.tokenizer import count_prompt_tokens, count_tokens
-from server.providers.models.types import (
+from server.platform.models.openai_compatible import OpenAICompatibleProvider
+from server.platform.models.openai_wire import ChunkAssembler
+from server.platform.models.sse import SSEDecoder, SSEEvent
+from server.platform.models.tokenizer import count_prompt_tokens, count_tokens
+from server.platform.models.types import (
     ChatTurn,
     Finish,
     ModelError,

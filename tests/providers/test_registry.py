@@ -4,10 +4,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from server.providers.models.builtin import BuiltinModel
-from server.providers.models.openai_compatible import OpenAICompatibleProvider
-from server.providers.models.registry import ModelRegistry, ModelRoute
-from server.providers.models.types import (
+from server.platform.models.builtin import BuiltinModel
+from server.platform.models.openai_compatible import OpenAICompatibleProvider
+from server.platform.models.registry import ModelRegistry, ModelRoute
+from server.platform.models.types import (
     ChatTurn,
     Finish,
     ModelError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ManualClock:
-    """A clock tests move by hand; satisfies server.clock.Clock.
+    """A clock tests move by hand; satisfies server.platform.clock.Clock.
 
     `now` is the current time in epoch milliseconds: set it, or add to it.
     """

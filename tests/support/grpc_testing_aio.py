@@ -16,7 +16,7 @@ import grpc
 import grpc_testing
 from google.protobuf.descriptor import ServiceDescriptor
 
-from server.errors import ChorusError
+from server.platform.errors import ChorusError
 
 
 class _Blocking:

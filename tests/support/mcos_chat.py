@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from google.protobuf import struct_pb2
 from chorus_contracts.mcos.v1 import chat_pb2
+from google.protobuf import struct_pb2
 
 
 def user_says(text: str) -> chat_pb2.ChatTurnMessage:

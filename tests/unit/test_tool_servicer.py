@@ -11,11 +11,11 @@ from typing import Any
 import grpc
 import pytest
 from chorus_contracts.mcos.v1 import resources_pb2, tools_pb2
+from server.surfaces.mcos.flights import sample_server
 
-from server.domain.flight_ranking import parse_rank_request, rank_flights
-from server.domain.flights import FlightTools
-from server.providers.flights import sample_server
-from server.services.mcos_tools import McosToolService
+from server.surfaces.mcos.flights.ranking import parse_rank_request, rank_flights
+from server.surfaces.mcos.flights.service import FlightTools
+from server.surfaces.mcos.servicers.tools import McosToolService
 from tests.support import grpc_testing_aio
 
 SERVICE = tools_pb2.DESCRIPTOR.services_by_name["ToolService"]

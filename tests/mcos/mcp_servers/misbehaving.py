@@ -23,7 +23,7 @@ import orjson
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from server.providers.flights.sample_schedule import search
+from server.surfaces.mcos.flights.sample_schedule import search
 
 server = MCPServer("misbehaving-flights", log_level="CRITICAL")
 

@@ -1,1 +1,0 @@
-"""Surface-agnostic domain services shared by every API surface."""

@@ -1,1 +1,0 @@
-"""The grpc.aio server: interceptors, reflection, health and graceful drain."""

@@ -1,0 +1,1 @@
+"""The admission pipeline: request id, credentials, tenancy, rate limits, quotas, idempotency."""

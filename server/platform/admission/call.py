@@ -1,0 +1,61 @@
+"""The per-call context that policies fill in and servicers read."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from server.platform.tenancy import Caller
+from server.surfaces.chittyos.auth.access_tokens import AccessClaims
+
+
+@dataclass(slots=True)
+class CallInfo:
+    method: str  # full gRPC method, e.g. "/crispy.v1.ChatService/Chat"
+    metadata: dict[str, str]  # lower-case keys; binary entries dropped
+    client_ip: str
+    request_id: str
+    caller: Caller | None = None
+    # Set by the bearer-token policy: the verified access token's claims.
+    token: AccessClaims | None = None
+    # Sent as response metadata (HTTP headers through the bridge).
+    response_headers: dict[str, str] = field(default_factory=dict)
+    # What policies took in advance (quotas), given back if the call fails.
+    refunds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def service(self) -> str:
+        return self.method[1:].split("/", 1)[0]
+
+
+log = logging.getLogger("chorus.rpc")
+
+
+async def give_back(call: CallInfo) -> None:
+    """Runs the call's refunds, once. Shielded: a cancellation landing now must
+    not leave a refund half done; a refund that fails is logged, never raised."""
+    refunds, call.refunds = call.refunds, []
+    if not refunds:
+        return
+    results = await asyncio.shield(asyncio.gather(*(refund() for refund in refunds), return_exceptions=True))
+    for result in results:
+        if isinstance(result, Exception):
+            log.error("could not give back what %s took", call.method, exc_info=result)
+
+
+_current: ContextVar[CallInfo] = ContextVar("chorus_call")
+
+
+def current_call() -> CallInfo:
+    return _current.get()
+
+
+def current_call_or_none() -> CallInfo | None:
+    return _current.get(None)
+
+
+def bind_call(call: CallInfo) -> None:
+    _current.set(call)

@@ -1,0 +1,74 @@
+"""Admission: request id, client address, then the service's policies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from server.platform.admission.call import CallInfo
+from server.platform.admission.client_address import ClientAddresses
+from server.platform.admission.policies import Policy
+from server.platform.errors import ChorusError
+
+REQUEST_ID_KEY = "x-request-id"
+_MAX_REQUEST_ID = 200
+
+
+def _request_id(given: str) -> str:
+    # Echo a sane caller-supplied id; replace anything else.
+    if given and len(given) <= _MAX_REQUEST_ID and given.isprintable():
+        return given
+    return str(uuid.uuid4())
+
+
+def _metered(policy: Policy) -> bool:
+    return bool(getattr(policy, "metered", False))
+
+
+class Pipeline:
+    def __init__(
+        self,
+        policies: Mapping[str, Sequence[Policy]],
+        client_addresses: ClientAddresses,
+        request_id_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        """`request_id_keys`: service -> the metadata key of its request id, where
+        its document names another than `x-request-id` (MCoS: `x-correlation-id`)."""
+        # Metered policies (quotas) run last; a replayed idempotent call skips them.
+        self._gates = {name: tuple(p for p in steps if not _metered(p)) for name, steps in policies.items()}
+        self._meters = {name: tuple(p for p in steps if _metered(p)) for name, steps in policies.items()}
+        self._client_addresses = client_addresses
+        self._request_id_keys = dict(request_id_keys or {})
+
+    def request_id_key(self, service: str) -> str:
+        return self._request_id_keys.get(service, REQUEST_ID_KEY)
+
+    async def admit(self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True) -> CallInfo:
+        """Runs the policies of the method's service (without the metered ones
+        when `meter` is false: see `meter()`); raises ChorusError with `headers`
+        set to what the response must still carry."""
+        id_key = self.request_id_key(method[1:].split("/", 1)[0])
+        call = CallInfo(
+            method=method,
+            metadata=metadata,
+            client_ip=self._client_addresses.resolve(peer, metadata),
+            request_id=_request_id(metadata.get(id_key, "")),
+        )
+        call.response_headers[id_key] = call.request_id
+        await self._run(call, self._gates.get(call.service, ()))
+        if meter:
+            await self.meter(call)
+        return call
+
+    async def meter(self, call: CallInfo) -> None:
+        """The metered policies, run once the call is known to do work (not a replay)."""
+        await self._run(call, self._meters.get(call.service, ()))
+
+    @staticmethod
+    async def _run(call: CallInfo, policies: Sequence[Policy]) -> None:
+        try:
+            for policy in policies:
+                await policy(call)
+        except ChorusError as exc:
+            exc.headers.update(call.response_headers)
+            raise

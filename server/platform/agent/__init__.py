@@ -1,0 +1,1 @@
+"""The agent/tool loop's parts: tools a model may call, admitted and metered."""

@@ -1,0 +1,1 @@
+"""The chat engine and its conversation store."""

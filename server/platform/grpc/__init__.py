@@ -1,0 +1,1 @@
+"""The grpc.aio server and the interceptor that runs the admission pipeline."""

@@ -1,0 +1,206 @@
+"""Runs the admission pipeline around every RPC and turns errors into rich status.
+
+Policies run before the handler, then the idempotency check of the methods
+that honour `Idempotency-Key` (a replay answers without the handler). On
+success the call's response headers go out as initial metadata (so a
+streaming bridge can write HTTP headers before the first event); on failure
+they go out as trailing metadata with the status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from server.platform.admission.call import CallInfo, bind_call, give_back
+from server.platform.admission.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
+from server.platform.admission.pipeline import Pipeline
+from server.platform.errors import STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
+from server.platform.grpc.open_calls import OpenCalls
+
+log = logging.getLogger("chorus.rpc")
+
+_UNWRAPPED_PREFIXES = ("/grpc.reflection.", "/grpc.health.")
+_SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    return {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+
+
+async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, request_id: str) -> None:
+    status = error.to_status(request_id)
+    trailing = (*error.headers.items(), (STATUS_DETAILS_KEY, status.SerializeToString()))
+    await context.abort(error.code, error.message, trailing_metadata=trailing)
+
+
+class PipelineInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(
+        self, pipeline: Pipeline, idempotency: Idempotency | None = None, open_calls: OpenCalls | None = None
+    ) -> None:
+        self._pipeline = pipeline
+        self._idempotency = idempotency
+        self.open_calls = open_calls or OpenCalls()
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        method: str = handler_call_details.method
+        handler = await continuation(handler_call_details)
+        if handler is None or method.startswith(_UNWRAPPED_PREFIXES):
+            return handler
+        wrapped = self._wrapped.get(method)
+        if wrapped is None:
+            wrapped = self.wrap(method, handler)
+            self._wrapped[method] = wrapped
+        return wrapped
+
+    async def _admit(self, method: str, context: grpc.aio.ServicerContext, meter: bool = True) -> CallInfo:
+        try:
+            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter)
+        except ChorusError as exc:
+            id_key = self._pipeline.request_id_key(method[1:].split("/", 1)[0])
+            await abort_with(context, exc, exc.headers.get(id_key, ""))
+            raise AssertionError("unreachable") from exc
+        bind_call(call)
+        return call
+
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> CallInfo:
+        call = await self._admit(method, context)
+        await context.send_initial_metadata(tuple(call.response_headers.items()))
+        return call
+
+    async def _enter_keyed(
+        self, method: str, context: grpc.aio.ServicerContext, request: Any, guard: Idempotency
+    ) -> tuple[CallInfo, Claim | Replay | None]:
+        """Admission, then the idempotency key's claim (None without a key) or its stored
+        response; the metered policies (quotas) run only when the call will do work."""
+        call = await self._admit(method, context, meter=False)
+        claim: Claim | Replay | None = None
+        async with _errors_as_status(context, call):
+            if IDEMPOTENCY_KEY in call.metadata:
+                try:
+                    claim = await guard.begin(call, request)
+                except ChorusError as exc:
+                    # Nothing is sent yet: the error carries the call's headers (request id).
+                    exc.headers.update(call.response_headers)
+                    raise
+            if not isinstance(claim, Replay):
+                async with held(claim):
+                    await self._pipeline.meter(call)
+        await context.send_initial_metadata(tuple(call.response_headers.items()))
+        return call, claim
+
+    def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The handler with admission and error mapping around it (also used in-process)."""
+        guard = self._idempotency
+        if guard is not None and guard.covers(method):
+            return self._wrap_keyed(method, handler, guard)
+        if handler.unary_unary is not None:
+            inner_unary = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                call = await self._enter(method, context)
+                async with _errors_as_status(context, call), self.open_calls.tracked():
+                    return await inner_unary(request, context)
+
+            return _rebuilt(handler, unary)
+        if handler.unary_stream is not None:
+            inner_stream = handler.unary_stream
+
+            async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                call = await self._enter(method, context)
+                async with _errors_as_status(context, call), self.open_calls.tracked():
+                    async for item in inner_stream(request, context):
+                        yield item
+
+            return _rebuilt(handler, stream)
+        return handler  # client streaming is not used by any surface
+
+    def _wrap_keyed(self, method: str, handler: grpc.RpcMethodHandler, guard: Idempotency) -> grpc.RpcMethodHandler:
+        """`wrap` for a method that honours `idempotency-key`: a replay answers without the
+        handler; a run that ends well stores its response, any other end releases the key."""
+        if handler.unary_unary is not None:
+            inner_unary = handler.unary_unary
+
+            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                call, claim = await self._enter_keyed(method, context, request, guard)
+                if isinstance(claim, Replay):
+                    return claim.messages[0]
+                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
+                    response = await inner_unary(request, context)
+                    if claim is not None:
+                        await claim.finish([response])
+                    return response
+
+            return _rebuilt(handler, unary)
+        if handler.unary_stream is not None:
+            inner_stream = handler.unary_stream
+
+            async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                call, claim = await self._enter_keyed(method, context, request, guard)
+                if isinstance(claim, Replay):
+                    for item in claim.messages:
+                        yield item
+                    return
+                sent: list[Any] = []
+                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
+                    async for item in inner_stream(request, context):
+                        if claim is not None:
+                            sent.append(item)
+                        yield item
+                    if claim is not None:
+                        await claim.finish(sent)
+
+            return _rebuilt(handler, stream)
+        return handler
+
+
+def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHandler:
+    """A handler of the same kind and (de)serializers as `handler` that runs `behaviour`."""
+    make = (
+        grpc.unary_unary_rpc_method_handler
+        if handler.unary_unary is not None
+        else grpc.unary_stream_rpc_method_handler
+    )
+    return make(
+        behaviour,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
+    """Domain errors become their rich status; anything unexpected is logged
+    and becomes INTERNAL, never a stack trace on the wire. A call that fails
+    gives back what its policies took in advance (quotas): it did no work."""
+    try:
+        yield
+    except Exception as exc:
+        await give_back(call)
+        if isinstance(exc, grpc.aio.AbortError):
+            raise
+        await abort_with(context, _as_status(call, exc), call.request_id)
+
+
+def _as_status(call: CallInfo, exc: Exception) -> ChorusError:
+    """The error a failed call ends with, logged when the server is at fault."""
+    if isinstance(exc, ChorusError):
+        if exc.code in _SERVER_FAULTS:
+            # A dependency failed (model, tool, storage): worth a line, tagged with the request id.
+            log.warning("%s failed: %s: %s", call.method, exc.reason, exc.message)
+        return exc
+    known = from_storage_failure(exc)
+    if known is not None:
+        log.error("%s failed: %s: %s", call.method, known.reason, exc)
+        return known
+    log.exception("unhandled error in %s (request %s)", call.method, call.request_id)
+    return internal()

@@ -1,0 +1,1 @@
+"""The storage base: database, migrations, the shared tables."""

@@ -1,0 +1,190 @@
+"""Engine and session factory; SQLite runs in WAL mode with foreign keys on.
+
+Writes are cancellation-proof. A cancellation that lands inside the driver
+(mid-statement, mid-commit) makes SQLAlchemy invalidate the connection,
+and under load that has left a SQLite write transaction open on an
+orphaned connection after the write lock was released: every later write
+then waited out the busy timeout and failed. So no cancellation reaches a
+write connection: its statements, its commit or rollback and its return to
+the pool each run to completion in a task of their own, and the caller's
+cancellation is raised after them, with the transaction already closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from server.platform.completion import finish, run_to_completion
+from server.platform.errors import ChorusError
+
+# How long `Database.close` waits for writes under way (a cut chat reply being saved).
+_CLOSE_DRAIN_SECONDS = 10.0
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def upsert_insert(dialect: str) -> Any:
+    """`insert` of the backend's dialect, the one with `on_conflict_do_*` (both write it alike)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def create_engine(url: str) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, pool_size=5, max_overflow=10)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def describe_failure(url: str, exc: BaseException) -> str:
+    """One line for an operator: the database that failed (no password) and its driver's reason."""
+    parsed = make_url(url)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        return (
+            f"cannot use the SQLite database {path}: {reason} "
+            f"(check that {path.parent} exists, is writable and has free space)"
+        )
+    return f"cannot use the database {parsed.render_as_string(hide_password=True)}: {reason}"
+
+
+def check_writable(url: str) -> None:
+    """On SQLite, that the data directory and the database file in it can be written: a
+    clear refusal at start, rather than a driver traceback from the first migration."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    database = Path(parsed.database)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=database.parent):
+            pass
+        if database.exists():
+            database.open("r+b").close()
+    except OSError as exc:
+        where = exc.filename if exc.filename and Path(exc.filename) == database else database.parent
+        raise ChorusError(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "STORAGE_UNAVAILABLE",
+            f"the data directory is not writable: {where}: {exc.strerror or exc}",
+        ) from exc
+
+
+class _WriteConnection(AsyncConnection):
+    """A connection whose statements finish even when the caller is cancelled
+    (the cancellation is raised once the statement is done)."""
+
+    async def execute(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
+        return await run_to_completion(super().execute(statement, parameters, execution_options=execution_options))
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> Any:
+        return await run_to_completion(super().exec_driver_sql(statement, parameters, execution_options))
+
+
+class Database:
+    """Owns the engine; hands out ORM sessions and write transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; queueing writers here, instead of in
+        # SQLite's busy-wait, keeps a burst of writes from failing with
+        # "database is locked". Other backends take writes concurrently.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._writes_under_way = 0
+        self._no_writes = asyncio.Event()
+        self._no_writes.set()
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction that commits on success and rolls back
+        on any error or cancellation. Either way the transaction is closed and
+        the connection back in the pool before the caller goes on (and, on
+        SQLite, before the next writer gets the lock)."""
+        self._writes_under_way += 1
+        self._no_writes.clear()
+        try:
+            async with self._write_lock or contextlib.nullcontext():
+                conn = await self._open_write()
+                try:
+                    yield conn
+                except BaseException:
+                    await run_to_completion(_end(conn, commit=False))
+                    raise
+                await run_to_completion(_end(conn, commit=True))
+        finally:
+            self._writes_under_way -= 1
+            if not self._writes_under_way:
+                self._no_writes.set()
+
+    async def _open_write(self) -> AsyncConnection:
+        opening = asyncio.ensure_future(_begin(self.engine))
+        try:
+            return await finish(opening)
+        except asyncio.CancelledError:
+            # Cancelled while connecting: the connection opened all the same; close it.
+            if not opening.cancelled() and opening.exception() is None:
+                await run_to_completion(_end(opening.result(), commit=False))
+            raise
+
+    async def ping(self) -> None:
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        """Disposes of the engine once the writes under way have ended."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._no_writes.wait(), _CLOSE_DRAIN_SECONDS)
+        await self.engine.dispose()
+
+
+async def _begin(engine: AsyncEngine) -> AsyncConnection:
+    conn = _WriteConnection(engine)
+    await conn.start()
+    try:
+        await conn.begin()
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _end(conn: AsyncConnection, *, commit: bool) -> None:
+    """Commits or rolls back, then returns the connection to the pool (which
+    rolls back whatever a failed commit left open)."""
+    try:
+        if commit:
+            await conn.commit()
+        else:
+            await conn.rollback()
+    finally:
+        await conn.close()

@@ -1,1 +1,0 @@
-"""Providers: adapters from Chorus's domain to outside capabilities (models, embeddings, tools)."""

@@ -1,1 +1,0 @@
-"""Servicers: thin adapters between protobuf messages and domain services."""

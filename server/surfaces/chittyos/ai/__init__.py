@@ -1,0 +1,1 @@
+"""ChittyOS AI gateway: OpenAI-compatible chat completions, embeddings and models."""

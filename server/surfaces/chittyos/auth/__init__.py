@@ -1,0 +1,1 @@
+"""ChittyOS auth: access tokens, their keys and sessions, and the policies that check them."""

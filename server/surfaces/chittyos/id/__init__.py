@@ -1,0 +1,1 @@
+"""ChittyOS ID authority: minting and validating ChittyIDs."""

@@ -1,0 +1,1 @@
+"""ChittyOS MCP portal."""

@@ -1,0 +1,1 @@
+"""ChittyOS sync hub: projects, todos, work sessions, topics."""

@@ -1,0 +1,1 @@
+"""Crispy Enigma (spec 004): the multi-tenant chat API."""

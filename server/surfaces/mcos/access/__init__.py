@@ -1,0 +1,1 @@
+"""Cloudflare Access: verifying the assertion that names the MCoS user."""

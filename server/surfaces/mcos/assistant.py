@@ -1,0 +1,346 @@
+"""One MCoS chat turn: the model, the tools it calls, and the stored messages.
+
+A turn streams the model's text; when the model calls tools, the server runs
+them (each announced by a `ToolCallOut`, answered by a `ToolResultOut`) and
+asks the model again with the results, for at most
+`chat.max_tool_rounds` rounds; the round after that offers no tool choice,
+so the model must answer. Every model call spends its tokens from the
+user's daily `llm_tokens`.
+
+Messages come as the document shows them (`content` a string) or as
+assistant-ui posts them (`content` an array of parts, `attachments`): see
+`message_parts`.
+
+Context: the conversation's active stored messages (newest
+`chat.context_messages`) then the new user message. A client that sends
+earlier user/assistant messages (assistant-ui sends the whole thread) gets
+those instead of the stored ones for this turn; system messages it sends
+are always kept. Only the new user message and the reply are stored.
+
+Storage: the user message and the reply (with its tool invocations) are
+written together once the turn ends, however it ends. A whole turn is stored
+as is; a client that goes away keeps what it was shown, marked incomplete; a
+turn that fails after it began (LLM_ERROR, TOOL_ERROR, a tool's quota) keeps
+the question and what the reply produced before the error, marked failed
+with the error the client was sent, so history shows what happened (a
+refused request, one that never began, stores nothing). A reply with neither
+text nor tool calls is left out of the model's context, so a failed turn
+reads to the model as an unanswered question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import orjson
+
+from server.platform.admission.quotas import Quotas
+from server.platform.agent.tool_box import ToolBox
+from server.platform.chat.store import Scope
+from server.platform.clock import Clock
+from server.platform.completion import run_to_completion
+from server.platform.errors import ChorusError
+from server.platform.models.registry import ModelRegistry
+from server.platform.models.types import (
+    ChatTurn,
+    ModelError,
+    ModelRequest,
+    TextDelta,
+    ToolCall,
+    Usage,
+)
+from server.platform.times import rfc3339_ms
+from server.platform.validation import Violations
+from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
+from server.surfaces.mcos.conversations import ConversationService, check_conversation_id, new_message_id
+from server.surfaces.mcos.message_parts import message_text
+from server.surfaces.mcos.stores.conversation_store import NewMessage
+
+MAX_MESSAGES = 100
+MAX_CONTENT_CHARS = 32_000
+ROLES = ("user", "assistant", "system")
+TOOL_CHOICES = ("auto", "none", "required")
+LLM_ERROR = "LLM_ERROR"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+# The document's codes a turn can fail with once it has begun; anything else
+# is stored as the INTERNAL_ERROR the client was shown.
+_TURN_FAILURE_CODES = frozenset({LLM_ERROR, "TOOL_ERROR", "RATE_LIMIT_EXCEEDED"})
+
+log = logging.getLogger("chorus.mcos.assistant")
+
+SYSTEM_PROMPT = (
+    "You are the Micro Chief of Staff, a concise personal assistant. Use the tools to search and "
+    "rank flights, manage the user's tasks and pin memories; answer from their results. "
+    "The current time is {now} (UTC)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnMessage:
+    role: str
+    content: Any  # a string, or content parts (parsed JSON); None when absent
+    attachments: tuple[Any, ...] = ()  # assistant-ui attachments (parsed JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRequest:
+    messages: Sequence[TurnMessage]
+    tool_choice: str = ""  # "" means "auto"
+    conversation_id: str = ""  # "" means a new conversation
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOut:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallOut:
+    id: str
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResultOut:
+    id: str
+    name: str
+    result: Any
+
+
+@dataclass(frozen=True, slots=True)
+class TurnDone:
+    message_id: str
+    conversation_id: str
+    content: str
+    tool_calls: tuple[ToolInvocationRecord, ...]
+
+
+TurnEvent = TokenOut | ToolCallOut | ToolResultOut | TurnDone
+
+
+def validate(request: TurnRequest) -> list[ChatTurn]:
+    """The request's messages as text turns; VALIDATION_ERROR, with every
+    field at fault, for a malformed turn."""
+    problems = Violations()
+    turns: list[ChatTurn] = []
+    if not request.messages:
+        problems.add("messages", "At least one message is required")
+    elif len(request.messages) > MAX_MESSAGES:
+        problems.add("messages", f"At most {MAX_MESSAGES} messages are allowed")
+    else:
+        for index, message in enumerate(request.messages):
+            if message.role not in ROLES:
+                problems.add(f"messages.{index}.role", "Must be 'user', 'assistant' or 'system'")
+            found = len(problems.items)
+            text = message_text(problems, f"messages.{index}", message.content, message.attachments)
+            if len(problems.items) == found:  # its parts were fine: now the text as a whole
+                problems.length(f"messages.{index}.content", text, 1, MAX_CONTENT_CHARS)
+            turns.append(ChatTurn(message.role, text))
+        last = len(request.messages) - 1
+        if request.messages[last].role in ROLES and request.messages[last].role != "user":
+            problems.add(f"messages.{last}.role", "The last message must be the user's")
+    if request.tool_choice and request.tool_choice not in TOOL_CHOICES:
+        problems.add("tool_choice", "Must be 'auto', 'none' or 'required'")
+    check_conversation_id(problems, "conversation_id", request.conversation_id)
+    problems.raise_if_any()
+    return turns
+
+
+def llm_error(message: str) -> ChorusError:
+    return ChorusError(grpc.StatusCode.UNAVAILABLE, LLM_ERROR, message)
+
+
+@dataclass
+class _Reply:
+    """What the turn has produced so far."""
+
+    parts: list[str] = field(default_factory=list)
+    invocations: list[ToolInvocationRecord] = field(default_factory=list)
+
+    @property
+    def content(self) -> str:
+        return "".join(self.parts)
+
+
+class Assistant:
+    def __init__(
+        self,
+        conversations: ConversationService,
+        models: ModelRegistry,
+        tools: ToolBox,
+        quotas: Quotas,
+        clock: Clock,
+        *,
+        model: str = "",
+        context_messages: int = 20,
+        max_tool_rounds: int = 4,
+    ) -> None:
+        self._conversations = conversations
+        self._models = models
+        self._tools = tools
+        self._quotas = quotas
+        self._clock = clock
+        self._model = model
+        self._context_messages = context_messages
+        self._max_tool_rounds = max_tool_rounds
+
+    async def turn(self, scope: Scope, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
+        """Validates, then yields the turn's events; the last is a `TurnDone`
+        once both messages are stored."""
+        sent = validate(request)
+        received_ms = self._clock.now_ms()
+        conversation_id = request.conversation_id or str(uuid.uuid4())
+        question = sent[-1].content
+        turns = await self._context(scope, conversation_id, sent, received_ms)
+        reply = _Reply()
+        try:
+            async with aclosing(self._rounds(scope, turns, request.tool_choice or "auto", reply)) as events:
+                async for event in events:
+                    yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            # The client went away mid-reply: keep what it was shown.
+            await self._save(scope, conversation_id, question, received_ms, reply, new_message_id(), incomplete=True)
+            raise
+        except Exception as exc:
+            # The turn failed: keep the question and the reply so far, with the error.
+            try:
+                await self._save(
+                    scope, conversation_id, question, received_ms, reply, new_message_id(), failure=_failure(exc)
+                )
+            except Exception:
+                log.exception("storing a failed chat turn failed")  # the client gets the turn's own error
+            raise
+        message_id = new_message_id()
+        await self._save(scope, conversation_id, question, received_ms, reply, message_id)
+        yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
+
+    async def _rounds(
+        self, scope: Scope, turns: list[ChatTurn], tool_choice: str, reply: _Reply
+    ) -> AsyncGenerator[TurnEvent, None]:
+        for round_index in range(self._max_tool_rounds + 1):
+            # Forcing a call holds for the first round only, and the last
+            # round allows none, so every turn ends in an answer.
+            choice = tool_choice if round_index == 0 or tool_choice == "none" else "auto"
+            if round_index == self._max_tool_rounds:
+                choice = "none"
+            calls: list[ToolCall] = []
+            async with aclosing(self._model_call(scope, turns, choice, calls)) as pieces:
+                async for piece in pieces:
+                    reply.parts.append(piece)
+                    yield TokenOut(piece)
+            if not calls:
+                return
+            if choice == "none":
+                raise llm_error("The model called a tool when none was allowed")
+            turns.append(ChatTurn("assistant", "", tool_calls=tuple(calls)))
+            for call in calls:
+                admitted = await self._tools.admit(scope, call.name, call.arguments)
+                args = admitted.args
+                invocation_id = f"call_{secrets.token_hex(12)}"
+                yield ToolCallOut(invocation_id, call.name, args)
+                result = await self._tools.run(scope, admitted)
+                reply.invocations.append(ToolInvocationRecord(invocation_id, call.name, args, result))
+                yield ToolResultOut(invocation_id, call.name, result)
+                turns.append(ChatTurn("tool", _json(result), tool_call_id=call.id, name=call.name))
+
+    async def _model_call(
+        self, scope: Scope, turns: list[ChatTurn], tool_choice: str, calls: list[ToolCall]
+    ) -> AsyncGenerator[str, None]:
+        """Streams one model call's text; its tool calls are collected in `calls`."""
+        request = ModelRequest(
+            model=self._model,
+            messages=tuple(turns),
+            tools=self._tools.specs,
+            tool_choice=tool_choice if self._tools.specs else None,
+        )
+        try:
+            async for event in self._models.stream(request):
+                if isinstance(event, TextDelta):
+                    if event.text:
+                        yield event.text
+                elif isinstance(event, ToolCall):
+                    calls.append(event)
+                elif isinstance(event, Usage):
+                    await self._quotas.spend("llm_tokens", scope.owner_id, event.total_tokens)
+        except ModelError as exc:
+            raise llm_error(f"The model failed: {exc.message}") from exc
+
+    async def _context(
+        self, scope: Scope, conversation_id: str, messages: Sequence[ChatTurn], now_ms: int
+    ) -> list[ChatTurn]:
+        system = [ChatTurn("system", SYSTEM_PROMPT.format(now=rfc3339_ms(now_ms)))]
+        system += [ChatTurn("system", m.content) for m in messages if m.role == "system"]
+        earlier = [ChatTurn(m.role, m.content) for m in messages[:-1] if m.role != "system"]
+        if not earlier:
+            stored = await self._conversations.context(scope, conversation_id, self._context_messages)
+            earlier = [turn for message in stored for turn in _stored_turns(message)]
+        return [*system, *earlier, ChatTurn("user", messages[-1].content)]
+
+    async def _save(
+        self,
+        scope: Scope,
+        conversation_id: str,
+        question: str,
+        received_ms: int,
+        reply: _Reply,
+        message_id: str,
+        *,
+        incomplete: bool = False,
+        failure: ReplyFailure | None = None,
+    ) -> None:
+        """Stores the question and the reply. Once started this finishes, cancelled
+        or not: a cancel landing mid-commit must neither lose the turn nor store it twice."""
+        await run_to_completion(
+            self._conversations.append(
+                scope,
+                conversation_id,
+                [
+                    NewMessage(new_message_id(), "user", question, received_ms),
+                    NewMessage(
+                        message_id,
+                        "assistant",
+                        reply.content,
+                        max(self._clock.now_ms(), received_ms),
+                        tuple(reply.invocations),
+                        incomplete,
+                        failure,
+                    ),
+                ],
+            )
+        )
+
+
+def _failure(exc: Exception) -> ReplyFailure:
+    """The error as the client was sent it (unexpected ones are INTERNAL_ERRORs, unexplained)."""
+    if isinstance(exc, ChorusError):
+        code = exc.reason if exc.reason in _TURN_FAILURE_CODES else INTERNAL_ERROR
+        return ReplyFailure(code, exc.message, dict(exc.info))
+    return ReplyFailure(INTERNAL_ERROR, "Internal server error")
+
+
+def _stored_turns(message: ConversationMessage) -> list[ChatTurn]:
+    """A stored message as the model sees it: an assistant's tool calls and
+    their results come before its text; a reply with neither is left out."""
+    if not message.tool_calls:
+        if message.role == "assistant" and not message.content:
+            return []
+        return [ChatTurn(message.role, message.content)]
+    calls = tuple(ToolCall(t.id, t.name, _json(t.args)) for t in message.tool_calls)
+    turns = [ChatTurn("assistant", "", tool_calls=calls)]
+    turns += [ChatTurn("tool", _json(t.result), tool_call_id=t.id, name=t.name) for t in message.tool_calls]
+    if message.content:
+        turns.append(ChatTurn("assistant", message.content))
+    return turns
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()

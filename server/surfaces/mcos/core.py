@@ -1,0 +1,22 @@
+"""What every MCoS service builds on, built once by the surface (surface.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.config import McosSettings
+from server.platform.admission.policies import Policy
+from server.platform.admission.quotas import Quotas
+from server.platform.surface import Platform
+
+
+@dataclass(frozen=True)
+class McosCore:
+    """What every MCoS service builds on."""
+
+    platform: Platform
+    settings: McosSettings
+    tenant_id: str
+    quotas: Quotas
+    # Admission policies of every MCoS service: identity, then quotas.
+    policies: tuple[Policy, ...]

@@ -1,0 +1,1 @@
+"""MCoS's servicers: proto in, domain call, proto out."""

@@ -1,0 +1,1 @@
+"""MCoS's stores: conversations, tasks, memory, preferences, and the change feed."""
