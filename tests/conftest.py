@@ -13,8 +13,11 @@ import pytest
 
 from server.platform.storage.database import Database
 from server.platform.storage.migrate import upgrade_async
-from tests.mcos.identity import TestIdp
 from tests.support import backends
+from tests.support.mcos_identity import TestIdp
+
+# The shared Crispy server (`chorus`, `rest`, tenants and keys) for every directory's tests.
+pytest_plugins = ["tests.support.crispy_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,5 +83,5 @@ async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Data
 
 @pytest.fixture(scope="session")
 def idp() -> TestIdp:
-    """The test identity provider whose JWKS MCoS-configured servers trust (tests/mcos/identity.py)."""
+    """The test identity provider whose JWKS MCoS-configured servers trust (tests/surfaces/mcos/identity.py)."""
     return TestIdp()

@@ -24,9 +24,9 @@ import orjson
 import pytest
 from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
-from tests.mcos.conftest import mcos_config
-from tests.mcos.identity import TestIdp, new_sub
 from tests.support.chorus_process import ChorusProcess, wait_until
+from tests.support.mcos_identity import TestIdp, new_sub
+from tests.surfaces.mcos.conftest import mcos_config
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ import pytest
 
 from rest_bridge.json_body import MAX_CONTAINERS
 from rest_bridge.jsoncodec import MAX_FREE_FORM_VALUES
-from tests.e2e.conftest import DEMO
 from tests.support.chorus_process import ChorusProcess
+from tests.support.crispy_server import DEMO
 from tests.support.raw_http import RawResponse, connect, read_response
 
 AI = {"host": "ai.example.com"}

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests.chittyos.conftest import ADMIN_KEY, CHITTYOS_CONFIG
-from tests.chittyos.sync_helpers import mint
-from tests.mcos.conftest import mcos_config
-from tests.mcos.identity import TestIdp
+from tests.support.chittyos_sync import mint
 from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
+from tests.support.mcos_identity import TestIdp
+from tests.surfaces.chittyos.conftest import ADMIN_KEY, CHITTYOS_CONFIG
+from tests.surfaces.mcos.conftest import mcos_config
 
 OPENAPI = ROOT / "gen" / "chorus_contracts" / "openapi"
 

@@ -19,9 +19,9 @@ import httpx
 import jwt
 import pytest
 
-from tests.mcos.conftest import mcos_config
-from tests.mcos.identity import TestIdp, new_sub
 from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.mcos_identity import TestIdp, new_sub
+from tests.surfaces.mcos.conftest import mcos_config
 
 ADMIN_KEY = "replica-admin-key-0123456789abcdef"
 CHITTY_ID = "01-P-EO-0001-T-25-C-X"

@@ -1,0 +1,52 @@
+"""An MCoS-configured Chorus running inside the test's event loop.
+
+The gRPC server and the REST bridge listen on ephemeral loopback ports;
+identity comes from a test IdP whose JWKS file the server reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from server.app import Chorus
+from server.config import McosAccessSettings, McosSettings, Settings
+from server.platform.clock import Clock
+from tests.support import backends
+from tests.support import mcos_identity as identity
+
+
+def mcos_settings(
+    data_dir: Path, idp: identity.TestIdp, *, rest_transport: str = "grpc", **mcos_overrides: Any
+) -> Settings:
+    """Settings trusting `idp`'s keys; `mcos_overrides` are further McosSettings fields."""
+    return Settings(
+        data_dir=data_dir,
+        grpc={"host": "127.0.0.1", "port": 0},
+        rest={"host": "127.0.0.1", "port": 0, "transport": rest_transport},
+        mcos=McosSettings(
+            access=McosAccessSettings(
+                jwks_file=str(idp.write_jwks(data_dir / "jwks.json")),
+                audience=identity.AUDIENCE,
+                issuer=identity.ISSUER,
+            ),
+            **mcos_overrides,
+        ),
+        **backends.settings_overrides(data_dir),
+    )
+
+
+@asynccontextmanager
+async def running_chorus(settings: Settings, clock: Clock | None = None, *, rest: bool = True) -> AsyncIterator[Chorus]:
+    """Starts gRPC and, with `rest`, the bridge (as `chorus serve` would: in-process
+    when `rest.transport` is "inprocess", else over gRPC); always stops."""
+    chorus = Chorus(settings, clock=clock)
+    try:
+        address = await chorus.start_grpc()
+        if rest:
+            await chorus.start_rest("" if settings.rest.transport == "inprocess" else address)
+        yield chorus
+    finally:
+        await chorus.stop()
