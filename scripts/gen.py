@@ -27,6 +27,9 @@ from rest_bridge.codegen.protoc import (  # noqa: E402
     run_protoc,
 )
 
+# The function that gives the surfaces' dialects: the composition root's surface list.
+DIALECTS_SOURCE = "server.app:dialects"
+
 
 def _package(directory: Path) -> None:
     """Moves protoc's output in `directory` under GENERATED_PACKAGE, imports included."""
@@ -58,6 +61,8 @@ def generate(out: Path) -> None:
                 f"--pyi_out={stage}",
                 f"--grpc_python_out={stage}",
                 f"--plugin=protoc-gen-chorus={plugin_wrapper(tmp)}",
+                # The OpenAPI error schemas come from the surfaces the composition root lists.
+                f"--chorus_opt=dialects={DIALECTS_SOURCE}",
                 f"--chorus_out={stage}",
             ],
             python_path=[bootstrap, ROOT],

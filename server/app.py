@@ -1,4 +1,9 @@
-"""Composition root: wires storage, domain, pipeline, gRPC server and bridge."""
+"""Composition root: the surfaces this process serves, and the platform they run on.
+
+`SURFACES` lists them once; the gRPC services, the pipeline's request-id keys and
+error domains, the bridge's dialects and default mounts, and the settings sections
+all derive from that list (or from the list given to `Chorus`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ import os
 import resource
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import uvicorn
@@ -30,16 +35,50 @@ from server.platform.models.setup import build_model_registry
 from server.platform.storage.database import Database
 from server.platform.storage.idempotency_store import IdempotencyStore
 from server.platform.storage.migrate import upgrade_async
-from server.platform.surface import Platform, ServiceUnit
+from server.platform.surface import Platform, ServiceUnit, Surface
 from server.platform.tenancy import TenantService
-from server.surfaces.chittyos import surface as chittyos
+from server.surfaces.chittyos.ai import surface as chittyos_ai
+from server.surfaces.chittyos.auth import surface as chittyos_auth
+from server.surfaces.chittyos.id import surface as chittyos_id
+from server.surfaces.chittyos.mcp import surface as chittyos_mcp
+from server.surfaces.chittyos.sync import surface as chittyos_sync
 from server.surfaces.crispy import surface as crispy
 from server.surfaces.mcos import surface as mcos
 
+if TYPE_CHECKING:
+    from rest_bridge.app import Mount
+    from rest_bridge.dialects import Dialect
+
 log = logging.getLogger("chorus")
 
-# Every surface this process serves, in registration order.
-SURFACES = (crispy.build, chittyos.build, mcos.build)
+# Every surface this process serves, in registration order: one per document
+# (ChittyOS's five services share one deployment).
+SURFACES: tuple[Surface, ...] = (
+    crispy.SURFACE,
+    chittyos_id.SURFACE,
+    chittyos_auth.SURFACE,
+    chittyos_sync.SURFACE,
+    chittyos_ai.SURFACE,
+    chittyos_mcp.SURFACE,
+    mcos.SURFACE,
+)
+
+
+def dialects(surfaces: Sequence[Surface] = SURFACES) -> dict[str, Dialect]:
+    """Surface name -> its dialect: the bridge's input, and codegen's (the OpenAPI error
+    schemas; `scripts/gen.py` names this function to the protoc plugin)."""
+    return {s.name: s.dialect for s in surfaces}
+
+
+def rest_mounts(settings: Settings, surfaces: Sequence[Surface] = SURFACES) -> list[Mount]:
+    """The configured `rest.mounts`, or else each surface's default mounts."""
+    from rest_bridge.app import Mount
+
+    if settings.rest.mounts:
+        return [
+            Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in settings.rest.mounts
+        ]
+    return [Mount(s.name, tuple(m.hosts), m.prefix, m.paths) for s in surfaces for m in s.mounts]
 
 
 @dataclass
@@ -105,10 +144,23 @@ class _EmbeddedUvicorn(uvicorn.Server):
 class Chorus:
     """One Chorus process: the gRPC server, the REST bridge, or both."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, *, worker: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        worker: bool = False,
+        surfaces: Sequence[Surface] = SURFACES,
+    ) -> None:
         """`worker`: one of `chorus serve --workers N`'s processes: the supervisor has
-        migrated the database, the ports are shared, and calls name the worker."""
+        migrated the database, the ports are shared, and calls name the worker.
+        `surfaces`: what this process serves; `settings` must have their sections
+        (`load_settings(surfaces=...)`)."""
+        missing = [s.settings.key for s in surfaces if s.settings is not None and not hasattr(settings, s.settings.key)]
+        if missing:
+            raise ValueError(f"settings lack the section(s) {missing}: load them for these surfaces")
         self.settings = settings
+        self.surfaces = tuple(surfaces)
         self.worker = worker
         self.clock = clock or SystemClock()
         self.endpoints = Endpoints()
@@ -137,12 +189,17 @@ class Chorus:
             models=build_model_registry(s.models),
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
-        self._units = [unit for build in SURFACES for unit in await build(platform)]
+        surface_of: dict[str, Surface] = {}
+        for surface in self.surfaces:
+            for unit in await surface.build(platform):
+                self._units.append(unit)
+                surface_of[unit.name] = surface
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
             ClientAddresses(s.trusted_proxies, s.proxy_header),
-            {u.name: u.request_id_key for u in self._units},
+            {name: surface.dialect.request_id_header.decode() for name, surface in surface_of.items()},
+            {name: surface.name for name, surface in surface_of.items()},
         )
         idempotency = Idempotency(
             IdempotencyStore(db), self.clock, {u.name: u.idempotency for u in self._units if u.idempotency}
@@ -190,7 +247,7 @@ class Chorus:
     async def start_rest(self, upstream: str) -> str:
         """Serves the bridge; `upstream` is a gRPC address, or "" for this process in-process."""
         # Imported here so a gRPC-only process never loads the bridge.
-        from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
+        from rest_bridge.app import BridgeApp, BridgeLimits, load_method_specs
         from rest_bridge.http_protocol import guarded_protocol
         from rest_bridge.transport import GrpcTransport
 
@@ -199,7 +256,8 @@ class Chorus:
         app = BridgeApp(
             load_method_specs(),
             self._transport,
-            [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
+            rest_mounts(s, self.surfaces),
+            dialects(self.surfaces),
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
         )
         sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from server.config import ConfigError, Settings, TenantSeed, load_settings
+from server.config import ConfigError, Settings, TenantSeed, load_settings, tenant_seeds
 
 
 def _serve(
@@ -69,9 +69,7 @@ def _with_tenants(settings: Settings, action: Callable[..., Awaitable[None]]) ->
         db = Database(settings.resolved_database_url)
         try:
             service = TenantService(db, SystemClock())
-            await service.ensure_seeded(
-                [*settings.crispy.tenants, settings.chittyos.tenant_seed(), settings.mcos.tenant_seed()]
-            )
+            await service.ensure_seeded(tenant_seeds(settings))
             await action(service, db)
         finally:
             await db.close()
@@ -121,12 +119,13 @@ def _keys_revoke(settings: Settings, args: argparse.Namespace) -> Awaitable[None
 def _auth_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
     """Mints a ChittyOS access token offline: the bootstrap path when no admin key is configured."""
     from server.platform.clock import SystemClock
-    from server.surfaces.chittyos.surface import access_tokens
+    from server.surfaces.chittyos.deployment import access_tokens
+    from server.surfaces.chittyos.settings import SETTINGS
 
     async def action(service, db) -> None:  # type: ignore[no-untyped-def]
         tokens = access_tokens(settings, db, SystemClock())
         issued = await tokens.mint(
-            settings.chittyos.tenant, args.chitty_id, args.permission or [], args.expires_in, args.session_id
+            SETTINGS.of(settings).tenant, args.chitty_id, args.permission or [], args.expires_in, args.session_id
         )
         print(issued.token)
 
@@ -141,9 +140,10 @@ def _mcos_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]
 
     from server.platform.errors import ChorusError
     from server.surfaces.mcos.access.assertions import mint_dev_assertion
+    from server.surfaces.mcos.settings import SETTINGS
 
     async def run() -> None:
-        access = settings.mcos.access
+        access = SETTINGS.of(settings).access
         if access.jwks_file or access.jwks_url:
             raise ChorusError(
                 grpc.StatusCode.FAILED_PRECONDITION,

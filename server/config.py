@@ -9,11 +9,11 @@ stop the process at start with a message naming the setting.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,9 @@ from pydantic_settings import (
 
 from rest_bridge.transport import DEFAULT_MAX_MESSAGE_BYTES
 from server.platform.admission.client_address import DEFAULT_TRUSTED_PROXIES, ProxyHeader, parse_networks
+
+if TYPE_CHECKING:
+    from server.platform.surface import Surface
 
 
 class Listen(BaseModel):
@@ -63,18 +66,6 @@ class MountSettings(BaseModel):
         return value
 
 
-def _default_mounts() -> list[MountSettings]:
-    return [
-        MountSettings(surface="chittyos-id", hosts=["id.*"]),
-        MountSettings(surface="chittyos-auth", hosts=["auth.*"]),
-        MountSettings(surface="chittyos-sync", hosts=["sync.*", "api.*"]),
-        MountSettings(surface="chittyos-ai", hosts=["ai.*"]),
-        MountSettings(surface="chittyos-mcp", hosts=["mcp.*", "portal.*"]),
-        MountSettings(surface="crispy"),
-        MountSettings(surface="mcos", paths=["/api/"]),
-    ]
-
-
 class RestSettings(Listen):
     port: int = Field(default=8080, ge=0, le=65535)
     enabled: bool = True
@@ -98,8 +89,9 @@ class RestSettings(Listen):
     # How the bridge reaches this process's own server: over a loopback gRPC
     # channel, or by calling the handlers directly (same pipeline, no HTTP/2).
     transport: Literal["grpc", "inprocess"] = "grpc"
-    # Where each surface is served: Host patterns and a path prefix.
-    mounts: list[MountSettings] = Field(default_factory=_default_mounts)
+    # Where each surface is served: Host patterns and a path prefix. Empty: each
+    # surface's default mounts (`Surface.mounts`).
+    mounts: list[MountSettings] = Field(default_factory=list)
 
 
 class ProviderSettings(BaseModel):
@@ -172,160 +164,6 @@ class TenantSeed(BaseModel):
     hosts: list[str] = Field(default_factory=list)
 
 
-def _default_tenants() -> list[TenantSeed]:
-    return [TenantSeed(id="demo", name="Demo", allow_unauthenticated=True, hosts=["demo.example.com"])]
-
-
-class CrispySettings(BaseModel):
-    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
-    # Tenants created (if missing) at start; later changes via `chorus tenants`.
-    tenants: list[TenantSeed] = Field(default_factory=_default_tenants)
-    model: str = ""  # empty: models.default
-    # How many earlier messages of a session are sent to the model.
-    context_messages: int = Field(default=20, ge=0)
-
-
-class ChittyIdSettings(BaseModel):
-    # "authority": this server mints ChittyIDs. "pipeline": every /generate is
-    # forwarded to `upstream_url` and nothing is minted here.
-    mode: Literal["authority", "pipeline"] = "authority"
-    # This service's public host: `source` of the ids it mints and `service`
-    # of its 502 body.
-    service_host: str = Field(default="id.chitty.cc", min_length=1)
-    # Pipeline mode: the upstream authority's base URL (POST {upstream_url}/generate),
-    # the Bearer key it takes, and seconds allowed for its whole answer.
-    upstream_url: str = ""
-    upstream_api_key: str = ""
-    upstream_timeout: float = Field(default=10.0, gt=0)
-
-
-class ChittyAuthSettings(BaseModel):
-    # Bearer credential that may mint tokens (POST /api/auth/token). Empty:
-    # only API keys created with `chorus api-keys create --tenant <chittyos tenant> --admin`.
-    admin_key: str = ""
-    algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
-    # HS256 secret; empty: a random one kept in <data_dir>/jwt-secret.
-    jwt_secret: str = ""
-    # PEM files for RS256/ES256.
-    private_key_file: str = ""
-    public_key_file: str = ""
-    issuer: str = "https://auth.chitty.cc"
-    audience: str = "chittyos"
-    default_expires_in: int = Field(default=3600, ge=1)
-    max_expires_in: int = Field(default=30 * 86400, ge=1)
-
-
-class ChittySyncSettings(BaseModel):
-    # Seconds without a heartbeat after which a session counts as inactive.
-    session_timeout: float = Field(default=1800.0, gt=0)
-
-
-class ChittyAiSettings(BaseModel):
-    # The AI gateway's default chat model (a key of models.routes). Empty:
-    # "@cf/meta/llama-3.1-8b-instruct" when it is routed, else models.default.
-    primary_model: str = ""
-    # Its default embedding model (a key of models.embeddings). Empty:
-    # "@cf/baai/bge-base-en-v1.5" when it is routed, else the first one.
-    embedding_model: str = ""
-
-
-class ChittyOSSettings(BaseModel):
-    # ChittyOS is one deployment: every row it stores belongs to this tenant
-    # (created at start if missing), and its API keys are this tenant's keys.
-    tenant: str = "chittyos"
-    id: ChittyIdSettings = Field(default_factory=ChittyIdSettings)
-    auth: ChittyAuthSettings = Field(default_factory=ChittyAuthSettings)
-    sync: ChittySyncSettings = Field(default_factory=ChittySyncSettings)
-    ai: ChittyAiSettings = Field(default_factory=ChittyAiSettings)
-
-    def tenant_seed(self) -> TenantSeed:
-        return TenantSeed(id=self.tenant, name="ChittyOS")
-
-
-class McosAccessSettings(BaseModel):
-    """Cloudflare Access: the `CF-Access-JWT-Assertion` every request carries.
-
-    With neither `jwks_file` nor `jwks_url`, Chorus is its own development
-    identity provider: it keeps an ES256 key in <data_dir>/mcos-dev-jwks.json
-    and `chorus mcos token --sub USER` mints tokens with it.
-    """
-
-    # A JWKS document on disk, or the team's certs URL
-    # (https://<team>.cloudflareaccess.com/cdn-cgi/access/certs).
-    jwks_file: str = ""
-    jwks_url: str = ""
-    # Cloudflare Access puts the application's AUD tag in `aud` and the team
-    # domain in `iss`.
-    audience: str = "chorus-mcos"
-    issuer: str = "https://chorus.cloudflareaccess.local"
-    algorithms: list[Literal["RS256", "ES256"]] = Field(default_factory=lambda: ["RS256", "ES256"])  # type: ignore[arg-type]
-    # Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
-    leeway: float = Field(default=30.0, ge=0)
-    # Seconds a fetched JWKS is trusted before it is fetched again; an
-    # unknown `kid` refetches at most once per `jwks_min_refresh` seconds.
-    jwks_cache_seconds: float = Field(default=300.0, gt=0)
-    jwks_min_refresh: float = Field(default=10.0, ge=0)
-    jwks_timeout: float = Field(default=5.0, gt=0)
-
-
-class McosRateLimits(BaseModel):
-    """The document's per-user limits (spec 003, "Rate Limits")."""
-
-    chat_messages_per_minute: int = Field(default=60, ge=1)
-    llm_tokens_per_day: int = Field(default=100_000, ge=1)
-    flight_searches_per_day: int = Field(default=10, ge=1)
-    storage_writes_per_day: int = Field(default=1_000, ge=1)
-
-
-class McosFlightsSettings(BaseModel):
-    """The flights MCP server that `search_flights` calls."""
-
-    # A streamable-HTTP MCP endpoint, e.g. "http://127.0.0.1:9000/mcp". Empty:
-    # run `command` over stdio.
-    url: str = ""
-    # The stdio server to start; empty: Chorus's bundled sample-data server.
-    command: list[str] = Field(default_factory=list)
-    # The MCP tool that searches flights.
-    tool: str = "search_flights"
-    # Seconds allowed for one search, connecting included.
-    timeout: float = Field(default=15.0, gt=0)
-
-
-class McosChatSettings(BaseModel):
-    model: str = ""  # empty: models.default
-    # How many earlier messages of a conversation are sent to the model.
-    context_messages: int = Field(default=20, ge=0)
-    # Tool rounds the model may take in one turn before it must answer.
-    max_tool_rounds: int = Field(default=4, ge=1)
-
-
-class McosRetentionSettings(BaseModel):
-    """Spec 003, "Data Retention": the newest `active_messages` of a
-    conversation are active; older ones are archived, and purged
-    `archive_days` after they were archived."""
-
-    active_messages: int = Field(default=100, ge=1)
-    archive_days: float = Field(default=90.0, gt=0)
-    # Seconds between retention runs; 0 disables the background job.
-    interval: float = Field(default=3600.0, ge=0)
-
-
-class McosSettings(BaseModel):
-    # MCoS is one deployment: its rows belong to this tenant (created at start
-    # if missing) and, within it, to each user (`sub`).
-    tenant: str = "mcos"
-    access: McosAccessSettings = Field(default_factory=McosAccessSettings)
-    rate_limits: McosRateLimits = Field(default_factory=McosRateLimits)
-    flights: McosFlightsSettings = Field(default_factory=McosFlightsSettings)
-    chat: McosChatSettings = Field(default_factory=McosChatSettings)
-    retention: McosRetentionSettings = Field(default_factory=McosRetentionSettings)
-    # Hours an Idempotency-Key is remembered.
-    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
-
-    def tenant_seed(self) -> TenantSeed:
-        return TenantSeed(id=self.tenant, name="Micro Chief of Staff")
-
-
 class ApiKeyLockoutSettings(BaseModel):
     """After `failures` failed API keys from one client address within `window`
     seconds, that address's keys are refused (429) until the window frees up."""
@@ -335,6 +173,9 @@ class ApiKeyLockoutSettings(BaseModel):
 
 
 class Settings(BaseSettings):
+    """The platform's settings. A process's settings class adds each surface's section
+    (`compose_settings`); `load_settings` reads it."""
+
     model_config = SettingsConfigDict(
         env_prefix="CHORUS_",
         env_nested_delimiter="__",
@@ -360,9 +201,8 @@ class Settings(BaseSettings):
     grpc: GrpcSettings = Field(default_factory=GrpcSettings)
     rest: RestSettings = Field(default_factory=RestSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
-    crispy: CrispySettings = Field(default_factory=CrispySettings)
-    chittyos: ChittyOSSettings = Field(default_factory=ChittyOSSettings)
-    mcos: McosSettings = Field(default_factory=McosSettings)
+    # The surfaces this class was composed for (`compose_settings`).
+    surfaces: ClassVar[tuple[Surface, ...]] = ()
 
     @field_validator("database_url")
     @classmethod
@@ -383,6 +223,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://")):
             raise ValueError("use redis://host:port/db or rediss://…")
         return value
+
+    def sections(self) -> list[Any]:
+        """Each surface's settings section, once per section (a deployment's surfaces share one)."""
+        keys = dict.fromkeys(s.settings.key for s in self.surfaces if s.settings is not None)
+        return [getattr(self, key) for key in keys]
 
     @property
     def resolved_database_url(self) -> str:
@@ -408,25 +253,56 @@ class ConfigError(Exception):
     """A setting is invalid; the message names it."""
 
 
-def load_settings(config_file: str | None = None, **overrides: Any) -> Settings:
+def compose_settings(surfaces: Sequence[Surface]) -> type[Settings]:
+    """The settings class of a process serving `surfaces`: the platform's settings plus
+    each surface's section under its key (surfaces of one deployment share theirs)."""
+    sections: dict[str, Any] = {}
+    for surface in surfaces:
+        section = surface.settings
+        if section is None:
+            continue
+        if sections.get(section.key, (section.model,))[0] is not section.model:
+            raise ValueError(f"settings section {section.key!r} is declared with two models")
+        sections[section.key] = (section.model, Field(default_factory=section.model))
+    composed = create_model("Settings", __base__=Settings, **sections)
+    composed.surfaces = tuple(surfaces)
+    return composed
+
+
+def load_settings(
+    config_file: str | None = None, *, surfaces: Sequence[Surface] | None = None, **overrides: Any
+) -> Settings:
+    """Settings for `surfaces` (default: the ones `server/app.py` lists), from the
+    overrides, CHORUS_* variables and the TOML file, checked."""
+    if surfaces is None:
+        # Imported here: the composition root imports this module.
+        from server.app import SURFACES
+
+        surfaces = SURFACES
     if config_file is not None:
         if not Path(config_file).is_file():
             raise ConfigError(f"config file not found: {config_file}")
         os.environ["CHORUS_CONFIG"] = config_file
     try:
-        settings = Settings(**overrides)
+        settings = compose_settings(surfaces)(**overrides)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from None
-    _check_model_routes(settings)
+    _check_model_routes(settings.models)
     _check_embedding_routes(settings.models)
-    ai_gateway_models(settings)
-    _check_chitty_id(settings.chittyos.id)
+    for section in settings.sections():
+        check = getattr(section, "check", None)
+        if check is not None:
+            check(settings)
     return settings
 
 
-def _check_model_routes(settings: Settings) -> None:
-    models = settings.models
+def tenant_seeds(settings: Settings) -> list[TenantSeed]:
+    """The tenants every surface creates at start, if missing."""
+    return [seed for section in settings.sections() for seed in getattr(section, "tenant_seeds", list)()]
+
+
+def _check_model_routes(models: ModelSettings) -> None:
     for public_id, route in models.routes.items():
         if route.provider not in models.providers:
             raise ConfigError(
@@ -435,20 +311,8 @@ def _check_model_routes(settings: Settings) -> None:
     for name, provider in models.providers.items():
         if provider.kind == "openai-compatible" and not provider.base_url:
             raise ConfigError(f"invalid configuration: models.providers.{name}.base_url: required")
-    for field, model in (("models.default", models.default), ("crispy.model", settings.crispy.model)):
-        if model and model not in models.routes:
-            raise ConfigError(f"invalid configuration: {field}: unknown model {model!r}")
-
-
-def _check_chitty_id(ids: ChittyIdSettings) -> None:
-    if ids.mode != "pipeline":
-        return
-    if not ids.upstream_url:
-        raise ConfigError(
-            'invalid configuration: chittyos.id.upstream_url: required when chittyos.id.mode = "pipeline"'
-        )
-    if not ids.upstream_url.startswith(("http://", "https://")) or not urlsplit(ids.upstream_url).hostname:
-        raise ConfigError("invalid configuration: chittyos.id.upstream_url: must be an http:// or https:// URL")
+    if models.default and models.default not in models.routes:
+        raise ConfigError(f"invalid configuration: models.default: unknown model {models.default!r}")
 
 
 def _check_embedding_routes(models: ModelSettings) -> None:
@@ -463,21 +327,3 @@ def _check_embedding_routes(models: ModelSettings) -> None:
             raise ConfigError(
                 f"invalid configuration: {where}.dimensions: only the builtin embedding has a configurable size"
             )
-
-
-def ai_gateway_models(settings: Settings) -> tuple[str, str]:
-    """The AI gateway's (primary chat, default embedding) model ids; a
-    ConfigError names the setting when one is not routed."""
-    ai, models = settings.chittyos.ai, settings.models
-    primary = ai.primary_model or (CHITTYOS_CHAT_MODEL if CHITTYOS_CHAT_MODEL in models.routes else models.default)
-    if primary not in models.routes:
-        raise ConfigError(f"invalid configuration: chittyos.ai.primary_model: unknown model {primary!r}")
-    embedding = ai.embedding_model
-    if not embedding:
-        if not models.embeddings:
-            raise ConfigError("invalid configuration: models.embeddings: at least one embedding model is required")
-        fallback = next(iter(models.embeddings))
-        embedding = CHITTYOS_EMBEDDING_MODEL if CHITTYOS_EMBEDDING_MODEL in models.embeddings else fallback
-    if embedding not in models.embeddings:
-        raise ConfigError(f"invalid configuration: chittyos.ai.embedding_model: unknown model {embedding!r}")
-    return primary, embedding

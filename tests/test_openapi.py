@@ -14,11 +14,12 @@ from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.openapi import render_openapi
 from rest_bridge.codegen.plugin import _chorus_options, collect_methods
-from rest_bridge.dialects import DIALECTS
+from server.app import dialects
 
 ROOT = Path(__file__).resolve().parent.parent
 CRISPY = ROOT / "gen" / "chorus_contracts" / "openapi" / "crispy.json"
 REF = "#/components/schemas/"
+DIALECTS = dialects()  # surface name -> its dialect, from the composition root's surface list
 
 Doc = dict[str, Any]
 

@@ -18,8 +18,8 @@ The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py
 * A server-streaming method answers `text/event-stream` (described by the extensions
   `x-sse-style`, `x-sse-events`, `x-sse-type-key`, `x-sse-done-data` on that media type)
   and, when it has a stream flag, also `application/json` with the single message.
-* Errors use the surface's envelope: the JSON Schema its dialect (`rest_bridge/dialects`)
-  declares beside the code that writes it.
+* Errors use the surface's envelope: the JSON Schema its dialect (given by the caller, from
+  the surface's declaration) declares beside the code that writes it.
 
 Output is deterministic: keys are sorted, lists keep declaration order.
 """
@@ -37,7 +37,7 @@ from google.api import field_behavior_pb2
 from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
-from rest_bridge.dialects import DIALECTS, Dialect
+from rest_bridge.dialects import Dialect
 from rest_bridge.path_template import Segment, SegmentKind, Variable, parse_template
 
 __all__ = ["render_openapi"]
@@ -46,15 +46,6 @@ Schema = dict[str, Any]
 _FDP = descriptor_pb2.FieldDescriptorProto
 _SCHEMAS = "#/components/schemas/"
 _MAX_QUERY_DEPTH = 3  # dotted query names go at most this many messages deep
-
-
-# --- the surfaces' error envelopes -----------------------------------------------------------
-
-
-def _dialect(surface: str) -> Dialect:
-    """The surface's dialect: it declares the JSON Schemas of the errors it writes.
-    A surface without one (a test contract) gets the bridge's default, google.rpc.Status."""
-    return DIALECTS.get(surface) or Dialect()
 
 
 # --- scalars and well-known types ------------------------------------------------------------
@@ -470,13 +461,15 @@ def _render_path(items: list[str | _PathVar], suffix: str, verb: str) -> str:
 
 
 class _Document:
-    def __init__(self, surface: str, files: dict[str, descriptor_pb2.FileDescriptorProto]) -> None:
+    def __init__(
+        self, surface: str, files: dict[str, descriptor_pb2.FileDescriptorProto], dialect: Dialect
+    ) -> None:
         self.surface = surface
         self.index = _Index(files)
         components: dict[str, Schema] = {}
         self.schemas = _Schemas(self.index, components)  # requests
         self.outputs = _Schemas(self.index, components, output=True)  # responses
-        self.dialect = _dialect(surface)
+        self.dialect = dialect
         self.paths: dict[str, dict[str, Schema]] = {}
         self.operation_ids: set[str] = set()
         self.tags: dict[str, str] = {}
@@ -896,6 +889,9 @@ def render_openapi(
     surface: str,
     methods: list[MethodModel],
     files: dict[str, descriptor_pb2.FileDescriptorProto],
+    dialect: Dialect | None = None,
 ) -> str:
-    doc = _Document(surface, files).render(methods)
+    """`dialect`: the surface's, which declares the JSON Schemas of the errors it writes;
+    None (a test contract) is the bridge's default, google.rpc.Status."""
+    doc = _Document(surface, files, dialect or Dialect()).render(methods)
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

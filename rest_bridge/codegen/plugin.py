@@ -7,11 +7,18 @@ surface under `openapi/`.
 
 The chorus options must be importable (their `_pb2` generated first) so that
 the request's options parse with their extensions; `scripts/gen.py` does that.
+
+The plugin parameter `dialects=<module>:<function>` names where the surfaces'
+dialects come from (a function returning {surface name: Dialect}); the OpenAPI
+documents describe errors in them. Without it every surface gets the default
+dialect (google.rpc.Status).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Callable, Mapping
 
 from google.api import annotations_pb2 as http_annotations
 from google.api import http_pb2
@@ -22,6 +29,7 @@ from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
 from rest_bridge.codegen.openapi import render_openapi
 from rest_bridge.codegen.protoc import GENERATED_PACKAGE
 from rest_bridge.codegen.routes_module import render_index, render_routes_module
+from rest_bridge.dialects import Dialect
 
 _STYLE_NAMES = {0: "data", 1: "named", 2: "data"}
 
@@ -99,8 +107,20 @@ def collect_methods(file: descriptor_pb2.FileDescriptorProto) -> list[MethodMode
     return methods
 
 
+def load_dialects(parameter: str) -> Mapping[str, Dialect]:
+    """The dialects a `dialects=<module>:<function>` parameter names ({} without one)."""
+    options = dict(item.split("=", 1) for item in parameter.split(",") if "=" in item)
+    source = options.get("dialects")
+    if not source:
+        return {}
+    module, _, function = source.partition(":")
+    provider: Callable[[], Mapping[str, Dialect]] = getattr(importlib.import_module(module), function)
+    return provider()
+
+
 def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
     response = plugin_pb2.CodeGeneratorResponse()
+    dialects = load_dialects(request.parameter)
     response.supported_features = plugin_pb2.CodeGeneratorResponse.FEATURE_PROTO3_OPTIONAL
     files = {f.name: f for f in request.proto_file}
     route_modules: list[str] = []
@@ -123,7 +143,7 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
     for surface in sorted(by_surface):
         doc = response.file.add()
         doc.name = f"openapi/{surface}.json"
-        doc.content = render_openapi(surface, by_surface[surface], files)
+        doc.content = render_openapi(surface, by_surface[surface], files, dialects.get(surface))
     return response
 
 

@@ -1,33 +1,14 @@
-"""Surface dialects: each surface's error envelope and SSE error event."""
+"""Dialects: how a surface's errors look on the wire.
+
+The bridge takes each surface's dialect as input (`BridgeApp(..., dialects)`), as
+grpc-gateway's mux takes its options: a surface declares its own dialect beside its
+code (`server/surfaces/<surface>/dialect.py`). This package holds the interface and
+the generic ones: google.rpc.Status JSON (the default) and OpenAI's error shape.
+"""
 
 from __future__ import annotations
 
-from rest_bridge.dialects.base import Dialect
-from rest_bridge.dialects.chittyos import ChittyOSDialect
-from rest_bridge.dialects.crispy import CrispyDialect
-from rest_bridge.dialects.mcos import McosDialect
+from rest_bridge.dialects.base import Dialect, RateLimitHeaders
 from rest_bridge.dialects.openai import OpenAIDialect
 
-_chittyos = ChittyOSDialect()
-
-# Surface name (the `chorus.api.v1.service` option) -> its dialect. ChittyOS's
-# AI gateway speaks OpenAI's error shape, because OpenAI clients parse it.
-DIALECTS: dict[str, Dialect] = {
-    "crispy": CrispyDialect(),
-    "chittyos-id": _chittyos,
-    "chittyos-auth": _chittyos,
-    "chittyos-sync": _chittyos,
-    "chittyos-mcp": _chittyos,
-    "chittyos-ai": OpenAIDialect(),
-    "mcos": McosDialect(),
-}
-
-
-def dialect_for(surface: str) -> Dialect:
-    try:
-        return DIALECTS[surface]
-    except KeyError:
-        raise LookupError(f"no dialect for surface {surface!r}") from None
-
-
-__all__ = ["DIALECTS", "Dialect", "dialect_for"]
+__all__ = ["Dialect", "OpenAIDialect", "RateLimitHeaders"]

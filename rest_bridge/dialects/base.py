@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import grpc
@@ -102,6 +103,18 @@ ISSUES_SCHEMA: JsonSchema = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimitHeaders:
+    """The names of the headers that report a rate limit (lower case)."""
+
+    limit: str = "x-ratelimit-limit"
+    remaining: str = "x-ratelimit-remaining"
+    reset: str = "x-ratelimit-reset"
+
+
+DEFAULT_RATE_LIMIT_HEADERS = RateLimitHeaders()
+
+
 class Dialect:
     """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
 
@@ -114,6 +127,8 @@ class Dialect:
     status_by_reason: dict[str, int] = {}
     # The header that carries the request's id both ways (read, or generated, and echoed).
     request_id_header = b"x-request-id"
+    # The headers that report the caller's rate limits and quotas.
+    rate_limit_headers: ClassVar[RateLimitHeaders] = DEFAULT_RATE_LIMIT_HEADERS
     # Unknown body keys and query parameters: dropped (Zod's default `strip`, for
     # surfaces whose source system validates with z.object()) or a 400 (strict).
     ignore_unknown_fields = False

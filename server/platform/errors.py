@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+# ErrorInfo.domain of errors outside any surface's methods; theirs name the surface.
 ERROR_DOMAIN = "chorus"
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
@@ -40,9 +41,10 @@ class ChorusError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
-    def to_status(self, request_id: str = "") -> status_pb2.Status:
+    def to_status(self, request_id: str = "", domain: str = ERROR_DOMAIN) -> status_pb2.Status:
+        """`domain`: the ErrorInfo's, the surface whose method failed."""
         status = status_pb2.Status(code=self.code.value[0], message=self.message)
-        details = [error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.info)]
+        details = [error_details_pb2.ErrorInfo(reason=self.reason, domain=domain, metadata=self.info)]
         if self.violations:
             details.append(
                 error_details_pb2.BadRequest(

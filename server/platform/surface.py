@@ -1,24 +1,39 @@
-"""Surface wiring: which servicers serve each documented API, and with which policies.
+"""The surface contract: what one documented API declares, and what it builds on.
 
-Each module builds one surface's services from the shared `Platform` (storage,
-tenancy, models, limiter). The composition root (`server/app.py`) registers
-whatever they return; nothing here handles a request.
+A `Surface` declares, in one place, everything the rest of Chorus derives from:
+its name (the `chorus.api.v1.service` option of its services), its dialect
+(error envelope, request-id header, rate-limit header names, unknown-field
+policy, OpenAPI error schema), its settings section, its default mounts on the
+REST listener and `build(platform)`, which returns its gRPC services. The
+composition root (`server/app.py`) lists the surfaces once.
+
+A declaration loads without the generated code: codegen reads the dialects from
+the same list before the generated modules exist, so `build` imports a
+surface's servicers when it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from server.config import Settings
-from server.platform.admission.idempotency import IdempotentMethods
-from server.platform.admission.policies import Policy
-from server.platform.admission.rate_limit import RateLimiter
-from server.platform.clock import Clock
-from server.platform.models.registry import ModelRegistry
-from server.platform.storage.database import Database
-from server.platform.tenancy import TenantService
+from pydantic import BaseModel
+
+from rest_bridge.dialects.base import Dialect
+
+if TYPE_CHECKING:
+    from server.config import Settings
+    from server.platform.admission.idempotency import IdempotentMethods
+    from server.platform.admission.policies import Policy
+    from server.platform.admission.rate_limit import RateLimiter
+    from server.platform.clock import Clock
+    from server.platform.models.registry import ModelRegistry
+    from server.platform.storage.database import Database
+    from server.platform.tenancy import TenantService
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,10 +44,43 @@ class ServiceUnit:
     register: Callable[[Any, Any], None]  # the generated add_XServicer_to_server
     servicer: Any
     policies: tuple[Policy, ...] = ()
-    # The metadata key of the request's id (read, or generated, and echoed).
-    request_id_key: str = "x-request-id"
     # The methods that honour the `idempotency-key` metadata, if any.
     idempotency: IdempotentMethods | None = None
+
+
+@dataclass(frozen=True)
+class SettingsSection(Generic[M]):
+    """A surface's part of the configuration: the `[key]` table of chorus.toml and
+    the `CHORUS_<KEY>__*` variables. Surfaces of one deployment share one section."""
+
+    key: str
+    model: type[M]
+
+    def of(self, settings: Settings) -> M:
+        """This section of `settings` (a class composed with it, `server.config.compose_settings`)."""
+        return cast(M, getattr(settings, self.key))
+
+
+@dataclass(frozen=True)
+class DefaultMount:
+    """Where a surface is served unless `rest.mounts` says otherwise (see `MountSettings`)."""
+
+    hosts: tuple[str, ...] = ()
+    prefix: str = ""
+    # Path prefixes the surface owns: unknown routes under them get its envelope;
+    # the longest owned prefix wins where mounts overlap.
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One documented API, declared once."""
+
+    name: str  # e.g. "crispy", "chittyos-sync": the services' `chorus.api.v1.service` surface
+    dialect: Dialect
+    build: Callable[[Platform], Awaitable[list[ServiceUnit]]]
+    settings: SettingsSection[Any] | None = None
+    mounts: tuple[DefaultMount, ...] = (DefaultMount(),)
 
 
 @dataclass
@@ -47,3 +95,11 @@ class Platform:
     limiter: RateLimiter
     # Things to close at shutdown (providers' HTTP clients and the like).
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    _shared: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    async def shared(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        """What `build` returns, built once per process under `key` (say, a deployment's
+        core that several surfaces use); surfaces are built one after another."""
+        if key not in self._shared:
+            self._shared[key] = await build()
+        return cast(T, self._shared[key])

@@ -111,6 +111,7 @@ class _Servers:
 
     async def start(self) -> tuple[str, str]:
         from rest_bridge.app import BridgeApp, BridgeLimits, Mount
+        from rest_bridge.dialects import Dialect
         from rest_bridge.transport import GrpcTransport
 
         self.grpc_server = grpc.aio.server()
@@ -124,6 +125,8 @@ class _Servers:
             self.generated.http.METHODS,
             self.transport,
             [Mount(SURFACE)],
+            # The test surface uses the default dialect (google.rpc.Status-shaped errors).
+            {SURFACE: Dialect()},
             BridgeLimits(max_body_bytes=MAX_BODY, sse_heartbeat=HEARTBEAT),
         )
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only for sockets
@@ -166,12 +169,7 @@ class _Servers:
 
 @pytest.fixture(scope="session")
 def bridge(generated: Generated) -> Iterator[BridgeHarness]:
-    from rest_bridge.dialects import DIALECTS, Dialect
     from tests.bridge.servicer import BridgeTestServicer, Recorder
-
-    # The test surface uses the default dialect (google.rpc.Status-shaped errors).
-    added = SURFACE not in DIALECTS
-    DIALECTS.setdefault(SURFACE, Dialect())
 
     recorder = Recorder()
     servers = _Servers(generated, recorder, BridgeTestServicer(recorder))
@@ -187,8 +185,6 @@ def bridge(generated: Generated) -> Iterator[BridgeHarness]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
-        if added:
-            DIALECTS.pop(SURFACE, None)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,12 @@ from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from rest_bridge.dialects import DIALECTS
+from server.app import dialects
 from tests.fuzz.conftest import Surface
 from tests.support.chorus_process import ChorusProcess
 from tests.support.raw_http import RawResponse, connect, parse, read_until_closed
+
+DIALECTS = dialects()  # surface name -> its dialect, from the composition root's surface list
 
 FUZZ = settings(
     max_examples=150,

@@ -12,9 +12,6 @@ import sqlalchemy
 import sqlalchemy.exc
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, PGDialect_asyncpg
 
-from rest_bridge.dialects.chittyos import ChittyOSDialect
-from rest_bridge.dialects.crispy import CrispyDialect
-from rest_bridge.dialects.mcos import McosDialect
 from rest_bridge.dialects.openai import OpenAIDialect
 from rest_bridge.errors import STATUS_DETAILS_KEY, ErrorView, _apply_details, error_from_rpc, http_status_for
 from server.platform.errors import (
@@ -25,6 +22,9 @@ from server.platform.errors import (
     not_found,
     storage_full,
 )
+from server.surfaces.chittyos.dialect import ChittyOSDialect
+from server.surfaces.crispy.dialect import CrispyDialect
+from server.surfaces.mcos.dialect import McosDialect
 
 
 def _view(error: ChorusError, request_id: str) -> ErrorView:

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
 from rest_bridge.inprocess import HandlerCollector, InProcessTransport
 from rest_bridge.transport import GrpcTransport
-from server.app import bind_socket
+from server.app import bind_socket, dialects
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentMethods
@@ -179,7 +179,7 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
     }
     specs = [s for s in load_method_specs() if s.grpc_path.startswith((f"/{TASKS}/", f"/{CHAT}/"))]
     served = {
-        name: await _serve(BridgeApp(specs, transport, [Mount("mcos", paths=("/api/",))], BridgeLimits()))
+        name: await _serve(BridgeApp(specs, transport, [Mount("mcos", paths=("/api/",))], dialects(), BridgeLimits()))
         for name, transport in transports.items()
     }
     yield Harness(observed, clock, db, target, {name: s[0] for name, s in served.items()})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from server.config import McosRateLimits
 from server.platform.admission.quotas import RATE_LIMIT_EXCEEDED, Quotas
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.errors import ChorusError
+from server.surfaces.mcos.settings import McosRateLimits
 
 
 def _quotas() -> Quotas:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
-from server.platform.errors import ChorusError
+from server.platform.errors import ERROR_DOMAIN, ChorusError
 
 REQUEST_ID_KEY = "x-request-id"
 _MAX_REQUEST_ID = 200
@@ -31,17 +31,23 @@ class Pipeline:
         policies: Mapping[str, Sequence[Policy]],
         client_addresses: ClientAddresses,
         request_id_keys: Mapping[str, str] | None = None,
+        error_domains: Mapping[str, str] | None = None,
     ) -> None:
         """`request_id_keys`: service -> the metadata key of its request id, where
-        its document names another than `x-request-id` (MCoS: `x-correlation-id`)."""
+        its document names another than `x-request-id` (MCoS: `x-correlation-id`).
+        `error_domains`: service -> the `ErrorInfo.domain` of its errors (its surface)."""
         # Metered policies (quotas) run last; a replayed idempotent call skips them.
         self._gates = {name: tuple(p for p in steps if not _metered(p)) for name, steps in policies.items()}
         self._meters = {name: tuple(p for p in steps if _metered(p)) for name, steps in policies.items()}
         self._client_addresses = client_addresses
         self._request_id_keys = dict(request_id_keys or {})
+        self._error_domains = dict(error_domains or {})
 
     def request_id_key(self, service: str) -> str:
         return self._request_id_keys.get(service, REQUEST_ID_KEY)
+
+    def error_domain(self, service: str) -> str:
+        return self._error_domains.get(service, ERROR_DOMAIN)
 
     async def admit(self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True) -> CallInfo:
         """Runs the policies of the method's service (without the metered ones

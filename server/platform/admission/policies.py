@@ -9,6 +9,7 @@ from typing import Protocol
 import grpc
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 
+from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
 from server.config import RateLimitSettings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.key_failures import KeyFailures
@@ -66,8 +67,16 @@ class TenantRateLimit:
     Any 429 reports no room and its wait: `remaining` 0, `retry-after`, and
     `reset` at the end of that wait."""
 
-    def __init__(self, limiter: RateLimiter, defaults: RateLimitSettings, identify: Policy) -> None:
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        defaults: RateLimitSettings,
+        identify: Policy,
+        headers: RateLimitHeaders = DEFAULT_RATE_LIMIT_HEADERS,
+    ) -> None:
+        """`headers`: the names the surface's dialect reports limits under."""
         self._limiter = limiter
+        self._headers = headers
         self._defaults = defaults
         self._identify = identify
         self._windows: dict[tuple[int, int], tuple[RateLimitItem, ...]] = {}
@@ -88,7 +97,7 @@ class TenantRateLimit:
                 wait = max(1, math.ceil(refusal.retry_after))
                 limit = windows[0].amount
                 locked = RateDecision(False, limit, 0, math.ceil(time.time()) + wait, wait)
-                call.response_headers.update(rate_headers(locked))
+                call.response_headers.update(rate_headers(locked, self._headers))
             raise
         assert call.caller is not None, "identify sets the caller"
         tenant = call.caller.tenant
@@ -100,7 +109,7 @@ class TenantRateLimit:
 
     async def _count(self, call: CallInfo, key: str, windows: tuple[RateLimitItem, ...]) -> None:
         decision = await self._limiter.hit(key, windows)
-        call.response_headers.update(rate_headers(decision))
+        call.response_headers.update(rate_headers(decision, self._headers))
         if not decision.allowed:
             raise rate_limited(decision)
 

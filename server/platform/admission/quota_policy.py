@@ -44,5 +44,5 @@ class QuotaPolicy:
             await self._quotas.check(checked, principal)
         if taken is not None:
             decision = await self._quotas.take(taken, principal)
-            call.response_headers.update(rate_headers(decision))
+            call.response_headers.update(rate_headers(decision, self._quotas.headers))
             call.refunds.append(partial(self._quotas.give_back, decision))

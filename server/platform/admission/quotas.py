@@ -17,9 +17,10 @@ from typing import Literal, TypeAlias
 import grpc
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 
-from server.config import McosRateLimits
+from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
 from server.platform.admission.rate_limit import RateDecision, RateLimiter, rate_headers
 from server.platform.errors import ChorusError
+from server.surfaces.mcos.settings import McosRateLimits
 
 QuotaName: TypeAlias = Literal["chat_messages", "llm_tokens", "flight_searches", "storage_writes"]
 
@@ -33,19 +34,29 @@ _LABELS: dict[QuotaName, str] = {
 }
 
 
-def quota_exceeded(name: QuotaName, decision: RateDecision) -> ChorusError:
+def quota_exceeded(
+    name: QuotaName, decision: RateDecision, headers: RateLimitHeaders = DEFAULT_RATE_LIMIT_HEADERS
+) -> ChorusError:
     return ChorusError(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         RATE_LIMIT_EXCEEDED,
         f"Rate limit exceeded: {decision.limit} {_LABELS[name]}",
         retry_after=float(decision.retry_after),
         info={"quota": name},
-        headers=rate_headers(decision),
+        headers=rate_headers(decision, headers),
     )
 
 
 class Quotas:
-    def __init__(self, limiter: RateLimiter, limits: McosRateLimits, namespace: str) -> None:
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        limits: McosRateLimits,
+        namespace: str,
+        headers: RateLimitHeaders = DEFAULT_RATE_LIMIT_HEADERS,
+    ) -> None:
+        """`headers`: the names the surface's dialect reports quotas under."""
+        self.headers = headers
         self._limiter = limiter
         self._namespace = namespace
         self._chat_window = RateLimitItemPerMinute(limits.chat_messages_per_minute)
@@ -66,7 +77,7 @@ class Quotas:
         else:
             decision = await self._limiter.take(key, self._daily[name], cost)
         if not decision.allowed:
-            raise quota_exceeded(name, decision)
+            raise quota_exceeded(name, decision, self.headers)
         return decision
 
     async def give_back(self, decision: RateDecision) -> None:
@@ -80,7 +91,7 @@ class Quotas:
             raise ValueError("check() is for daily quotas")
         decision = await self._limiter.peek(self._key(name, principal), self._daily[name])
         if not decision.allowed:
-            raise quota_exceeded(name, decision)
+            raise quota_exceeded(name, decision, self.headers)
         return decision
 
     async def spend(self, name: QuotaName, principal: str, cost: int) -> None:

@@ -22,6 +22,7 @@ from limits import RateLimitItem
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
 from server.platform.admission.rate_refunds import Hold, refunds_for
 
 
@@ -36,12 +37,13 @@ class RateDecision:
     hold: Hold | None = None
 
 
-def rate_headers(decision: RateDecision) -> dict[str, str]:
-    """The `X-RateLimit-*` headers of a decision, and `Retry-After` when it refused."""
+def rate_headers(decision: RateDecision, names: RateLimitHeaders = DEFAULT_RATE_LIMIT_HEADERS) -> dict[str, str]:
+    """The rate-limit headers of a decision, under the surface dialect's `names`
+    (`X-RateLimit-*` by default), and `Retry-After` when it refused."""
     headers = {
-        "x-ratelimit-limit": str(decision.limit),
-        "x-ratelimit-remaining": str(decision.remaining),
-        "x-ratelimit-reset": str(decision.reset_epoch),
+        names.limit: str(decision.limit),
+        names.remaining: str(decision.remaining),
+        names.reset: str(decision.reset_epoch),
     }
     if not decision.allowed:
         headers["retry-after"] = str(decision.retry_after)

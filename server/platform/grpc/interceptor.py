@@ -19,7 +19,7 @@ import grpc
 from server.platform.admission.call import CallInfo, bind_call, give_back
 from server.platform.admission.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
 from server.platform.admission.pipeline import Pipeline
-from server.platform.errors import STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
+from server.platform.errors import ERROR_DOMAIN, STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
 from server.platform.grpc.open_calls import OpenCalls
 
 log = logging.getLogger("chorus.rpc")
@@ -32,8 +32,10 @@ def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
     return {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
 
 
-async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, request_id: str) -> None:
-    status = error.to_status(request_id)
+async def abort_with(
+    context: grpc.aio.ServicerContext, error: ChorusError, request_id: str, domain: str = ERROR_DOMAIN
+) -> None:
+    status = error.to_status(request_id, domain)
     trailing = (*error.headers.items(), (STATUS_DETAILS_KEY, status.SerializeToString()))
     await context.abort(error.code, error.message, trailing_metadata=trailing)
 
@@ -66,8 +68,9 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         try:
             call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter)
         except ChorusError as exc:
-            id_key = self._pipeline.request_id_key(method[1:].split("/", 1)[0])
-            await abort_with(context, exc, exc.headers.get(id_key, ""))
+            service = method[1:].split("/", 1)[0]
+            id_key = self._pipeline.request_id_key(service)
+            await abort_with(context, exc, exc.headers.get(id_key, ""), self._pipeline.error_domain(service))
             raise AssertionError("unreachable") from exc
         bind_call(call)
         return call
@@ -84,7 +87,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         response; the metered policies (quotas) run only when the call will do work."""
         call = await self._admit(method, context, meter=False)
         claim: Claim | Replay | None = None
-        async with _errors_as_status(context, call):
+        async with self._errors_as_status(context, call):
             if IDEMPOTENCY_KEY in call.metadata:
                 try:
                     claim = await guard.begin(call, request)
@@ -108,7 +111,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = await self._enter(method, context)
-                async with _errors_as_status(context, call), self.open_calls.tracked():
+                async with self._errors_as_status(context, call), self.open_calls.tracked():
                     return await inner_unary(request, context)
 
             return _rebuilt(handler, unary)
@@ -117,7 +120,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 call = await self._enter(method, context)
-                async with _errors_as_status(context, call), self.open_calls.tracked():
+                async with self._errors_as_status(context, call), self.open_calls.tracked():
                     async for item in inner_stream(request, context):
                         yield item
 
@@ -134,7 +137,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                 call, claim = await self._enter_keyed(method, context, request, guard)
                 if isinstance(claim, Replay):
                     return claim.messages[0]
-                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
+                async with self._errors_as_status(context, call), self.open_calls.tracked(), held(claim):
                     response = await inner_unary(request, context)
                     if claim is not None:
                         await claim.finish([response])
@@ -151,7 +154,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                         yield item
                     return
                 sent: list[Any] = []
-                async with _errors_as_status(context, call), self.open_calls.tracked(), held(claim):
+                async with self._errors_as_status(context, call), self.open_calls.tracked(), held(claim):
                     async for item in inner_stream(request, context):
                         if claim is not None:
                             sent.append(item)
@@ -161,6 +164,20 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             return _rebuilt(handler, stream)
         return handler
+
+    @contextlib.asynccontextmanager
+    async def _errors_as_status(self, context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
+        """Domain errors become their rich status; anything unexpected is logged
+        and becomes INTERNAL, never a stack trace on the wire. A call that fails
+        gives back what its policies took in advance (quotas): it did no work."""
+        try:
+            yield
+        except Exception as exc:
+            await give_back(call)
+            if isinstance(exc, grpc.aio.AbortError):
+                raise
+            domain = self._pipeline.error_domain(call.service)
+            await abort_with(context, _as_status(call, exc), call.request_id, domain)
 
 
 def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHandler:
@@ -175,20 +192,6 @@ def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHa
         request_deserializer=handler.request_deserializer,
         response_serializer=handler.response_serializer,
     )
-
-
-@contextlib.asynccontextmanager
-async def _errors_as_status(context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
-    """Domain errors become their rich status; anything unexpected is logged
-    and becomes INTERNAL, never a stack trace on the wire. A call that fails
-    gives back what its policies took in advance (quotas): it did no work."""
-    try:
-        yield
-    except Exception as exc:
-        await give_back(call)
-        if isinstance(exc, grpc.aio.AbortError):
-            raise
-        await abort_with(context, _as_status(call, exc), call.request_id)
 
 
 def _as_status(call: CallInfo, exc: Exception) -> ChorusError:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.config import McosSettings
 from server.platform.admission.policies import Policy
 from server.platform.admission.quotas import Quotas
 from server.platform.surface import Platform
+from server.surfaces.mcos.settings import McosSettings
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from rest_bridge.dialects import DIALECTS, Dialect
+from rest_bridge.dialects import Dialect
 from rest_bridge.errors import ErrorView
+from server.app import dialects
 
 # Each dialect once (the ChittyOS surfaces share one), and the default.
-_DIALECTS = {type(d).__name__: d for d in (*DIALECTS.values(), Dialect())}
+_DIALECTS = {type(d).__name__: d for d in (*dialects().values(), Dialect())}
 
 _text = st.text(max_size=40)
 # Field paths as servicers and the JSON codec write them: dotted keys and indexes.

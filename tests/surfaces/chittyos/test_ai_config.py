@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, Settings, ai_gateway_models, load_settings
+from server.config import ConfigError, Settings, load_settings
+from server.surfaces.chittyos.settings import ai_gateway_models
 from tests.support.chittyos_ai import CHAT_MODEL, EMBEDDING_MODEL
 from tests.support.chorus_process import ChorusProcess
 

@@ -83,7 +83,7 @@ def test_not_found_carries_error_info(stub: sync_pb2_grpc.SyncServiceStub, write
     assert error.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
     assert error.details() == "Project not found"  # type: ignore[attr-defined]
     info, _ = _status(error)
-    assert (info.reason, info.domain) == ("PROJECT_NOT_FOUND", "chorus")
+    assert (info.reason, info.domain) == ("PROJECT_NOT_FOUND", "chittyos-sync")
     assert dict(info.metadata) == {"message": "Project doesn't exist", "projectId": missing}
     with pytest.raises(grpc.RpcError) as session_error:
         stub.GetSession(sync_pb2.GetSessionRequest(session_id=missing), metadata=writer)

@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from server.app import Chorus
-from server.config import McosAccessSettings, McosSettings, Settings
+from server.app import SURFACES, Chorus
+from server.config import Settings, compose_settings
 from server.platform.clock import Clock
+from server.surfaces.mcos.settings import McosAccessSettings, McosSettings
 from tests.support import backends
 from tests.support import mcos_identity as identity
 
@@ -22,7 +23,7 @@ def mcos_settings(
     data_dir: Path, idp: identity.TestIdp, *, rest_transport: str = "grpc", **mcos_overrides: Any
 ) -> Settings:
     """Settings trusting `idp`'s keys; `mcos_overrides` are further McosSettings fields."""
-    return Settings(
+    return compose_settings(SURFACES)(
         data_dir=data_dir,
         grpc={"host": "127.0.0.1", "port": 0},
         rest={"host": "127.0.0.1", "port": 0, "transport": rest_transport},

@@ -15,11 +15,11 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
-from server.config import McosRetentionSettings
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.chat_retention import DAY_MS, ChatRetention
 from server.surfaces.mcos.conversations import ConversationService, new_message_id
+from server.surfaces.mcos.settings import McosRetentionSettings
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock

@@ -20,7 +20,6 @@ import httpx
 import pytest
 from sqlalchemy import Table, update
 
-from server.config import McosRateLimits, McosRetentionSettings
 from server.platform.chat.store import Scope
 from server.platform.clock import SystemClock
 from server.platform.storage.database import Database
@@ -28,6 +27,7 @@ from server.platform.storage.tables import McosTaskRow
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.memories import MemoryService
 from server.surfaces.mcos.preferences import PreferenceService
+from server.surfaces.mcos.settings import McosRateLimits, McosRetentionSettings
 from server.surfaces.mcos.stores.conversation_store import ConversationStore
 from server.surfaces.mcos.stores.user_changes import UserChanges, next_change
 from server.surfaces.mcos.tasks import TaskService

@@ -19,8 +19,8 @@ import pytest
 from chorus_contracts.mcos.v1 import state_pb2, state_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from server.config import McosRetentionSettings
 from server.platform.times import rfc3339_ms
+from server.surfaces.mcos.settings import McosRetentionSettings
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock
 from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus

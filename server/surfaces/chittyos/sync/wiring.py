@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from server.platform.surface import Platform
+from chorus_contracts.chittyos.sync.v1 import sync_pb2_grpc
+
+from server.platform.surface import Platform, ServiceUnit
+from server.surfaces.chittyos.auth.policies import RequirePermission
+from server.surfaces.chittyos.deployment import chittyos
+from server.surfaces.chittyos.settings import SETTINGS
 from server.surfaces.chittyos.sync.projects import ProjectService
-from server.surfaces.chittyos.sync.servicer import ChittySyncService
+from server.surfaces.chittyos.sync.servicer import REQUIRED_PERMISSIONS, ChittySyncService
 from server.surfaces.chittyos.sync.stores.project_store import ProjectStore
 from server.surfaces.chittyos.sync.stores.todo_store import TodoStore
 from server.surfaces.chittyos.sync.stores.topic_store import TopicStore
@@ -19,8 +24,20 @@ def sync_servicer(platform: Platform) -> ChittySyncService:
     projects, todos = ProjectStore(db), TodoStore(db)
     return ChittySyncService(
         projects=ProjectService(projects, todos, clock),
-        sessions=WorkSessionService(WorkSessionStore(db), clock, platform.settings.chittyos.sync.session_timeout),
+        sessions=WorkSessionService(WorkSessionStore(db), clock, SETTINGS.of(platform.settings).sync.session_timeout),
         todos=TodoService(todos, projects, clock),
         topics=TopicService(TopicStore(db), clock),
         clock=clock,
     )
+
+
+async def build(platform: Platform) -> list[ServiceUnit]:
+    core = await chittyos(platform)
+    return [
+        ServiceUnit(
+            "chittyos.sync.v1.SyncService",
+            sync_pb2_grpc.add_SyncServiceServicer_to_server,
+            sync_servicer(platform),
+            (core.in_tenant, RequirePermission(core.tokens, REQUIRED_PERMISSIONS)),
+        )
+    ]

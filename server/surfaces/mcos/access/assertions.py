@@ -24,10 +24,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from server.config import McosAccessSettings
 from server.platform.clock import Clock
 from server.platform.storage.secret_files import read_or_create_secret
 from server.surfaces.mcos.access.jwks import FileKeys, KeysUnavailable, SigningKeys, UrlKeys
+from server.surfaces.mcos.settings import McosAccessSettings
 
 DEV_JWKS_FILE = "mcos-dev-jwks.json"
 # Times are checked against the injected clock, not PyJWT's.

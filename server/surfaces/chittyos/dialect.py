@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import grpc
 
 from rest_bridge.dialects.base import Dialect, JsonSchema
+from rest_bridge.dialects.openai import OpenAIDialect
 from rest_bridge.errors import ErrorView
 
 # Reasons whose body opens with `"valid": false` (auth's verify, and every
@@ -87,3 +88,9 @@ class ChittyOSDialect(Dialect):
 
     def bad_request(self, violations: list[tuple[str, str]]) -> ErrorView:
         return ErrorView(grpc.StatusCode.INVALID_ARGUMENT, "VALIDATION_ERROR", "Invalid request", violations=violations)
+
+
+# One instance for the deployment's services that write ChittyOS's own errors.
+CHITTYOS_DIALECT = ChittyOSDialect()
+# The AI gateway speaks OpenAI's error shape, because OpenAI clients parse it.
+OPENAI_DIALECT = OpenAIDialect()

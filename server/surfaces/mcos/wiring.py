@@ -1,0 +1,88 @@
+"""Micro Chief of Staff's services (spec 003): chat with tools, tasks, state, memory, flights.
+
+One deployment: every row belongs to the `mcos.tenant` tenant and, within
+it, to the Cloudflare Access principal (`sub`). Each service admits a call
+through the same policies: the access assertion, then the user's quotas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chorus_contracts.mcos.v1 import health_pb2_grpc
+
+from server.platform.admission.idempotency import IdempotentMethods
+from server.platform.admission.quota_policy import QuotaPolicy
+from server.platform.admission.quotas import QuotaName, Quotas
+from server.platform.surface import Platform, ServiceUnit
+from server.surfaces.mcos import chat_wiring, flights_wiring, records_wiring
+from server.surfaces.mcos.access.assertions import AccessAssertionVerifier, signing_keys
+from server.surfaces.mcos.access.policy import CloudflareAccess
+from server.surfaces.mcos.component_health import ComponentHealth
+from server.surfaces.mcos.core import McosCore
+from server.surfaces.mcos.servicers.health import McosHealthService
+from server.surfaces.mcos.settings import SETTINGS
+from server.surfaces.mcos.surface import SURFACE
+
+# Which quota one call of each method uses (spec 003, "Rate Limits").
+TAKEN_QUOTAS: dict[str, QuotaName] = {
+    "Chat": "chat_messages",
+    "SearchFlights": "flight_searches",
+    "CreateTask": "storage_writes",
+    "UpdateTask": "storage_writes",
+    "DeleteTask": "storage_writes",
+    "UpdatePreferences": "storage_writes",
+    "PinMemory": "storage_writes",
+}
+# A chat turn also needs LLM tokens left today; it spends them as it goes.
+CHECKED_QUOTAS: dict[str, QuotaName] = {"Chat": "llm_tokens"}
+# Methods that need no access assertion.
+PUBLIC_METHODS = frozenset({"GetHealth"})
+# Methods that honour `Idempotency-Key` (spec 003: POST /api/chat, /api/tasks, /api/tools/*).
+IDEMPOTENT_METHODS = frozenset({"Chat", "CreateTask", "SearchFlights", "RankFlights"})
+
+
+async def build(platform: Platform) -> list[ServiceUnit]:
+    settings = SETTINGS.of(platform.settings)
+    await platform.tenants.ensure_seeded([settings.tenant_seed()])
+    tenant = await platform.tenants.get(settings.tenant)
+    assert tenant is not None, "seeded above"
+    keys = signing_keys(settings.access, platform.settings.data_dir)
+    platform.closers.append(keys.aclose)
+    verifier = AccessAssertionVerifier(keys, settings.access, platform.clock)
+    quotas = Quotas(
+        platform.limiter, settings.rate_limits, f"mcos:{tenant.id}", SURFACE.dialect.rate_limit_headers
+    )
+    core = McosCore(
+        platform=platform,
+        settings=settings,
+        tenant_id=tenant.id,
+        quotas=quotas,
+        policies=(
+            CloudflareAccess(verifier, tenant, PUBLIC_METHODS),
+            QuotaPolicy(quotas, TAKEN_QUOTAS, CHECKED_QUOTAS),
+        ),
+    )
+    units: list[ServiceUnit] = []
+    # Each part adds its services here.
+    # chat's conversations first: the records' state snapshot reads them.
+    conversations = chat_wiring.conversations(core)
+    # records: tasks, memory, preferences, state
+    units += records_wiring.units(core, conversations)
+    # flights: the tool service
+    flights = flights_wiring.flight_tools(core)
+    units += flights_wiring.units(core, flights)
+    # chat
+    units += chat_wiring.units(core, conversations, flights)
+    # health
+    health = ComponentHealth(platform.db, platform.models, settings.chat.model)
+    units.append(
+        ServiceUnit(
+            "mcos.v1.HealthService",
+            health_pb2_grpc.add_HealthServiceServicer_to_server,
+            McosHealthService(health),
+            core.policies,
+        )
+    )
+    idempotency = IdempotentMethods(IDEMPOTENT_METHODS, round(settings.idempotency_ttl_hours * 3_600_000))
+    return [replace(unit, idempotency=idempotency) for unit in units]
