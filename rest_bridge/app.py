@@ -101,11 +101,14 @@ class Route:
 
 
 def load_method_specs(index_module: str = "chorus_contracts.bridge_index") -> list[MethodSpec]:
+    """The methods of every route table the generated index lists."""
     index = importlib.import_module(index_module)
-    specs: list[MethodSpec] = []
-    for name in index.ROUTE_MODULES:
-        specs.extend(importlib.import_module(name).METHODS)
-    return specs
+    return [spec for name in index.ROUTE_MODULES for spec in load_route_table(name)]
+
+
+def load_route_table(module: str) -> list[MethodSpec]:
+    """The methods of one generated route table (a `*_http` module)."""
+    return list(importlib.import_module(module).METHODS)
 
 
 class _Site:

@@ -229,6 +229,10 @@ class Chorus:
         return self.endpoints.grpc
 
     @property
+    def _route_tables(self) -> list[str]:
+        return [table for surface in self.surfaces for table in surface.route_tables]
+
+    @property
     def _service_names(self) -> list[str]:
         return [u.name for u in self._units]
 
@@ -247,14 +251,14 @@ class Chorus:
     async def start_rest(self, upstream: str) -> str:
         """Serves the bridge; `upstream` is a gRPC address, or "" for this process in-process."""
         # Imported here so a gRPC-only process never loads the bridge.
-        from rest_bridge.app import BridgeApp, BridgeLimits, load_method_specs
+        from rest_bridge.app import BridgeApp, BridgeLimits, load_method_specs, load_route_table
         from rest_bridge.http_protocol import guarded_protocol
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
         self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
-            load_method_specs(),
+            [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))],
             self._transport,
             rest_mounts(s, self.surfaces),
             dialects(self.surfaces),

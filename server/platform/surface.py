@@ -81,6 +81,9 @@ class Surface:
     build: Callable[[Platform], Awaitable[list[ServiceUnit]]]
     settings: SettingsSection[Any] | None = None
     mounts: tuple[DefaultMount, ...] = (DefaultMount(),)
+    # Route tables (`*_http` modules) generated outside chorus_contracts, as a test's
+    # contract is; chorus_contracts.bridge_index lists those of our own contracts.
+    route_tables: tuple[str, ...] = ()
 
 
 @dataclass

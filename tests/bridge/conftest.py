@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import shutil
 import socket
 import sys
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -26,39 +24,14 @@ import httpx
 import pytest
 import uvicorn
 
-from rest_bridge.codegen.protoc import plugin_wrapper, rehome_imports, run_protoc
+from tests.support.contracts import compile_test_contract
 
-ROOT = Path(__file__).resolve().parents[2]
-TEST_PROTOS = ROOT / "tests" / "protos"
 PROTO = "chorus_testing/v1/bridge_test.proto"
 SURFACE = "testing"
 MAX_BODY = 4096
 HEARTBEAT = 0.2
 
 T = TypeVar("T")
-
-
-def compile_bridge_test_proto(out: Path, scratch: Path) -> None:
-    """protoc with --python_out, --grpc_python_out and --chorus_out for bridge_test.proto only."""
-    staging = scratch / "staging"
-    staging.mkdir()
-    run_protoc(
-        [PROTO],
-        [
-            f"--python_out={staging}",
-            f"--grpc_python_out={staging}",
-            f"--plugin=protoc-gen-chorus={plugin_wrapper(scratch)}",
-            f"--chorus_out={staging}",
-        ],
-        includes=[TEST_PROTOS],
-        # The plugin imports chorus_contracts.chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
-        python_path=[ROOT / "gen", ROOT],
-    )
-    # Keep only chorus_testing/: the plugin also writes chorus/bridge_index.py and openapi/,
-    # and a `chorus/` on sys.path would shadow the real package in gen/. No __init__.py either:
-    # chorus_testing stays a namespace package shared with other tests' compiled protos.
-    rehome_imports(staging / "chorus_testing", ["chorus"])
-    shutil.copytree(staging / "chorus_testing", out / "chorus_testing", dirs_exist_ok=True)
 
 
 @dataclass(frozen=True)
@@ -71,7 +44,7 @@ class Generated:
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     out = tmp_path_factory.mktemp("bridge_test_gen")
-    compile_bridge_test_proto(out, tmp_path_factory.mktemp("bridge_test_scratch"))
+    compile_test_contract(PROTO, out, tmp_path_factory.mktemp("bridge_test_scratch"))
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()
     return Generated(
