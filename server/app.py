@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import uvicorn
+from chorus_contracts.chorus.api.v1 import annotations_pb2
+from google.protobuf import descriptor_pool
 
 from server.config import Settings
 from server.platform.admission.call import CallInfo
@@ -103,6 +105,17 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+def _check_contract_surface(service: str, surface: str) -> None:
+    """The service's contract names the surface that builds it (`chorus.api.v1.service`,
+    as the bridge's route tables do): else its routes would be mounted elsewhere."""
+    descriptor = descriptor_pool.Default().FindServiceByName(service)
+    # The generated stub types the extension as a plain FieldDescriptor.
+    options: Any = descriptor.GetOptions()
+    declared: str = options.Extensions[annotations_pb2.service].surface or descriptor.file.package.split(".")[0]
+    if declared != surface:
+        raise ValueError(f"{service}: its contract names surface {declared!r}, but surface {surface!r} builds it")
 
 
 WORKER_HEADER = "x-chorus-worker"
@@ -192,6 +205,7 @@ class Chorus:
         surface_of: dict[str, Surface] = {}
         for surface in self.surfaces:
             for unit in await surface.build(platform):
+                _check_contract_surface(unit.name, surface.name)
                 self._units.append(unit)
                 surface_of[unit.name] = surface
         first = (_name_worker,) if self.worker else ()

@@ -8,6 +8,7 @@ tests/protos/chorus_testing/v1/echo_surface.proto; the one line that adds it is 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -149,6 +150,21 @@ def test_default_mounts_and_settings_sections_come_from_the_surfaces() -> None:
     assert mounts["echo"].paths == ("/api/v1/",) and mounts["mcos"].paths == ("/api/",)
     assert mounts["chittyos-sync"].hosts == ("sync.*", "api.*")
     assert settings.echo.greeting == "echo"  # type: ignore[attr-defined]
+
+
+async def test_a_service_its_contract_gives_to_another_surface_stops_start_up(
+    tmp_path: Path, echo_contract: Any
+) -> None:
+    misnamed = dataclasses.replace(ECHO, name="echo-elsewhere", mounts=())
+    settings = compose_settings((misnamed,))(
+        data_dir=tmp_path, grpc={"host": "127.0.0.1", "port": 0}, **backends.settings_overrides(tmp_path)
+    )
+    app = Chorus(settings, surfaces=(misnamed,))
+    try:
+        with pytest.raises(ValueError, match="names surface 'echo', but surface 'echo-elsewhere' builds it"):
+            await app.start_grpc()
+    finally:
+        await app.stop()
 
 
 def test_chorus_refuses_settings_without_a_served_surfaces_section() -> None:

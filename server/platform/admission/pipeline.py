@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
+from rest_bridge.dialects import Dialect
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
 from server.platform.errors import ERROR_DOMAIN, ChorusError
 
-REQUEST_ID_KEY = "x-request-id"
+# Services outside any surface: the default dialect's header.
+REQUEST_ID_KEY = Dialect.request_id_header.decode()
 _MAX_REQUEST_ID = 200
 
 
