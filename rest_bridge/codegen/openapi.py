@@ -613,8 +613,8 @@ class _Document:
                 if len(var.segments) > 1 or var.segments[0].kind is SegmentKind.DOUBLE_STAR
                 else f"Matches `{pattern}`."
             )
-            if "$ref" not in schema:
-                schema = {**schema, "pattern": _segment_regex(var.segments)}
+            # Beside a $ref too (an enum's): OpenAPI 3.1 schemas take siblings of $ref.
+            schema = {**schema, "pattern": _segment_regex(var.segments)}
         param: Schema = {"name": var.placeholder, "in": "path", "required": True, "schema": schema}
         return _with_description(param, about, *notes)
 
