@@ -408,8 +408,9 @@ class _EnumInfo:
     def dump(self) -> Dump:
         if self.is_null_value:
             return _always_none
-        names = self.names
-        return lambda number: names.get(number, number)
+        # A bound dict lookup (C) rather than a Python lambda: a number without a
+        # name (open enums) is written as itself.
+        return _NameOrNumber(self.names).__getitem__
 
     def check_number(self, number: int) -> int:
         if self.spelled:
@@ -443,6 +444,11 @@ class _EnumInfo:
             raise _expected("enum name or number", value)
 
         return conv
+
+
+class _NameOrNumber(dict[int, Any]):
+    def __missing__(self, number: int) -> int:
+        return number
 
 
 def enum_spellings(enum: EnumDescriptor) -> dict[str, int]:

@@ -27,6 +27,13 @@ class TaskPriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_PRIORITY_MEDIUM: _ClassVar[TaskPriority]
     TASK_PRIORITY_HIGH: _ClassVar[TaskPriority]
     TASK_PRIORITY_URGENT: _ClassVar[TaskPriority]
+
+class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROLE_UNSPECIFIED: _ClassVar[Role]
+    ROLE_USER: _ClassVar[Role]
+    ROLE_ASSISTANT: _ClassVar[Role]
+    ROLE_SYSTEM: _ClassVar[Role]
 TASK_STATUS_UNSPECIFIED: TaskStatus
 TASK_STATUS_OPEN: TaskStatus
 TASK_STATUS_IN_PROGRESS: TaskStatus
@@ -36,6 +43,10 @@ TASK_PRIORITY_LOW: TaskPriority
 TASK_PRIORITY_MEDIUM: TaskPriority
 TASK_PRIORITY_HIGH: TaskPriority
 TASK_PRIORITY_URGENT: TaskPriority
+ROLE_UNSPECIFIED: Role
+ROLE_USER: Role
+ROLE_ASSISTANT: Role
+ROLE_SYSTEM: Role
 
 class Task(_message.Message):
     __slots__ = ("id", "title", "status", "priority", "due", "tags", "completed_at", "created_at", "updated_at")
@@ -110,14 +121,14 @@ class ChatMessage(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     id: str
-    role: str
+    role: Role
     content: str
     timestamp: _timestamp_pb2.Timestamp
     conversation_id: str
     tool_calls: _containers.RepeatedCompositeFieldContainer[ToolInvocation]
     status: str
     error: ChatError
-    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ..., content: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., tool_calls: _Optional[_Iterable[_Union[ToolInvocation, _Mapping]]] = ..., status: _Optional[str] = ..., error: _Optional[_Union[ChatError, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., content: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., tool_calls: _Optional[_Iterable[_Union[ToolInvocation, _Mapping]]] = ..., status: _Optional[str] = ..., error: _Optional[_Union[ChatError, _Mapping]] = ...) -> None: ...
 
 class ChatError(_message.Message):
     __slots__ = ("code", "message", "details")
