@@ -2,6 +2,7 @@ import datetime
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as _annotations_pb2
 from google.api import annotations_pb2 as _annotations_pb2_1
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from chorus_contracts.mcos.v1 import resources_pb2 as _resources_pb2
