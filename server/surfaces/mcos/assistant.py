@@ -41,12 +41,14 @@ from typing import Any
 
 import grpc
 import orjson
+from chorus_contracts.mcos.v1 import resources_pb2
 
 from server.platform.admission.quotas import Quotas
 from server.platform.agent.tool_box import ToolBox
 from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
+from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError
 from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import (
@@ -66,7 +68,9 @@ from server.surfaces.mcos.stores.conversation_store import NewMessage
 
 MAX_MESSAGES = 100
 MAX_CONTENT_CHARS = 32_000
-ROLES = ("user", "assistant", "system")
+# The document's roles, from the contract (mcos.v1.Role).
+ROLE = DocumentEnum(resources_pb2.Role)
+ROLES = ROLE.choices
 TOOL_CHOICES = ("auto", "none", "required")
 LLM_ERROR = "LLM_ERROR"
 INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -139,7 +143,7 @@ def validate(request: TurnRequest) -> list[ChatTurn]:
     else:
         for index, message in enumerate(request.messages):
             if message.role not in ROLES:
-                problems.add(f"messages.{index}.role", "Must be 'user', 'assistant' or 'system'")
+                problems.add(f"messages.{index}.role", "Must be one of: " + ", ".join(ROLES))
             found = len(problems.items)
             text = message_text(problems, f"messages.{index}", message.content, message.attachments)
             if len(problems.items) == found:  # its parts were fine: now the text as a whole

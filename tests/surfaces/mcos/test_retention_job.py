@@ -13,7 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database
@@ -132,7 +132,7 @@ async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identit
 
         async def stored() -> list[str]:
             page = await stub.GetChatHistory(chat_pb2.GetChatHistoryRequest(conversation_id="c"), metadata=metadata)
-            return [m.content for m in page.messages if m.role == "user"]
+            return [m.content for m in page.messages if m.role == resources_pb2.ROLE_USER]
 
         assert await stored() == ["first", "second"]
         clock.now += DAY_MS + 1

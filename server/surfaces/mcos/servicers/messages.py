@@ -5,6 +5,7 @@ from __future__ import annotations
 from chorus_contracts.mcos.v1 import resources_pb2
 
 from server.platform.struct_values import dict_to_struct, python_to_value
+from server.surfaces.mcos.assistant import ROLE
 from server.surfaces.mcos.conversation_messages import ConversationMessage, ToolInvocationRecord
 
 
@@ -18,7 +19,7 @@ def tool_invocation_pb(record: ToolInvocationRecord) -> resources_pb2.ToolInvoca
 def chat_message_pb(message: ConversationMessage) -> resources_pb2.ChatMessage:
     out = resources_pb2.ChatMessage(
         id=message.id,
-        role=message.role,
+        role=ROLE.number(message.role),
         content=message.content,
         conversation_id=message.conversation_id,
         tool_calls=[tool_invocation_pb(t) for t in message.tool_calls],
