@@ -164,6 +164,18 @@ class TenantSeed(BaseModel):
     hosts: list[str] = Field(default_factory=list)
 
 
+class SurfaceSettings(BaseModel):
+    """A surface's settings section (`Surface.settings`), with what the platform asks of it."""
+
+    def check(self, settings: Settings) -> None:
+        """Raises ConfigError, naming the setting, for what field validators cannot see
+        (say, a model id that `models.routes` must have)."""
+
+    def tenant_seeds(self) -> list[TenantSeed]:
+        """The tenants the surface needs, created at start if missing."""
+        return []
+
+
 class ApiKeyLockoutSettings(BaseModel):
     """After `failures` failed API keys from one client address within `window`
     seconds, that address's keys are refused (429) until the window frees up."""
@@ -224,7 +236,7 @@ class Settings(BaseSettings):
             raise ValueError("use redis://host:port/db or rediss://…")
         return value
 
-    def sections(self) -> list[Any]:
+    def sections(self) -> list[SurfaceSettings]:
         """Each surface's settings section, once per section (a deployment's surfaces share one)."""
         keys = dict.fromkeys(s.settings.key for s in self.surfaces if s.settings is not None)
         return [getattr(self, key) for key in keys]
@@ -291,15 +303,13 @@ def load_settings(
     _check_model_routes(settings.models)
     _check_embedding_routes(settings.models)
     for section in settings.sections():
-        check = getattr(section, "check", None)
-        if check is not None:
-            check(settings)
+        section.check(settings)
     return settings
 
 
 def tenant_seeds(settings: Settings) -> list[TenantSeed]:
     """The tenants every surface creates at start, if missing."""
-    return [seed for section in settings.sections() for seed in getattr(section, "tenant_seeds", list)()]
+    return [seed for section in settings.sections() for seed in section.tenant_seeds()]
 
 
 def _check_model_routes(models: ModelSettings) -> None:

@@ -18,12 +18,10 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel
-
 from rest_bridge.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from server.config import Settings
+    from server.config import Settings, SurfaceSettings
     from server.platform.admission.idempotency import IdempotentMethods
     from server.platform.admission.policies import Policy
     from server.platform.admission.rate_limit import RateLimiter
@@ -32,7 +30,7 @@ if TYPE_CHECKING:
     from server.platform.storage.database import Database
     from server.platform.tenancy import TenantService
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="SurfaceSettings")
 T = TypeVar("T")
 
 

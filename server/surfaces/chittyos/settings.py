@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from server.config import Settings, TenantSeed
+from server.config import Settings, SurfaceSettings, TenantSeed
 from server.platform.surface import SettingsSection
 from server.surfaces.chittyos.ai.settings import ChittyAiSettings
 from server.surfaces.chittyos.auth.settings import ChittyAuthSettings
@@ -12,7 +12,7 @@ from server.surfaces.chittyos.id.settings import ChittyIdSettings
 from server.surfaces.chittyos.sync.settings import ChittySyncSettings
 
 
-class ChittyOSSettings(BaseModel):
+class ChittyOSSettings(SurfaceSettings):
     # ChittyOS is one deployment: every row it stores belongs to this tenant
     # (created at start if missing), and its API keys are this tenant's keys.
     tenant: str = "chittyos"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from server.config import ConfigError, RateLimitSettings, Settings, TenantSeed
+from server.config import ConfigError, RateLimitSettings, Settings, SurfaceSettings, TenantSeed
 from server.platform.surface import SettingsSection
 
 
@@ -12,7 +12,7 @@ def _default_tenants() -> list[TenantSeed]:
     return [TenantSeed(id="demo", name="Demo", allow_unauthenticated=True, hosts=["demo.example.com"])]
 
 
-class CrispySettings(BaseModel):
+class CrispySettings(SurfaceSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     # Tenants created (if missing) at start; later changes via `chorus tenants`.
     tenants: list[TenantSeed] = Field(default_factory=_default_tenants)

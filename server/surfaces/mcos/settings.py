@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from server.config import TenantSeed
+from server.config import SurfaceSettings, TenantSeed
 from server.platform.surface import SettingsSection
 
 
@@ -78,7 +78,7 @@ class McosRetentionSettings(BaseModel):
     interval: float = Field(default=3600.0, ge=0)
 
 
-class McosSettings(BaseModel):
+class McosSettings(SurfaceSettings):
     # MCoS is one deployment: its rows belong to this tenant (created at start
     # if missing) and, within it, to each user (`sub`).
     tenant: str = "mcos"

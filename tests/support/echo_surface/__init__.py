@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
-
 from rest_bridge.dialects import Dialect
 from rest_bridge.dialects.base import JsonSchema
 from rest_bridge.errors import ErrorView
+from server.config import SurfaceSettings
 from server.platform.surface import DefaultMount, Platform, ServiceUnit, SettingsSection, Surface
 
 
@@ -34,7 +33,7 @@ class EchoDialect(Dialect):
         return {"problem": error.message, "reason": error.reason, "echoId": error.request_id}
 
 
-class EchoSettings(BaseModel):
+class EchoSettings(SurfaceSettings):
     greeting: str = "echo"
 
 
