@@ -243,6 +243,11 @@ class Chorus:
         return self.endpoints.grpc
 
     @property
+    def units(self) -> tuple[ServiceUnit, ...]:
+        """The gRPC services this process serves (once `start_grpc` has built them)."""
+        return tuple(self._units)
+
+    @property
     def _route_tables(self) -> list[str]:
         return [table for surface in self.surfaces for table in surface.route_tables]
 

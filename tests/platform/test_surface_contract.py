@@ -143,6 +143,15 @@ async def test_each_documented_surface_names_itself_as_the_error_domain(
     assert error_info(caught.value).domain == surface
 
 
+def test_the_chittyos_services_share_one_deployment_core(chorus: Chorus) -> None:
+    """Five surfaces, one ChittyOS deployment: its tenant policy and token service are built once."""
+    units = {u.name: u for u in chorus.units if u.name.startswith("chittyos.")}
+    assert len(units) == 5
+    assert len({id(u.policies[0]) for u in units.values()}) == 1  # the deployment's FixedTenant
+    auth_tokens = units["chittyos.auth.v1.AuthService"].servicer._tokens
+    assert units["chittyos.sync.v1.SyncService"].policies[1]._tokens is auth_tokens
+
+
 def test_default_mounts_and_settings_sections_come_from_the_surfaces() -> None:
     settings = compose_settings(SERVED)()
     mounts = {m.surface: m for m in rest_mounts(settings, SERVED)}
