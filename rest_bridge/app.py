@@ -123,30 +123,35 @@ class _Site:
 class _HostSites:
     """The sites serving one host, and the path prefixes some of them own."""
 
-    __slots__ = ("claims", "sites")
+    __slots__ = ("_orders", "claims", "sites")
 
     def __init__(self, sites: tuple[_Site, ...]) -> None:
         self.sites = sites  # host-specific mounts first, then catch-all ones
         # (prefix, site), longest prefix first.
         claims = [(p, s) for s in sites for p in s.mount.paths]
         self.claims = tuple(sorted(claims, key=lambda c: -len(c[0])))
+        # Trial orders by the owners of a path (few: one per set of overlapping claims).
+        self._orders: dict[tuple[_Site, ...], tuple[_Site, ...]] = {}
 
     def for_path(self, path: str) -> tuple[_Site, ...]:
         """Trial order for `path`: within each group (host-specific, then catch-all),
         the sites owning a prefix of it come first, the longest prefix first."""
-        owners: list[_Site] = []
+        owners: tuple[_Site, ...] = ()
         for prefix, site in self.claims:
             if path.startswith(prefix) and site not in owners:
-                owners.append(site)
+                owners += (site,)
         if not owners:
             return self.sites
-        rest = [s for s in self.sites if s not in owners]
-        return (
-            *(s for s in owners if s.mount.hosts),
-            *(s for s in rest if s.mount.hosts),
-            *(s for s in owners if not s.mount.hosts),
-            *(s for s in rest if not s.mount.hosts),
-        )
+        order = self._orders.get(owners)
+        if order is None:
+            rest = [s for s in self.sites if s not in owners]
+            order = self._orders[owners] = (
+                *(s for s in owners if s.mount.hosts),
+                *(s for s in rest if s.mount.hosts),
+                *(s for s in owners if not s.mount.hosts),
+                *(s for s in rest if not s.mount.hosts),
+            )
+        return order
 
 
 class BridgeApp:
