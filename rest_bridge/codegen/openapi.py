@@ -1,7 +1,7 @@
 """Renders one OpenAPI 3.1 document per surface: exactly what the REST/SSE bridge serves.
 
 The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py`,
-`rest_bridge/sse.py`, `rest_bridge/dialects/`), not a generic proto-to-OpenAPI mapping:
+`rest_bridge/sse.py`, the surfaces' dialects), not a generic proto-to-OpenAPI mapping:
 
 * One operation per HTTP binding (additional bindings included). Path placeholders and
   query parameters are named by json names (`{sessionId}`, `?pageSize=`); the bridge
