@@ -23,9 +23,9 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, text, upd
 
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database
-from server.platform.storage.tables import McosMessageRow
 from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
+from server.surfaces.mcos.tables import McosMessageRow
 
 _messages = cast(Table, McosMessageRow.__table__)
 _c = _messages.c

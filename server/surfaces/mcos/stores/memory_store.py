@@ -13,8 +13,8 @@ from sqlalchemy import Table, select, tuple_
 
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import McosMemoryRow
 from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.tables import McosMemoryRow
 
 _memories = cast(Table, McosMemoryRow.__table__)
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database
-from server.platform.storage.tables import McosTaskRow, McosTaskTagRow
 from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.tables import McosTaskRow, McosTaskTagRow
 
 _tasks = cast(Table, McosTaskRow.__table__)
 _tags = cast(Table, McosTaskTagRow.__table__)

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.chat.store import Scope
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import McosUserChangeRow
+from server.surfaces.mcos.tables import McosUserChangeRow
 
 _counters = cast(Table, McosUserChangeRow.__table__)
 
