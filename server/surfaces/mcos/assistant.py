@@ -62,6 +62,7 @@ from server.platform.validation import Violations
 from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
 from server.surfaces.mcos.conversations import ConversationService, check_conversation_id, new_message_id
 from server.surfaces.mcos.message_parts import message_text
+from server.surfaces.mcos.quotas import LLM_TOKENS
 from server.surfaces.mcos.stores.conversation_store import NewMessage
 
 MAX_MESSAGES = 100
@@ -270,7 +271,7 @@ class Assistant:
                 elif isinstance(event, ToolCall):
                     calls.append(event)
                 elif isinstance(event, Usage):
-                    await self._quotas.spend("llm_tokens", scope.owner_id, event.total_tokens)
+                    await self._quotas.spend(LLM_TOKENS, scope.owner_id, event.total_tokens)
         except ModelError as exc:
             raise llm_error(f"The model failed: {exc.message}") from exc
 
