@@ -63,15 +63,18 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     units: list[ServiceUnit] = []
     # Each part adds its services here.
+    # Each service is built once here and shared by the parts that use it.
     # chat's conversations first: the records' state snapshot reads them.
-    conversations = chat_wiring.conversations(core)
+    store = chat_wiring.conversation_store(core)
+    conversations = chat_wiring.conversations(core, store)
     # records: tasks, memory, preferences, state
-    units += records_wiring.units(core, conversations)
+    records = records_wiring.records(core)
+    units += records_wiring.units(core, records, conversations)
     # flights: the tool service
     flights = flights_wiring.flight_tools(core)
     units += flights_wiring.units(core, flights)
     # chat
-    units += chat_wiring.units(core, conversations, flights)
+    units += chat_wiring.units(core, store, conversations, records, flights)
     # health
     health = ComponentHealth(platform.db, platform.models, settings.chat.model)
     units.append(
