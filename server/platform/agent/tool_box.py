@@ -1,7 +1,7 @@
 """Running the tools a chat model calls: their specs, quotas and failures.
 
-A tool is a JSON-schema spec the model sees, the quota one call takes (flight
-searches, storage writes) and an executor. The model's arguments arrive as
+A tool is a JSON-schema spec the model sees, the quota one call takes (one of
+the surface's `Quotas`, by name) and an executor. The model's arguments arrive as
 JSON text; anything that is not an object of the declared properties, or
 that the service behind the tool rejects, is a TOOL_ERROR: the model misused
 the tool, and the turn fails without writing.

@@ -13,9 +13,9 @@ import sys
 from chorus_contracts.mcos.v1 import tools_pb2_grpc
 
 from server.config import McosFlightsSettings
-from server.platform.extras import FLIGHTS
 from server.platform.surface import ServiceUnit
 from server.surfaces.mcos.core import McosCore
+from server.surfaces.mcos.flights.extra import FLIGHTS
 from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
 from server.surfaces.mcos.flights.service import FlightTools
 from server.surfaces.mcos.servicers.tools import McosToolService
