@@ -14,10 +14,10 @@ from server.platform.admission.quotas import Quota, Quotas
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.agent.loop import AgentLoop, AgentReply, TokenOut, ToolCallOut, ToolResultOut
 from server.platform.agent.tool_box import AssistantTool, ToolBox, object_schema
-from server.platform.chat.store import Scope
 from server.platform.errors import ChorusError
 from server.platform.models.setup import build_model_registry
 from server.platform.models.types import ChatTurn, ToolSpec, Usage
+from server.platform.scope import Scope
 
 SCOPE = Scope("acme", "alice")
 

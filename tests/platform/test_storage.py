@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.base import Base
 from server.platform.storage.database import Database
 from server.platform.storage.migrate import alembic_config, upgrade, upgrade_async

@@ -25,9 +25,9 @@ from typing import Any
 import orjson
 
 from server.platform.agent.tool_box import ToolBox
-from server.platform.chat.store import Scope
 from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import ChatTurn, ModelError, ModelRequest, TextDelta, ToolCall, Usage
+from server.platform.scope import Scope
 
 TOOL_CHOICES = ("auto", "none", "required")
 

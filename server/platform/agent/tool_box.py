@@ -18,9 +18,9 @@ import orjson
 
 from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import RateDecision
-from server.platform.chat.store import Scope
 from server.platform.errors import ChorusError
 from server.platform.models.types import ToolSpec
+from server.platform.scope import Scope
 from server.platform.times import parse_rfc3339_ms
 
 TOOL_ERROR = "TOOL_ERROR"

@@ -48,12 +48,12 @@ from server.platform.agent.loop import (
     invocation_turns,
 )
 from server.platform.agent.tool_box import ToolBox
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
 from server.platform.errors import ChorusError
 from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import ChatTurn, Usage
+from server.platform.scope import Scope
 from server.platform.times import rfc3339_ms
 from server.platform.validation import Violations
 from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure

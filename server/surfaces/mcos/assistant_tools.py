@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from server.platform.agent.tool_box import Arguments, AssistantTool, object_schema
-from server.platform.chat.store import Scope
 from server.platform.models.types import ToolSpec
+from server.platform.scope import Scope
 from server.platform.times import utc_datetime
 from server.surfaces.mcos.flights.ranking import MAX_FLIGHTS
 from server.surfaces.mcos.flights.service import CABIN_CLASSES, MAX_PASSENGERS, FlightTools

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from server.platform.agent.loop import ToolInvocation
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
 
 

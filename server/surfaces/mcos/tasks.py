@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument, not_found
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.validation import Violations
 from server.surfaces.mcos.record_fields import (

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import Table, update
 
 from server.config import McosRateLimits, McosRetentionSettings
-from server.platform.chat.store import Scope
 from server.platform.clock import SystemClock
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.memories import MemoryService

@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from server.platform.agent.loop import ToolInvocation
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure
 from server.surfaces.mcos.stores.user_changes import ChangeWindow

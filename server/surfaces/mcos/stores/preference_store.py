@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
 from server.surfaces.mcos.stores.user_changes import change_of
 from server.surfaces.mcos.tables import McosPreferencesRow
