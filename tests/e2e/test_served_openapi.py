@@ -11,9 +11,11 @@ import httpx
 import jsonschema
 import openapi_spec_validator
 import pytest
+from pydantic import ValidationError
 from swagger_ui_bundle import swagger_ui_path
 
 from rest_bridge.openapi_pages import packaged_document
+from server.config import DocsPage, OpenApiPage
 from tests.support.chorus_process import ChorusProcess
 
 # Surface -> (Host, document path, docs path) under the default mounts.
@@ -150,3 +152,10 @@ def test_a_mount_may_serve_its_document_without_the_page(custom: ChorusProcess) 
     response = get(custom, "localhost", "/api/docs")
     assert_error_envelope(doc, response, 404)
     assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_page_paths_are_checked_at_start() -> None:
+    assert DocsPage().path == "/docs" and OpenApiPage().path == "/openapi.json"
+    for wrong in ("openapi.json", "/docs/"):
+        with pytest.raises(ValidationError, match="a path starts with '/'"):
+            OpenApiPage(path=wrong)
