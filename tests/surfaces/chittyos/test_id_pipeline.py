@@ -20,11 +20,11 @@ import httpx
 import pytest
 from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.grpc_status import error_info
 
 ID_HOST = {"host": "id.chitty.cc"}
 UPSTREAM_SECRET = "upstream-secret-key"
@@ -252,9 +252,7 @@ def test_a_failing_upstream_is_unavailable_over_grpc(scripted: Pipeline, script:
             )
     error = caught.value
     assert error.code() == grpc.StatusCode.UNAVAILABLE
-    status = status_pb2.Status.FromString(dict(error.trailing_metadata())["grpc-status-details-bin"])
-    info = error_details_pb2.ErrorInfo()
-    assert status.details[0].Unpack(info)
+    info = error_info(error)
     assert info.reason == "UPSTREAM_UNAVAILABLE"
     assert dict(info.metadata) == {
         k: v for k, v in _unavailable("Central service returned 503").items() if k != "error"
