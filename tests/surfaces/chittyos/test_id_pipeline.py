@@ -24,6 +24,7 @@ from google.protobuf import struct_pb2
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 
 ID_HOST = {"host": "id.chitty.cc"}
@@ -231,9 +232,7 @@ def test_a_failing_upstream_is_502_with_the_documented_body(
     stored_before = _count(scripted.process.data_dir, "chitty_ids")
     started = time.monotonic()
     response = scripted.generate()
-    assert response.status_code == 502, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.json() == _unavailable(message)
+    assert assert_error(response, "chittyos", 502) == _unavailable(message)
     assert time.monotonic() - started < 2.5  # the 1 s upstream_timeout bounds the wait
     assert len(script.seen) == 1
     assert _count(scripted.process.data_dir, "chitty_ids") == stored_before
@@ -277,8 +276,7 @@ def test_an_unreachable_upstream_is_502(start_pipeline: Callable[[str, str], Pip
         closed_port = probe.getsockname()[1]
     pipeline = start_pipeline(_pipeline_config(f"http://127.0.0.1:{closed_port}"), "closed")
     response = pipeline.generate()
-    assert response.status_code == 502 and response.headers["content-type"] == "application/json"
-    assert response.json() == _unavailable("Central service unreachable")
+    assert assert_error(response, "chittyos", 502) == _unavailable("Central service unreachable")
     assert _count(pipeline.process.data_dir, "chitty_ids") == 0
 
 
