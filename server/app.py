@@ -24,7 +24,7 @@ import uvicorn
 from chorus_contracts.chorus.api.v1 import annotations_pb2
 from google.protobuf import descriptor_pool
 
-from server.config import Settings
+from server.config import DocsPage, MountSettings, OpenApiPage, Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import Idempotency
@@ -72,15 +72,22 @@ def dialects(surfaces: Sequence[Surface] = SURFACES) -> dict[str, Dialect]:
     return {s.name: s.dialect for s in surfaces}
 
 
-def rest_mounts(settings: Settings, surfaces: Sequence[Surface] = SURFACES) -> list[Mount]:
+def rest_mounts(settings: Settings, surfaces: Sequence[Surface] = SURFACES) -> list[MountSettings]:
     """The configured `rest.mounts`, or else each surface's default mounts."""
-    from rest_bridge.app import Mount
-
     if settings.rest.mounts:
-        return [
-            Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in settings.rest.mounts
-        ]
-    return [Mount(s.name, tuple(m.hosts), m.prefix, m.paths) for s in surfaces for m in s.mounts]
+        return list(settings.rest.mounts)
+    return [
+        MountSettings(
+            surface=s.name,
+            hosts=list(m.hosts),
+            prefix=m.prefix,
+            paths=list(m.paths),
+            openapi=OpenApiPage(path=m.openapi_path),
+            docs=DocsPage(path=m.docs_path),
+        )
+        for s in surfaces
+        for m in s.mounts
+    ]
 
 
 @dataclass
@@ -144,6 +151,34 @@ def _connections_within_open_file_limit() -> int:
     if soft == resource.RLIM_INFINITY:
         return 65_536
     return max(16, soft - 256)
+
+
+def _bridge_mount(settings: MountSettings) -> Mount:
+    from rest_bridge.app import Mount
+    from rest_bridge.cors import CorsPolicy
+
+    cors = settings.cors
+    policy = None
+    if cors is not None:
+        policy = CorsPolicy.build(
+            cors.allow_origins,
+            cors.allow_methods,
+            cors.allow_headers,
+            cors.expose_headers,
+            cors.allow_credentials,
+            cors.max_age,
+        )
+    serves_document = settings.openapi.enabled
+    return Mount(
+        settings.surface,
+        tuple(h.lower() for h in settings.hosts),
+        settings.prefix,
+        tuple(settings.paths),
+        openapi_path=settings.openapi.path if serves_document else "",
+        # The page shows the document: no document, no page.
+        docs_path=settings.docs.path if serves_document and settings.docs.enabled else "",
+        cors=policy,
+    )
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -279,7 +314,7 @@ class Chorus:
         app = BridgeApp(
             [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))],
             self._transport,
-            rest_mounts(s, self.surfaces),
+            [_bridge_mount(m) for m in rest_mounts(s, self.surfaces)],
             dialects(self.surfaces),
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
         )

@@ -22,7 +22,8 @@ The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py
   `x-sse-style`, `x-sse-events`, `x-sse-type-key`, `x-sse-done-data` on that media type)
   and, when it has a stream flag, also `application/json` with the single message.
 * Errors use the surface's envelope: the JSON Schema its dialect (given by the caller, from
-  the surface's declaration) declares beside the code that writes it.
+  the surface's declaration) declares beside the code that writes it. The dialect's security
+  schemes (how its clients send credentials) are components.securitySchemes.
 
 Output is deterministic: keys are sorted, lists keep declaration order.
 """
@@ -845,6 +846,8 @@ class _Document:
                 }
             },
         }
+        if dialect.security_schemes:
+            components["securitySchemes"] = copy.deepcopy(dialect.security_schemes)
         return {
             "openapi": "3.1.0",
             "info": {

@@ -18,7 +18,6 @@ from google.rpc import error_details_pb2, status_pb2
 
 # ErrorInfo.domain of errors outside any surface's methods; theirs name the surface.
 ERROR_DOMAIN = "chorus"
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 
 @dataclass(frozen=True, slots=True)

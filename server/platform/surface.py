@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from rest_bridge.dialects.base import Dialect
+from server.platform.admission.key_failures import KeyFailures
 
 if TYPE_CHECKING:
     from server.config import Settings, SurfaceSettings
@@ -68,6 +69,9 @@ class DefaultMount:
     # Path prefixes the surface owns: unknown routes under them get its envelope;
     # the longest owned prefix wins where mounts overlap.
     paths: tuple[str, ...] = ()
+    # Its OpenAPI document and Swagger UI page, below `prefix` (distinct where surfaces share a host).
+    openapi_path: str = "/openapi.json"
+    docs_path: str = "/docs"
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,12 @@ class Platform:
     limiter: RateLimiter
     # Things to close at shutdown (providers' HTTP clients and the like).
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    # The one lockout of client addresses that keep sending wrong API keys, whichever surface they call.
+    key_failures: KeyFailures = field(init=False)
     _shared: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.key_failures = KeyFailures(self.limiter, self.settings.api_key_lockout)
 
     async def shared(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
         """What `build` returns, built once per process under `key` (say, a deployment's

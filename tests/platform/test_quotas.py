@@ -1,13 +1,14 @@
-"""MCoS quotas: taken per principal, refused without counting, tokens spent after the fact."""
+"""Quotas, as MCoS declares them: taken per principal, refused without counting, tokens spent later."""
 
 from __future__ import annotations
 
 import grpc
 import pytest
 
-from server.platform.admission.quotas import RATE_LIMIT_EXCEEDED, Quotas
+from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.errors import ChorusError
+from server.surfaces.mcos.quotas import RATE_LIMIT_EXCEEDED, mcos_quotas
 from server.surfaces.mcos.settings import McosRateLimits
 
 
@@ -15,7 +16,7 @@ def _quotas() -> Quotas:
     limits = McosRateLimits(
         chat_messages_per_minute=2, llm_tokens_per_day=100, flight_searches_per_day=1, storage_writes_per_day=3
     )
-    return Quotas(RateLimiter(), limits, namespace="test")
+    return mcos_quotas(RateLimiter(), limits, namespace="test")
 
 
 async def test_take_counts_until_the_limit_then_refuses_with_headers() -> None:

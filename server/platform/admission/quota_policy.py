@@ -1,8 +1,8 @@
-"""Admission policy: the Micro Chief of Staff's per-user quotas, by method.
+"""Admission policy: a surface's per-user quotas, by method.
 
 Runs after the identity policy. Sends the taken quota's `X-RateLimit-*`
 headers on every response of a limited method; over the limit the call
-fails with RATE_LIMIT_EXCEEDED, before any work, and counts nothing. A call
+fails with the quotas' refusal, before any work, and counts nothing. A call
 that fails later (invalid, not found, a tool failing) gives its use back.
 """
 
@@ -13,7 +13,7 @@ from functools import partial
 
 from server.platform.admission.call import CallInfo
 from server.platform.admission.credentials import method_name
-from server.platform.admission.quotas import QuotaName, Quotas
+from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import rate_headers
 
 
@@ -24,8 +24,8 @@ class QuotaPolicy:
     def __init__(
         self,
         quotas: Quotas,
-        taken: Mapping[str, QuotaName],
-        checked: Mapping[str, QuotaName] | None = None,
+        taken: Mapping[str, str],
+        checked: Mapping[str, str] | None = None,
     ) -> None:
         """`taken`: method name -> the quota one call uses. `checked`: method
         name -> a daily quota that must not be used up (spent later, in the call)."""

@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from grpc_status import rpc_status
 
 from server.platform.admission.call import CallInfo, bind_call, give_back
 from server.platform.admission.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
 from server.platform.admission.pipeline import Pipeline
-from server.platform.errors import ERROR_DOMAIN, STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
+from server.platform.errors import ERROR_DOMAIN, ChorusError, from_storage_failure, internal
 from server.platform.grpc.open_calls import OpenCalls
 
 log = logging.getLogger("chorus.rpc")
@@ -35,9 +36,10 @@ def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
 async def abort_with(
     context: grpc.aio.ServicerContext, error: ChorusError, request_id: str, domain: str = ERROR_DOMAIN
 ) -> None:
-    status = error.to_status(request_id, domain)
-    trailing = (*error.headers.items(), (STATUS_DETAILS_KEY, status.SerializeToString()))
-    await context.abort(error.code, error.message, trailing_metadata=trailing)
+    # The rich status in grpc-status-details-bin; its ErrorInfo names `domain`, the failing surface.
+    status = rpc_status.to_status(error.to_status(request_id, domain))
+    trailing = (*error.headers.items(), *status.trailing_metadata)
+    await context.abort(status.code, status.details, trailing_metadata=trailing)
 
 
 class PipelineInterceptor(grpc.aio.ServerInterceptor):

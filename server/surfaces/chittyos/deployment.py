@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.config import ConfigError, Settings
-from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.policies import FixedTenant
 from server.platform.clock import Clock
 from server.platform.storage.database import Database
@@ -34,7 +33,6 @@ class ChittyOS:
     in_tenant: FixedTenant
     tokens: AccessTokenService
     admin: AdminKey
-    key_failures: KeyFailures
 
 
 def access_tokens(settings: Settings, db: Database, clock: Clock) -> AccessTokenService:
@@ -61,7 +59,6 @@ async def _build(platform: Platform) -> ChittyOS:
         in_tenant=FixedTenant(tenant),
         tokens=access_tokens(platform.settings, platform.db, platform.clock),
         admin=AdminKey(settings.auth.admin_key),
-        key_failures=KeyFailures(platform.limiter, platform.settings.api_key_lockout),
     )
 
 

@@ -10,9 +10,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from server.platform.admission.call import CallInfo, current_call
 from server.platform.chat.engine import ChatEngine, TurnResult
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.document_enums import DocumentEnum
+from server.platform.scope import Scope
 from server.platform.validation import Violations
 
 MAX_MESSAGE_CHARS = 10_000

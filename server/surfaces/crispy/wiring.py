@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chorus_contracts.crispy.v1 import chat_pb2_grpc
 
-from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.policies import ResolveTenant, TenantRateLimit
 from server.platform.chat.engine import ChatEngine
 from server.platform.chat.store import ChatStore
@@ -19,7 +18,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     await platform.tenants.ensure_seeded(crispy.tenants)
     engine = ChatEngine(ChatStore(platform.db), platform.models, platform.clock)
     servicer = CrispyChatService(engine, platform.clock, crispy.model or s.models.default, crispy.context_messages)
-    identify = ResolveTenant(platform.tenants, KeyFailures(platform.limiter, s.api_key_lockout))
+    identify = ResolveTenant(platform.tenants, platform.key_failures)
     headers = SURFACE.dialect.rate_limit_headers
     policies = (TenantRateLimit(platform.limiter, crispy.rate_limit, identify, headers),)
     return [ServiceUnit("crispy.v1.ChatService", chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, policies)]

@@ -18,5 +18,5 @@ SURFACE = Surface(
     dialect=McosDialect(),
     build=_build,
     settings=SETTINGS,
-    mounts=(DefaultMount(paths=("/api/",)),),
+    mounts=(DefaultMount(paths=("/api/",), openapi_path="/api/openapi.json", docs_path="/api/docs"),),
 )

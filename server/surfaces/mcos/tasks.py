@@ -16,10 +16,10 @@ from typing import Any
 
 from chorus_contracts.mcos.v1 import resources_pb2
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument, not_found
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.validation import Violations
 from server.surfaces.mcos.record_fields import (

@@ -15,7 +15,7 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.chat_retention import DAY_MS, ChatRetention
 from server.surfaces.mcos.conversations import ConversationService, new_message_id

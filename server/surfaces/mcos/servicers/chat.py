@@ -8,13 +8,11 @@ from contextlib import aclosing
 import grpc
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
+from server.platform.agent.loop import TokenOut, ToolCallOut, ToolResultOut
 from server.platform.struct_values import dict_to_struct, python_to_value, struct_to_dict, value_to_python
 from server.surfaces.mcos.assistant import (
     ROLE,
     Assistant,
-    TokenOut,
-    ToolCallOut,
-    ToolResultOut,
     TurnDone,
     TurnEvent,
     TurnMessage,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from chorus_contracts.mcos.v1 import resources_pb2
 
+from server.platform.agent.loop import ToolInvocation
 from server.platform.struct_values import dict_to_struct, python_to_value
 from server.surfaces.mcos.assistant import ROLE
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.surfaces.mcos.conversation_messages import ConversationMessage
 
 
-def tool_invocation_pb(record: ToolInvocationRecord) -> resources_pb2.ToolInvocation:
+def tool_invocation_pb(record: ToolInvocation) -> resources_pb2.ToolInvocation:
     invocation = resources_pb2.ToolInvocation(id=record.id, name=record.name)
     invocation.args.CopyFrom(dict_to_struct(record.args))
     invocation.result.CopyFrom(python_to_value(record.result))
