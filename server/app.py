@@ -10,19 +10,22 @@ import os
 import resource
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import uvicorn
 
+from rest_bridge.inprocess import HandlerCollector
+from rest_bridge.method_rules import MethodRule, load_method_rules
 from server.config import Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import Idempotency
 from server.platform.admission.pipeline import Pipeline
 from server.platform.admission.rate_limit import RateLimiter
+from server.platform.admission.rules import RuleError, check_rules
 from server.platform.clock import Clock, SystemClock
 from server.platform.grpc.interceptor import PipelineInterceptor
 from server.platform.grpc.server import build_grpc_server, mark_serving
@@ -94,6 +97,16 @@ def _connections_within_open_file_limit() -> int:
     return max(16, soft - 256)
 
 
+def _served_methods(units: list[ServiceUnit]) -> dict[str, list[str]]:
+    """Service -> the gRPC paths its servicer registers."""
+    served: dict[str, list[str]] = {}
+    for unit in units:
+        collector = HandlerCollector()
+        unit.register(unit.servicer, collector)
+        served[unit.name] = list(collector.handlers)
+    return served
+
+
 class _EmbeddedUvicorn(uvicorn.Server):
     """uvicorn without its own signal handling: `Chorus` owns SIGTERM/SIGINT."""
 
@@ -105,10 +118,19 @@ class _EmbeddedUvicorn(uvicorn.Server):
 class Chorus:
     """One Chorus process: the gRPC server, the REST bridge, or both."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, *, worker: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        worker: bool = False,
+        rules: Mapping[str, MethodRule] | None = None,
+    ) -> None:
         """`worker`: one of `chorus serve --workers N`'s processes: the supervisor has
-        migrated the database, the ports are shared, and calls name the worker."""
+        migrated the database, the ports are shared, and calls name the worker.
+        `rules`: the methods' rules, the generated table unless given."""
         self.settings = settings
+        self.rules = load_method_rules() if rules is None else rules
         self.worker = worker
         self.clock = clock or SystemClock()
         self.endpoints = Endpoints()
@@ -138,15 +160,17 @@ class Chorus:
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
         self._units = [unit for build in SURFACES for unit in await build(platform)]
+        keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
+        # Deny by default: no server while a served method lacks a rule or a policy to enforce it.
+        check_rules(_served_methods(self._units), {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
             ClientAddresses(s.trusted_proxies, s.proxy_header),
             {u.name: u.request_id_key for u in self._units},
+            self.rules,
         )
-        idempotency = Idempotency(
-            IdempotencyStore(db), self.clock, {u.name: u.idempotency for u in self._units if u.idempotency}
-        )
+        idempotency = Idempotency(IdempotencyStore(db), self.clock, keeps_keys, self.rules)
         platform.closers.append(idempotency.aclose)
         self._interceptor = PipelineInterceptor(pipeline, idempotency)
         server, health_servicer = build_grpc_server(
@@ -178,7 +202,7 @@ class Chorus:
     # --- REST side ---
 
     def _inprocess_transport(self) -> Any:
-        from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+        from rest_bridge.inprocess import InProcessTransport
 
         collector = HandlerCollector()
         for unit in self._units:
@@ -195,9 +219,13 @@ class Chorus:
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
+        specs = load_method_specs()
+        unruled = [spec.grpc_path for spec in specs if spec.grpc_path not in self.rules]
+        if unruled:  # a bridge alone, in front of another server, refuses to expose them too
+            raise RuleError("routes of methods without a rule: " + ", ".join(sorted(unruled)))
         self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
-            load_method_specs(),
+            specs,
             self._transport,
             [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.config import Settings
-from server.platform.admission.idempotency import IdempotentMethods
+from server.platform.admission.idempotency import IdempotencyKeys
 from server.platform.admission.policies import Policy
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.clock import Clock
@@ -31,8 +31,8 @@ class ServiceUnit:
     policies: tuple[Policy, ...] = ()
     # The metadata key of the request's id (read, or generated, and echoed).
     request_id_key: str = "x-request-id"
-    # The methods that honour the `idempotency-key` metadata, if any.
-    idempotency: IdempotentMethods | None = None
+    # How long the service keeps `idempotency-key`s, if it keeps them (its rules say which methods honour them).
+    idempotency: IdempotencyKeys | None = None
 
 
 @dataclass

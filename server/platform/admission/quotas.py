@@ -24,6 +24,8 @@ from server.platform.errors import ChorusError
 QuotaName: TypeAlias = Literal["chat_messages", "llm_tokens", "flight_searches", "storage_writes"]
 
 RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
+# The quotas counted per day: the ones a call can check before it spends them.
+DAILY_QUOTAS: frozenset[QuotaName] = frozenset({"llm_tokens", "flight_searches", "storage_writes"})
 
 _LABELS: dict[QuotaName, str] = {
     "chat_messages": "chat messages per minute",

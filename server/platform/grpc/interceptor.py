@@ -62,9 +62,11 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             self._wrapped[method] = wrapped
         return wrapped
 
-    async def _admit(self, method: str, context: grpc.aio.ServicerContext, meter: bool = True) -> CallInfo:
+    async def _admit(
+        self, method: str, context: grpc.aio.ServicerContext, request: Any, meter: bool = True
+    ) -> CallInfo:
         try:
-            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter)
+            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter, request=request)
         except ChorusError as exc:
             id_key = self._pipeline.request_id_key(method[1:].split("/", 1)[0])
             await abort_with(context, exc, exc.headers.get(id_key, ""))
@@ -72,8 +74,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         bind_call(call)
         return call
 
-    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> CallInfo:
-        call = await self._admit(method, context)
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext, request: Any) -> CallInfo:
+        call = await self._admit(method, context, request)
         await context.send_initial_metadata(tuple(call.response_headers.items()))
         return call
 
@@ -82,7 +84,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
     ) -> tuple[CallInfo, Claim | Replay | None]:
         """Admission, then the idempotency key's claim (None without a key) or its stored
         response; the metered policies (quotas) run only when the call will do work."""
-        call = await self._admit(method, context, meter=False)
+        call = await self._admit(method, context, request, meter=False)
         claim: Claim | Replay | None = None
         async with _errors_as_status(context, call):
             if IDEMPOTENCY_KEY in call.metadata:
@@ -107,7 +109,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             inner_unary = handler.unary_unary
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                call = await self._enter(method, context)
+                call = await self._enter(method, context, request)
                 async with _errors_as_status(context, call), self.open_calls.tracked():
                     return await inner_unary(request, context)
 
@@ -116,7 +118,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             inner_stream = handler.unary_stream
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                call = await self._enter(method, context)
+                call = await self._enter(method, context, request)
                 async with _errors_as_status(context, call), self.open_calls.tracked():
                     async for item in inner_stream(request, context):
                         yield item

@@ -30,7 +30,6 @@ from server.surfaces.chittyos.id.servicer import ChittyIdServicer
 from server.surfaces.chittyos.id.store import ChittyIdStore
 from server.surfaces.chittyos.id.upstream import ChittyIdUpstream
 from server.surfaces.chittyos.mcp.servicer import McpPortalService
-from server.surfaces.chittyos.sync.servicer import REQUIRED_PERMISSIONS
 from server.surfaces.chittyos.sync.wiring import sync_servicer
 
 
@@ -75,21 +74,21 @@ async def build(platform: Platform) -> list[ServiceUnit]:
             "chittyos.id.v1.IdService",
             id_pb2_grpc.add_IdServiceServicer_to_server,
             ChittyIdServicer(chitty_ids(platform)),
-            (in_tenant, RequireTenantApiKey(platform.tenants, tenant.id, {"GenerateChittyId"}, key_failures)),
+            (in_tenant, RequireTenantApiKey(platform.tenants, tenant.id, key_failures)),
         ),
         ServiceUnit(
             "chittyos.auth.v1.AuthService",
             auth_pb2_grpc.add_AuthServiceServicer_to_server,
             ChittyAuthService(tokens, admin),
-            (in_tenant, RequireAdmin(admin, {"CreateToken"})),
+            (in_tenant, RequireAdmin(admin)),
         ),
         ServiceUnit(
             "chittyos.sync.v1.SyncService",
             sync_pb2_grpc.add_SyncServiceServicer_to_server,
             sync_servicer(platform),
-            (in_tenant, RequirePermission(tokens, REQUIRED_PERMISSIONS)),
+            (in_tenant, RequirePermission(tokens)),
         ),
-        # Open, as the document shows no credentials on these routes.
+        # Open (their rules are public), as the document shows no credentials on these routes.
         ServiceUnit(
             "chittyos.ai.v1.AiGatewayService",
             ai_pb2_grpc.add_AiGatewayServiceServicer_to_server,
