@@ -115,3 +115,14 @@ async def test_a_rate_limit_keyed_by_a_request_field_counts_per_value() -> None:
         await admit("s-1", "ipv4:192.0.2.3:1")
     assert refused.value.reason == "RATE_LIMITED"
     assert (await admit("s-2", "ipv4:192.0.2.3:1")).response_headers["x-ratelimit-remaining"] == "1"
+
+
+async def test_a_bridge_alone_refuses_routes_without_a_rule(tmp_path: Path, idp: identity.TestIdp) -> None:
+    rules = {path: rule for path, rule in RULES.items() if path != "/crispy.v1.ChatService/DeleteSession"}
+    chorus = Chorus(mcos_settings(tmp_path, idp), rules=rules)
+    try:
+        with pytest.raises(RuleError, match=r"/crispy\.v1\.ChatService/DeleteSession"):
+            await chorus.start_rest("127.0.0.1:1")  # in front of another server: nothing served here
+    finally:
+        await chorus.stop()
+    assert chorus.endpoints.rest == ""
