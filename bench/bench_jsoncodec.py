@@ -30,7 +30,7 @@ def sample() -> chat_pb2.GetSessionHistoryResponse:
     )
     for i in range(10):
         history.messages.add(
-            role="user" if i % 2 == 0 else "assistant",
+            role=chat_pb2.ROLE_USER if i % 2 == 0 else chat_pb2.ROLE_ASSISTANT,
             content=f"Message number {i}: " + "lorem ipsum dolor sit amet " * 4,
             timestamp=1_700_000_000_000 + i * 1_000,
             **({"incomplete": True} if i == 9 else {}),

@@ -38,8 +38,8 @@ def fixed_payload() -> bytes:
     response = chat_pb2.GetSessionHistoryResponse(
         session_id="2a8f108b-53b8-4ec8-b3b7-c60d24d66334",
         messages=[
-            chat_pb2.ChatMessage(role="user", content="hello", timestamp=1795428847479),
-            chat_pb2.ChatMessage(role="assistant", content=reply, timestamp=1795428847485),
+            chat_pb2.ChatMessage(role=chat_pb2.ROLE_USER, content="hello", timestamp=1795428847479),
+            chat_pb2.ChatMessage(role=chat_pb2.ROLE_ASSISTANT, content=reply, timestamp=1795428847485),
         ],
         request_id="13eb0cc8-e2fe-444e-8020-8a11dd9f656b",
     )

@@ -14,6 +14,8 @@ with the bridge's choices:
   (orjson prints each double's shortest form, as json_format does), and
   `bytes_as_doubles` fields are unpacked in C, so a large vector costs no
   Python work per number;
+* enums whose values carry `(chorus.api.v1.enum_value).json` (a document's
+  closed set) are written and read by those spellings only;
 * input is strict: unknown keys and wrong JSON types are errors, collected
   (all of them, in one pass) as Zod-like `FieldIssue`s; a caller may ask
   for unknown keys to be ignored instead (Zod's default `strip`); a field
@@ -63,6 +65,7 @@ __all__ = [
     "MessageCodec",
     "UnknownKey",
     "codec_for",
+    "enum_spellings",
 ]
 
 
@@ -372,9 +375,26 @@ class _EnumInfo:
     numbers: dict[str, int]
     closed: bool
     is_null_value: bool
+    # A document's closed set (`(chorus.api.v1.enum_value).json`): only these
+    # spellings are read, and the message that lists them.
+    spelled: bool = False
+    not_in_set: str = ""
 
     @classmethod
     def of(cls, enum: EnumDescriptor) -> _EnumInfo:
+        spellings = enum_spellings(enum)
+        if spellings:
+            written = {number: text for text, number in spellings.items()}
+            for value in enum.values:  # unspelled (the zero): its name, as json_format writes it
+                written.setdefault(value.number, value.name)
+            return cls(
+                names=written,
+                numbers=spellings,
+                closed=True,
+                is_null_value=False,
+                spelled=True,
+                not_in_set="Must be one of: " + ", ".join(spellings),
+            )
         names: dict[int, str] = {}
         for value in enum.values:
             names.setdefault(value.number, value.name)  # first name wins for aliases
@@ -388,10 +408,13 @@ class _EnumInfo:
     def dump(self) -> Dump:
         if self.is_null_value:
             return _always_none
-        names = self.names
-        return lambda number: names.get(number, number)
+        # A bound dict lookup (C) rather than a Python lambda: a number without a
+        # name (open enums) is written as itself.
+        return _NameOrNumber(self.names).__getitem__
 
     def check_number(self, number: int) -> int:
+        if self.spelled:
+            raise _Invalid(self.not_in_set)
         known = number in self.names
         if not known and (self.closed or not _INT32[0] <= number <= _INT32[1]):
             raise _Invalid(f"Invalid enum value {number}")
@@ -401,6 +424,8 @@ class _EnumInfo:
         number = self.numbers.get(text)
         if number is not None:
             return number
+        if self.spelled:
+            raise _Invalid(self.not_in_set)
         if _INT_RE.fullmatch(text):
             return self.check_number(int(text))
         raise _Invalid(f'Invalid enum value "{text}"')
@@ -414,9 +439,28 @@ class _EnumInfo:
                 return self.check_number(value)
             if value is None and self.is_null_value:
                 return 0
+            if self.spelled:
+                raise _Invalid(self.not_in_set)
             raise _expected("enum name or number", value)
 
         return conv
+
+
+class _NameOrNumber(dict[int, Any]):
+    def __missing__(self, number: int) -> int:
+        return number
+
+
+def enum_spellings(enum: EnumDescriptor) -> dict[str, int]:
+    """The document's spellings of an enum's values (`(chorus.api.v1.enum_value).json`),
+    in declaration order; empty when the enum has none."""
+    spellings: dict[str, int] = {}
+    for value in enum.values:
+        options: Any = value.GetOptions()
+        text = options.Extensions[annotations_pb2.enum_value].json
+        if text:
+            spellings[text] = value.number
+    return spellings
 
 
 def _always_none(_: Any) -> None:

@@ -165,11 +165,14 @@ def test_crispy_schemas_are_exactly_the_reachable_messages(crispy: Doc) -> None:
                 "GetSessionHistoryRequest",
                 "GetSessionHistoryResponse",
                 "ChatMessage",
+                "Role",
                 "DeleteSessionRequest",
                 "DeleteSessionResponse",
             )
         ),
     }
+    # A closed set of the document is its spellings, nothing else.
+    assert crispy["components"]["schemas"]["crispy.v1.Role"]["enum"] == ["user", "assistant"]
     response = crispy["components"]["schemas"]["crispy.v1.ChatResponse"]
     assert response["x-oneof"] == {"event": ["token", "done", "completion"]}
     assert response["properties"]["token"]["x-oneof"] == "event"
@@ -572,6 +575,27 @@ def test_named_sse_events_carry_their_event_type(crispy: Doc) -> None:
     assert set(events) == {"token", "done", "completion", "error"}
     assert events["token"]["contentSchema"] == {"$ref": REF + "crispy.v1.ChatToken"}
     assert events["error"]["contentSchema"]["required"] == ["error"]
+
+
+def test_document_spellings_and_field_behavior_in_the_mcos_document() -> None:
+    """`(chorus.api.v1.enum_value).json` and `google.api.field_behavior` reach the schemas."""
+    mcos: Doc = json.loads((CRISPY.parent / "mcos.json").read_text())
+    validate(mcos)
+    schemas = mcos["components"]["schemas"]
+    assert schemas["mcos.v1.TaskStatus"]["enum"] == ["open", "in_progress", "completed"]
+    assert schemas["mcos.v1.TaskPriority"]["enum"] == ["low", "medium", "high", "urgent"]
+    assert schemas["mcos.v1.Role"]["enum"] == ["user", "assistant", "system"]
+    for name in ("mcos.v1.Task", "mcos.v1.Task-Output"):
+        task = schemas[name]["properties"]
+        assert {key for key, field in task.items() if field.get("readOnly")} == {"id", "created_at", "updated_at"}
+        assert task["status"]["$ref"] == REF + "mcos.v1.TaskStatus"
+    listed = params(mcos["paths"]["/api/tasks"]["get"], "query")
+    assert listed["status"]["schema"] == {"$ref": REF + "mcos.v1.TaskStatus"}
+    sync: Doc = json.loads((CRISPY.parent / "chittyos-sync.json").read_text())
+    replace = sync["components"]["schemas"]["chittyos.sync.v1.ReplaceTodosRequest"]
+    assert replace["required"] == ["todos"]
+    platform = params(sync["paths"]["/{platform_1}"]["get"], "path")["platform_1"]["schema"]
+    assert platform == {"$ref": REF + "chittyos.sync.v1.Platform", "pattern": "^notion$"}
 
 
 def test_output_schemas_require_what_the_bridge_always_writes(library: Doc) -> None:

@@ -13,8 +13,11 @@ The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py
   messages as dotted names (a few levels, cycles cut). Maps, Struct/Value/ListValue/Any and
   repeated messages cannot be set from a query, so they are not listed.
 * Schemas use the bridge's proto3 JSON mapping: json_name keys; 64-bit integers as strings
-  unless `(chorus.api.v1.field).int64_as_number`; enums by name; well-known types in their
-  JSON forms (inlined, never components). Fields without presence are always written.
+  unless `(chorus.api.v1.field).int64_as_number`; enums by name, or by the document's
+  spellings (`(chorus.api.v1.enum_value).json`) only; well-known types in their JSON forms
+  (inlined, never components). Fields without presence are always written.
+  `google.api.field_behavior` REQUIRED fields are a request's `required`, OUTPUT_ONLY
+  ones `readOnly`.
 * A server-streaming method answers `text/event-stream` (described by the extensions
   `x-sse-style`, `x-sse-events`, `x-sse-type-key`, `x-sse-done-data` on that media type)
   and, when it has a stream flag, also `application/json` with the single message.
@@ -145,9 +148,25 @@ def _field_rules(field: descriptor_pb2.FieldDescriptorProto) -> Any:
     return options.Extensions[annotations_pb2.field]
 
 
-def _is_required(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+def _behaviors(field: descriptor_pb2.FieldDescriptorProto) -> Any:
     options: Any = field.options
-    return field_behavior_pb2.REQUIRED in options.Extensions[field_behavior_pb2.field_behavior]
+    return options.Extensions[field_behavior_pb2.field_behavior]
+
+
+def _is_required(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    return field_behavior_pb2.REQUIRED in _behaviors(field)
+
+
+def _is_output_only(field: descriptor_pb2.FieldDescriptorProto) -> bool:
+    return field_behavior_pb2.OUTPUT_ONLY in _behaviors(field)
+
+
+def _spelling(value: descriptor_pb2.EnumValueDescriptorProto) -> str:
+    """The document's spelling of an enum value (`(chorus.api.v1.enum_value).json`), or ""."""
+    from chorus_contracts.chorus.api.v1 import annotations_pb2  # generated first; see plugin.py
+
+    options: Any = value.options
+    return str(options.Extensions[annotations_pb2.enum_value].json)
 
 
 def _int64_as_number(field: descriptor_pb2.FieldDescriptorProto) -> bool:
@@ -375,6 +394,8 @@ class _Schemas:
             schema["x-oneof"] = oneof
         if field.options.deprecated:
             schema["deprecated"] = True
+        if _is_output_only(field):
+            schema["readOnly"] = True
         return schema
 
     def _message(self, full_name: str) -> Schema:
@@ -413,14 +434,19 @@ class _Schemas:
         enum = self.index.enums.get(full_name)
         if enum is None:
             raise LookupError(f"enum type {full_name} is not in the request's files")
+        # A document's closed set: its spellings are the wire's only values.
+        spelled = any(_spelling(value) for value in enum.proto.value)
         names: list[str] = []
         lines: list[str] = []
         for i, value in enumerate(enum.proto.value):
-            if value.name not in names:
-                names.append(value.name)
+            name = _spelling(value) if spelled else value.name
+            if not name:
+                continue
+            if name not in names:
+                names.append(name)
             about = self.index.comment(enum, 2, i)
             if about:
-                lines.append(f"- `{value.name}`: {' '.join(about.split())}")
+                lines.append(f"- `{name}`: {' '.join(about.split())}")
         return _with_description({"type": "string", "enum": names}, self.index.comment(enum), "\n".join(lines))
 
 
@@ -593,8 +619,8 @@ class _Document:
                 if len(var.segments) > 1 or var.segments[0].kind is SegmentKind.DOUBLE_STAR
                 else f"Matches `{pattern}`."
             )
-            if "$ref" not in schema:
-                schema = {**schema, "pattern": _segment_regex(var.segments)}
+            # Beside a $ref too (an enum's): OpenAPI 3.1 schemas take siblings of $ref.
+            schema = {**schema, "pattern": _segment_regex(var.segments)}
         param: Schema = {"name": var.placeholder, "in": "path", "required": True, "schema": schema}
         return _with_description(param, about, *notes)
 

@@ -14,6 +14,8 @@ from functools import cached_property
 
 @dataclass(frozen=True)
 class Extra:
+    """Declared by the surface whose feature needs it (e.g. MCoS's flight search)."""
+
     name: str  # as in pyproject.toml's [project.optional-dependencies]
     feature: str
     modules: tuple[str, ...]
@@ -30,6 +32,3 @@ class Extra:
             f"{'is' if len(self.missing) == 1 else 'are'} not installed: pip install 'chorus[{self.name}]' "
             "(make run installs every extra)"
         )
-
-
-FLIGHTS = Extra("flights", "Flight search", ("mcp", "airportsdata"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from server.config import Settings
 from server.platform.admission.idempotency import IdempotencyKeys
+from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.policies import Policy
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.clock import Clock
@@ -47,3 +48,8 @@ class Platform:
     limiter: RateLimiter
     # Things to close at shutdown (providers' HTTP clients and the like).
     closers: list[Callable[[], Any]] = field(default_factory=list)
+    # The one lockout of client addresses that keep sending wrong API keys, whichever surface they call.
+    key_failures: KeyFailures = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key_failures = KeyFailures(self.limiter, self.settings.api_key_lockout)

@@ -1,4 +1,4 @@
-"""MCoS quotas: taken per principal, refused without counting, tokens spent after the fact."""
+"""Quotas, as MCoS declares them: taken per principal, refused without counting, tokens spent later."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import grpc
 import pytest
 
 from server.config import McosRateLimits
-from server.platform.admission.quotas import RATE_LIMIT_EXCEEDED, Quotas
+from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import RateLimiter
 from server.platform.errors import ChorusError
+from server.surfaces.mcos.quotas import RATE_LIMIT_EXCEEDED, mcos_quotas
 
 
 def _quotas() -> Quotas:
     limits = McosRateLimits(
         chat_messages_per_minute=2, llm_tokens_per_day=100, flight_searches_per_day=1, storage_writes_per_day=3
     )
-    return Quotas(RateLimiter(), limits, namespace="test")
+    return mcos_quotas(RateLimiter(), limits, namespace="test")
 
 
 async def test_take_counts_until_the_limit_then_refuses_with_headers() -> None:

@@ -10,9 +10,11 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
+from server.platform.storage.base import Base
 from server.platform.storage.database import Database
 from server.platform.storage.migrate import alembic_config, upgrade, upgrade_async
+from server.schema import metadata, table_modules
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import backends
 from tests.support.chorus_process import ROOT, run_cli
@@ -31,9 +33,23 @@ def _tables(data_dir: Path) -> set[str]:
 def test_migrations_match_the_models(tmp_path: Path) -> None:
     url = backends.database_url(tmp_path / "chorus.db")
     upgrade(url)
-    # Raises if autogenerate would find any difference between models and schema.
-    command.check(alembic_config(url))
+    # Raises if autogenerate would find any difference between the surfaces' and
+    # the platform's tables and the migrated schema: a table, column or index
+    # missing on either side.
+    command.check(alembic_config(url, metadata()))
     assert {"tenants", "tenant_hosts", "api_keys", "chat_sessions", "chat_messages"} <= _tables(tmp_path)
+
+
+def test_every_surface_owns_its_tables() -> None:
+    schema = metadata()
+    owners = {mapper.local_table.name: mapper.class_.__module__ for mapper in Base.registry.mappers}
+    assert owners["tenants"] == owners["idempotency_keys"] == "server.platform.storage.tables"
+    assert owners["mcos_messages"] == "server.surfaces.mcos.tables"
+    assert owners["chitty_ids"] == "server.surfaces.chittyos.id.tables"
+    assert owners["auth_sessions"] == "server.surfaces.chittyos.auth.tables"
+    assert owners["projects"] == "server.surfaces.chittyos.sync.tables"
+    assert set(owners) == set(schema.tables)
+    assert set(owners.values()) == {module.__name__ for module in table_modules()}
 
 
 @pytest.mark.sqlite_only(reason="WAL is SQLite's journal mode")

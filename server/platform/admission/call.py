@@ -7,11 +7,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from rest_bridge.method_rules import MethodRule
 from server.platform.tenancy import Caller
-from server.surfaces.chittyos.auth.access_tokens import AccessClaims
+
+
+class VerifiedToken(Protocol):
+    """A bearer token a surface's policy verified (e.g. ChittyOS auth's access claims)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def permissions(self) -> tuple[str, ...]: ...
 
 
 @dataclass(slots=True)
@@ -27,8 +36,8 @@ class CallInfo:
     # The request message (None where admission runs without it), for a rate limit keyed by a field.
     request: Any = None
     caller: Caller | None = None
-    # Set by the bearer-token policy: the verified access token's claims.
-    token: AccessClaims | None = None
+    # Set by a bearer-token policy: the verified token's claims.
+    token: VerifiedToken | None = None
     # Sent as response metadata (HTTP headers through the bridge).
     response_headers: dict[str, str] = field(default_factory=dict)
     # What policies took in advance (quotas), given back if the call fails.

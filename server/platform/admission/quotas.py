@@ -1,10 +1,8 @@
-"""Per-user quotas of the Micro Chief of Staff (spec 003, "Rate Limits").
+"""Per-principal quotas: named windows a surface declares, taken per call or per unit.
 
-Four named quotas: chat messages per minute (a moving window, as the
-document's per-minute limit), and LLM tokens, flight searches and storage
-writes per day (fixed windows). Admission policies take them for RPCs, with
-`X-RateLimit-*` headers; the chat turn takes them for the tools it runs and
-spends its model tokens once they are known.
+A quota is a name, a window and how a refusal names it. Admission policies
+take them for RPCs, with `X-RateLimit-*` headers (`quota_policy`); work done
+inside a call (an agent's tools, its model tokens) takes and spends them too.
 
 A use is paid for work done: it is taken before the work (so a used-up quota
 refuses first) and given back when the work fails (`give_back`).
@@ -12,63 +10,71 @@ refuses first) and given back when the work fails (`give_back`).
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import grpc
-from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
+from limits import RateLimitItem
 
-from server.config import McosRateLimits
 from server.platform.admission.rate_limit import RateDecision, RateLimiter, rate_headers
 from server.platform.errors import ChorusError
 
-QuotaName: TypeAlias = Literal["chat_messages", "llm_tokens", "flight_searches", "storage_writes"]
 
-RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
-# The quotas counted per day: the ones a call can check before it spends them.
-DAILY_QUOTAS: frozenset[QuotaName] = frozenset({"llm_tokens", "flight_searches", "storage_writes"})
-
-_LABELS: dict[QuotaName, str] = {
-    "chat_messages": "chat messages per minute",
-    "llm_tokens": "LLM tokens per day",
-    "flight_searches": "flight searches per day",
-    "storage_writes": "storage writes per day",
-}
-
-
-def quota_exceeded(name: QuotaName, decision: RateDecision) -> ChorusError:
-    return ChorusError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        RATE_LIMIT_EXCEEDED,
-        f"Rate limit exceeded: {decision.limit} {_LABELS[name]}",
-        retry_after=float(decision.retry_after),
-        info={"quota": name},
-        headers=rate_headers(decision),
-    )
+@dataclass(frozen=True)
+class Quota:
+    name: str
+    window: RateLimitItem
+    # How a refusal names the limit: "Rate limit exceeded: 10 flight searches per day".
+    label: str
+    # A moving window counts calls one at a time (a per-minute limit); otherwise a
+    # fixed window counts units (`cost`), can be checked and spent after the fact.
+    moving: bool = False
 
 
 class Quotas:
-    def __init__(self, limiter: RateLimiter, limits: McosRateLimits, namespace: str) -> None:
+    """A surface's quotas, counted per principal under `namespace`; a refusal is
+    RESOURCE_EXHAUSTED with the surface's `refusal_reason` and `{"quota": name}`."""
+
+    def __init__(self, limiter: RateLimiter, quotas: Sequence[Quota], namespace: str, refusal_reason: str) -> None:
         self._limiter = limiter
         self._namespace = namespace
-        self._chat_window = RateLimitItemPerMinute(limits.chat_messages_per_minute)
-        self._daily: dict[QuotaName, RateLimitItem] = {
-            "llm_tokens": RateLimitItemPerDay(limits.llm_tokens_per_day),
-            "flight_searches": RateLimitItemPerDay(limits.flight_searches_per_day),
-            "storage_writes": RateLimitItemPerDay(limits.storage_writes_per_day),
-        }
+        self._quotas = {quota.name: quota for quota in quotas}
+        self.refusal_reason = refusal_reason
 
-    def _key(self, name: QuotaName, principal: str) -> str:
-        return f"{self._namespace}:{name}:{principal}"
+    def counts(self, name: str, *, checked: bool = False) -> bool:
+        """Whether `name` is one of these quotas (`checked`: one that can be checked before it is spent)."""
+        quota = self._quotas.get(name)
+        return quota is not None and not (checked and quota.moving)
 
-    async def take(self, name: QuotaName, principal: str, cost: int = 1) -> RateDecision:
-        """Counts one use (or `cost`); raises RATE_LIMIT_EXCEEDED, counting nothing, when over."""
-        key = self._key(name, principal)
-        if name == "chat_messages":
-            decision = await self._limiter.hit(key, (self._chat_window,))
+    def _key(self, quota: Quota, principal: str) -> str:
+        return f"{self._namespace}:{quota.name}:{principal}"
+
+    def _refused(self, quota: Quota, decision: RateDecision) -> ChorusError:
+        return ChorusError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            self.refusal_reason,
+            f"Rate limit exceeded: {decision.limit} {quota.label}",
+            retry_after=float(decision.retry_after),
+            info={"quota": quota.name},
+            headers=rate_headers(decision),
+        )
+
+    def _fixed(self, name: str, use: str) -> Quota:
+        quota = self._quotas[name]
+        if quota.moving:
+            raise ValueError(f"{use}() is for fixed-window quotas, not {name}")
+        return quota
+
+    async def take(self, name: str, principal: str, cost: int = 1) -> RateDecision:
+        """Counts one use (or `cost`); raises the refusal, counting nothing, when over."""
+        quota = self._quotas[name]
+        key = self._key(quota, principal)
+        if quota.moving:
+            decision = await self._limiter.hit(key, (quota.window,))
         else:
-            decision = await self._limiter.take(key, self._daily[name], cost)
+            decision = await self._limiter.take(key, quota.window, cost)
         if not decision.allowed:
-            raise quota_exceeded(name, decision)
+            raise self._refused(quota, decision)
         return decision
 
     async def give_back(self, decision: RateDecision) -> None:
@@ -76,17 +82,15 @@ class Quotas:
         if decision.hold is not None:
             await self._limiter.give_back(decision.hold)
 
-    async def check(self, name: QuotaName, principal: str) -> RateDecision:
-        """Raises RATE_LIMIT_EXCEEDED when a daily quota is used up; counts nothing."""
-        if name == "chat_messages":
-            raise ValueError("check() is for daily quotas")
-        decision = await self._limiter.peek(self._key(name, principal), self._daily[name])
+    async def check(self, name: str, principal: str) -> RateDecision:
+        """Raises the refusal when a fixed-window quota is used up; counts nothing."""
+        quota = self._fixed(name, "check")
+        decision = await self._limiter.peek(self._key(quota, principal), quota.window)
         if not decision.allowed:
-            raise quota_exceeded(name, decision)
+            raise self._refused(quota, decision)
         return decision
 
-    async def spend(self, name: QuotaName, principal: str, cost: int) -> None:
+    async def spend(self, name: str, principal: str, cost: int) -> None:
         """Counts usage known only after the fact (model tokens); never refuses."""
-        if name == "chat_messages":
-            raise ValueError("spend() is for daily quotas")
-        await self._limiter.spend(self._key(name, principal), self._daily[name], cost)
+        quota = self._fixed(name, "spend")
+        await self._limiter.spend(self._key(quota, principal), quota.window, cost)

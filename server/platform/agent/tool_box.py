@@ -1,7 +1,7 @@
 """Running the tools a chat model calls: their specs, quotas and failures.
 
-A tool is a JSON-schema spec the model sees, the quota one call takes (flight
-searches, storage writes) and an executor. The model's arguments arrive as
+A tool is a JSON-schema spec the model sees, the quota one call takes (one of
+the surface's `Quotas`, by name) and an executor. The model's arguments arrive as
 JSON text; anything that is not an object of the declared properties, or
 that the service behind the tool rejects, is a TOOL_ERROR: the model misused
 the tool, and the turn fails without writing.
@@ -16,17 +16,14 @@ from typing import Any
 import grpc
 import orjson
 
-from server.platform.admission.quotas import QuotaName, Quotas
+from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import RateDecision
-from server.platform.chat.store import Scope
 from server.platform.errors import ChorusError
 from server.platform.models.types import ToolSpec
+from server.platform.scope import Scope
 from server.platform.times import parse_rfc3339_ms
 
 TOOL_ERROR = "TOOL_ERROR"
-# Errors a tool passes through unchanged: the user's own limits, and tool
-# failures already told as such.
-_PASSED_THROUGH = frozenset({"RATE_LIMIT_EXCEEDED", TOOL_ERROR})
 
 Executor = Callable[[Scope, dict[str, Any]], Awaitable[Any]]
 
@@ -39,7 +36,7 @@ def tool_error(message: str, *, tool: str, code: grpc.StatusCode = grpc.StatusCo
 class AssistantTool:
     spec: ToolSpec
     run: Executor  # returns a JSON-shaped result
-    quota: QuotaName | None = None  # taken once per call before it runs; given back if it fails
+    quota: str | None = None  # taken once per call before it runs; given back if it fails
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,7 @@ class ToolBox:
     async def admit(self, scope: Scope, name: str, arguments: str) -> AdmittedCall:
         """The model's arguments as a dict, once the call's quota is taken:
         TOOL_ERROR for an unknown tool or arguments that are not a JSON object,
-        RATE_LIMIT_EXCEEDED when the user's quota is used up."""
+        the quotas' refusal when the user's quota is used up."""
         args = self._parse(name, arguments)
         quota = self._tools[name].quota
         taken = None
@@ -89,7 +86,8 @@ class ToolBox:
         except Exception as exc:
             if call.taken is not None:
                 await self._quotas.give_back(call.taken)
-            if not isinstance(exc, ChorusError) or exc.reason in _PASSED_THROUGH:
+            # Passed through unchanged: the user's own limits, and tool failures already told as such.
+            if not isinstance(exc, ChorusError) or exc.reason in (self._quotas.refusal_reason, TOOL_ERROR):
                 raise
             # The service refused the arguments (validation, unknown id): the
             # model misused the tool. The service's field details stay visible.

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from server.platform.chat.store import ChatStore, MessageRecord, Scope
+from server.platform.chat.store import ChatStore, MessageRecord
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
 from server.platform.errors import not_found, unavailable
@@ -25,6 +25,7 @@ from server.platform.models.types import (
     TextDelta,
     Usage,
 )
+from server.platform.scope import Scope
 
 log = logging.getLogger("chorus.chat")
 

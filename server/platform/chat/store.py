@@ -12,19 +12,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, literal, select
 
+from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
 from server.platform.storage.tables import ChatMessageRow, ChatSessionRow
 
 _sessions = cast(Table, ChatSessionRow.__table__)
 _messages = cast(Table, ChatMessageRow.__table__)
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Who owns a session: a tenant, optionally narrowed to one principal."""
-
-    tenant_id: str
-    owner_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ from chorus_contracts.chittyos.mcp.v1 import mcp_pb2_grpc
 from chorus_contracts.chittyos.sync.v1 import sync_pb2_grpc
 
 from server.config import ConfigError, Settings
-from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.policies import FixedTenant
 from server.platform.admission.tenant_api_key import RequireTenantApiKey
 from server.platform.clock import Clock
@@ -68,7 +67,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     in_tenant = FixedTenant(tenant)
     tokens = access_tokens(platform.settings, platform.db, platform.clock)
     admin = AdminKey(settings.auth.admin_key)
-    key_failures = KeyFailures(platform.limiter, platform.settings.api_key_lockout)
+    key_failures = platform.key_failures
     return [
         ServiceUnit(
             "chittyos.id.v1.IdService",

@@ -10,11 +10,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from server.platform.admission.call import CallInfo, current_call
 from server.platform.chat.engine import ChatEngine, TurnResult
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
+from server.platform.document_enums import DocumentEnum
+from server.platform.scope import Scope
 from server.platform.validation import Violations
 
 MAX_MESSAGE_CHARS = 10_000
+# Who wrote a stored message, as the document spells it (crispy.v1.Role).
+ROLE = DocumentEnum(chat_pb2.Role)
 
 
 def _scope(call: CallInfo) -> Scope:
@@ -90,7 +93,7 @@ class CrispyChatService(chat_pb2_grpc.ChatServiceServicer):
             session_id=request.session_id,
             messages=[
                 chat_pb2.ChatMessage(
-                    role=m.role,
+                    role=ROLE.number(m.role),
                     content=m.content,
                     timestamp=m.created_at_ms,
                     incomplete=True if m.incomplete else None,

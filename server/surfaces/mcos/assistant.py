@@ -1,11 +1,9 @@
 """One MCoS chat turn: the model, the tools it calls, and the stored messages.
 
-A turn streams the model's text; when the model calls tools, the server runs
-them (each announced by a `ToolCallOut`, answered by a `ToolResultOut`) and
-asks the model again with the results, for at most
-`chat.max_tool_rounds` rounds; the round after that offers no tool choice,
-so the model must answer. Every model call spends its tokens from the
-user's daily `llm_tokens`.
+The rounds of model and tool calls are the platform's agent loop
+(`server/platform/agent/loop.py`), for at most `chat.max_tool_rounds` rounds;
+MCoS gives it its prompt, its tools, its LLM_ERROR, and a meter that spends
+every model call's tokens from the user's daily `llm_tokens`.
 
 Messages come as the document shows them (`content` a string) or as
 assistant-ui posts them (`content` an array of parts, `attachments`): see
@@ -32,42 +30,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
-import orjson
+from chorus_contracts.mcos.v1 import resources_pb2
 
 from server.platform.admission.quotas import Quotas
+from server.platform.agent.loop import (
+    TOOL_CHOICES,
+    AgentEvent,
+    AgentLoop,
+    AgentReply,
+    ToolInvocation,
+    invocation_turns,
+)
 from server.platform.agent.tool_box import ToolBox
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
+from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError
 from server.platform.models.registry import ModelRegistry
-from server.platform.models.types import (
-    ChatTurn,
-    ModelError,
-    ModelRequest,
-    TextDelta,
-    ToolCall,
-    Usage,
-)
+from server.platform.models.types import ChatTurn, Usage
+from server.platform.scope import Scope
 from server.platform.times import rfc3339_ms
 from server.platform.validation import Violations
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
+from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure
 from server.surfaces.mcos.conversations import ConversationService, check_conversation_id, new_message_id
 from server.surfaces.mcos.message_parts import message_text
+from server.surfaces.mcos.quotas import LLM_TOKENS
 from server.surfaces.mcos.stores.conversation_store import NewMessage
 
 MAX_MESSAGES = 100
 MAX_CONTENT_CHARS = 32_000
-ROLES = ("user", "assistant", "system")
-TOOL_CHOICES = ("auto", "none", "required")
+# The document's roles, from the contract (mcos.v1.Role).
+ROLE = DocumentEnum(resources_pb2.Role)
+ROLES = ROLE.choices
 LLM_ERROR = "LLM_ERROR"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 # The document's codes a turn can fail with once it has begun; anything else
@@ -98,33 +99,14 @@ class TurnRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class TokenOut:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCallOut:
-    id: str
-    name: str
-    args: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class ToolResultOut:
-    id: str
-    name: str
-    result: Any
-
-
-@dataclass(frozen=True, slots=True)
 class TurnDone:
     message_id: str
     conversation_id: str
     content: str
-    tool_calls: tuple[ToolInvocationRecord, ...]
+    tool_calls: tuple[ToolInvocation, ...]
 
 
-TurnEvent = TokenOut | ToolCallOut | ToolResultOut | TurnDone
+TurnEvent = AgentEvent | TurnDone
 
 
 def validate(request: TurnRequest) -> list[ChatTurn]:
@@ -139,7 +121,7 @@ def validate(request: TurnRequest) -> list[ChatTurn]:
     else:
         for index, message in enumerate(request.messages):
             if message.role not in ROLES:
-                problems.add(f"messages.{index}.role", "Must be 'user', 'assistant' or 'system'")
+                problems.add(f"messages.{index}.role", "Must be one of: " + ", ".join(ROLES))
             found = len(problems.items)
             text = message_text(problems, f"messages.{index}", message.content, message.attachments)
             if len(problems.items) == found:  # its parts were fine: now the text as a whole
@@ -159,18 +141,6 @@ def llm_error(message: str) -> ChorusError:
     return ChorusError(grpc.StatusCode.UNAVAILABLE, LLM_ERROR, message)
 
 
-@dataclass
-class _Reply:
-    """What the turn has produced so far."""
-
-    parts: list[str] = field(default_factory=list)
-    invocations: list[ToolInvocationRecord] = field(default_factory=list)
-
-    @property
-    def content(self) -> str:
-        return "".join(self.parts)
-
-
 class Assistant:
     def __init__(
         self,
@@ -185,13 +155,17 @@ class Assistant:
         max_tool_rounds: int = 4,
     ) -> None:
         self._conversations = conversations
-        self._models = models
-        self._tools = tools
         self._quotas = quotas
         self._clock = clock
-        self._model = model
         self._context_messages = context_messages
-        self._max_tool_rounds = max_tool_rounds
+        self._loop = AgentLoop(
+            models,
+            tools,
+            meter=self._spend_tokens,
+            model_failure=llm_error,
+            model=model,
+            max_tool_rounds=max_tool_rounds,
+        )
 
     async def turn(self, scope: Scope, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Validates, then yields the turn's events; the last is a `TurnDone`
@@ -201,9 +175,9 @@ class Assistant:
         conversation_id = request.conversation_id or str(uuid.uuid4())
         question = sent[-1].content
         turns = await self._context(scope, conversation_id, sent, received_ms)
-        reply = _Reply()
+        reply = AgentReply()
         try:
-            async with aclosing(self._rounds(scope, turns, request.tool_choice or "auto", reply)) as events:
+            async with aclosing(self._loop.run(scope, turns, request.tool_choice or "auto", reply)) as events:
                 async for event in events:
                     yield event
         except (asyncio.CancelledError, GeneratorExit):
@@ -223,56 +197,8 @@ class Assistant:
         await self._save(scope, conversation_id, question, received_ms, reply, message_id)
         yield TurnDone(message_id, conversation_id, reply.content, tuple(reply.invocations))
 
-    async def _rounds(
-        self, scope: Scope, turns: list[ChatTurn], tool_choice: str, reply: _Reply
-    ) -> AsyncGenerator[TurnEvent, None]:
-        for round_index in range(self._max_tool_rounds + 1):
-            # Forcing a call holds for the first round only, and the last
-            # round allows none, so every turn ends in an answer.
-            choice = tool_choice if round_index == 0 or tool_choice == "none" else "auto"
-            if round_index == self._max_tool_rounds:
-                choice = "none"
-            calls: list[ToolCall] = []
-            async with aclosing(self._model_call(scope, turns, choice, calls)) as pieces:
-                async for piece in pieces:
-                    reply.parts.append(piece)
-                    yield TokenOut(piece)
-            if not calls:
-                return
-            if choice == "none":
-                raise llm_error("The model called a tool when none was allowed")
-            turns.append(ChatTurn("assistant", "", tool_calls=tuple(calls)))
-            for call in calls:
-                admitted = await self._tools.admit(scope, call.name, call.arguments)
-                args = admitted.args
-                invocation_id = f"call_{secrets.token_hex(12)}"
-                yield ToolCallOut(invocation_id, call.name, args)
-                result = await self._tools.run(scope, admitted)
-                reply.invocations.append(ToolInvocationRecord(invocation_id, call.name, args, result))
-                yield ToolResultOut(invocation_id, call.name, result)
-                turns.append(ChatTurn("tool", _json(result), tool_call_id=call.id, name=call.name))
-
-    async def _model_call(
-        self, scope: Scope, turns: list[ChatTurn], tool_choice: str, calls: list[ToolCall]
-    ) -> AsyncGenerator[str, None]:
-        """Streams one model call's text; its tool calls are collected in `calls`."""
-        request = ModelRequest(
-            model=self._model,
-            messages=tuple(turns),
-            tools=self._tools.specs,
-            tool_choice=tool_choice if self._tools.specs else None,
-        )
-        try:
-            async for event in self._models.stream(request):
-                if isinstance(event, TextDelta):
-                    if event.text:
-                        yield event.text
-                elif isinstance(event, ToolCall):
-                    calls.append(event)
-                elif isinstance(event, Usage):
-                    await self._quotas.spend("llm_tokens", scope.owner_id, event.total_tokens)
-        except ModelError as exc:
-            raise llm_error(f"The model failed: {exc.message}") from exc
+    async def _spend_tokens(self, scope: Scope, usage: Usage) -> None:
+        await self._quotas.spend(LLM_TOKENS, scope.owner_id, usage.total_tokens)
 
     async def _context(
         self, scope: Scope, conversation_id: str, messages: Sequence[ChatTurn], now_ms: int
@@ -291,7 +217,7 @@ class Assistant:
         conversation_id: str,
         question: str,
         received_ms: int,
-        reply: _Reply,
+        reply: AgentReply,
         message_id: str,
         *,
         incomplete: bool = False,
@@ -334,13 +260,7 @@ def _stored_turns(message: ConversationMessage) -> list[ChatTurn]:
         if message.role == "assistant" and not message.content:
             return []
         return [ChatTurn(message.role, message.content)]
-    calls = tuple(ToolCall(t.id, t.name, _json(t.args)) for t in message.tool_calls)
-    turns = [ChatTurn("assistant", "", tool_calls=calls)]
-    turns += [ChatTurn("tool", _json(t.result), tool_call_id=t.id, name=t.name) for t in message.tool_calls]
+    turns = invocation_turns(message.tool_calls)
     if message.content:
         turns.append(ChatTurn("assistant", message.content))
     return turns
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from server.platform.agent.tool_box import Arguments, AssistantTool, object_schema
-from server.platform.chat.store import Scope
 from server.platform.models.types import ToolSpec
+from server.platform.scope import Scope
 from server.platform.times import utc_datetime
 from server.surfaces.mcos.flights.ranking import MAX_FLIGHTS
 from server.surfaces.mcos.flights.service import CABIN_CLASSES, MAX_PASSENGERS, FlightTools
 from server.surfaces.mcos.memories import MemoryRecord, MemoryService
+from server.surfaces.mcos.quotas import FLIGHT_SEARCHES, STORAGE_WRITES
 from server.surfaces.mcos.tasks import TASK_PRIORITIES, TASK_STATUSES, TaskRecord, TaskService
 
 LIST_LIMIT = 20
@@ -108,7 +109,7 @@ def create_task_tool(tasks: TaskService) -> AssistantTool:
         return {"task": task_json(task)}
 
     spec = ToolSpec("create_task", "Create a task for the user.", object_schema(properties, ["title"]))
-    return AssistantTool(spec, run, quota="storage_writes")
+    return AssistantTool(spec, run, quota=STORAGE_WRITES)
 
 
 def pin_memory_tool(memories: MemoryService) -> AssistantTool:
@@ -135,7 +136,7 @@ def pin_memory_tool(memories: MemoryService) -> AssistantTool:
         "Remember something about the user (a preference, fact or contact) for later conversations.",
         object_schema(properties, ["type", "key", "value"]),
     )
-    return AssistantTool(spec, run, quota="storage_writes")
+    return AssistantTool(spec, run, quota=STORAGE_WRITES)
 
 
 _AIRPORT = {"type": "string", "description": "IATA airport code, e.g. SFO", "minLength": 3, "maxLength": 3}
@@ -183,7 +184,7 @@ def search_flights_tool(flights: FlightTools) -> AssistantTool:
         "Search flights between two airports on a date (and back, for a round trip).",
         object_schema(properties, ["origin", "destination", "departure_date"]),
     )
-    return AssistantTool(spec, run, quota="flight_searches")
+    return AssistantTool(spec, run, quota=FLIGHT_SEARCHES)
 
 
 def rank_flights_tool(flights: FlightTools) -> AssistantTool:

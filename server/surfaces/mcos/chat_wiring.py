@@ -18,29 +18,33 @@ from server.surfaces.mcos.chat_retention import ChatRetention, stop
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.core import McosCore
 from server.surfaces.mcos.flights.service import FlightTools
-from server.surfaces.mcos.memories import MemoryService
+from server.surfaces.mcos.records_wiring import McosRecords
 from server.surfaces.mcos.servicers.chat import McosChatService
 from server.surfaces.mcos.stores.conversation_store import ConversationStore
-from server.surfaces.mcos.tasks import TaskService
 
 
-def conversations(core: McosCore) -> ConversationService:
-    """The user's conversations; the state snapshot reads its recent messages."""
-    platform = core.platform
-    return ConversationService(
-        ConversationStore(platform.db),
-        platform.clock,
-        active_messages=core.settings.retention.active_messages,
-    )
+def conversation_store(core: McosCore) -> ConversationStore:
+    """The one store of the user's conversations: the chat, its retention job and
+    the state snapshot (which reads its recent messages) share it."""
+    return ConversationStore(core.platform.db)
 
 
-def units(core: McosCore, conversations: ConversationService, flights: FlightTools) -> list[ServiceUnit]:
+def conversations(core: McosCore, store: ConversationStore) -> ConversationService:
+    return ConversationService(store, core.platform.clock, active_messages=core.settings.retention.active_messages)
+
+
+def units(
+    core: McosCore,
+    store: ConversationStore,
+    conversations: ConversationService,
+    records: McosRecords,
+    flights: FlightTools,
+) -> list[ServiceUnit]:
     platform, settings = core.platform, core.settings
-    tasks, memories = TaskService(platform.db, platform.clock), MemoryService(platform.db, platform.clock)
     tools = [
-        list_tasks_tool(tasks),
-        create_task_tool(tasks),
-        pin_memory_tool(memories),
+        list_tasks_tool(records.tasks),
+        create_task_tool(records.tasks),
+        pin_memory_tool(records.memories),
         search_flights_tool(flights),
         rank_flights_tool(flights),
     ]
@@ -55,9 +59,7 @@ def units(core: McosCore, conversations: ConversationService, flights: FlightToo
         max_tool_rounds=settings.chat.max_tool_rounds,
     )
     if settings.retention.interval > 0:
-        retention = ChatRetention(
-            ConversationStore(platform.db), platform.clock, archive_days=settings.retention.archive_days
-        )
+        retention = ChatRetention(store, platform.clock, archive_days=settings.retention.archive_days)
         task = retention.start(settings.retention.interval)
         platform.closers.append(lambda: stop(task))
     return [

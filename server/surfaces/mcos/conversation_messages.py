@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-from server.platform.chat.store import Scope
+from server.platform.agent.loop import ToolInvocation
+from server.platform.scope import Scope
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
-
-
-@dataclass(frozen=True, slots=True)
-class ToolInvocationRecord:
-    """A tool call an assistant message made, with its result."""
-
-    id: str
-    name: str
-    args: dict[str, Any]
-    result: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +26,7 @@ class ConversationMessage:
     role: str  # "user" | "assistant"
     content: str
     created_at_ms: int
-    tool_calls: tuple[ToolInvocationRecord, ...] = ()
+    tool_calls: tuple[ToolInvocation, ...] = ()
     # A reply the client left before it ended, or one the turn's failure cut.
     incomplete: bool = False
     failure: ReplyFailure | None = None

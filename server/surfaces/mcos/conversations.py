@@ -25,9 +25,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
 from server.platform.errors import not_found
+from server.platform.scope import Scope
 from server.platform.validation import Violations
 from server.surfaces.mcos.conversation_messages import ConversationMessage
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage

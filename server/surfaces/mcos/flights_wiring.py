@@ -13,9 +13,9 @@ import sys
 from chorus_contracts.mcos.v1 import tools_pb2_grpc
 
 from server.config import McosFlightsSettings
-from server.platform.extras import FLIGHTS
 from server.platform.surface import ServiceUnit
 from server.surfaces.mcos.core import McosCore
+from server.surfaces.mcos.flights.extra import FLIGHTS
 from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
 from server.surfaces.mcos.flights.service import FlightTools
 from server.surfaces.mcos.servicers.tools import McosToolService
@@ -23,9 +23,6 @@ from server.surfaces.mcos.servicers.tools import McosToolService
 log = logging.getLogger("chorus.flights")
 
 BUNDLED_SERVER = ("-m", "server.surfaces.mcos.flights.sample_server")
-
-# One FlightTools per MCoS core (in practice, per process): its MCP session is shared.
-_built: dict[int, FlightTools] = {}
 
 
 def server_target(settings: McosFlightsSettings) -> McpServerTarget:
@@ -35,21 +32,14 @@ def server_target(settings: McosFlightsSettings) -> McpServerTarget:
 
 
 def flight_tools(core: McosCore) -> FlightTools:
-    """This core's one FlightTools (the same instance on every call)."""
-    key = id(core)
-    if key not in _built:
-        if FLIGHTS.missing:
-            log.warning("%s; until then search_flights answers TOOL_ERROR", FLIGHTS.message)
-        settings = core.settings.flights
-        client = McpToolClient(server_target(settings), settings.timeout)
-
-        async def close() -> None:
-            _built.pop(key, None)
-            await client.aclose()
-
-        core.platform.closers.append(close)
-        _built[key] = FlightTools(client, settings.tool)
-    return _built[key]
+    """The surface's FlightTools, built once by it: the tool service and the
+    assistant's tools share its MCP session, closed at shutdown."""
+    if FLIGHTS.missing:
+        log.warning("%s; until then search_flights answers TOOL_ERROR", FLIGHTS.message)
+    settings = core.settings.flights
+    client = McpToolClient(server_target(settings), settings.timeout)
+    core.platform.closers.append(client.aclose)
+    return FlightTools(client, settings.tool)
 
 
 def units(core: McosCore, flights: FlightTools) -> list[ServiceUnit]:

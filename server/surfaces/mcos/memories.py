@@ -9,8 +9,8 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.validation import Violations
 from server.surfaces.mcos.record_fields import checked_limit, checked_text, decode_cursor, encode_cursor, new_id

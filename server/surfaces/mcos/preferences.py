@@ -12,8 +12,8 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.validation import Violations
 from server.surfaces.mcos.record_fields import checked_names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chorus_contracts.mcos.v1 import memory_pb2_grpc, state_pb2_grpc, tasks_pb2_grpc
 
 from server.platform.surface import ServiceUnit
@@ -17,10 +19,25 @@ from server.surfaces.mcos.tasks import TaskService
 from server.surfaces.mcos.user_state import UserStateService
 
 
-def units(core: McosCore, conversations: RecentMessages) -> list[ServiceUnit]:
+@dataclass(frozen=True)
+class McosRecords:
+    """The record services, built once: their servicers and the assistant's tools share them."""
+
+    tasks: TaskService
+    memories: MemoryService
+    preferences: PreferenceService
+
+
+def records(core: McosCore) -> McosRecords:
     db, clock = core.platform.db, core.platform.clock
-    tasks, memories, preferences = TaskService(db, clock), MemoryService(db, clock), PreferenceService(db, clock)
-    state = UserStateService(tasks, memories, preferences, conversations, UserChanges(db), clock)
+    return McosRecords(TaskService(db, clock), MemoryService(db, clock), PreferenceService(db, clock))
+
+
+def units(core: McosCore, records: McosRecords, conversations: RecentMessages) -> list[ServiceUnit]:
+    tasks, memories, preferences = records.tasks, records.memories, records.preferences
+    state = UserStateService(
+        tasks, memories, preferences, conversations, UserChanges(core.platform.db), core.platform.clock
+    )
     return [
         ServiceUnit(
             "mcos.v1.TaskService",

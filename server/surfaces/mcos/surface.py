@@ -13,13 +13,13 @@ from chorus_contracts.mcos.v1 import health_pb2_grpc
 
 from server.platform.admission.idempotency import IdempotencyKeys
 from server.platform.admission.quota_policy import QuotaPolicy
-from server.platform.admission.quotas import Quotas
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.mcos import chat_wiring, flights_wiring, records_wiring
 from server.surfaces.mcos.access.assertions import AccessAssertionVerifier, signing_keys
 from server.surfaces.mcos.access.policy import CloudflareAccess
 from server.surfaces.mcos.component_health import ComponentHealth
 from server.surfaces.mcos.core import McosCore
+from server.surfaces.mcos.quotas import mcos_quotas
 from server.surfaces.mcos.servicers.health import McosHealthService
 
 # Which methods are public, which quotas each spends or checks (spec 003, "Rate Limits")
@@ -36,7 +36,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     keys = signing_keys(settings.access, platform.settings.data_dir)
     platform.closers.append(keys.aclose)
     verifier = AccessAssertionVerifier(keys, settings.access, platform.clock)
-    quotas = Quotas(platform.limiter, settings.rate_limits, namespace=f"mcos:{tenant.id}")
+    quotas = mcos_quotas(platform.limiter, settings.rate_limits, namespace=f"mcos:{tenant.id}")
     core = McosCore(
         platform=platform,
         settings=settings,
@@ -49,15 +49,18 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     units: list[ServiceUnit] = []
     # Each part adds its services here.
+    # Each service is built once here and shared by the parts that use it.
     # chat's conversations first: the records' state snapshot reads them.
-    conversations = chat_wiring.conversations(core)
+    store = chat_wiring.conversation_store(core)
+    conversations = chat_wiring.conversations(core, store)
     # records: tasks, memory, preferences, state
-    units += records_wiring.units(core, conversations)
+    records = records_wiring.records(core)
+    units += records_wiring.units(core, records, conversations)
     # flights: the tool service
     flights = flights_wiring.flight_tools(core)
     units += flights_wiring.units(core, flights)
     # chat
-    units += chat_wiring.units(core, conversations, flights)
+    units += chat_wiring.units(core, store, conversations, records, flights)
     # health
     health = ComponentHealth(platform.db, platform.models, settings.chat.model)
     units.append(

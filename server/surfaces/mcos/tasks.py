@@ -14,9 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.platform.chat.store import Scope
+from chorus_contracts.mcos.v1 import resources_pb2
+
 from server.platform.clock import Clock
+from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument, not_found
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.validation import Violations
 from server.surfaces.mcos.record_fields import (
@@ -32,10 +35,22 @@ from server.surfaces.mcos.record_fields import (
 from server.surfaces.mcos.stores.task_store import TaskFilter, TaskPosition, TaskRecord, TaskStore
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
 
-__all__ = ["TASK_PRIORITIES", "TASK_STATUSES", "TaskPage", "TaskRecord", "TaskService", "task_not_found"]
+__all__ = [
+    "TASK_PRIORITIES",
+    "TASK_PRIORITY",
+    "TASK_STATUS",
+    "TASK_STATUSES",
+    "TaskPage",
+    "TaskRecord",
+    "TaskService",
+    "task_not_found",
+]
 
-TASK_STATUSES = ("open", "in_progress", "completed")
-TASK_PRIORITIES = ("low", "medium", "high", "urgent")
+# The document's closed sets, from the contract (mcos.v1.TaskStatus / TaskPriority).
+TASK_STATUS = DocumentEnum(resources_pb2.TaskStatus)
+TASK_PRIORITY = DocumentEnum(resources_pb2.TaskPriority)
+TASK_STATUSES = TASK_STATUS.choices
+TASK_PRIORITIES = TASK_PRIORITY.choices
 MAX_TITLE = 500
 MAX_TAGS = 20
 MAX_TAG = 50

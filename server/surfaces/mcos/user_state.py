@@ -27,8 +27,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from server.platform.chat.store import Scope
 from server.platform.clock import Clock
+from server.platform.scope import Scope
 from server.platform.validation import Violations
 from server.surfaces.mcos.conversation_messages import ConversationMessage, RecentMessages
 from server.surfaces.mcos.memories import MemoryRecord, MemoryService

@@ -273,7 +273,7 @@ def test_int64_as_number_option(ks: ModuleType, codec: MessageCodec) -> None:
 
 def test_crispy_history_timestamp_is_a_number() -> None:
     history = chat_pb2.GetSessionHistoryResponse(session_id="s", request_id="r")
-    history.messages.add(role="user", content="hi", timestamp=1_700_000_000_123)
+    history.messages.add(role=chat_pb2.ROLE_USER, content="hi", timestamp=1_700_000_000_123)
     out = json.loads(codec_for(chat_pb2.GetSessionHistoryResponse).to_json(history))
     assert out == {
         "sessionId": "s",

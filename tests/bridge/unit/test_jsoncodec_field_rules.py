@@ -1,5 +1,6 @@
-"""The codec's input rules from field options: `(google.api.field_behavior) = REQUIRED`
-and `(chorus.api.v1.field).accept_date`, on the real contracts that use them."""
+"""The codec's rules from options: `(google.api.field_behavior) = REQUIRED`,
+`(chorus.api.v1.field).accept_date` and `(chorus.api.v1.enum_value).json`, on the real
+contracts that use them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from chorus_contracts.chittyos.sync.v1 import sync_pb2
-from chorus_contracts.mcos.v1 import state_pb2, tasks_pb2
+from chorus_contracts.mcos.v1 import resources_pb2, state_pb2, tasks_pb2
 
 from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, codec_for
 
@@ -66,3 +67,33 @@ def test_accept_date_refuses_the_rest_clearly(text: str) -> None:
 def test_other_timestamps_stay_strict_rfc_3339() -> None:
     codec = codec_for(tasks_pb2.CreateTaskRequest)
     assert issues(codec.from_dict, {"title": "t", "due": "2025-11-22"}) == [FieldIssue(("due",), "Invalid timestamp")]
+
+
+STATUSES = "Must be one of: open, in_progress, completed"
+
+
+def test_a_spelled_enum_is_written_and_read_by_the_documents_spelling() -> None:
+    codec = codec_for(resources_pb2.Task)
+    task = resources_pb2.Task(status=resources_pb2.TASK_STATUS_IN_PROGRESS, priority=resources_pb2.TASK_PRIORITY_HIGH)
+    written = codec.to_dict(task)
+    assert (written["status"], written["priority"]) == ("in_progress", "high")
+    assert codec.from_dict({"status": "in_progress", "priority": "high"}) == task
+    # Unset is the _UNSPECIFIED zero, written by name as proto3 JSON would.
+    assert codec.to_dict(resources_pb2.Task())["status"] == "TASK_STATUS_UNSPECIFIED"
+    assert codec.from_dict({"status": None}).status == resources_pb2.TASK_STATUS_UNSPECIFIED
+
+
+@pytest.mark.parametrize("value", ["done", "TASK_STATUS_OPEN", "TASK_STATUS_UNSPECIFIED", "OPEN", 1, 0, True, [], ""])
+def test_a_spelled_enum_accepts_nothing_else(value: object) -> None:
+    codec = codec_for(tasks_pb2.CreateTaskRequest)
+    assert issues(codec.from_dict, {"title": "t", "status": value}) == [FieldIssue(("status",), STATUSES)]
+
+
+def test_a_spelled_enum_in_a_query_string() -> None:
+    codec = codec_for(tasks_pb2.ListTasksRequest)
+    request = tasks_pb2.ListTasksRequest()
+    codec.bind_query(request, [("status", "completed")])
+    assert request.status == resources_pb2.TASK_STATUS_COMPLETED
+    assert issues(codec.bind_query, tasks_pb2.ListTasksRequest(), [("status", "3")]) == [
+        FieldIssue(("status",), STATUSES)
+    ]

@@ -106,8 +106,10 @@ def test_todo_sync_over_grpc(stub: sync_pb2_grpc.SyncServiceStub, writer: Metada
         sync_pb2.CreateSessionRequest(id=session_id, project_id=project_id, ai_platform="gpt"), metadata=writer
     )
     todos = [
-        sync_pb2.TodoInput(content="Fix authentication bug", status="in_progress", active_form="Fixing it"),
-        sync_pb2.TodoInput(content="Ship", status="pending"),
+        sync_pb2.TodoInput(
+            content="Fix authentication bug", status=sync_pb2.TODO_STATUS_IN_PROGRESS, active_form="Fixing it"
+        ),
+        sync_pb2.TodoInput(content="Ship", status=sync_pb2.TODO_STATUS_PENDING),
     ]
     synced = stub.SyncTodos(
         sync_pb2.SyncTodosRequest(project_id=project_id, session_id=session_id, todos=todos), metadata=writer
@@ -119,13 +121,15 @@ def test_todo_sync_over_grpc(stub: sync_pb2_grpc.SyncServiceStub, writer: Metada
     ]
     again = stub.SyncTodos(
         sync_pb2.SyncTodosRequest(
-            project_id=project_id, session_id=session_id, todos=[sync_pb2.TodoInput(content="Ship", status="completed")]
+            project_id=project_id,
+            session_id=session_id,
+            todos=[sync_pb2.TodoInput(content="Ship", status=sync_pb2.TODO_STATUS_COMPLETED)],
         ),
         metadata=writer,
     )
     assert (again.added, again.updated, again.total_todos) == (0, 1, 2)
     unified = stub.GetTodos(sync_pb2.GetTodosRequest(project_id=project_id), metadata=writer)
-    assert [t.status for t in unified.todos] == ["in_progress", "completed"]
+    assert [t.status for t in unified.todos] == [sync_pb2.TODO_STATUS_IN_PROGRESS, sync_pb2.TODO_STATUS_COMPLETED]
     assert list(unified.sessions) == [session_id]
 
 
@@ -142,16 +146,20 @@ def test_credentials_are_checked_over_grpc(stub: sync_pb2_grpc.SyncServiceStub, 
 
 def test_platforms_are_unimplemented(stub: sync_pb2_grpc.SyncServiceStub, writer: Metadata) -> None:
     with pytest.raises(grpc.RpcError) as neon:
-        stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform="neon"), metadata=writer)
+        stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=sync_pb2.PLATFORM_NEON), metadata=writer)
     assert neon.value.code() == grpc.StatusCode.UNIMPLEMENTED  # type: ignore[attr-defined]
     assert dict(_status(neon.value)[0].metadata)["platform"] == "neon"
     with pytest.raises(grpc.RpcError) as local:
-        stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform="local"), metadata=writer)
+        stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=sync_pb2.PLATFORM_LOCAL), metadata=writer)
     assert _status(local.value)[0].reason == "LOCAL_RUNTIME_REQUIRED"
-    with pytest.raises(grpc.RpcError) as unknown:
-        stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform="ftp"), metadata=writer)
-    assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
-    assert _status(unknown.value)[1] == [("platform", "Must be one of: neon, notion, github, drive, cloudflare, local")]
+    # Unset, and a number outside the set (gRPC enums are open), are refused alike.
+    for platform in (sync_pb2.PLATFORM_UNSPECIFIED, sync_pb2.Platform.ValueType(99)):
+        with pytest.raises(grpc.RpcError) as unknown:
+            stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=platform), metadata=writer)
+        assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+        assert _status(unknown.value)[1] == [
+            ("platform", "Must be one of: neon, notion, github, drive, cloudflare, local")
+        ]
 
 
 def test_grpcurl_describes_and_invokes(chittyos: ChorusProcess, writer: Metadata) -> None:

@@ -62,7 +62,7 @@ def test_streaming_chat_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]
     single = list(stub.Chat(chat_pb2.ChatRequest(session_id=session, message="Again", stream=False), metadata=DEMO_MD))
     assert [e.WhichOneof("event") for e in single] == ["completion"]
     history = stub.GetSessionHistory(chat_pb2.GetSessionHistoryRequest(session_id=session), metadata=DEMO_MD)
-    assert [m.role for m in history.messages] == ["user", "assistant", "user", "assistant"]
+    assert [m.role for m in history.messages] == [chat_pb2.ROLE_USER, chat_pb2.ROLE_ASSISTANT] * 2
     assert history.messages[3].content == single[0].completion.response
 
 

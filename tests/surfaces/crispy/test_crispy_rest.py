@@ -6,6 +6,7 @@ import re
 import uuid
 
 import httpx
+import pytest
 
 from tests.support.crispy_server import DEMO
 from tests.support.sse import parse_sse
@@ -137,6 +138,24 @@ def test_validation_lists_every_issue(rest: httpx.Client) -> None:
         {"path": ["sessionId"], "message": "Invalid UUID format"},
         {"path": ["message"], "message": "String must contain at least 1 character(s)"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ({}, ["sessionId", "message"]),
+        ({"message": "hi"}, ["sessionId"]),
+        ({"sessionId": str(uuid.UUID(int=1)), "message": None}, ["message"]),
+    ],
+)
+def test_the_documents_required_fields_must_be_given(
+    rest: httpx.Client, body: dict[str, object], missing: list[str]
+) -> None:
+    """sessionId and message are `Required: Yes` in the document (google.api.field_behavior)."""
+    response = rest.post("/chat", json=body, headers=DEMO)
+    assert response.status_code == 400
+    assert response.json()["error"] == "Validation error"
+    assert response.json()["details"]["issues"] == [{"path": [key], "message": "Required"} for key in missing]
 
 
 def test_message_length_bounds(rest: httpx.Client) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 from google.protobuf import struct_pb2
 
 from server.platform.struct_values import python_to_value
@@ -168,7 +168,7 @@ def test_content_parts_over_grpc(user: Callable[..., User], mcos_channel: grpc.C
     parts = python_to_value([text("over"), text("gRPC")])
     attachment = struct_pb2.Struct()
     attachment.update({"type": "document", "content": [text("attached")]})
-    message = chat_pb2.ChatTurnMessage(role="user", content=parts, id="x1", attachments=[attachment])
+    message = chat_pb2.ChatTurnMessage(role=resources_pb2.ROLE_USER, content=parts, id="x1", attachments=[attachment])
     request = chat_pb2.ChatRequest(messages=[message], stream=False)
     (event,) = stub.Chat(request, metadata=person.grpc_metadata)
     reply = event.reply

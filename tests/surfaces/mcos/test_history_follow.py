@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
-from server.platform.chat.store import Scope
 from server.platform.clock import SystemClock
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.conversations import ConversationService, new_message_id
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
 from tests.support.grpc_status import error_info
 from tests.surfaces.mcos.conftest import User
@@ -166,7 +166,7 @@ def test_history_over_grpc(talker: User, mcos_channel: grpc.Channel) -> None:
     page = stub.GetChatHistory(
         chat_pb2.GetChatHistoryRequest(conversation_id="trip", limit=2), metadata=talker.grpc_metadata
     )
-    assert [m.role for m in page.messages] == ["user", "assistant"]
+    assert [m.role for m in page.messages] == [resources_pb2.ROLE_USER, resources_pb2.ROLE_ASSISTANT]
     assert page.messages[0].content == "question 4" and page.has_more
     assert page.messages[0].timestamp.ToMilliseconds() > 0
     with pytest.raises(grpc.RpcError) as failure:

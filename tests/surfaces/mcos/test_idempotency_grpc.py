@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, tasks_pb2, tasks_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
 
 from tests.support.grpc_status import error_info
 from tests.support.mcos_chat import user_says as grpc_user_says
@@ -49,7 +49,7 @@ def test_chat_replays_the_same_stream(user: Callable[..., User], mcos_channel: g
     page = stub.GetChatHistory(
         chat_pb2.GetChatHistoryRequest(conversation_id=first[-1].done.conversation_id), metadata=person.grpc_metadata
     )
-    assert [m.role for m in page.messages] == ["user", "assistant"]
+    assert [m.role for m in page.messages] == [resources_pb2.ROLE_USER, resources_pb2.ROLE_ASSISTANT]
 
 
 def test_bad_keys_are_invalid_argument(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:

@@ -45,7 +45,7 @@ async def server(tmp_path: Path, idp: identity.TestIdp) -> AsyncIterator[Server]
 
 
 async def test_replays_in_process_until_the_key_expires(server: Server) -> None:
-    client, clock = server.client, server.platform.clock
+    client, clock = server.client, server.clock
     key = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"title": "Renew insurance"}
     first = await client.post("/api/tasks", json=body, headers=key)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
+from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
 from server.config import McosRetentionSettings
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.chat_retention import DAY_MS, ChatRetention
 from server.surfaces.mcos.conversations import ConversationService, new_message_id
@@ -132,7 +132,7 @@ async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identit
 
         async def stored() -> list[str]:
             page = await stub.GetChatHistory(chat_pb2.GetChatHistoryRequest(conversation_id="c"), metadata=metadata)
-            return [m.content for m in page.messages if m.role == "user"]
+            return [m.content for m in page.messages if m.role == resources_pb2.ROLE_USER]
 
         assert await stored() == ["first", "second"]
         clock.now += DAY_MS + 1

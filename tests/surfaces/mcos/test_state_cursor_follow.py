@@ -21,15 +21,15 @@ import pytest
 from sqlalchemy import Table, update
 
 from server.config import McosRateLimits, McosRetentionSettings
-from server.platform.chat.store import Scope
 from server.platform.clock import SystemClock
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.platform.storage.tables import McosTaskRow
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.memories import MemoryService
 from server.surfaces.mcos.preferences import PreferenceService
 from server.surfaces.mcos.stores.conversation_store import ConversationStore
 from server.surfaces.mcos.stores.user_changes import UserChanges, next_change
+from server.surfaces.mcos.tables import McosTaskRow
 from server.surfaces.mcos.tasks import TaskService
 from server.surfaces.mcos.user_state import UserStateService
 from tests.support import mcos_identity as identity

@@ -76,7 +76,7 @@ def titles(snapshot: dict[str, Any]) -> list[str]:
 
 
 async def test_since_returns_only_later_changes(server: Server) -> None:
-    clock = server.platform.clock
+    clock = server.clock
     t0 = clock.now
     a = await call(server, "POST", "/api/tasks", 201, json={"title": "A"})
     c = await call(server, "POST", "/api/tasks", 201, json={"title": "C"})
@@ -124,7 +124,7 @@ async def test_since_returns_only_later_changes(server: Server) -> None:
 
 
 async def test_last_updated_never_precedes_since_nor_passes_now(server: Server) -> None:
-    clock = server.platform.clock
+    clock = server.clock
     t0 = clock.now
     await call(server, "POST", "/api/tasks", 201, json={"title": "A"})
     clock.now = t0 + 5000
@@ -141,7 +141,7 @@ async def test_last_updated_never_precedes_since_nor_passes_now(server: Server) 
 
 
 async def test_grpc_since_reports_deletions(server: Server) -> None:
-    clock = server.platform.clock
+    clock = server.clock
     t0 = clock.now
     task = await call(server, "POST", "/api/tasks", 201, json={"title": "Gone soon"})
     clock.now = t0 + 1000
@@ -160,7 +160,7 @@ async def test_grpc_since_reports_deletions(server: Server) -> None:
 async def test_a_cursor_sees_writes_in_the_same_millisecond_as_the_snapshot(server: Server) -> None:
     """`since` compares times to the millisecond, so a write in the snapshot's millisecond is
     lost to it; the snapshot's `cursor` counts changes, so polling with it loses nothing."""
-    clock = server.platform.clock
+    clock = server.clock
     t0 = clock.now
     gone = await call(server, "POST", "/api/tasks", 201, json={"title": "Gone soon"})
     kept = await call(server, "POST", "/api/tasks", 201, json={"title": "Kept"})

@@ -51,7 +51,10 @@ def test_create_list_update_delete(stub: tasks_pb2_grpc.TaskServiceStub, user: C
         tasks_pb2.CreateTaskRequest(title="Book hotel", due=stamp("2025-05-10T12:00:00Z"), tags=["travel"]),
         metadata=md,
     ).task
-    assert created.id.startswith("task_") and (created.status, created.priority) == ("open", "medium")
+    assert created.id.startswith("task_") and (created.status, created.priority) == (
+        resources_pb2.TASK_STATUS_OPEN,
+        resources_pb2.TASK_PRIORITY_MEDIUM,
+    )
     assert created.due.ToJsonString() == "2025-05-10T12:00:00Z"
     assert not created.HasField("completed_at")
     other = stub.CreateTask(tasks_pb2.CreateTaskRequest(title="Pack"), metadata=md).task
@@ -68,12 +71,16 @@ def test_create_list_update_delete(stub: tasks_pb2_grpc.TaskServiceStub, user: C
     masked = stub.UpdateTask(
         tasks_pb2.UpdateTaskRequest(
             task_id=created.id,
-            task=resources_pb2.Task(title="ignored", priority="urgent"),
+            task=resources_pb2.Task(title="ignored", priority=resources_pb2.TASK_PRIORITY_URGENT),
             update_mask=FieldMask(paths=["priority"]),
         ),
         metadata=md,
     ).task
-    assert (masked.title, masked.priority, list(masked.tags)) == ("Book hotel", "urgent", ["travel"])
+    assert (masked.title, masked.priority, list(masked.tags)) == (
+        "Book hotel",
+        resources_pb2.TASK_PRIORITY_URGENT,
+        ["travel"],
+    )
     # A masked field left unset clears it.
     undated = stub.UpdateTask(
         tasks_pb2.UpdateTaskRequest(task_id=created.id, update_mask=FieldMask(paths=["due", "tags"])), metadata=md
@@ -81,10 +88,13 @@ def test_create_list_update_delete(stub: tasks_pb2_grpc.TaskServiceStub, user: C
     assert not undated.HasField("due") and list(undated.tags) == []
     # No mask: every field set to a non-default value.
     completed = stub.UpdateTask(
-        tasks_pb2.UpdateTaskRequest(task_id=created.id, task=resources_pb2.Task(status="completed")), metadata=md
+        tasks_pb2.UpdateTaskRequest(
+            task_id=created.id, task=resources_pb2.Task(status=resources_pb2.TASK_STATUS_COMPLETED)
+        ),
+        metadata=md,
     ).task
-    assert completed.status == "completed" and completed.HasField("completed_at")
-    assert (completed.title, completed.priority) == ("Book hotel", "urgent")
+    assert completed.status == resources_pb2.TASK_STATUS_COMPLETED and completed.HasField("completed_at")
+    assert (completed.title, completed.priority) == ("Book hotel", resources_pb2.TASK_PRIORITY_URGENT)
 
     stub.DeleteTask(tasks_pb2.DeleteTaskRequest(task_id=created.id), metadata=md)
     assert [t.id for t in stub.ListTasks(tasks_pb2.ListTasksRequest(), metadata=md).tasks] == [other.id]
@@ -109,8 +119,9 @@ def test_invalid_requests_are_invalid_argument(stub: tasks_pb2_grpc.TaskServiceS
         "VALIDATION_ERROR",
     )
     assert field_violations(bad_mask) == ["update_mask"]
+    outside_the_set = resources_pb2.TaskPriority.ValueType(99)  # gRPC enums are open: the server refuses it
     missing = rejected(
-        lambda: stub.CreateTask(tasks_pb2.CreateTaskRequest(priority="meh"), metadata=md),
+        lambda: stub.CreateTask(tasks_pb2.CreateTaskRequest(priority=outside_the_set), metadata=md),
         grpc.StatusCode.INVALID_ARGUMENT,
         "VALIDATION_ERROR",
     )

@@ -88,7 +88,10 @@ def test_create_returns_201_with_the_task(user: Callable[..., User]) -> None:
         ({"title": "ok", "status": "done"}, [["status"]]),
         ({"title": "ok", "tags": ["a", "b", "", "x" * 51]}, [["tags", 2], ["tags", 3]]),
         ({"title": "ok", "tags": [f"t{n}" for n in range(21)]}, [["tags"]]),
-        ({"title": "", "priority": "p0", "status": "x"}, [["title"], ["status"], ["priority"]]),
+        ({"title": "", "tags": ["ok", ""]}, [["title"], ["tags", 1]]),
+        # Values outside the document's sets are refused while the body is read (as a
+        # wrong JSON type is), before the task's own checks: every such issue at once.
+        ({"title": "", "priority": "p0", "status": "x"}, [["status"], ["priority"]]),
     ],
 )
 def test_invalid_tasks_are_400_with_field_issues(
@@ -98,6 +101,24 @@ def test_invalid_tasks_are_400_with_field_issues(
     error = assert_envelope(person.rest.post("/api/tasks", json=body), 400, "VALIDATION_ERROR")
     assert sorted(issue_paths(error), key=str) == sorted(paths, key=str)
     assert list_tasks(person)["tasks"] == []
+
+
+def test_a_value_outside_the_documents_set_names_the_set(user: Callable[..., User]) -> None:
+    person = user()
+    error = assert_envelope(
+        person.rest.post("/api/tasks", json={"title": "ok", "status": "done", "priority": 3}), 400, "VALIDATION_ERROR"
+    )
+    assert error["details"]["issues"] == [
+        {"path": ["status"], "message": "Must be one of: open, in_progress, completed"},
+        {"path": ["priority"], "message": "Must be one of: low, medium, high, urgent"},
+    ]
+    # The enum's own names are not the document's spellings.
+    listed = assert_envelope(
+        person.rest.get("/api/tasks", params={"status": "TASK_STATUS_OPEN"}), 400, "VALIDATION_ERROR"
+    )
+    assert listed["details"]["issues"] == [
+        {"path": ["status"], "message": "Must be one of: open, in_progress, completed"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -298,9 +319,7 @@ def test_other_users_tasks_are_not_found(user: Callable[..., User]) -> None:
         assert_envelope(owner.rest.delete(f"/api/tasks/{unknown}"), 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize(
-    "content", [b'{"title": "unterminated', b'{"tags": "work"}', b'{"due": 1700000000}', b"[1]"]
-)
+@pytest.mark.parametrize("content", [b'{"title": "unterminated', b'{"tags": "work"}', b'{"due": 1700000000}', b"[1]"])
 def test_malformed_patches_are_400(user: Callable[..., User], content: bytes) -> None:
     person = user()
     task = create(person, title="Untouched", tags=["a"])

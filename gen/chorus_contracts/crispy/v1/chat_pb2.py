@@ -24,16 +24,25 @@ _sym_db = _symbol_database.Default()
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot_v1_dot_annotations__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63rispy/v1/chat.proto\x12\tcrispy.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n\x10GetHealthRequest\"v\n\x11GetHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12-\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"R\n\x0b\x43hatRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x13\n\x06stream\x18\x03 \x01(\x08H\x00\x88\x01\x01\x42\t\n\x07_stream\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\"\x1a\n\tChatToken\x12\r\n\x05token\x18\x01 \x01(\t\"+\n\x08\x43hatDone\x12\x1f\n\x05usage\x18\x01 \x01(\x0b\x32\x10.crispy.v1.Usage\"W\n\x0e\x43hatCompletion\x12\x10\n\x08response\x18\x01 \x01(\t\x12\x1f\n\x05usage\x18\x02 \x01(\x0b\x32\x10.crispy.v1.Usage\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x94\x01\n\x0c\x43hatResponse\x12%\n\x05token\x18\x01 \x01(\x0b\x32\x14.crispy.v1.ChatTokenH\x00\x12#\n\x04\x64one\x18\x02 \x01(\x0b\x32\x13.crispy.v1.ChatDoneH\x00\x12/\n\ncompletion\x18\x03 \x01(\x0b\x32\x19.crispy.v1.ChatCompletionH\x00\x42\x07\n\x05\x65vent\".\n\x18GetSessionHistoryRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"o\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x19\n\ttimestamp\x18\x03 \x01(\x03\x42\x06\xa2\x9f\x19\x02\x08\x01\x12\x17\n\nincomplete\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\r\n\x0b_incomplete\"m\n\x19GetSessionHistoryResponse\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12(\n\x08messages\x18\x02 \x03(\x0b\x32\x16.crispy.v1.ChatMessage\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"*\n\x14\x44\x65leteSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"P\n\x15\x44\x65leteSessionResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t2\x86\x04\n\x0b\x43hatService\x12\x61\n\tGetHealth\x12\x1b.crispy.v1.GetHealthRequest\x1a\x1c.crispy.v1.GetHealthResponse\"\x19\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\t\x12\x07/health\x12}\n\x04\x43hat\x12\x16.crispy.v1.ChatRequest\x1a\x17.crispy.v1.ChatResponse\"B\xa2\x9f\x19.\x12&\x08\x01\x12\x05\x65vent*\x06stream0\x01:\ncompletionB\x05\x65rror\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\n\"\x05/chat:\x01*0\x01\x12\x8c\x01\n\x11GetSessionHistory\x12#.crispy.v1.GetSessionHistoryRequest\x1a$.crispy.v1.GetSessionHistoryResponse\",\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\x1c\x12\x1a/chat/{session_id}/history\x12x\n\rDeleteSession\x12\x1f.crispy.v1.DeleteSessionRequest\x1a .crispy.v1.DeleteSessionResponse\"$\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\x14*\x12/chat/{session_id}\x1a\x0c\xa2\x9f\x19\x08\n\x06\x63rispyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14\x63rispy/v1/chat.proto\x12\tcrispy.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n\x10GetHealthRequest\"v\n\x11GetHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12-\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"^\n\x0b\x43hatRequest\x12\x18\n\nsession_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07message\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x06stream\x18\x03 \x01(\x08H\x00\x88\x01\x01\x42\t\n\x07_stream\"9\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\"\x1a\n\tChatToken\x12\r\n\x05token\x18\x01 \x01(\t\"+\n\x08\x43hatDone\x12\x1f\n\x05usage\x18\x01 \x01(\x0b\x32\x10.crispy.v1.Usage\"W\n\x0e\x43hatCompletion\x12\x10\n\x08response\x18\x01 \x01(\t\x12\x1f\n\x05usage\x18\x02 \x01(\x0b\x32\x10.crispy.v1.Usage\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x94\x01\n\x0c\x43hatResponse\x12%\n\x05token\x18\x01 \x01(\x0b\x32\x14.crispy.v1.ChatTokenH\x00\x12#\n\x04\x64one\x18\x02 \x01(\x0b\x32\x13.crispy.v1.ChatDoneH\x00\x12/\n\ncompletion\x18\x03 \x01(\x0b\x32\x19.crispy.v1.ChatCompletionH\x00\x42\x07\n\x05\x65vent\".\n\x18GetSessionHistoryRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x80\x01\n\x0b\x43hatMessage\x12\x1d\n\x04role\x18\x01 \x01(\x0e\x32\x0f.crispy.v1.Role\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x19\n\ttimestamp\x18\x03 \x01(\x03\x42\x06\xa2\x9f\x19\x02\x08\x01\x12\x17\n\nincomplete\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\r\n\x0b_incomplete\"m\n\x19GetSessionHistoryResponse\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12(\n\x08messages\x18\x02 \x03(\x0b\x32\x16.crispy.v1.ChatMessage\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"*\n\x14\x44\x65leteSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"P\n\x15\x44\x65leteSessionResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t*\\\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x19\n\tROLE_USER\x10\x01\x1a\n\xa2\x9f\x19\x06\n\x04user\x12#\n\x0eROLE_ASSISTANT\x10\x02\x1a\x0f\xa2\x9f\x19\x0b\n\tassistant2\x86\x04\n\x0b\x43hatService\x12\x61\n\tGetHealth\x12\x1b.crispy.v1.GetHealthRequest\x1a\x1c.crispy.v1.GetHealthResponse\"\x19\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\t\x12\x07/health\x12}\n\x04\x43hat\x12\x16.crispy.v1.ChatRequest\x1a\x17.crispy.v1.ChatResponse\"B\xa2\x9f\x19.\x12&\x08\x01\x12\x05\x65vent*\x06stream0\x01:\ncompletionB\x05\x65rror\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\n\"\x05/chat:\x01*0\x01\x12\x8c\x01\n\x11GetSessionHistory\x12#.crispy.v1.GetSessionHistoryRequest\x1a$.crispy.v1.GetSessionHistoryResponse\",\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\x1c\x12\x1a/chat/{session_id}/history\x12x\n\rDeleteSession\x12\x1f.crispy.v1.DeleteSessionRequest\x1a .crispy.v1.DeleteSessionResponse\"$\xa2\x9f\x19\x06\x1a\x02\x10\x01:\x00\x82\xd3\xe4\x93\x02\x14*\x12/chat/{session_id}\x1a\x0c\xa2\x9f\x19\x08\n\x06\x63rispyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'crispy.v1.chat_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_USER"]._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_USER"]._serialized_options = b'\242\237\031\006\n\004user'
+  _globals['_ROLE'].values_by_name["ROLE_ASSISTANT"]._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_ASSISTANT"]._serialized_options = b'\242\237\031\013\n\tassistant'
+  _globals['_CHATREQUEST'].fields_by_name['session_id']._loaded_options = None
+  _globals['_CHATREQUEST'].fields_by_name['session_id']._serialized_options = b'\342A\001\002'
+  _globals['_CHATREQUEST'].fields_by_name['message']._loaded_options = None
+  _globals['_CHATREQUEST'].fields_by_name['message']._serialized_options = b'\342A\001\002'
   _globals['_CHATMESSAGE'].fields_by_name['timestamp']._loaded_options = None
   _globals['_CHATMESSAGE'].fields_by_name['timestamp']._serialized_options = b'\242\237\031\002\010\001'
   _globals['_CHATSERVICE']._loaded_options = None
@@ -46,32 +55,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATSERVICE'].methods_by_name['GetSessionHistory']._serialized_options = b'\242\237\031\006\032\002\020\001:\000\202\323\344\223\002\034\022\032/chat/{session_id}/history'
   _globals['_CHATSERVICE'].methods_by_name['DeleteSession']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['DeleteSession']._serialized_options = b'\242\237\031\006\032\002\020\001:\000\202\323\344\223\002\024*\022/chat/{session_id}'
-  _globals['_GETHEALTHREQUEST']._serialized_start=131
-  _globals['_GETHEALTHREQUEST']._serialized_end=149
-  _globals['_GETHEALTHRESPONSE']._serialized_start=151
-  _globals['_GETHEALTHRESPONSE']._serialized_end=269
-  _globals['_CHATREQUEST']._serialized_start=271
-  _globals['_CHATREQUEST']._serialized_end=353
-  _globals['_USAGE']._serialized_start=355
-  _globals['_USAGE']._serialized_end=412
-  _globals['_CHATTOKEN']._serialized_start=414
-  _globals['_CHATTOKEN']._serialized_end=440
-  _globals['_CHATDONE']._serialized_start=442
-  _globals['_CHATDONE']._serialized_end=485
-  _globals['_CHATCOMPLETION']._serialized_start=487
-  _globals['_CHATCOMPLETION']._serialized_end=574
-  _globals['_CHATRESPONSE']._serialized_start=577
-  _globals['_CHATRESPONSE']._serialized_end=725
-  _globals['_GETSESSIONHISTORYREQUEST']._serialized_start=727
-  _globals['_GETSESSIONHISTORYREQUEST']._serialized_end=773
-  _globals['_CHATMESSAGE']._serialized_start=775
-  _globals['_CHATMESSAGE']._serialized_end=886
-  _globals['_GETSESSIONHISTORYRESPONSE']._serialized_start=888
-  _globals['_GETSESSIONHISTORYRESPONSE']._serialized_end=997
-  _globals['_DELETESESSIONREQUEST']._serialized_start=999
-  _globals['_DELETESESSIONREQUEST']._serialized_end=1041
-  _globals['_DELETESESSIONRESPONSE']._serialized_start=1043
-  _globals['_DELETESESSIONRESPONSE']._serialized_end=1123
-  _globals['_CHATSERVICE']._serialized_start=1126
-  _globals['_CHATSERVICE']._serialized_end=1644
+  _globals['_ROLE']._serialized_start=1188
+  _globals['_ROLE']._serialized_end=1280
+  _globals['_GETHEALTHREQUEST']._serialized_start=164
+  _globals['_GETHEALTHREQUEST']._serialized_end=182
+  _globals['_GETHEALTHRESPONSE']._serialized_start=184
+  _globals['_GETHEALTHRESPONSE']._serialized_end=302
+  _globals['_CHATREQUEST']._serialized_start=304
+  _globals['_CHATREQUEST']._serialized_end=398
+  _globals['_USAGE']._serialized_start=400
+  _globals['_USAGE']._serialized_end=457
+  _globals['_CHATTOKEN']._serialized_start=459
+  _globals['_CHATTOKEN']._serialized_end=485
+  _globals['_CHATDONE']._serialized_start=487
+  _globals['_CHATDONE']._serialized_end=530
+  _globals['_CHATCOMPLETION']._serialized_start=532
+  _globals['_CHATCOMPLETION']._serialized_end=619
+  _globals['_CHATRESPONSE']._serialized_start=622
+  _globals['_CHATRESPONSE']._serialized_end=770
+  _globals['_GETSESSIONHISTORYREQUEST']._serialized_start=772
+  _globals['_GETSESSIONHISTORYREQUEST']._serialized_end=818
+  _globals['_CHATMESSAGE']._serialized_start=821
+  _globals['_CHATMESSAGE']._serialized_end=949
+  _globals['_GETSESSIONHISTORYRESPONSE']._serialized_start=951
+  _globals['_GETSESSIONHISTORYRESPONSE']._serialized_end=1060
+  _globals['_DELETESESSIONREQUEST']._serialized_start=1062
+  _globals['_DELETESESSIONREQUEST']._serialized_end=1104
+  _globals['_DELETESESSIONRESPONSE']._serialized_start=1106
+  _globals['_DELETESESSIONRESPONSE']._serialized_end=1186
+  _globals['_CHATSERVICE']._serialized_start=1283
+  _globals['_CHATSERVICE']._serialized_end=1801
 # @@protoc_insertion_point(module_scope)

@@ -24,44 +24,47 @@ _sym_db = _symbol_database.Default()
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot_v1_dot_annotations__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from chorus_contracts.mcos.v1 import resources_pb2 as mcos_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12mcos/v1/chat.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"\x97\x02\n\x0f\x43hatTurnMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\'\n\x07\x63ontent\x18\x07 \x01(\x0b\x32\x16.google.protobuf.Value\x12\n\n\x02id\x18\x03 \x01(\t\x12\x39\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12,\n\x0b\x61ttachments\x18\x05 \x03(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06status\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructJ\x04\x08\x02\x10\x03\"\xa5\x01\n\x0b\x43hatRequest\x12*\n\x08messages\x18\x01 \x03(\x0b\x32\x18.mcos.v1.ChatTurnMessage\x12\x13\n\x06stream\x18\x02 \x01(\x08H\x00\x88\x01\x01\x12 \n\x0btool_choice\x18\x03 \x01(\tR\x0btool_choice\x12(\n\x0f\x63onversation_id\x18\x04 \x01(\tR\x0f\x63onversation_idB\t\n\x07_stream\"\xe4\x01\n\x0c\x43hatResponse\x12$\n\x05token\x18\x01 \x01(\x0b\x32\x13.mcos.v1.TokenEventH\x00\x12+\n\ttool_call\x18\x02 \x01(\x0b\x32\x16.mcos.v1.ToolCallEventH\x00\x12/\n\x0btool_result\x18\x03 \x01(\x0b\x32\x18.mcos.v1.ToolResultEventH\x00\x12\"\n\x04\x64one\x18\x04 \x01(\x0b\x32\x12.mcos.v1.DoneEventH\x00\x12#\n\x05reply\x18\x05 \x01(\x0b\x32\x12.mcos.v1.ChatReplyH\x00\x42\x07\n\x05\x65vent\"\x1b\n\nTokenEvent\x12\r\n\x05token\x18\x01 \x01(\t\"P\n\rToolCallEvent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x04\x61rgs\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\n\n\x02id\x18\x03 \x01(\t\"S\n\x0fToolResultEvent\x12&\n\x06result\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"U\n\tDoneEvent\x12\x1e\n\nmessage_id\x18\x01 \x01(\tR\nmessage_id\x12(\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0f\x63onversation_id\"\x9f\x01\n\tChatReply\x12\x1e\n\nmessage_id\x18\x01 \x01(\tR\nmessage_id\x12(\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0f\x63onversation_id\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12\x37\n\ntool_calls\x18\x04 \x03(\x0b\x32\x17.mcos.v1.ToolInvocationR\ntool_calls\"o\n\x15GetChatHistoryRequest\x12(\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0f\x63onversation_id\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06\x62\x65\x66ore\x18\x03 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x04 \x01(\t\"l\n\x16GetChatHistoryResponse\x12&\n\x08messages\x18\x01 \x03(\x0b\x32\x14.mcos.v1.ChatMessage\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t2\xab\x02\n\x0b\x43hatService\x12\x99\x01\n\x04\x43hat\x12\x14.mcos.v1.ChatRequest\x1a\x15.mcos.v1.ChatResponse\"b\xa2\x9f\x19J\x12\'\x08\x02\x12\x05\x65vent\x1a\x04type*\x06stream0\x01:\x05replyB\x05\x65rror\x1a\x02\x10\x01\"\rchat_messages*\nllm_tokens0\x01\x82\xd3\xe4\x93\x02\x0e\"\t/api/chat:\x01*0\x01\x12t\n\x0eGetChatHistory\x12\x1e.mcos.v1.GetChatHistoryRequest\x1a\x1f.mcos.v1.GetChatHistoryResponse\"!\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x13\x12\x11/api/chat/history\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12mcos/v1/chat.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"\xa6\x02\n\x0f\x43hatTurnMessage\x12\x1b\n\x04role\x18\x01 \x01(\x0e\x32\r.mcos.v1.Role\x12\'\n\x07\x63ontent\x18\x07 \x01(\x0b\x32\x16.google.protobuf.Value\x12\n\n\x02id\x18\x03 \x01(\t\x12\x39\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12,\n\x0b\x61ttachments\x18\x05 \x03(\x0b\x32\x17.google.protobuf.Struct\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06status\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructJ\x04\x08\x02\x10\x03\"\xab\x01\n\x0b\x43hatRequest\x12\x30\n\x08messages\x18\x01 \x03(\x0b\x32\x18.mcos.v1.ChatTurnMessageB\x04\xe2\x41\x01\x02\x12\x13\n\x06stream\x18\x02 \x01(\x08H\x00\x88\x01\x01\x12 \n\x0btool_choice\x18\x03 \x01(\tR\x0btool_choice\x12(\n\x0f\x63onversation_id\x18\x04 \x01(\tR\x0f\x63onversation_idB\t\n\x07_stream\"\xe4\x01\n\x0c\x43hatResponse\x12$\n\x05token\x18\x01 \x01(\x0b\x32\x13.mcos.v1.TokenEventH\x00\x12+\n\ttool_call\x18\x02 \x01(\x0b\x32\x16.mcos.v1.ToolCallEventH\x00\x12/\n\x0btool_result\x18\x03 \x01(\x0b\x32\x18.mcos.v1.ToolResultEventH\x00\x12\"\n\x04\x64one\x18\x04 \x01(\x0b\x32\x12.mcos.v1.DoneEventH\x00\x12#\n\x05reply\x18\x05 \x01(\x0b\x32\x12.mcos.v1.ChatReplyH\x00\x42\x07\n\x05\x65vent\"\x1b\n\nTokenEvent\x12\r\n\x05token\x18\x01 \x01(\t\"P\n\rToolCallEvent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x04\x61rgs\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\n\n\x02id\x18\x03 \x01(\t\"S\n\x0fToolResultEvent\x12&\n\x06result\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"U\n\tDoneEvent\x12\x1e\n\nmessage_id\x18\x01 \x01(\tR\nmessage_id\x12(\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0f\x63onversation_id\"\x9f\x01\n\tChatReply\x12\x1e\n\nmessage_id\x18\x01 \x01(\tR\nmessage_id\x12(\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0f\x63onversation_id\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12\x37\n\ntool_calls\x18\x04 \x03(\x0b\x32\x17.mcos.v1.ToolInvocationR\ntool_calls\"o\n\x15GetChatHistoryRequest\x12(\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0f\x63onversation_id\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06\x62\x65\x66ore\x18\x03 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x04 \x01(\t\"l\n\x16GetChatHistoryResponse\x12&\n\x08messages\x18\x01 \x03(\x0b\x32\x14.mcos.v1.ChatMessage\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t2\xab\x02\n\x0b\x43hatService\x12\x99\x01\n\x04\x43hat\x12\x14.mcos.v1.ChatRequest\x1a\x15.mcos.v1.ChatResponse\"b\xa2\x9f\x19J\x12\'\x08\x02\x12\x05\x65vent\x1a\x04type*\x06stream0\x01:\x05replyB\x05\x65rror\x1a\x02\x10\x01\"\rchat_messages*\nllm_tokens0\x01\x82\xd3\xe4\x93\x02\x0e\"\t/api/chat:\x01*0\x01\x12t\n\x0eGetChatHistory\x12\x1e.mcos.v1.GetChatHistoryRequest\x1a\x1f.mcos.v1.GetChatHistoryResponse\"!\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x13\x12\x11/api/chat/history\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mcos.v1.chat_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CHATREQUEST'].fields_by_name['messages']._loaded_options = None
+  _globals['_CHATREQUEST'].fields_by_name['messages']._serialized_options = b'\342A\001\002'
   _globals['_CHATSERVICE']._loaded_options = None
   _globals['_CHATSERVICE']._serialized_options = b'\242\237\031\006\n\004mcos'
   _globals['_CHATSERVICE'].methods_by_name['Chat']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['Chat']._serialized_options = b'\242\237\031J\022\'\010\002\022\005event\032\004type*\006stream0\001:\005replyB\005error\032\002\020\001\"\rchat_messages*\nllm_tokens0\001\202\323\344\223\002\016\"\t/api/chat:\001*'
   _globals['_CHATSERVICE'].methods_by_name['GetChatHistory']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['GetChatHistory']._serialized_options = b'\242\237\031\004\032\002\020\001\202\323\344\223\002\023\022\021/api/chat/history'
-  _globals['_CHATTURNMESSAGE']._serialized_start=183
-  _globals['_CHATTURNMESSAGE']._serialized_end=462
-  _globals['_CHATREQUEST']._serialized_start=465
-  _globals['_CHATREQUEST']._serialized_end=630
-  _globals['_CHATRESPONSE']._serialized_start=633
-  _globals['_CHATRESPONSE']._serialized_end=861
-  _globals['_TOKENEVENT']._serialized_start=863
-  _globals['_TOKENEVENT']._serialized_end=890
-  _globals['_TOOLCALLEVENT']._serialized_start=892
-  _globals['_TOOLCALLEVENT']._serialized_end=972
-  _globals['_TOOLRESULTEVENT']._serialized_start=974
-  _globals['_TOOLRESULTEVENT']._serialized_end=1057
-  _globals['_DONEEVENT']._serialized_start=1059
-  _globals['_DONEEVENT']._serialized_end=1144
-  _globals['_CHATREPLY']._serialized_start=1147
-  _globals['_CHATREPLY']._serialized_end=1306
-  _globals['_GETCHATHISTORYREQUEST']._serialized_start=1308
-  _globals['_GETCHATHISTORYREQUEST']._serialized_end=1419
-  _globals['_GETCHATHISTORYRESPONSE']._serialized_start=1421
-  _globals['_GETCHATHISTORYRESPONSE']._serialized_end=1529
-  _globals['_CHATSERVICE']._serialized_start=1532
-  _globals['_CHATSERVICE']._serialized_end=1831
+  _globals['_CHATTURNMESSAGE']._serialized_start=216
+  _globals['_CHATTURNMESSAGE']._serialized_end=510
+  _globals['_CHATREQUEST']._serialized_start=513
+  _globals['_CHATREQUEST']._serialized_end=684
+  _globals['_CHATRESPONSE']._serialized_start=687
+  _globals['_CHATRESPONSE']._serialized_end=915
+  _globals['_TOKENEVENT']._serialized_start=917
+  _globals['_TOKENEVENT']._serialized_end=944
+  _globals['_TOOLCALLEVENT']._serialized_start=946
+  _globals['_TOOLCALLEVENT']._serialized_end=1026
+  _globals['_TOOLRESULTEVENT']._serialized_start=1028
+  _globals['_TOOLRESULTEVENT']._serialized_end=1111
+  _globals['_DONEEVENT']._serialized_start=1113
+  _globals['_DONEEVENT']._serialized_end=1198
+  _globals['_CHATREPLY']._serialized_start=1201
+  _globals['_CHATREPLY']._serialized_end=1360
+  _globals['_GETCHATHISTORYREQUEST']._serialized_start=1362
+  _globals['_GETCHATHISTORYREQUEST']._serialized_end=1473
+  _globals['_GETCHATHISTORYRESPONSE']._serialized_start=1475
+  _globals['_GETCHATHISTORYRESPONSE']._serialized_end=1583
+  _globals['_CHATSERVICE']._serialized_start=1586
+  _globals['_CHATSERVICE']._serialized_end=1885
 # @@protoc_insertion_point(module_scope)

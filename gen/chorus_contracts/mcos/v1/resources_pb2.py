@@ -23,35 +23,68 @@ _sym_db = _symbol_database.Default()
 
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot_v1_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mcos/v1/resources.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x02\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x10\n\x08priority\x18\x04 \x01(\t\x12\'\n\x03\x64ue\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tags\x18\x06 \x03(\t\x12>\n\x0c\x63ompleted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63ompleted_at\x12:\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreated_at\x12:\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdated_at\"o\n\x0bPreferences\x12\x10\n\x08timezone\x18\x01 \x01(\t\x12\x1e\n\nwork_hours\x18\x02 \x01(\tR\nwork_hours\x12.\n\x12preferred_airlines\x18\x03 \x03(\tR\x12preferred_airlines\"\xc8\x01\n\x06Memory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12:\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreated_at\x12:\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdated_at\"y\n\x0eToolInvocation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04\x61rgs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06result\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\"\x95\x02\n\x0b\x43hatMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x0f\x63onversation_id\x18\x05 \x01(\tR\x0f\x63onversation_id\x12?\n\ntool_calls\x18\x06 \x03(\x0b\x32\x17.mcos.v1.ToolInvocationB\x06\xa2\x9f\x19\x02\x10\x01R\ntool_calls\x12\x13\n\x06status\x18\x07 \x01(\tH\x00\x88\x01\x01\x12!\n\x05\x65rror\x18\x08 \x01(\x0b\x32\x12.mcos.v1.ChatErrorB\t\n\x07_status\"T\n\tChatError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12(\n\x07\x64\x65tails\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"/\n\x0e\x46lightEndpoint\x12\x0f\n\x07\x61irport\x18\x01 \x01(\t\x12\x0c\n\x04time\x18\x02 \x01(\t\")\n\x05Price\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"\xb0\x02\n\x06\x46light\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61irline\x18\x02 \x01(\t\x12*\n\tdeparture\x18\x03 \x01(\x0b\x32\x17.mcos.v1.FlightEndpoint\x12(\n\x07\x61rrival\x18\x04 \x01(\x0b\x32\x17.mcos.v1.FlightEndpoint\x12\r\n\x05stops\x18\x05 \x01(\x05\x12\x1d\n\x05price\x18\x06 \x01(\x0b\x32\x0e.mcos.v1.Price\x12$\n\rflight_number\x18\x07 \x01(\tR\rflight_number\x12*\n\x10\x64uration_minutes\x18\x08 \x01(\x05R\x10\x64uration_minutes\x12 \n\x0b\x63\x61\x62in_class\x18\t \x01(\tR\x0b\x63\x61\x62in_class\x12\x11\n\tdirection\x18\n \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mcos/v1/resources.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x02\n\x04Task\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\r\n\x05title\x18\x02 \x01(\t\x12#\n\x06status\x18\x03 \x01(\x0e\x32\x13.mcos.v1.TaskStatus\x12\'\n\x08priority\x18\x04 \x01(\x0e\x32\x15.mcos.v1.TaskPriority\x12\'\n\x03\x64ue\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04tags\x18\x06 \x03(\t\x12>\n\x0c\x63ompleted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0c\x63ompleted_at\x12@\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreated_at\x12@\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdated_at\"o\n\x0bPreferences\x12\x10\n\x08timezone\x18\x01 \x01(\t\x12\x1e\n\nwork_hours\x18\x02 \x01(\tR\nwork_hours\x12.\n\x12preferred_airlines\x18\x03 \x03(\tR\x12preferred_airlines\"\xc8\x01\n\x06Memory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\r\n\x05value\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12:\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreated_at\x12:\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdated_at\"y\n\x0eToolInvocation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04\x61rgs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12&\n\x06result\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\"\xa4\x02\n\x0b\x43hatMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x1b\n\x04role\x18\x02 \x01(\x0e\x32\r.mcos.v1.Role\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x0f\x63onversation_id\x18\x05 \x01(\tR\x0f\x63onversation_id\x12?\n\ntool_calls\x18\x06 \x03(\x0b\x32\x17.mcos.v1.ToolInvocationB\x06\xa2\x9f\x19\x02\x10\x01R\ntool_calls\x12\x13\n\x06status\x18\x07 \x01(\tH\x00\x88\x01\x01\x12!\n\x05\x65rror\x18\x08 \x01(\x0b\x32\x12.mcos.v1.ChatErrorB\t\n\x07_status\"T\n\tChatError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12(\n\x07\x64\x65tails\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"/\n\x0e\x46lightEndpoint\x12\x0f\n\x07\x61irport\x18\x01 \x01(\t\x12\x0c\n\x04time\x18\x02 \x01(\t\")\n\x05Price\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x01\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"\xb0\x02\n\x06\x46light\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61irline\x18\x02 \x01(\t\x12*\n\tdeparture\x18\x03 \x01(\x0b\x32\x17.mcos.v1.FlightEndpoint\x12(\n\x07\x61rrival\x18\x04 \x01(\x0b\x32\x17.mcos.v1.FlightEndpoint\x12\r\n\x05stops\x18\x05 \x01(\x05\x12\x1d\n\x05price\x18\x06 \x01(\x0b\x32\x0e.mcos.v1.Price\x12$\n\rflight_number\x18\x07 \x01(\tR\rflight_number\x12*\n\x10\x64uration_minutes\x18\x08 \x01(\x05R\x10\x64uration_minutes\x12 \n\x0b\x63\x61\x62in_class\x18\t \x01(\tR\x0b\x63\x61\x62in_class\x12\x11\n\tdirection\x18\n \x01(\t*\xa7\x01\n\nTaskStatus\x12\x1b\n\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12 \n\x10TASK_STATUS_OPEN\x10\x01\x1a\n\xa2\x9f\x19\x06\n\x04open\x12.\n\x17TASK_STATUS_IN_PROGRESS\x10\x02\x1a\x11\xa2\x9f\x19\r\n\x0bin_progress\x12*\n\x15TASK_STATUS_COMPLETED\x10\x03\x1a\x0f\xa2\x9f\x19\x0b\n\tcompleted*\xc3\x01\n\x0cTaskPriority\x12\x1d\n\x19TASK_PRIORITY_UNSPECIFIED\x10\x00\x12 \n\x11TASK_PRIORITY_LOW\x10\x01\x1a\t\xa2\x9f\x19\x05\n\x03low\x12&\n\x14TASK_PRIORITY_MEDIUM\x10\x02\x1a\x0c\xa2\x9f\x19\x08\n\x06medium\x12\"\n\x12TASK_PRIORITY_HIGH\x10\x03\x1a\n\xa2\x9f\x19\x06\n\x04high\x12&\n\x14TASK_PRIORITY_URGENT\x10\x04\x1a\x0c\xa2\x9f\x19\x08\n\x06urgent*{\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x19\n\tROLE_USER\x10\x01\x1a\n\xa2\x9f\x19\x06\n\x04user\x12#\n\x0eROLE_ASSISTANT\x10\x02\x1a\x0f\xa2\x9f\x19\x0b\n\tassistant\x12\x1d\n\x0bROLE_SYSTEM\x10\x03\x1a\x0c\xa2\x9f\x19\x08\n\x06systemb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mcos.v1.resources_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_OPEN"]._loaded_options = None
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_OPEN"]._serialized_options = b'\242\237\031\006\n\004open'
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_IN_PROGRESS"]._loaded_options = None
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_IN_PROGRESS"]._serialized_options = b'\242\237\031\r\n\013in_progress'
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_COMPLETED"]._loaded_options = None
+  _globals['_TASKSTATUS'].values_by_name["TASK_STATUS_COMPLETED"]._serialized_options = b'\242\237\031\013\n\tcompleted'
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_LOW"]._loaded_options = None
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_LOW"]._serialized_options = b'\242\237\031\005\n\003low'
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_MEDIUM"]._loaded_options = None
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_MEDIUM"]._serialized_options = b'\242\237\031\010\n\006medium'
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_HIGH"]._loaded_options = None
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_HIGH"]._serialized_options = b'\242\237\031\006\n\004high'
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_URGENT"]._loaded_options = None
+  _globals['_TASKPRIORITY'].values_by_name["TASK_PRIORITY_URGENT"]._serialized_options = b'\242\237\031\010\n\006urgent'
+  _globals['_ROLE'].values_by_name["ROLE_USER"]._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_USER"]._serialized_options = b'\242\237\031\006\n\004user'
+  _globals['_ROLE'].values_by_name["ROLE_ASSISTANT"]._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_ASSISTANT"]._serialized_options = b'\242\237\031\013\n\tassistant'
+  _globals['_ROLE'].values_by_name["ROLE_SYSTEM"]._loaded_options = None
+  _globals['_ROLE'].values_by_name["ROLE_SYSTEM"]._serialized_options = b'\242\237\031\010\n\006system'
+  _globals['_TASK'].fields_by_name['id']._loaded_options = None
+  _globals['_TASK'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_TASK'].fields_by_name['created_at']._loaded_options = None
+  _globals['_TASK'].fields_by_name['created_at']._serialized_options = b'\342A\001\003'
+  _globals['_TASK'].fields_by_name['updated_at']._loaded_options = None
+  _globals['_TASK'].fields_by_name['updated_at']._serialized_options = b'\342A\001\003'
   _globals['_CHATMESSAGE'].fields_by_name['tool_calls']._loaded_options = None
   _globals['_CHATMESSAGE'].fields_by_name['tool_calls']._serialized_options = b'\242\237\031\002\020\001'
-  _globals['_TASK']._serialized_start=133
-  _globals['_TASK']._serialized_end=439
-  _globals['_PREFERENCES']._serialized_start=441
-  _globals['_PREFERENCES']._serialized_end=552
-  _globals['_MEMORY']._serialized_start=555
-  _globals['_MEMORY']._serialized_end=755
-  _globals['_TOOLINVOCATION']._serialized_start=757
-  _globals['_TOOLINVOCATION']._serialized_end=878
-  _globals['_CHATMESSAGE']._serialized_start=881
-  _globals['_CHATMESSAGE']._serialized_end=1158
-  _globals['_CHATERROR']._serialized_start=1160
-  _globals['_CHATERROR']._serialized_end=1244
-  _globals['_FLIGHTENDPOINT']._serialized_start=1246
-  _globals['_FLIGHTENDPOINT']._serialized_end=1293
-  _globals['_PRICE']._serialized_start=1295
-  _globals['_PRICE']._serialized_end=1336
-  _globals['_FLIGHT']._serialized_start=1339
-  _globals['_FLIGHT']._serialized_end=1643
+  _globals['_TASKSTATUS']._serialized_start=1756
+  _globals['_TASKSTATUS']._serialized_end=1923
+  _globals['_TASKPRIORITY']._serialized_start=1926
+  _globals['_TASKPRIORITY']._serialized_end=2121
+  _globals['_ROLE']._serialized_start=2123
+  _globals['_ROLE']._serialized_end=2246
+  _globals['_TASK']._serialized_start=166
+  _globals['_TASK']._serialized_end=534
+  _globals['_PREFERENCES']._serialized_start=536
+  _globals['_PREFERENCES']._serialized_end=647
+  _globals['_MEMORY']._serialized_start=650
+  _globals['_MEMORY']._serialized_end=850
+  _globals['_TOOLINVOCATION']._serialized_start=852
+  _globals['_TOOLINVOCATION']._serialized_end=973
+  _globals['_CHATMESSAGE']._serialized_start=976
+  _globals['_CHATMESSAGE']._serialized_end=1268
+  _globals['_CHATERROR']._serialized_start=1270
+  _globals['_CHATERROR']._serialized_end=1354
+  _globals['_FLIGHTENDPOINT']._serialized_start=1356
+  _globals['_FLIGHTENDPOINT']._serialized_end=1403
+  _globals['_PRICE']._serialized_start=1405
+  _globals['_PRICE']._serialized_end=1446
+  _globals['_FLIGHT']._serialized_start=1449
+  _globals['_FLIGHT']._serialized_end=1753
 # @@protoc_insertion_point(module_scope)

@@ -24,12 +24,13 @@ _sym_db = _symbol_database.Default()
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot_v1_dot_annotations__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from chorus_contracts.mcos.v1 import resources_pb2 as mcos_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/tasks.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"\xd5\x01\n\x10ListTasksRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x42\n\ndue_before\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01R\ndue_before\x12@\n\tdue_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01R\tdue_after\x12\x0c\n\x04tags\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x06 \x01(\t\"o\n\x11ListTasksResponse\x12\x1c\n\x05tasks\x18\x01 \x03(\x0b\x32\r.mcos.v1.Task\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12 \n\x0bnext_cursor\x18\x03 \x01(\tR\x0bnext_cursor\"{\n\x11\x43reateTaskRequest\x12\r\n\x05title\x18\x01 \x01(\t\x12\'\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08priority\x18\x03 \x01(\t\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\"1\n\x12\x43reateTaskResponse\x12\x1b\n\x04task\x18\x01 \x01(\x0b\x32\r.mcos.v1.Task\"\x88\x01\n\x11UpdateTaskRequest\x12\x18\n\x07task_id\x18\x01 \x01(\tR\x07task_id\x12\x1b\n\x04task\x18\x02 \x01(\x0b\x32\r.mcos.v1.Task\x12<\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\"1\n\x12UpdateTaskResponse\x12\x1b\n\x04task\x18\x01 \x01(\x0b\x32\r.mcos.v1.Task\"-\n\x11\x44\x65leteTaskRequest\x12\x18\n\x07task_id\x18\x01 \x01(\tR\x07task_id\"\x14\n\x12\x44\x65leteTaskResponse2\x84\x04\n\x0bTaskService\x12^\n\tListTasks\x12\x19.mcos.v1.ListTasksRequest\x1a\x1a.mcos.v1.ListTasksResponse\"\x1a\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x0c\x12\n/api/tasks\x12\x7f\n\nCreateTask\x12\x1a.mcos.v1.CreateTaskRequest\x1a\x1b.mcos.v1.CreateTaskResponse\"8\xa2\x9f\x19\x19\x08\xc9\x01\x1a\x02\x10\x01\"\x0estorage_writes0\x01\x82\xd3\xe4\x93\x02\x15\"\n/api/tasks:\x01*b\x04task\x12\x87\x01\n\nUpdateTask\x12\x1a.mcos.v1.UpdateTaskRequest\x1a\x1b.mcos.v1.UpdateTaskResponse\"@\xa2\x9f\x19\x14\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\"2\x14/api/tasks/{task_id}:\x04taskb\x04task\x12~\n\nDeleteTask\x12\x1a.mcos.v1.DeleteTaskRequest\x1a\x1b.mcos.v1.DeleteTaskResponse\"7\xa2\x9f\x19\x17\x08\xcc\x01\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\x16*\x14/api/tasks/{task_id}\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/tasks.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"\xea\x01\n\x10ListTasksRequest\x12#\n\x06status\x18\x01 \x01(\x0e\x32\x13.mcos.v1.TaskStatus\x12\x42\n\ndue_before\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01R\ndue_before\x12@\n\tdue_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01R\tdue_after\x12\x0c\n\x04tags\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x06 \x01(\t\"o\n\x11ListTasksResponse\x12\x1c\n\x05tasks\x18\x01 \x03(\x0b\x32\r.mcos.v1.Task\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12 \n\x0bnext_cursor\x18\x03 \x01(\tR\x0bnext_cursor\"\xad\x01\n\x11\x43reateTaskRequest\x12\x13\n\x05title\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\'\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x08priority\x18\x03 \x01(\x0e\x32\x15.mcos.v1.TaskPriority\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12#\n\x06status\x18\x05 \x01(\x0e\x32\x13.mcos.v1.TaskStatus\"1\n\x12\x43reateTaskResponse\x12\x1b\n\x04task\x18\x01 \x01(\x0b\x32\r.mcos.v1.Task\"\x88\x01\n\x11UpdateTaskRequest\x12\x18\n\x07task_id\x18\x01 \x01(\tR\x07task_id\x12\x1b\n\x04task\x18\x02 \x01(\x0b\x32\r.mcos.v1.Task\x12<\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\"1\n\x12UpdateTaskResponse\x12\x1b\n\x04task\x18\x01 \x01(\x0b\x32\r.mcos.v1.Task\"-\n\x11\x44\x65leteTaskRequest\x12\x18\n\x07task_id\x18\x01 \x01(\tR\x07task_id\"\x14\n\x12\x44\x65leteTaskResponse2\x84\x04\n\x0bTaskService\x12^\n\tListTasks\x12\x19.mcos.v1.ListTasksRequest\x1a\x1a.mcos.v1.ListTasksResponse\"\x1a\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x0c\x12\n/api/tasks\x12\x7f\n\nCreateTask\x12\x1a.mcos.v1.CreateTaskRequest\x1a\x1b.mcos.v1.CreateTaskResponse\"8\xa2\x9f\x19\x19\x08\xc9\x01\x1a\x02\x10\x01\"\x0estorage_writes0\x01\x82\xd3\xe4\x93\x02\x15\"\n/api/tasks:\x01*b\x04task\x12\x87\x01\n\nUpdateTask\x12\x1a.mcos.v1.UpdateTaskRequest\x1a\x1b.mcos.v1.UpdateTaskResponse\"@\xa2\x9f\x19\x14\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\"2\x14/api/tasks/{task_id}:\x04taskb\x04task\x12~\n\nDeleteTask\x12\x1a.mcos.v1.DeleteTaskRequest\x1a\x1b.mcos.v1.DeleteTaskResponse\"7\xa2\x9f\x19\x17\x08\xcc\x01\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\x16*\x14/api/tasks/{task_id}\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTTASKSREQUEST'].fields_by_name['due_before']._serialized_options = b'\242\237\031\0020\001'
   _globals['_LISTTASKSREQUEST'].fields_by_name['due_after']._loaded_options = None
   _globals['_LISTTASKSREQUEST'].fields_by_name['due_after']._serialized_options = b'\242\237\031\0020\001'
+  _globals['_CREATETASKREQUEST'].fields_by_name['title']._loaded_options = None
+  _globals['_CREATETASKREQUEST'].fields_by_name['title']._serialized_options = b'\342A\001\002'
   _globals['_TASKSERVICE']._loaded_options = None
   _globals['_TASKSERVICE']._serialized_options = b'\242\237\031\006\n\004mcos'
   _globals['_TASKSERVICE'].methods_by_name['ListTasks']._loaded_options = None
@@ -50,22 +53,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TASKSERVICE'].methods_by_name['UpdateTask']._serialized_options = b'\242\237\031\024\032\002\020\001\"\016storage_writes\202\323\344\223\002\"2\024/api/tasks/{task_id}:\004taskb\004task'
   _globals['_TASKSERVICE'].methods_by_name['DeleteTask']._loaded_options = None
   _globals['_TASKSERVICE'].methods_by_name['DeleteTask']._serialized_options = b'\242\237\031\027\010\314\001\032\002\020\001\"\016storage_writes\202\323\344\223\002\026*\024/api/tasks/{task_id}'
-  _globals['_LISTTASKSREQUEST']._serialized_start=188
-  _globals['_LISTTASKSREQUEST']._serialized_end=401
-  _globals['_LISTTASKSRESPONSE']._serialized_start=403
-  _globals['_LISTTASKSRESPONSE']._serialized_end=514
-  _globals['_CREATETASKREQUEST']._serialized_start=516
-  _globals['_CREATETASKREQUEST']._serialized_end=639
-  _globals['_CREATETASKRESPONSE']._serialized_start=641
-  _globals['_CREATETASKRESPONSE']._serialized_end=690
-  _globals['_UPDATETASKREQUEST']._serialized_start=693
-  _globals['_UPDATETASKREQUEST']._serialized_end=829
-  _globals['_UPDATETASKRESPONSE']._serialized_start=831
-  _globals['_UPDATETASKRESPONSE']._serialized_end=880
-  _globals['_DELETETASKREQUEST']._serialized_start=882
-  _globals['_DELETETASKREQUEST']._serialized_end=927
-  _globals['_DELETETASKRESPONSE']._serialized_start=929
-  _globals['_DELETETASKRESPONSE']._serialized_end=949
-  _globals['_TASKSERVICE']._serialized_start=952
-  _globals['_TASKSERVICE']._serialized_end=1468
+  _globals['_LISTTASKSREQUEST']._serialized_start=221
+  _globals['_LISTTASKSREQUEST']._serialized_end=455
+  _globals['_LISTTASKSRESPONSE']._serialized_start=457
+  _globals['_LISTTASKSRESPONSE']._serialized_end=568
+  _globals['_CREATETASKREQUEST']._serialized_start=571
+  _globals['_CREATETASKREQUEST']._serialized_end=744
+  _globals['_CREATETASKRESPONSE']._serialized_start=746
+  _globals['_CREATETASKRESPONSE']._serialized_end=795
+  _globals['_UPDATETASKREQUEST']._serialized_start=798
+  _globals['_UPDATETASKREQUEST']._serialized_end=934
+  _globals['_UPDATETASKRESPONSE']._serialized_start=936
+  _globals['_UPDATETASKRESPONSE']._serialized_end=985
+  _globals['_DELETETASKREQUEST']._serialized_start=987
+  _globals['_DELETETASKREQUEST']._serialized_end=1032
+  _globals['_DELETETASKRESPONSE']._serialized_start=1034
+  _globals['_DELETETASKRESPONSE']._serialized_end=1054
+  _globals['_TASKSERVICE']._serialized_start=1057
+  _globals['_TASKSERVICE']._serialized_end=1573
 # @@protoc_insertion_point(module_scope)

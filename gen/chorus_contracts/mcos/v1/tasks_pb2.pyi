@@ -2,6 +2,7 @@ import datetime
 
 from chorus_contracts.chorus.api.v1 import annotations_pb2 as _annotations_pb2
 from google.api import annotations_pb2 as _annotations_pb2_1
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from chorus_contracts.mcos.v1 import resources_pb2 as _resources_pb2
@@ -21,13 +22,13 @@ class ListTasksRequest(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
-    status: str
+    status: _resources_pb2.TaskStatus
     due_before: _timestamp_pb2.Timestamp
     due_after: _timestamp_pb2.Timestamp
     tags: str
     limit: int
     cursor: str
-    def __init__(self, status: _Optional[str] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tags: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+    def __init__(self, status: _Optional[_Union[_resources_pb2.TaskStatus, str]] = ..., due_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tags: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "has_more", "next_cursor")
@@ -48,10 +49,10 @@ class CreateTaskRequest(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     title: str
     due: _timestamp_pb2.Timestamp
-    priority: str
+    priority: _resources_pb2.TaskPriority
     tags: _containers.RepeatedScalarFieldContainer[str]
-    status: str
-    def __init__(self, title: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ...) -> None: ...
+    status: _resources_pb2.TaskStatus
+    def __init__(self, title: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_resources_pb2.TaskPriority, str]] = ..., tags: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[_resources_pb2.TaskStatus, str]] = ...) -> None: ...
 
 class CreateTaskResponse(_message.Message):
     __slots__ = ("task",)

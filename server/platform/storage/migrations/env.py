@@ -9,9 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from server.platform.storage.database import create_engine
-from server.platform.storage.tables import Base
 
-target_metadata = Base.metadata
+# The tables live with the surfaces that own them, which the platform does not
+# import: whoever compares the schema passes it in (`alembic_config(url, metadata)`).
+target_metadata = context.config.attributes.get("target_metadata")
 # Replicas (or workers) may start at once on a fresh PostgreSQL database: the first
 # to take this lock migrates, the others wait for its commit and find the schema at
 # head. Any constant works; this one spells "Chor".

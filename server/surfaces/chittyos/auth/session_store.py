@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import AuthSessionRow
+from server.surfaces.chittyos.auth.tables import AuthSessionRow
 
 _sessions = cast(Table, AuthSessionRow.__table__)
 # Bind names differ from column names: UPDATE reserves those for its SET clause.

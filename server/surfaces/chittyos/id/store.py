@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, literal, select
 
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import ChittyIdRow, ChittyIdSequenceRow
+from server.surfaces.chittyos.id.tables import ChittyIdRow, ChittyIdSequenceRow
 
 _sequences = cast(Table, ChittyIdSequenceRow.__table__)
 _ids = cast(Table, ChittyIdRow.__table__)

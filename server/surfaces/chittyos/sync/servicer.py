@@ -9,6 +9,7 @@ from chorus_contracts.chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
 
 from server.platform.admission.call import current_call
 from server.platform.clock import Clock
+from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError
 from server.platform.struct_values import dict_to_struct, struct_to_dict
 from server.platform.times import rfc3339_ms
@@ -16,12 +17,14 @@ from server.platform.validation import Violations
 from server.surfaces.chittyos.sync.projects import NewProject, ProjectChanges, ProjectService, ProjectState
 from server.surfaces.chittyos.sync.resource_fields import INVALID_REQUEST, Page, check_page
 from server.surfaces.chittyos.sync.stores.todo_store import TodoRecord
-from server.surfaces.chittyos.sync.todos import TodoInput, TodoService
+from server.surfaces.chittyos.sync.todos import TODO_STATUS, TodoInput, TodoService
 from server.surfaces.chittyos.sync.topics import NewConversation, TopicService
 from server.surfaces.chittyos.sync.work_sessions import NewWorkSession, WorkSessionService
 
 VERSION = "2.0.0"
-PLATFORMS = ("neon", "notion", "github", "drive", "cloudflare", "local")
+# The document's platforms, from the contract (chittyos.sync.v1.Platform).
+PLATFORM = DocumentEnum(sync_pb2.Platform)
+PLATFORMS = PLATFORM.choices
 # The document's notes, verbatim.
 PROJECT_DELETED_NOTE = "Project removed from sync index (GitHub data preserved)"
 HEARTBEAT_NOTE = "Sessions auto-update via heartbeat mechanism"
@@ -74,7 +77,7 @@ def _metadata_in(request: Any) -> dict[str, Any] | None:
 def _todo(todo: TodoRecord) -> sync_pb2.Todo:
     return sync_pb2.Todo(
         content=todo.content,
-        status=todo.status,
+        status=TODO_STATUS.number(todo.status),
         active_form=todo.active_form,
         added_by=todo.added_by,
         added_at=rfc3339_ms(todo.added_at_ms),
@@ -82,7 +85,10 @@ def _todo(todo: TodoRecord) -> sync_pb2.Todo:
 
 
 def _todo_inputs(given: Any) -> list[TodoInput]:
-    return [TodoInput(t.content, t.status, t.active_form if t.HasField("active_form") else None) for t in given]
+    return [
+        TodoInput(t.content, TODO_STATUS.text(t.status), t.active_form if t.HasField("active_form") else None)
+        for t in given
+    ]
 
 
 def _project_detail(state: ProjectState) -> sync_pb2.ProjectDetail:
@@ -436,8 +442,9 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def SyncPlatform(
         self, request: sync_pb2.SyncPlatformRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.SyncPlatformResponse:
-        if request.platform not in PLATFORMS:
+        platform = PLATFORM.text(request.platform)
+        if platform not in PLATFORMS:
             problems = Violations()
             problems.add("platform", "Must be one of: " + ", ".join(PLATFORMS))
             problems.raise_if_any(INVALID_REQUEST)
-        raise _platform_unavailable(request.platform)
+        raise _platform_unavailable(platform)

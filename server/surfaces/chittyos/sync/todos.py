@@ -13,7 +13,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from chorus_contracts.chittyos.sync.v1 import sync_pb2
+
 from server.platform.clock import Clock
+from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError
 from server.platform.validation import Violations
 from server.surfaces.chittyos.sync.projects import check_project_id, project_not_found
@@ -28,7 +31,9 @@ from server.surfaces.chittyos.sync.stores.todo_store import (
 )
 from server.surfaces.chittyos.sync.work_sessions import session_ended, session_not_found
 
-TODO_STATUSES = ("pending", "in_progress", "completed")
+# The document's closed set, from the contract (chittyos.sync.v1.TodoStatus).
+TODO_STATUS = DocumentEnum(sync_pb2.TodoStatus)
+TODO_STATUSES = TODO_STATUS.choices
 MAX_CONTENT = 500
 MAX_ACTIVE_FORM = 500
 MAX_TODOS = 1000

@@ -8,12 +8,11 @@ from contextlib import aclosing
 import grpc
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
+from server.platform.agent.loop import TokenOut, ToolCallOut, ToolResultOut
 from server.platform.struct_values import dict_to_struct, python_to_value, struct_to_dict, value_to_python
 from server.surfaces.mcos.assistant import (
+    ROLE,
     Assistant,
-    TokenOut,
-    ToolCallOut,
-    ToolResultOut,
     TurnDone,
     TurnEvent,
     TurnMessage,
@@ -26,7 +25,7 @@ from server.surfaces.mcos.servicers.principal import principal_scope
 
 def _turn_message(message: chat_pb2.ChatTurnMessage) -> TurnMessage:
     content = value_to_python(message.content) if message.HasField("content") else None
-    return TurnMessage(message.role, content, tuple(struct_to_dict(a) for a in message.attachments))
+    return TurnMessage(ROLE.text(message.role), content, tuple(struct_to_dict(a) for a in message.attachments))
 
 
 def _event_pb(event: TurnEvent) -> chat_pb2.ChatResponse:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from chorus_contracts.mcos.v1 import resources_pb2
 
+from server.platform.agent.loop import ToolInvocation
 from server.platform.struct_values import dict_to_struct, python_to_value
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ToolInvocationRecord
+from server.surfaces.mcos.assistant import ROLE
+from server.surfaces.mcos.conversation_messages import ConversationMessage
 
 
-def tool_invocation_pb(record: ToolInvocationRecord) -> resources_pb2.ToolInvocation:
+def tool_invocation_pb(record: ToolInvocation) -> resources_pb2.ToolInvocation:
     invocation = resources_pb2.ToolInvocation(id=record.id, name=record.name)
     invocation.args.CopyFrom(dict_to_struct(record.args))
     invocation.result.CopyFrom(python_to_value(record.result))
@@ -18,7 +20,7 @@ def tool_invocation_pb(record: ToolInvocationRecord) -> resources_pb2.ToolInvoca
 def chat_message_pb(message: ConversationMessage) -> resources_pb2.ChatMessage:
     out = resources_pb2.ChatMessage(
         id=message.id,
-        role=message.role,
+        role=ROLE.number(message.role),
         content=message.content,
         conversation_id=message.conversation_id,
         tool_calls=[tool_invocation_pb(t) for t in message.tool_calls],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.platform.admission.call import current_call
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 
 
 def principal_scope() -> Scope:

@@ -9,9 +9,10 @@ from chorus_contracts.mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from server.platform.errors import FieldViolation, invalid_argument
+from server.platform.field_behavior import output_only_fields
 from server.platform.validation import Violations
 from server.surfaces.mcos.servicers.principal import principal_scope
-from server.surfaces.mcos.tasks import DEFAULT_LIMIT, TaskRecord, TaskService
+from server.surfaces.mcos.tasks import DEFAULT_LIMIT, TASK_PRIORITY, TASK_STATUS, TaskRecord, TaskService
 
 # Update-mask paths -> the domain's change keys.
 _MASK_KEYS = {
@@ -23,11 +24,17 @@ _MASK_KEYS = {
     "completed_at": "completed_at_ms",
 }
 # Output-only fields: a client may send a task back whole, so these are ignored (AIP-203).
-_OUTPUT_ONLY = frozenset({"id", "created_at", "updated_at"})
+_OUTPUT_ONLY = output_only_fields(resources_pb2.Task.DESCRIPTOR)
 
 
 def task_pb(task: TaskRecord) -> resources_pb2.Task:
-    out = resources_pb2.Task(id=task.id, title=task.title, status=task.status, priority=task.priority, tags=task.tags)
+    out = resources_pb2.Task(
+        id=task.id,
+        title=task.title,
+        status=TASK_STATUS.number(task.status),
+        priority=TASK_PRIORITY.number(task.priority),
+        tags=task.tags,
+    )
     if task.due_ms is not None:
         out.due.FromMilliseconds(task.due_ms)
     if task.completed_at_ms is not None:
@@ -76,6 +83,10 @@ def _value(task: resources_pb2.Task, path: str) -> Any:
         return optional_ms(task, path)
     if path == "tags":
         return list(task.tags)
+    if path == "status":
+        return TASK_STATUS.text(task.status)
+    if path == "priority":
+        return TASK_PRIORITY.text(task.priority)
     return getattr(task, path)
 
 
@@ -107,7 +118,7 @@ class McosTaskService(tasks_pb2_grpc.TaskServiceServicer):
     ) -> tasks_pb2.ListTasksResponse:
         page = await self._tasks.list(
             principal_scope(),
-            status=request.status or None,
+            status=TASK_STATUS.text(request.status) or None,
             due_before_ms=optional_ms(request, "due_before"),
             due_after_ms=optional_ms(request, "due_after"),
             tags=_filter_tags(request.tags),
@@ -125,9 +136,9 @@ class McosTaskService(tasks_pb2_grpc.TaskServiceServicer):
             principal_scope(),
             title=request.title,
             due_ms=optional_ms(request, "due"),
-            priority=request.priority or None,
+            priority=TASK_PRIORITY.text(request.priority) or None,
             tags=list(request.tags),
-            status=request.status or None,
+            status=TASK_STATUS.text(request.status) or None,
         )
         return tasks_pb2.CreateTaskResponse(task=task_pb(task))
 

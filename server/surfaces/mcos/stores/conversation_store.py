@@ -21,11 +21,12 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
-from server.platform.chat.store import Scope
+from server.platform.agent.loop import ToolInvocation
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.platform.storage.tables import McosMessageRow
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure, ToolInvocationRecord
+from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
+from server.surfaces.mcos.tables import McosMessageRow
 
 _messages = cast(Table, McosMessageRow.__table__)
 _c = _messages.c
@@ -77,7 +78,7 @@ class NewMessage:
     role: str
     content: str
     created_at_ms: int
-    tool_calls: tuple[ToolInvocationRecord, ...] = ()
+    tool_calls: tuple[ToolInvocation, ...] = ()
     incomplete: bool = False
     failure: ReplyFailure | None = None
 
@@ -219,7 +220,7 @@ def _params(scope: Scope, conversation_id: str) -> dict[str, str]:
     return {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "conversation_id": conversation_id}
 
 
-def _invocation_json(record: ToolInvocationRecord) -> dict[str, Any]:
+def _invocation_json(record: ToolInvocation) -> dict[str, Any]:
     return {"id": record.id, "name": record.name, "args": record.args, "result": record.result}
 
 
@@ -237,7 +238,7 @@ def _message(row: Any) -> ConversationMessage:
         role=row[2],
         content=row[3],
         created_at_ms=row[4],
-        tool_calls=tuple(ToolInvocationRecord(t["id"], t["name"], t["args"], t["result"]) for t in row[5] or ()),
+        tool_calls=tuple(ToolInvocation(t["id"], t["name"], t["args"], t["result"]) for t in row[5] or ()),
         incomplete=bool(row[6]),
         failure=None if error is None else ReplyFailure(error["code"], error["message"], error["details"]),
     )

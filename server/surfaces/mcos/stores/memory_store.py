@@ -11,10 +11,10 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import McosMemoryRow
 from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.tables import McosMemoryRow
 
 _memories = cast(Table, McosMemoryRow.__table__)
 

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import McosPreferencesRow
 from server.surfaces.mcos.stores.user_changes import change_of
+from server.surfaces.mcos.tables import McosPreferencesRow
 
 _preferences = cast(Table, McosPreferencesRow.__table__)
 COLUMNS = ("timezone", "work_hours", "preferred_airlines")

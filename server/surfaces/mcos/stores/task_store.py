@@ -14,10 +14,10 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.platform.storage.tables import McosTaskRow, McosTaskTagRow
 from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.tables import McosTaskRow, McosTaskTagRow
 
 _tasks = cast(Table, McosTaskRow.__table__)
 _tags = cast(Table, McosTaskTagRow.__table__)

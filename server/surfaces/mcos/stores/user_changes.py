@@ -27,9 +27,9 @@ from typing import Any, cast
 from sqlalchemy import Column, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.platform.chat.store import Scope
+from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import McosUserChangeRow
+from server.surfaces.mcos.tables import McosUserChangeRow
 
 _counters = cast(Table, McosUserChangeRow.__table__)
 

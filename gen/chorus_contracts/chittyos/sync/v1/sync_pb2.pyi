@@ -3,12 +3,41 @@ from google.api import annotations_pb2 as _annotations_pb2_1
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Platform(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PLATFORM_UNSPECIFIED: _ClassVar[Platform]
+    PLATFORM_NEON: _ClassVar[Platform]
+    PLATFORM_NOTION: _ClassVar[Platform]
+    PLATFORM_GITHUB: _ClassVar[Platform]
+    PLATFORM_DRIVE: _ClassVar[Platform]
+    PLATFORM_CLOUDFLARE: _ClassVar[Platform]
+    PLATFORM_LOCAL: _ClassVar[Platform]
+
+class TodoStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TODO_STATUS_UNSPECIFIED: _ClassVar[TodoStatus]
+    TODO_STATUS_PENDING: _ClassVar[TodoStatus]
+    TODO_STATUS_IN_PROGRESS: _ClassVar[TodoStatus]
+    TODO_STATUS_COMPLETED: _ClassVar[TodoStatus]
+PLATFORM_UNSPECIFIED: Platform
+PLATFORM_NEON: Platform
+PLATFORM_NOTION: Platform
+PLATFORM_GITHUB: Platform
+PLATFORM_DRIVE: Platform
+PLATFORM_CLOUDFLARE: Platform
+PLATFORM_LOCAL: Platform
+TODO_STATUS_UNSPECIFIED: TodoStatus
+TODO_STATUS_PENDING: TodoStatus
+TODO_STATUS_IN_PROGRESS: TodoStatus
+TODO_STATUS_COMPLETED: TodoStatus
 
 class GetHealthRequest(_message.Message):
     __slots__ = ()
@@ -124,11 +153,11 @@ class Todo(_message.Message):
     ADDED_BY_FIELD_NUMBER: _ClassVar[int]
     ADDED_AT_FIELD_NUMBER: _ClassVar[int]
     content: str
-    status: str
+    status: TodoStatus
     active_form: str
     added_by: str
     added_at: str
-    def __init__(self, content: _Optional[str] = ..., status: _Optional[str] = ..., active_form: _Optional[str] = ..., added_by: _Optional[str] = ..., added_at: _Optional[str] = ...) -> None: ...
+    def __init__(self, content: _Optional[str] = ..., status: _Optional[_Union[TodoStatus, str]] = ..., active_form: _Optional[str] = ..., added_by: _Optional[str] = ..., added_at: _Optional[str] = ...) -> None: ...
 
 class TodoInput(_message.Message):
     __slots__ = ("content", "status", "active_form")
@@ -136,9 +165,9 @@ class TodoInput(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FORM_FIELD_NUMBER: _ClassVar[int]
     content: str
-    status: str
+    status: TodoStatus
     active_form: str
-    def __init__(self, content: _Optional[str] = ..., status: _Optional[str] = ..., active_form: _Optional[str] = ...) -> None: ...
+    def __init__(self, content: _Optional[str] = ..., status: _Optional[_Union[TodoStatus, str]] = ..., active_form: _Optional[str] = ...) -> None: ...
 
 class ProjectSummary(_message.Message):
     __slots__ = ("id", "name", "last_sync", "files_worked", "consolidated_todos")
@@ -640,9 +669,9 @@ class SyncPlatformRequest(_message.Message):
     __slots__ = ("platform", "payload")
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_FIELD_NUMBER: _ClassVar[int]
-    platform: str
+    platform: Platform
     payload: _struct_pb2.Value
-    def __init__(self, platform: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+    def __init__(self, platform: _Optional[_Union[Platform, str]] = ..., payload: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class SyncPlatformResponse(_message.Message):
     __slots__ = ("platform",)

@@ -13,6 +13,8 @@ METHOD_FIELD_NUMBER: _ClassVar[int]
 method: _descriptor.FieldDescriptor
 FIELD_FIELD_NUMBER: _ClassVar[int]
 field: _descriptor.FieldDescriptor
+ENUM_VALUE_FIELD_NUMBER: _ClassVar[int]
+enum_value: _descriptor.FieldDescriptor
 
 class ServiceRules(_message.Message):
     __slots__ = ("surface",)
@@ -97,3 +99,9 @@ class FieldRules(_message.Message):
     bytes_as_doubles: bool
     accept_date: bool
     def __init__(self, int64_as_number: _Optional[bool] = ..., omit_empty: _Optional[bool] = ..., null_when_unset: _Optional[bool] = ..., json_key: _Optional[str] = ..., bytes_as_doubles: _Optional[bool] = ..., accept_date: _Optional[bool] = ...) -> None: ...
+
+class EnumValueRules(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...

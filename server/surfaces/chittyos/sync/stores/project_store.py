@@ -10,7 +10,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.platform.storage.database import Database
-from server.platform.storage.tables import ProjectRow, ProjectTodoRow, ProjectTodoSessionRow
+from server.surfaces.chittyos.sync.tables import ProjectRow, ProjectTodoRow, ProjectTodoSessionRow
 
 _projects = cast(Table, ProjectRow.__table__)
 _todos = cast(Table, ProjectTodoRow.__table__)

@@ -19,8 +19,8 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.storage.database import Database, upsert_insert
-from server.platform.storage.tables import ProjectRow, ProjectTodoRow, ProjectTodoSessionRow
 from server.surfaces.chittyos.sync.stores.work_session_store import Touch, touch_session
+from server.surfaces.chittyos.sync.tables import ProjectRow, ProjectTodoRow, ProjectTodoSessionRow
 
 _projects = cast(Table, ProjectRow.__table__)
 _todos = cast(Table, ProjectTodoRow.__table__)

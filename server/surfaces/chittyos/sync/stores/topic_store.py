@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.storage.database import Database
-from server.platform.storage.tables import TopicConversationRow
+from server.surfaces.chittyos.sync.tables import TopicConversationRow
 
 _conversations = cast(Table, TopicConversationRow.__table__)
 

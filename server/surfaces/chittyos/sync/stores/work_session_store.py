@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.storage.database import Database
-from server.platform.storage.tables import WorkSessionRow
+from server.surfaces.chittyos.sync.tables import WorkSessionRow
 
 _sessions = cast(Table, WorkSessionRow.__table__)
 

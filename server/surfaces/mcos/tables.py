@@ -1,0 +1,149 @@
+"""MCoS's tables: tasks, pinned memories, preferences and change numbers
+(migrations 0005, 0010), and conversation messages (0006).
+
+Every tenant-owned row carries its tenant id.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.platform.storage.base import Base, RowId
+
+
+class McosTaskRow(Base):
+    """One task of a (tenant, principal).
+
+    A deleted task stays as a tombstone (`deleted_at_ms` set, title and tags
+    blanked) so incremental state can report its id; every read but that one
+    skips tombstones.
+    """
+
+    __tablename__ = "mcos_tasks"
+    __table_args__ = (
+        # The list order: due first (NULL last), then created, then id.
+        Index("ix_mcos_tasks_due", "tenant_id", "owner_id", "due_at_ms", "created_at_ms", "id"),
+        # State snapshots: most recently changed first, and changes after `since`.
+        Index("ix_mcos_tasks_updated", "tenant_id", "owner_id", "updated_at_ms"),
+        # Incremental state by change number (see `user_changes`).
+        Index("ix_mcos_tasks_change", "tenant_id", "owner_id", "change_seq"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    due_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # In the order given; `mcos_task_tags` indexes them for filtering.
+    tags: Mapped[list] = mapped_column(JSON)
+    completed_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # Last change, deletion included.
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    deleted_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The owner's change number of that last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class McosTaskTagRow(Base):
+    """One tag of a live task, so "has every tag" filters are indexed lookups."""
+
+    __tablename__ = "mcos_task_tags"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class McosMemoryRow(Base):
+    """One pinned memory; its key is unique per principal (pinning again updates it)."""
+
+    __tablename__ = "mcos_memories"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "owner_id", "key", name="uq_mcos_memories_key"),
+        Index("ix_mcos_memories_updated", "tenant_id", "owner_id", "updated_at_ms", "id"),
+        Index("ix_mcos_memories_change", "tenant_id", "owner_id", "change_seq"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(50))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The owner's change number of the last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class McosPreferencesRow(Base):
+    """A principal's preferences; no row means the defaults."""
+
+    __tablename__ = "mcos_preferences"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    work_hours: Mapped[str] = mapped_column(String(11))
+    preferred_airlines: Mapped[list] = mapped_column(JSON)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The owner's change number of the last change (migration 0010).
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class McosUserChangeRow(Base):
+    """A principal's change counter: the number of its latest write to tasks,
+    memories or preferences (see `user_changes`); no row means none yet."""
+
+    __tablename__ = "mcos_user_changes"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class McosMessageRow(Base):
+    """One MCoS chat message of a (principal, conversation).
+
+    `seq` is the monotonic paging key (ids are random, timestamps can tie);
+    `archived_at_ms` is set once the message falls out of the newest
+    `retention.active_messages` of its conversation.
+    """
+
+    __tablename__ = "mcos_messages"
+    __table_args__ = (
+        Index("ix_mcos_messages_conversation", "tenant_id", "owner_id", "conversation_id", "seq"),
+        Index("ix_mcos_messages_owner", "tenant_id", "owner_id", "seq"),
+        Index("ix_mcos_messages_archived", "archived_at_ms"),
+    )
+
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    conversation_id: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    # [{"id", "name", "args", "result"}, ...] in call order.
+    tool_calls: Mapped[list] = mapped_column(JSON)
+    # True when the client cut the stream: content is what was produced before.
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"code", "message", "details"} when the turn failed (migration 0009): content
+    # and tool_calls are what it produced before the error.
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
