@@ -66,13 +66,18 @@ run: $(VENV)/.runtime
 	$(BIN)/chorus serve
 
 # The suite runs twice: on SQLite, then on PostgreSQL + Redis (servers installed
-# when missing and started by the tests; see tests/support/backends.py).
+# when missing and started by the tests; see tests/support/backends.py). Each run
+# spreads its test files over PYTEST_WORKERS pytest-xdist workers, each with its own
+# servers, ports and databases (`make test PYTEST_WORKERS=0` runs in one process).
+PYTEST_WORKERS ?= 2
+PYTEST = $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
 test: $(VENV)/.test tools check-pins
 	$(BIN)/deptry .
 	$(BIN)/ruff check server rest_bridge tests bench scripts
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
-	CHORUS_TEST_BACKEND=postgres $(BIN)/python -m pytest
+	$(PYTEST)
+	CHORUS_TEST_BACKEND=postgres $(PYTEST)
 
 gen: $(VENV)/.test
 	$(BIN)/python scripts/gen.py

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
-
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
+from grpc_status import rpc_status
 
 # grpc-gateway / Envoy / Connect share this table; dialects may override by reason.
 _HTTP_BY_CODE = {
@@ -55,9 +54,12 @@ class ErrorView:
 
 def error_from_rpc(error: grpc.aio.AioRpcError, request_id: str) -> ErrorView:
     view = ErrorView(error.code(), "", error.details() or "", request_id)
-    for key, value in error.trailing_metadata() or ():
-        if key == STATUS_DETAILS_KEY and isinstance(value, bytes):
-            _apply_details(view, status_pb2.Status.FromString(value))
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:  # details that contradict the call's own code or message are not trusted
+        status = None
+    if status is not None:
+        _apply_details(view, status)
     if not view.reason:
         _explain_transport_failure(view)
     if not view.reason:

@@ -1,7 +1,7 @@
 """What the bridge reads from a request's headers before routing it, and what it refuses.
 
 One pass over the header list finds the Host (exactly one, RFC 9112 section 3.2),
-Content-Length and Content-Type, and totals the header bytes: headers become
+Content-Length, Content-Type, Origin and a CORS preflight's questions, and totals the header bytes: headers become
 gRPC metadata, whose size is limited, so an oversized header block is refused
 here (431) instead of failing inside gRPC.
 """
@@ -32,6 +32,10 @@ class RequestHead:
     host: str = ""  # lower case, without port
     content_length: int | None = None
     content_type: bytes | None = None  # None: no Content-Type header
+    # CORS: the page's origin, and what a preflight asks for.
+    origin: str | None = None
+    preflight_method: str | None = None  # Access-Control-Request-Method
+    preflight_headers: str = ""  # Access-Control-Request-Headers
     refusal: Refusal | None = None
 
 
@@ -52,6 +56,12 @@ def read_head(headers: list[tuple[bytes, bytes]]) -> RequestHead:
                 head.content_length = int(value)
         elif key == b"content-type":
             head.content_type = value
+        elif key == b"origin":
+            head.origin = value.decode("latin-1")
+        elif key == b"access-control-request-method":
+            head.preflight_method = value.decode("latin-1")
+        elif key == b"access-control-request-headers":
+            head.preflight_headers = value.decode("latin-1")
     if hosts > 1:
         head.refusal = Refusal(400, "INVALID_HOST", "A request must carry exactly one Host header")
     if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADER_COUNT:

@@ -36,7 +36,8 @@ def _package(directory: Path) -> None:
         if child != package:
             shutil.move(str(child), package / child.name)
     rehome_imports(package)
-    for sub in [package, *(d for d in package.rglob("*") if d.is_dir() and d.name != "openapi")]:
+    # openapi/ too: its documents are package data (the bridge reads them with importlib.resources).
+    for sub in [package, *(d for d in package.rglob("*") if d.is_dir())]:
         (sub / "__init__.py").touch()
 
 

@@ -12,14 +12,14 @@ import signal
 import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import uvicorn
 
 from rest_bridge.inprocess import HandlerCollector
 from rest_bridge.method_rules import MethodRule, load_method_rules
-from server.config import Settings
+from server.config import MountSettings, Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import Idempotency
@@ -38,6 +38,9 @@ from server.platform.tenancy import TenantService
 from server.surfaces.chittyos import surface as chittyos
 from server.surfaces.crispy import surface as crispy
 from server.surfaces.mcos import surface as mcos
+
+if TYPE_CHECKING:
+    from rest_bridge.app import Mount
 
 log = logging.getLogger("chorus")
 
@@ -105,6 +108,34 @@ def _served_methods(units: list[ServiceUnit]) -> dict[str, list[str]]:
         unit.register(unit.servicer, collector)
         served[unit.name] = list(collector.handlers)
     return served
+
+
+def _bridge_mount(settings: MountSettings) -> Mount:
+    from rest_bridge.app import Mount
+    from rest_bridge.cors import CorsPolicy
+
+    cors = settings.cors
+    policy = None
+    if cors is not None:
+        policy = CorsPolicy.build(
+            cors.allow_origins,
+            cors.allow_methods,
+            cors.allow_headers,
+            cors.expose_headers,
+            cors.allow_credentials,
+            cors.max_age,
+        )
+    serves_document = settings.openapi.enabled
+    return Mount(
+        settings.surface,
+        tuple(h.lower() for h in settings.hosts),
+        settings.prefix,
+        tuple(settings.paths),
+        openapi_path=settings.openapi.path if serves_document else "",
+        # The page shows the document: no document, no page.
+        docs_path=settings.docs.path if serves_document and settings.docs.enabled else "",
+        cors=policy,
+    )
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -214,7 +245,7 @@ class Chorus:
     async def start_rest(self, upstream: str) -> str:
         """Serves the bridge; `upstream` is a gRPC address, or "" for this process in-process."""
         # Imported here so a gRPC-only process never loads the bridge.
-        from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
+        from rest_bridge.app import BridgeApp, BridgeLimits, load_method_specs
         from rest_bridge.http_protocol import guarded_protocol
         from rest_bridge.transport import GrpcTransport
 
@@ -227,7 +258,7 @@ class Chorus:
         app = BridgeApp(
             specs,
             self._transport,
-            [Mount(m.surface, tuple(h.lower() for h in m.hosts), m.prefix, tuple(m.paths)) for m in s.rest.mounts],
+            [_bridge_mount(m) for m in s.rest.mounts],
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
         )
         sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)

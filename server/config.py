@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -40,6 +40,52 @@ class GrpcSettings(Listen):
     max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, ge=1024)
 
 
+class ServedPage(BaseModel):
+    """A page the bridge serves itself on a mount, at `path` below the mount's prefix."""
+
+    enabled: bool = True
+    path: str
+
+    @field_validator("path")
+    @classmethod
+    def _path_shape(cls, value: str) -> str:
+        if not value.startswith("/") or value.endswith("/"):
+            raise ValueError("a path starts with '/' and does not end with one, e.g. /openapi.json")
+        return value
+
+
+class OpenApiPage(ServedPage):
+    path: str = "/openapi.json"
+
+
+class DocsPage(ServedPage):
+    path: str = "/docs"
+
+
+class CorsSettings(BaseModel):
+    """CORS for one mount, for browser clients (assistant-ui, another origin's docs page).
+
+    Origins are exact (`https://app.example.com`) or `*` for any (not with credentials).
+    The surface's own request headers (Content-Type, its credential and request-id
+    headers, Idempotency-Key) are always allowed, and its request-id, Retry-After and
+    X-RateLimit-* headers always exposed: `allow_headers`/`expose_headers` add to them.
+    """
+
+    allow_origins: list[str] = Field(min_length=1)
+    allow_methods: list[str] = Field(default_factory=lambda: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    allow_headers: list[str] = Field(default_factory=list)
+    expose_headers: list[str] = Field(default_factory=list)
+    allow_credentials: bool = False
+    # Seconds a browser may reuse a preflight's answer.
+    max_age: int = Field(default=600, ge=0)
+
+    @model_validator(mode="after")
+    def _credentials_need_origins(self) -> CorsSettings:
+        if self.allow_credentials and "*" in self.allow_origins:
+            raise ValueError("allow_credentials needs explicit allow_origins, not '*'")
+        return self
+
+
 class MountSettings(BaseModel):
     """One surface's place on the REST listener.
 
@@ -54,6 +100,12 @@ class MountSettings(BaseModel):
     # Path prefixes this surface owns: an unknown route under one gets this
     # surface's error envelope (e.g. MCoS's `/api/` beside Crispy on any host).
     paths: list[str] = Field(default_factory=list)
+    # The surface's OpenAPI document and its Swagger UI page. Surfaces sharing a host
+    # need distinct paths (MCoS serves its own under /api/, beside Crispy's).
+    openapi: OpenApiPage = Field(default_factory=OpenApiPage)
+    docs: DocsPage = Field(default_factory=DocsPage)
+    # None: no CORS headers at all (browsers then refuse other origins' pages).
+    cors: CorsSettings | None = None
 
     @field_validator("prefix")
     @classmethod
@@ -71,7 +123,12 @@ def _default_mounts() -> list[MountSettings]:
         MountSettings(surface="chittyos-ai", hosts=["ai.*"]),
         MountSettings(surface="chittyos-mcp", hosts=["mcp.*", "portal.*"]),
         MountSettings(surface="crispy"),
-        MountSettings(surface="mcos", paths=["/api/"]),
+        MountSettings(
+            surface="mcos",
+            paths=["/api/"],
+            openapi=OpenApiPage(path="/api/openapi.json"),
+            docs=DocsPage(path="/api/docs"),
+        ),
     ]
 
 

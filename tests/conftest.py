@@ -28,8 +28,13 @@ def pytest_report_header() -> str:
     return f"chorus backend: {'PostgreSQL + Redis' if backends.POSTGRES else 'SQLite'}"
 
 
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """The pytest-xdist process that hands tests to workers and runs none itself."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not backends.POSTGRES:
+    if not backends.POSTGRES or _is_xdist_controller(session.config):
         return
     # Fail at once, not in every test, when the servers cannot be had.
     try:

@@ -636,3 +636,25 @@ def test_other_surfaces_get_a_status_like_error(library: Doc) -> None:
     assert status["required"] == ["code", "message", "details"]
     assert status["properties"]["code"]["type"] == "integer"
     assert "CrispyError" not in library["components"]["schemas"]
+
+
+# How each surface's clients send credentials, as its document (/work/shared/spec) says.
+_CREDENTIALS = {
+    "crispy": {("apiKey", "header", "x-api-key"), ("apiKey", "header", "x-tenant-id")},
+    "mcos": {("apiKey", "header", "CF-Access-JWT-Assertion")},
+    **{f"chittyos-{s}": {("http", "bearer", "")} for s in ("id", "auth", "sync", "mcp", "ai")},
+}
+
+
+@pytest.mark.parametrize("surface", sorted(DIALECTS))
+def test_each_surface_documents_its_dialects_security_schemes(surface: str) -> None:
+    doc: Doc = json.loads((ROOT / "gen" / "chorus_contracts" / "openapi" / f"{surface}.json").read_text())
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes == DIALECTS[surface].security_schemes
+    sent = {(s["type"], s.get("in") or s.get("scheme"), s.get("name", "")) for s in schemes.values()}
+    assert sent == _CREDENTIALS[surface]
+    validate(doc)
+
+
+def test_a_surface_without_a_dialect_has_no_security_schemes(library: Doc) -> None:
+    assert "securitySchemes" not in library["components"]

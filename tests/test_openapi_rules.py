@@ -113,3 +113,15 @@ def test_a_rate_limit_keyed_by_no_request_field_fails_codegen(tmp_path: Path) ->
     assert made.returncode == 0, made.stderr
     table = (out / "method_rules.py").read_text()
     assert "rate_limit=RateLimitRule('email')" in table and "access=Access(public=True)" in table
+
+
+def test_a_service_names_the_schemes_that_prove_its_callers() -> None:
+    def security(surface: str, path: str, verb: str) -> Any:
+        doc = json.loads((ROOT / "gen" / "chorus_contracts" / "openapi" / f"{surface}.json").read_text())
+        return doc["paths"][path][verb]["security"]
+
+    assert security("chittyos-id", "/generate", "post") == [{"apiKey": []}]
+    assert security("chittyos-sync", "/api/project", "get") == [{"accessToken": ["read"]}]
+    assert security("chittyos-auth", "/api/auth/token", "post") == [{"adminKey": ["admin"]}]
+    # A service that names none: any of its surface's schemes.
+    assert security("crispy", "/health", "get") == [{"apiKey": []}, {"tenantId": []}]

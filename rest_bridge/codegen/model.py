@@ -44,3 +44,5 @@ class MethodModel:
     comment: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     rule: MethodRule | None = None  # its admission rule; None: it has none
+    # The surface's security schemes that prove a caller of its service; (): any of them.
+    security_schemes: tuple[str, ...] = ()

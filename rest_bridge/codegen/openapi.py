@@ -22,7 +22,8 @@ The document follows the bridge (`rest_bridge/app.py`, `rest_bridge/jsoncodec.py
   `x-sse-style`, `x-sse-events`, `x-sse-type-key`, `x-sse-done-data` on that media type)
   and, when it has a stream flag, also `application/json` with the single message.
 * Errors use the surface's envelope: the JSON Schema its dialect (`rest_bridge/dialects`)
-  declares beside the code that writes it.
+  declares beside the code that writes it. The dialect's security schemes (how its clients
+  send credentials) are components.securitySchemes.
 
 Output is deterministic: keys are sorted, lists keep declaration order.
 """
@@ -508,7 +509,7 @@ class _Document:
         self.operation_ids: set[str] = set()
         self.tags: dict[str, str] = {}
         # Operations with their methods' rules, for their `security` once the schemes are known.
-        self.ruled: list[tuple[Schema, MethodRule]] = []
+        self.ruled: list[tuple[Schema, MethodModel]] = []
 
     # -- operations --
 
@@ -551,7 +552,7 @@ class _Document:
                 op["requestBody"] = self._request_body(m, binding, variables)
             if m.rule is not None:
                 _apply_rule(op, m.rule)
-                self.ruled.append((op, m.rule))
+                self.ruled.append((op, m))
             self.paths.setdefault(path, {})[binding.verb.lower()] = op
 
     def _operation_id(self, wanted: str) -> str:
@@ -858,6 +859,8 @@ class _Document:
                 }
             },
         }
+        if dialect.security_schemes:
+            components["securitySchemes"] = copy.deepcopy(dialect.security_schemes)
         _secure(self.ruled, sorted(components.get("securitySchemes", {})))
         return {
             "openapi": "3.1.0",
@@ -929,14 +932,19 @@ def _apply_rule(op: Schema, rule: MethodRule) -> None:
         op["x-quotas"] = list(rule.spends_quotas)
 
 
-def _secure(ruled: list[tuple[Schema, MethodRule]], scheme_names: list[str]) -> None:
-    """Sets each non-public operation's `security`: any one of the surface's schemes, with the
-    permission its rule names as the role (OpenAPI 3.1 allows roles for any scheme type)."""
-    for op, rule in ruled:
-        if rule.access.public or not scheme_names:
+def _secure(ruled: list[tuple[Schema, MethodModel]], scheme_names: list[str]) -> None:
+    """Sets each non-public operation's `security`: any one of its service's schemes (all the
+    surface's when the service names none), with the permission its rule names as the role
+    (OpenAPI 3.1 allows roles for any scheme type)."""
+    for op, m in ruled:
+        unknown = sorted(set(m.security_schemes) - set(scheme_names))
+        if unknown:
+            raise ValueError(f"{m.service}: security_schemes {unknown} are not the surface's {scheme_names}")
+        assert m.rule is not None, "only ruled operations are listed"
+        if m.rule.access.public or not scheme_names:
             continue
-        roles = [rule.access.permission] if rule.access.permission else []
-        op["security"] = [{name: list(roles)} for name in scheme_names]
+        roles = [m.rule.access.permission] if m.rule.access.permission else []
+        op["security"] = [{name: list(roles)} for name in (m.security_schemes or scheme_names)]
 
 
 def _sse_item(event: str, data: Schema) -> Schema:

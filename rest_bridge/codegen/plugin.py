@@ -129,6 +129,7 @@ def collect_methods(
                     comment=comments.get((6, s_index, 2, m_index), ""),
                     tags=(service.name,),
                     rule=(rules or {}).get(f"/{full_service}/{method.name}"),
+                    security_schemes=tuple(service_rules.security_schemes),
                 )
             )
     return methods

@@ -109,6 +109,9 @@ class Dialect:
     error_schema_name: ClassVar[str] = "RpcStatus"
     error_schema: ClassVar[JsonSchema] = RPC_STATUS_SCHEMA
     stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
+    # How the surface's clients send credentials: OpenAPI Security Scheme Objects by name, the
+    # document's components.securitySchemes. Operations name them in their `security`.
+    security_schemes: ClassVar[dict[str, JsonSchema]] = {}
 
     # ErrorInfo reasons whose HTTP status the document fixes.
     status_by_reason: dict[str, int] = {}

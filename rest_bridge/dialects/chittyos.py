@@ -39,6 +39,25 @@ class ChittyOSDialect(Dialect):
     error_schema_name: ClassVar[str] = "ChittyOSError"
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    # Spec 000: `Authorization: Bearer` carries an API key or an access token alike.
+    security_schemes: ClassVar[dict[str, JsonSchema]] = {
+        "apiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A ChittyOS API key (`chorus api-keys create --tenant chittyos`).",
+        },
+        "accessToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An access token from the auth service's `POST /api/auth/token`.",
+        },
+        "adminKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The auth service's admin credential (`chittyos.auth.admin_key`).",
+        },
+    }
     status_by_reason = {"UPSTREAM_UNAVAILABLE": 502, "METHOD_NOT_ALLOWED": 405}
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:

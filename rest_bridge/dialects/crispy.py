@@ -28,6 +28,22 @@ class CrispyDialect(Dialect):
         "required": ["error", "requestId"],
     }
     stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
+    # Spec 004: a request names its tenant by `x-api-key`, `x-tenant-id` or a mapped Host.
+    security_schemes: ClassVar[dict[str, JsonSchema]] = {
+        "apiKey": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-api-key",
+            "description": "An API key (`chorus api-keys create`); it names the tenant and the user.",
+        },
+        "tenantId": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-tenant-id",
+            "description": "The tenant's id, without a key: accepted only for tenants that allow it "
+            "(a Host mapped to the tenant does the same).",
+        },
+    }
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "requestId": error.request_id}

@@ -74,6 +74,14 @@ class McosDialect(Dialect):
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     request_id_header = b"x-correlation-id"
+    security_schemes: ClassVar[dict[str, JsonSchema]] = {
+        "cloudflareAccess": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "CF-Access-JWT-Assertion",
+            "description": "Cloudflare Access's signed JWT (spec 003): its `sub` and `email` claims name the user.",
+        }
+    }
     # The source system validates with Zod, whose z.object() strips unknown keys.
     ignore_unknown_fields = True
     # The document's assistant-ui snippet posts JSON.stringify(...) with no

@@ -101,6 +101,10 @@ class OpenAIDialect(Dialect):
     error_schema_name: ClassVar[str] = "OpenAIError"
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
     stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    # OpenAI's clients send their key as `Authorization: Bearer`.
+    security_schemes: ClassVar[dict[str, JsonSchema]] = {
+        "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key, as OpenAI clients send theirs."}
+    }
     status_by_reason = {
         "UPSTREAM_UNAVAILABLE": 502,
         "UPSTREAM_TIMEOUT": 502,

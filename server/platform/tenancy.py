@@ -8,13 +8,13 @@ a revoked key therefore stops working within `cache_ttl` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -66,37 +66,17 @@ def _split_key(secret: str) -> str | None:
     return prefix if sep and len(prefix) == 8 and rest else None
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _TtlCache(Generic[K, V]):
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._items: dict[K, tuple[float, V]] = {}
-
-    def get(self, key: K) -> tuple[bool, V | None]:
-        hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return False, None
-        return True, hit[1]
-
-    def put(self, key: K, value: V) -> None:
-        if len(self._items) > 10_000:
-            self._items.clear()
-        self._items[key] = (time.monotonic() + self.ttl, value)
-
-    def clear(self) -> None:
-        self._items.clear()
+# Entries per cache; beyond it the least recently used go first.
+_CACHE_SIZE = 10_000
 
 
 class TenantService:
     def __init__(self, db: Database, clock: Clock, cache_ttl: float = 5.0) -> None:
         self._db = db
         self._clock = clock
-        self._tenants: _TtlCache[str, Tenant] = _TtlCache(cache_ttl)
-        self._hosts: _TtlCache[str, str | None] = _TtlCache(cache_ttl)
-        self._keys: _TtlCache[str, tuple[str, str | None]] = _TtlCache(cache_ttl)
+        self._tenants: TTLCache[str, Tenant] = TTLCache(_CACHE_SIZE, cache_ttl)
+        self._hosts: TTLCache[str, str | None] = TTLCache(_CACHE_SIZE, cache_ttl)  # None: no tenant has it
+        self._keys: TTLCache[str, tuple[str, str | None]] = TTLCache(_CACHE_SIZE, cache_ttl)
 
     # --- resolution (hot path) ---
 
@@ -125,8 +105,8 @@ class TenantService:
         one lookup by prefix (a prefix no key has when it is malformed) and one
         constant-time compare (against a dummy hash when nothing matched)."""
         digest = hash_key(secret)
-        found, cached = self._keys.get(digest)
-        if found and cached is not None:
+        cached = self._keys.get(digest)
+        if cached is not None:
             return cached
         prefix = _split_key(secret) or _NO_PREFIX
         async with self._db.session() as session:
@@ -135,31 +115,30 @@ class TenantService:
         if not hmac.compare_digest(expected, digest) or row is None or row.revoked_at_ms:
             raise unauthenticated("Invalid or missing API key")
         result = (row.tenant_id, row.user_id)
-        self._keys.put(digest, result)
+        self._keys[digest] = result
         return result
 
     async def get(self, tenant_id: str) -> Tenant | None:
         return await self._tenant(tenant_id)
 
     async def _tenant(self, tenant_id: str) -> Tenant | None:
-        found, cached = self._tenants.get(tenant_id)
-        if found:
+        cached = self._tenants.get(tenant_id)
+        if cached is not None:
             return cached
         async with self._db.session() as session:
             row = await session.get(TenantRow, tenant_id)
         tenant = _to_tenant(row) if row is not None else None
         if tenant is not None:
-            self._tenants.put(tenant_id, tenant)
+            self._tenants[tenant_id] = tenant
         return tenant
 
     async def _tenant_for_host(self, host: str) -> str | None:
         host = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host.lower()
-        found, cached = self._hosts.get(host)
-        if found:
-            return cached
+        with contextlib.suppress(KeyError):  # an entry may be None: a cached miss
+            return self._hosts[host]
         async with self._db.session() as session:
             tenant_id = await session.scalar(select(TenantHostRow.tenant_id).where(TenantHostRow.host == host))
-        self._hosts.put(host, tenant_id)
+        self._hosts[host] = tenant_id
         return tenant_id
 
     # --- administration ---

@@ -9,13 +9,13 @@ their credential checks.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.chittyos_sync import mint
@@ -27,14 +27,23 @@ from tests.surfaces.mcos.conftest import mcos_config
 OPENAPI = ROOT / "gen" / "chorus_contracts" / "openapi"
 
 
+# Where each surface's mount serves its OpenAPI document (the bridge's default mounts).
+DOCUMENT_PATHS = {"mcos": "/api/openapi.json"}
+
+
 @dataclass(frozen=True)
 class Surface:
     name: str  # the OpenAPI document's name, gen/chorus_contracts/openapi/<name>.json
     host: str  # the Host that routes to it ("" when any host does)
     credentials: dict[str, str] = field(default_factory=dict)
+    rest_url: str = ""  # the server's
 
     def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = json.loads((OPENAPI / f"{self.name}.json").read_text())
+        """The document as the server serves it (the generated one, as package data)."""
+        url = self.rest_url + DOCUMENT_PATHS.get(self.name, "/openapi.json")
+        response = httpx.get(url, headers=self.headers(authenticated=False))
+        response.raise_for_status()
+        doc: dict[str, Any] = response.json()
         return doc
 
     def headers(self, authenticated: bool) -> dict[str, str]:
@@ -69,14 +78,15 @@ def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
         crispy_key, chittyos_key = crispy.result(), _printed_key(chittyos.result())
     token = mint(fuzz_server.rest_url, ["read", "write", "admin"])
     assertion = idp.token("fuzzer")
+    url = fuzz_server.rest_url
     listed = [
-        Surface("crispy", "", {"x-api-key": crispy_key}),
-        Surface("mcos", "", {"cf-access-jwt-assertion": assertion}),
-        Surface("chittyos-id", "id.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}),
-        Surface("chittyos-auth", "auth.chitty.cc", {"authorization": f"Bearer {ADMIN_KEY}"}),
-        Surface("chittyos-sync", "api.chitty.cc", {"authorization": f"Bearer {token}"}),
-        Surface("chittyos-ai", "ai.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}),
-        Surface("chittyos-mcp", "mcp.chitty.cc", {"authorization": f"Bearer {token}"}),
+        Surface("crispy", "", {"x-api-key": crispy_key}, url),
+        Surface("mcos", "", {"cf-access-jwt-assertion": assertion}, url),
+        Surface("chittyos-id", "id.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}, url),
+        Surface("chittyos-auth", "auth.chitty.cc", {"authorization": f"Bearer {ADMIN_KEY}"}, url),
+        Surface("chittyos-sync", "api.chitty.cc", {"authorization": f"Bearer {token}"}, url),
+        Surface("chittyos-ai", "ai.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}, url),
+        Surface("chittyos-mcp", "mcp.chitty.cc", {"authorization": f"Bearer {token}"}, url),
     ]
     return {s.name: s for s in listed}
 

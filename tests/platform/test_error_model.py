@@ -10,13 +10,14 @@ import grpc
 import orjson
 import sqlalchemy
 import sqlalchemy.exc
+from grpc_status import rpc_status
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, PGDialect_asyncpg
 
 from rest_bridge.dialects.chittyos import ChittyOSDialect
 from rest_bridge.dialects.crispy import CrispyDialect
 from rest_bridge.dialects.mcos import McosDialect
 from rest_bridge.dialects.openai import OpenAIDialect
-from rest_bridge.errors import STATUS_DETAILS_KEY, ErrorView, _apply_details, error_from_rpc, http_status_for
+from rest_bridge.errors import ErrorView, _apply_details, error_from_rpc, http_status_for
 from server.platform.errors import (
     ChorusError,
     FieldViolation,
@@ -132,12 +133,9 @@ def test_text_postgresql_cannot_store_is_invalid_argument() -> None:
 
 
 def test_storage_full_is_507_in_every_surface_envelope() -> None:
-    status = storage_full().to_status("rid-9")
+    status = rpc_status.to_status(storage_full().to_status("rid-9"))
     rpc = grpc.aio.AioRpcError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        grpc.aio.Metadata(),
-        grpc.aio.Metadata((STATUS_DETAILS_KEY, status.SerializeToString())),
-        status.message,
+        status.code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata), status.details
     )
     view = error_from_rpc(rpc, "rid-9")
     message = "The server's storage is full; nothing was written"
@@ -154,3 +152,14 @@ def test_storage_full_is_507_in_every_surface_envelope() -> None:
         "param": None,
         "code": "storage_full",
     }
+
+
+def test_details_that_contradict_the_call_are_not_trusted() -> None:
+    """grpcio-status refuses a rich status whose code or message differs from the call's own."""
+    status = rpc_status.to_status(storage_full().to_status("rid-9"))
+    rpc = grpc.aio.AioRpcError(
+        grpc.StatusCode.INTERNAL, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata), "boom"
+    )
+    view = error_from_rpc(rpc, "rid-10")
+    assert (view.code, view.reason, view.message) == (grpc.StatusCode.INTERNAL, "INTERNAL", "boom")
+    assert view.request_id == "rid-10"

@@ -23,7 +23,6 @@ import httpx
 import pytest
 import uvicorn
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
-from google.rpc import error_details_pb2, status_pb2
 from sqlalchemy import text
 
 from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
@@ -43,6 +42,7 @@ from server.platform.storage.migrate import upgrade_async
 from server.platform.tenancy import Caller, Tenant
 from tests.support import backends
 from tests.support.clock import ManualClock
+from tests.support.grpc_status import error_info, violated_fields
 from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 
@@ -205,19 +205,6 @@ async def rest(request: pytest.FixtureRequest, harness: Harness) -> AsyncIterato
 
 def _unique(word: str) -> str:
     return f"{word}-{uuid.uuid4().hex[:8]}"
-
-
-def _status_details(error: grpc.aio.AioRpcError) -> tuple[error_details_pb2.ErrorInfo, list[str]]:
-    raw = dict(error.trailing_metadata() or ())["grpc-status-details-bin"]
-    info, fields = error_details_pb2.ErrorInfo(), []
-    for detail in status_pb2.Status.FromString(raw).details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            detail.Unpack(info)
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields = [v.field for v in bad.field_violations]
-    return info, fields
 
 
 # --- REST, on both transports ---
@@ -442,7 +429,7 @@ async def test_grpc_replay_returns_the_same_message_and_marks_it(harness: Harnes
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await create(tasks_pb2.CreateTaskRequest(title=title + "?"), metadata=metadata)
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    info, fields = _status_details(caught.value)
+    info, fields = error_info(caught.value), violated_fields(caught.value)
     assert info.reason == "VALIDATION_ERROR" and info.metadata["idempotency_key"] == metadata[1][1]
     assert fields == ["idempotency_key"]
     assert harness.observed.runs[title] == 1
@@ -464,7 +451,7 @@ async def test_grpc_stream_replay_and_in_progress(harness: Harness) -> None:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await _read_all(chat(request, metadata=metadata))
         assert caught.value.code() == grpc.StatusCode.ABORTED
-        assert _status_details(caught.value)[0].reason == "VALIDATION_ERROR"
+        assert error_info(caught.value).reason == "VALIDATION_ERROR"
         gate.set()
         first_messages += await _read_all(first)
         replay = chat(request, metadata=metadata)

@@ -12,6 +12,11 @@ start at zero, as the in-memory ones of a SQLite run do at every start.
 Unset, the suite runs on SQLite; tests that always need the servers (e.g.
 replicas) take the `pg_redis` fixture, which starts them on first use.
 The servers are stopped and their directory removed at the end of the session.
+
+Under pytest-xdist (`make test` runs `-n 2`) every worker is a process with its
+own session: it starts its own cluster and Redis (the module's globals are per
+process), so workers never share a database, a Redis key or a port; the
+controller, which runs no tests, starts none (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ timezone = 'America/Los_Angeles'
 log_min_messages = warning
 """
 _START_TIMEOUT = 60.0
+# pytest-xdist's worker id ("gw0", "gw1", ...), "main" without xdist: names what this process owns.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _UNPRIVILEGED = "nobody"
 
 
@@ -175,7 +182,7 @@ class PgRedis:
         # that owns the directory, in /tmp, which that user can reach (TMPDIR may not be).
         # A short path also keeps the unix socket's path within its length limit.
         as_root = os.geteuid() == 0
-        self.root = Path(tempfile.mkdtemp(prefix="chorus-pg-redis-", dir="/tmp" if as_root else None))
+        self.root = Path(tempfile.mkdtemp(prefix=f"chorus-pg-redis-{WORKER}-", dir="/tmp" if as_root else None))
         self._run_as: list[str] = []
         if as_root:
             user = pwd.getpwnam(_UNPRIVILEGED)
@@ -369,7 +376,7 @@ def _database_for(key: Path) -> str:
 
 
 def _env_for(data_dir: Path) -> BackendEnv:
-    return BackendEnv(_database_for(data_dir), servers().redis_url, f"chorus-test-{next(_prefixes)}")
+    return BackendEnv(_database_for(data_dir), servers().redis_url, f"chorus-test-{WORKER}-{next(_prefixes)}")
 
 
 def chorus_env(data_dir: Path) -> dict[str, str]:

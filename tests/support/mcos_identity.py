@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
@@ -68,3 +69,13 @@ class TestIdp:
 def new_sub() -> str:
     """A fresh principal: tests use one each, so quotas and data never collide."""
     return f"user_{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class User:
+    """One principal: its id, its assertion, and clients that send it."""
+
+    sub: str
+    token: str
+    rest: httpx.Client
+    grpc_metadata: tuple[tuple[str, str], ...]

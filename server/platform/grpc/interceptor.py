@@ -15,11 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from grpc_status import rpc_status
 
 from server.platform.admission.call import CallInfo, bind_call, give_back
 from server.platform.admission.idempotency import IDEMPOTENCY_KEY, Claim, Idempotency, Replay, held
 from server.platform.admission.pipeline import Pipeline
-from server.platform.errors import STATUS_DETAILS_KEY, ChorusError, from_storage_failure, internal
+from server.platform.errors import ChorusError, from_storage_failure, internal
 from server.platform.grpc.open_calls import OpenCalls
 
 log = logging.getLogger("chorus.rpc")
@@ -33,9 +34,9 @@ def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
 
 
 async def abort_with(context: grpc.aio.ServicerContext, error: ChorusError, request_id: str) -> None:
-    status = error.to_status(request_id)
-    trailing = (*error.headers.items(), (STATUS_DETAILS_KEY, status.SerializeToString()))
-    await context.abort(error.code, error.message, trailing_metadata=trailing)
+    status = rpc_status.to_status(error.to_status(request_id))  # the rich status in grpc-status-details-bin
+    trailing = (*error.headers.items(), *status.trailing_metadata)
+    await context.abort(status.code, status.details, trailing_metadata=trailing)
 
 
 class PipelineInterceptor(grpc.aio.ServerInterceptor):

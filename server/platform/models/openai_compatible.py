@@ -17,9 +17,9 @@ from contextlib import aclosing
 
 import httpx
 import orjson
+from httpx_sse import EventSource
 
 from server.platform.models.openai_wire import ChunkAssembler, chat_request_body
-from server.platform.models.sse import SSEDecoder
 from server.platform.models.tokenizer import count_prompt_tokens
 from server.platform.models.types import ModelError, ModelEvent, ModelRequest
 from server.platform.upstream_http import TRANSIENT_KINDS, UpstreamHttp, status_error, transport_error
@@ -112,15 +112,12 @@ class OpenAICompatibleProvider:
                     f"upstream answered {content_type or 'no content type'}, not text/event-stream",
                     kind="bad_response",
                 )
-            decoder, assembler = SSEDecoder(), ChunkAssembler()
+            assembler = ChunkAssembler()
             # Read to the end even after [DONE] so the connection can be reused.
-            async for text in response.aiter_text():
-                for sse in decoder.feed(text):
+            async for sse in EventSource(response).aiter_sse():
+                if sse.data:  # an event of only `id:`/`retry:` fields carries no chunk
                     for event in assembler.feed(sse.data):
                         yield event
-            for sse in decoder.close():
-                for event in assembler.feed(sse.data):
-                    yield event
             for event in assembler.finish(lambda: count_prompt_tokens(request.messages, request.tools)):
                 yield event
 

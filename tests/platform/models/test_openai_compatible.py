@@ -5,6 +5,7 @@ import itertools
 import logging
 import socket
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +16,6 @@ from hypothesis import strategies as st
 
 from server.platform.models.openai_compatible import OpenAICompatibleProvider
 from server.platform.models.openai_wire import ChunkAssembler
-from server.platform.models.sse import SSEDecoder, SSEEvent
 from server.platform.models.tokenizer import count_prompt_tokens, count_tokens
 from server.platform.models.types import (
     ChatTurn,
@@ -323,45 +323,6 @@ async def test_shared_client_is_left_open(upstream: OpenAIUpstream) -> None:
         assert not client.is_closed
 
 
-# -- SSE decoding ------------------------------------------------------------
-
-STREAM = (
-    ": heartbeat\r\n\r\n"
-    'data: {"a": 1}\r\n\r\n'
-    "event: error\n"
-    'data: {"b":\n'
-    "data:  2}\n\n"
-    "id: 7\rretry: 10\rdata:line\u2028sep\r\r"
-    "data: [DONE]\n\n"
-)
-EXPECTED = [
-    SSEEvent('{"a": 1}'),
-    SSEEvent('{"b":\n 2}', "error"),
-    SSEEvent("line\u2028sep"),
-    SSEEvent("[DONE]"),
-]
-
-
-def decode(chunks: list[str]) -> list[SSEEvent]:
-    decoder = SSEDecoder()
-    events = [event for chunk in chunks for event in decoder.feed(chunk)]
-    return events + decoder.close()
-
-
-def test_sse_decoder_parses_fields_comments_and_line_endings() -> None:
-    assert decode([STREAM]) == EXPECTED
-
-
-@given(st.lists(st.integers(0, len(STREAM)), max_size=12))
-def test_sse_decoder_handles_any_chunking(cuts: list[int]) -> None:
-    points = [0, *sorted(cuts), len(STREAM)]
-    assert decode([STREAM[a:b] for a, b in itertools.pairwise(points)]) == EXPECTED
-
-
-def test_sse_decoder_flushes_an_unterminated_last_event() -> None:
-    assert decode(["data: tail"]) == [SSEEvent("tail")]
-
-
 # -- chunk assembly ----------------------------------------------------------
 
 
@@ -414,3 +375,79 @@ def test_assembler_raises_in_stream_errors() -> None:
     with pytest.raises(ModelError) as caught:
         ChunkAssembler().feed('{"error": {"message": "model overloaded"}}')
     assert "model overloaded" in str(caught.value)
+
+
+# -- SSE decoding (httpx-sse, fed by an upstream that writes exact bytes) ------
+
+
+class _Writes(httpx.AsyncByteStream):
+    """A response body arriving in exactly these writes."""
+
+    def __init__(self, writes: list[bytes]) -> None:
+        self._writes = writes
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for write in self._writes:
+            yield write
+
+
+def _content(text: str, finish: str | None = None) -> str:
+    return chunk({"content": text}, finish)
+
+
+SEPARATED = "line\u2028sep"  # raw in the JSON: a line separator that must not end the SSE line
+STREAM = (
+    ": heartbeat\r\n\r\n"
+    f"data: {_content('a')}\r\n\r\n"
+    "event: message\n"
+    'data: {"choices": [{"index": 0,\n'
+    'data:  "delta": {"content": "b"}, "finish_reason": null}]}\n\n'
+    "retry: 10\n\n"  # an event with no data: nothing to assemble
+    f"id: 7\rretry: 10\rdata: {_content(SEPARATED, 'stop')}\r\r"
+    "data: [DONE]\n\n"
+)
+EXPECTED_TEXT = ["a", "b", SEPARATED]
+
+
+def decode(writes: list[str]) -> list[ModelEvent]:
+    """The events of a reply whose body arrives in these writes (a client of its own per call:
+    hypothesis runs each example outside the test's event loop)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = _Writes([write.encode() for write in writes])
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
+
+    async def run() -> list[ModelEvent]:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        model = OpenAICompatibleProvider(
+            "scripted", "http://upstream.test/v1", None, timeout=5, connect_timeout=1, max_retries=0, client=client
+        )
+        try:
+            return [event async for event in model.stream(HELLO)]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def test_sse_fields_comments_and_line_endings() -> None:
+    events = decode([STREAM])
+    assert [e.text for e in events if isinstance(e, TextDelta)] == EXPECTED_TEXT
+    assert events[-1] == Finish("stop")
+
+
+@given(st.lists(st.integers(0, len(STREAM)), max_size=12))
+def test_sse_any_chunking(cuts: list[int]) -> None:
+    points = [0, *sorted(cuts), len(STREAM)]
+    events = decode([STREAM[a:b] for a, b in itertools.pairwise(points)])
+    assert [e.text for e in events if isinstance(e, TextDelta)] == EXPECTED_TEXT
+
+
+def test_sse_unterminated_last_event() -> None:
+    """Per the WHATWG rules an event is dispatched by its blank line: a last `[DONE]` without
+    one is dropped, harmlessly once the reply has finished; a finish that never ended is not."""
+    finished = decode([f"data: {_content('x', 'stop')}\n\n", "data: [DONE]"])
+    assert finished[0] == TextDelta("x") and finished[-1] == Finish("stop")
+    with pytest.raises(ModelError) as caught:
+        decode([f"data: {_content('x', 'stop')}"])
+    assert caught.value.kind == "bad_response"

@@ -10,11 +10,10 @@ import grpc
 import pytest
 from chorus_contracts.chittyos.ai.v1 import ai_pb2, ai_pb2_grpc
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from tests.support.chittyos_ai import CHAT_MODEL
 from tests.support.chorus_process import ChorusProcess
-from tests.support.grpc_status import error_info
+from tests.support.grpc_status import error_info, field_violations
 from tests.support.grpcurl import grpcurl
 
 SERVICE = "chittyos.ai.v1.AiGatewayService"
@@ -87,19 +86,8 @@ async def test_errors_carry_openai_code_and_param(stub: ai_pb2_grpc.AiGatewaySer
         await stub.CreateChatCompletion(ai_pb2.CreateChatCompletionRequest(messages=[bad_role])).read()
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_info(bad.value).metadata["param"] == "messages[0].role"
-    violations = _violations(bad.value)
+    violations = field_violations(bad.value)
     assert [v.field for v in violations] == ["messages.0.role"]
-
-
-def _violations(error: grpc.aio.AioRpcError) -> list[error_details_pb2.BadRequest.FieldViolation]:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                    bad = error_details_pb2.BadRequest()
-                    detail.Unpack(bad)
-                    return list(bad.field_violations)
-    return []
 
 
 async def test_embeddings_models_and_health_over_grpc(stub: ai_pb2_grpc.AiGatewayServiceStub) -> None:

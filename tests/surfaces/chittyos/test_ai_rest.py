@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.chittyos_ai import CHAT_MODEL, EMBEDDING_MODEL, WEATHER_TOOL
+from tests.support.envelopes import assert_error
 from tests.support.sse import parse_sse
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -33,15 +34,6 @@ def ai(service_client: Callable[[str], httpx.Client]) -> httpx.Client:
 def _chat(ai: httpx.Client, **body: Any) -> httpx.Response:
     body.setdefault("messages", [{"role": "user", "content": "What is ChittyOS?"}])
     return ai.post("/v1/chat/completions", json=body)
-
-
-def _error(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}
-    error: dict[str, Any] = body["error"]
-    return error
 
 
 # --- health and models -----------------------------------------------------------
@@ -81,7 +73,7 @@ def test_model_by_id_with_slashes_encoded_or_not(ai: httpx.Client) -> None:
     encoded = ai.get("/v1/models/@cf%2Fmeta%2Fllama-3.1-8b-instruct")
     assert encoded.status_code == 200 and encoded.json() == listed[CHAT_MODEL]
     assert ai.get(f"/v1/models/{EMBEDDING_MODEL}").json() == listed[EMBEDDING_MODEL]
-    error = _error(ai.get("/v1/models/@cf/meta/unknown"), 404)
+    error = assert_error(ai.get("/v1/models/@cf/meta/unknown"), "openai", 404)
     assert (error["param"], error["code"]) == ("model", "model_not_found")
     assert "'@cf/meta/unknown'" in error["message"]
 
@@ -275,11 +267,11 @@ def test_stream_false_answers_plain_json(ai: httpx.Client) -> None:
 
 def test_unknown_model_is_404_model_not_found(ai: httpx.Client) -> None:
     for stream in (False, True):
-        error = _error(_chat(ai, model="gpt-nope", stream=stream), 404)
+        error = assert_error(_chat(ai, model="gpt-nope", stream=stream), "openai", 404)
         assert error["code"] == "model_not_found" and error["param"] == "model"
         assert error["type"] == "invalid_request_error" and "gpt-nope" in error["message"]
     # An embedding model is not a chat model.
-    assert _error(_chat(ai, model=EMBEDDING_MODEL), 404)["code"] == "model_not_found"
+    assert assert_error(_chat(ai, model=EMBEDDING_MODEL), "openai", 404)["code"] == "model_not_found"
 
 
 @pytest.mark.parametrize(
@@ -344,7 +336,7 @@ def test_unknown_model_is_404_model_not_found(ai: httpx.Client) -> None:
     ],
 )
 def test_bad_input_is_400_naming_the_param(ai: httpx.Client, body: dict[str, Any], param: str, code: str) -> None:
-    error = _error(_chat(ai, **body), 400)
+    error = assert_error(_chat(ai, **body), "openai", 400)
     assert (error["param"], error["code"]) == (param, code), error
     assert error["type"] == "invalid_request_error"
     assert param.split("[")[0] in error["message"]
@@ -357,7 +349,7 @@ def test_neutral_values_of_unsupported_sampling_fields_are_accepted(ai: httpx.Cl
 
 def test_builtin_model_refuses_audio_output(ai: httpx.Client) -> None:
     response = _chat(ai, modalities=["text", "audio"], audio={"format": "wav", "voice": "alloy"})
-    error = _error(response, 400)
+    error = assert_error(response, "openai", 400)
     assert error["code"] == "upstream_rejected" and "audio" in error["message"]
 
 
@@ -407,17 +399,17 @@ def test_n_choices_stream_with_their_indexes(ai: httpx.Client) -> None:
 
 def test_malformed_json_and_non_object_bodies_are_400(ai: httpx.Client) -> None:
     headers = {"content-type": "application/json"}
-    error = _error(ai.post("/v1/chat/completions", content=b'{"messages": [', headers=headers), 400)
+    error = assert_error(ai.post("/v1/chat/completions", content=b'{"messages": [', headers=headers), "openai", 400)
     assert error["param"] is None and error["code"] is None
     assert error["message"].startswith("We could not parse the JSON body of your request.")
-    error = _error(ai.post("/v1/chat/completions", content=b"[1, 2]", headers=headers), 400)
+    error = assert_error(ai.post("/v1/chat/completions", content=b"[1, 2]", headers=headers), "openai", 400)
     assert error["code"] == "invalid_type" and error["param"] is None
 
 
 def test_wrong_method_and_unknown_route_use_the_openai_envelope(ai: httpx.Client) -> None:
-    error = _error(ai.get("/v1/chat/completions"), 405)
+    error = assert_error(ai.get("/v1/chat/completions"), "openai", 405)
     assert error["code"] == "method_not_allowed" and "POST" in error["message"]
-    error = _error(ai.get("/v1/engines"), 404)
+    error = assert_error(ai.get("/v1/engines"), "openai", 404)
     assert error["code"] == "unknown_url" and error["type"] == "invalid_request_error"
 
 
@@ -489,7 +481,7 @@ def test_base64_encoding_and_dimensions(ai: httpx.Client) -> None:
     ],
 )
 def test_embedding_errors(ai: httpx.Client, body: dict[str, Any], param: str, code: str, status: int) -> None:
-    error = _error(ai.post("/v1/embeddings", json=body), status)
+    error = assert_error(ai.post("/v1/embeddings", json=body), "openai", status)
     assert (error["param"], error["code"]) == (param, code), error
 
 

@@ -20,11 +20,12 @@ import httpx
 import pytest
 from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
 from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.envelopes import assert_error
+from tests.support.grpc_status import error_info
 
 ID_HOST = {"host": "id.chitty.cc"}
 UPSTREAM_SECRET = "upstream-secret-key"
@@ -231,9 +232,7 @@ def test_a_failing_upstream_is_502_with_the_documented_body(
     stored_before = _count(scripted.process.data_dir, "chitty_ids")
     started = time.monotonic()
     response = scripted.generate()
-    assert response.status_code == 502, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.json() == _unavailable(message)
+    assert assert_error(response, "chittyos", 502) == _unavailable(message)
     assert time.monotonic() - started < 2.5  # the 1 s upstream_timeout bounds the wait
     assert len(script.seen) == 1
     assert _count(scripted.process.data_dir, "chitty_ids") == stored_before
@@ -252,9 +251,7 @@ def test_a_failing_upstream_is_unavailable_over_grpc(scripted: Pipeline, script:
             )
     error = caught.value
     assert error.code() == grpc.StatusCode.UNAVAILABLE
-    status = status_pb2.Status.FromString(dict(error.trailing_metadata())["grpc-status-details-bin"])
-    info = error_details_pb2.ErrorInfo()
-    assert status.details[0].Unpack(info)
+    info = error_info(error)
     assert info.reason == "UPSTREAM_UNAVAILABLE"
     assert dict(info.metadata) == {
         k: v for k, v in _unavailable("Central service returned 503").items() if k != "error"
@@ -279,8 +276,7 @@ def test_an_unreachable_upstream_is_502(start_pipeline: Callable[[str, str], Pip
         closed_port = probe.getsockname()[1]
     pipeline = start_pipeline(_pipeline_config(f"http://127.0.0.1:{closed_port}"), "closed")
     response = pipeline.generate()
-    assert response.status_code == 502 and response.headers["content-type"] == "application/json"
-    assert response.json() == _unavailable("Central service unreachable")
+    assert assert_error(response, "chittyos", 502) == _unavailable("Central service unreachable")
     assert _count(pipeline.process.data_dir, "chitty_ids") == 0
 
 

@@ -9,10 +9,10 @@ import grpc
 import pytest
 from chorus_contracts.chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
 from google.protobuf import struct_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from tests.support.chittyos_sync import unique
 from tests.support.chorus_process import ChorusProcess
+from tests.support.grpc_status import error_info, field_violations, violated_fields
 from tests.support.grpcurl import grpcurl
 
 Metadata = tuple[tuple[str, str], ...]
@@ -28,21 +28,6 @@ def stub(chittyos: ChorusProcess) -> Iterator[sync_pb2_grpc.SyncServiceStub]:
 @pytest.fixture(scope="module")
 def writer(mint_token: Callable[..., str]) -> Metadata:
     return (("authorization", f"Bearer {mint_token(['read', 'write'])}"),)
-
-
-def _status(error: grpc.RpcError) -> tuple[error_details_pb2.ErrorInfo, list[tuple[str, str]]]:
-    """The ErrorInfo and the field violations of a failed call."""
-    info, violations = error_details_pb2.ErrorInfo(), []
-    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                    detail.Unpack(info)
-                elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                    bad = error_details_pb2.BadRequest()
-                    detail.Unpack(bad)
-                    violations = [(v.field, v.description) for v in bad.field_violations]
-    return info, violations
 
 
 def test_health_needs_no_credentials(stub: sync_pb2_grpc.SyncServiceStub) -> None:
@@ -72,7 +57,7 @@ def test_create_get_and_conflict(stub: sync_pb2_grpc.SyncServiceStub, writer: Me
     with pytest.raises(grpc.RpcError) as caught:
         stub.CreateProject(sync_pb2.CreateProjectRequest(id=project_id), metadata=writer)
     assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS  # type: ignore[attr-defined]
-    assert _status(caught.value)[0].reason == "PROJECT_EXISTS"
+    assert error_info(caught.value).reason == "PROJECT_EXISTS"
 
 
 def test_not_found_carries_error_info(stub: sync_pb2_grpc.SyncServiceStub, writer: Metadata) -> None:
@@ -82,21 +67,21 @@ def test_not_found_carries_error_info(stub: sync_pb2_grpc.SyncServiceStub, write
     error = caught.value
     assert error.code() == grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
     assert error.details() == "Project not found"  # type: ignore[attr-defined]
-    info, _ = _status(error)
+    info = error_info(error)
     assert (info.reason, info.domain) == ("PROJECT_NOT_FOUND", "chorus")
     assert dict(info.metadata) == {"message": "Project doesn't exist", "projectId": missing}
     with pytest.raises(grpc.RpcError) as session_error:
         stub.GetSession(sync_pb2.GetSessionRequest(session_id=missing), metadata=writer)
-    assert _status(session_error.value)[0].reason == "SESSION_NOT_FOUND"
+    assert error_info(session_error.value).reason == "SESSION_NOT_FOUND"
 
 
 def test_invalid_input_lists_every_violation(stub: sync_pb2_grpc.SyncServiceStub, writer: Metadata) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         stub.CreateSession(sync_pb2.CreateSessionRequest(id="", project_id="bad id", ai_platform=""), metadata=writer)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
-    info, violations = _status(caught.value)
+    info, violations = error_info(caught.value), violated_fields(caught.value)
     assert info.reason == "VALIDATION_ERROR"
-    assert [field for field, _ in violations] == ["id", "projectId", "aiPlatform"]
+    assert violations == ["id", "projectId", "aiPlatform"]
 
 
 def test_todo_sync_over_grpc(stub: sync_pb2_grpc.SyncServiceStub, writer: Metadata) -> None:
@@ -148,18 +133,17 @@ def test_platforms_are_unimplemented(stub: sync_pb2_grpc.SyncServiceStub, writer
     with pytest.raises(grpc.RpcError) as neon:
         stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=sync_pb2.PLATFORM_NEON), metadata=writer)
     assert neon.value.code() == grpc.StatusCode.UNIMPLEMENTED  # type: ignore[attr-defined]
-    assert dict(_status(neon.value)[0].metadata)["platform"] == "neon"
+    assert dict(error_info(neon.value).metadata)["platform"] == "neon"
     with pytest.raises(grpc.RpcError) as local:
         stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=sync_pb2.PLATFORM_LOCAL), metadata=writer)
-    assert _status(local.value)[0].reason == "LOCAL_RUNTIME_REQUIRED"
+    assert error_info(local.value).reason == "LOCAL_RUNTIME_REQUIRED"
     # Unset, and a number outside the set (gRPC enums are open), are refused alike.
     for platform in (sync_pb2.PLATFORM_UNSPECIFIED, sync_pb2.Platform.ValueType(99)):
         with pytest.raises(grpc.RpcError) as unknown:
             stub.SyncPlatform(sync_pb2.SyncPlatformRequest(platform=platform), metadata=writer)
         assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
-        assert _status(unknown.value)[1] == [
-            ("platform", "Must be one of: neon, notion, github, drive, cloudflare, local")
-        ]
+        violations = [(v.field, v.description) for v in field_violations(unknown.value)]
+        assert violations == [("platform", "Must be one of: neon, notion, github, drive, cloudflare, local")]
 
 
 def test_grpcurl_describes_and_invokes(chittyos: ChorusProcess, writer: Metadata) -> None:

@@ -9,9 +9,10 @@ import uuid
 import grpc
 import pytest
 from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import error_details_pb2
 
 from tests.support.chorus_process import ChorusProcess
+from tests.support.grpc_status import detail, error_info
 from tests.support.grpcurl import grpcurl_path
 
 DEMO_MD = (("x-tenant-id", "demo"),)
@@ -22,27 +23,6 @@ def stub(chorus: ChorusProcess):  # type: ignore[no-untyped-def]
     channel = grpc.insecure_channel(chorus.grpc_addr)
     yield chat_pb2_grpc.ChatServiceStub(channel)
     channel.close()
-
-
-def _details(error: grpc.RpcError) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
-        if key == "grpc-status-details-bin":
-            status = status_pb2.Status.FromString(value)
-            for any_detail in status.details:
-                for cls in (
-                    error_details_pb2.ErrorInfo,
-                    error_details_pb2.BadRequest,
-                    error_details_pb2.RetryInfo,
-                    error_details_pb2.RequestInfo,
-                ):
-                    if any_detail.Is(cls.DESCRIPTOR):
-                        detail = cls()
-                        any_detail.Unpack(detail)
-                        out[cls.__name__] = detail
-        else:
-            out[key] = value
-    return out
 
 
 def test_health_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]
@@ -71,19 +51,21 @@ def test_rich_validation_status(stub) -> None:  # type: ignore[no-untyped-def]
         list(stub.Chat(chat_pb2.ChatRequest(session_id="bad", message=""), metadata=DEMO_MD))
     error = caught.value
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    details = _details(error)
-    assert details["ErrorInfo"].reason == "VALIDATION_ERROR"  # type: ignore[attr-defined]
-    fields = [(v.field, v.description) for v in details["BadRequest"].field_violations]  # type: ignore[attr-defined]
+    assert error_info(error).reason == "VALIDATION_ERROR"
+    bad = detail(error, error_details_pb2.BadRequest)
+    assert bad is not None
+    fields = [(v.field, v.description) for v in bad.field_violations]
     assert fields == [("sessionId", "Invalid UUID format"), ("message", "String must contain at least 1 character(s)")]
     request_id = dict(error.initial_metadata())["x-request-id"]  # type: ignore[attr-defined]
-    assert details["RequestInfo"].request_id == request_id  # type: ignore[attr-defined]
+    request_info = detail(error, error_details_pb2.RequestInfo)
+    assert request_info is not None and request_info.request_id == request_id
 
 
 def test_not_found_and_unauthenticated(stub) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetSessionHistory(chat_pb2.GetSessionHistoryRequest(session_id=str(uuid.uuid4())), metadata=DEMO_MD)
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
-    assert _details(caught.value)["ErrorInfo"].reason == "NOT_FOUND"  # type: ignore[attr-defined]
+    assert error_info(caught.value).reason == "NOT_FOUND"
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetHealth(chat_pb2.GetHealthRequest())
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -98,11 +80,13 @@ def test_rate_limit_status_has_retry_info(stub) -> None:  # type: ignore[no-unty
             codes.append("OK")
         except grpc.RpcError as error:
             codes.append(error.code().name)
-            details = _details(error)
+            limited = error
     assert codes[-1] == "RESOURCE_EXHAUSTED"
-    assert details["ErrorInfo"].reason == "RATE_LIMITED"  # type: ignore[attr-defined]
-    assert details["RetryInfo"].retry_delay.seconds >= 1  # type: ignore[attr-defined]
-    assert details["retry-after"] and details["x-ratelimit-remaining"] == "0"
+    assert error_info(limited).reason == "RATE_LIMITED"
+    retry = detail(limited, error_details_pb2.RetryInfo)
+    assert retry is not None and retry.retry_delay.seconds >= 1
+    trailers = dict(limited.trailing_metadata())  # type: ignore[attr-defined]
+    assert trailers["retry-after"] and trailers["x-ratelimit-remaining"] == "0"
 
 
 def test_grpcurl_list_describe_invoke(chorus: ChorusProcess) -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.crispy_server import DEMO
+from tests.support.envelopes import assert_error
 from tests.support.sse import parse_sse
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -118,22 +119,19 @@ def test_delete_session(rest: httpx.Client) -> None:
     assert body["success"] is True and body["sessionId"] == session
     assert rest.get(f"/chat/{session}/history", headers=DEMO).status_code == 404
     again = rest.delete(f"/chat/{session}", headers=DEMO)
-    assert again.status_code == 404
-    assert again.json() == {"error": "Session not found", "requestId": again.headers["x-request-id"]}
+    assert assert_error(again, "crispy", 404)["error"] == "Session not found"
 
 
 def test_unknown_session_history_is_404(rest: httpx.Client) -> None:
     response = rest.get(f"/chat/{uuid.uuid4()}/history", headers=DEMO)
-    assert response.status_code == 404
-    assert response.json() == {"error": "Session not found", "requestId": response.headers["x-request-id"]}
+    body = assert_error(response, "crispy", 404)
+    assert body == {"error": "Session not found", "requestId": response.headers["x-request-id"]}
 
 
 def test_validation_lists_every_issue(rest: httpx.Client) -> None:
     response = rest.post("/chat", json={"sessionId": "not-a-uuid", "message": ""}, headers=DEMO)
-    assert response.status_code == 400
-    body = response.json()
+    body = assert_error(response, "crispy", 400)
     assert body["error"] == "Validation error"
-    assert body["requestId"] == response.headers["x-request-id"]
     assert body["details"]["issues"] == [
         {"path": ["sessionId"], "message": "Invalid UUID format"},
         {"path": ["message"], "message": "String must contain at least 1 character(s)"},

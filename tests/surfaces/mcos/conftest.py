@@ -8,7 +8,6 @@ whose JWKS file the server is configured with. Every test should act as its own 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.chorus_process import ChorusProcess
-from tests.support.mcos_identity import AUDIENCE, ISSUER, TestIdp, new_sub
+from tests.support.mcos_identity import AUDIENCE, ISSUER, TestIdp, User, new_sub
 
 
 def mcos_config(jwks_file: Path, extra: str = "") -> str:
@@ -35,16 +34,6 @@ def mcos(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[Cho
     jwks = idp.write_jwks(data_dir / "jwks.json")
     with ChorusProcess(data_dir, config_toml=mcos_config(jwks)) as proc:
         yield proc
-
-
-@dataclass
-class User:
-    """One principal: its id, its assertion, and clients that send it."""
-
-    sub: str
-    token: str
-    rest: httpx.Client
-    grpc_metadata: tuple[tuple[str, str], ...]
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 from google.protobuf import struct_pb2
 
 from server.platform.struct_values import python_to_value
+from tests.support.envelopes import assert_error
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 CREATED = "2025-11-20T12:00:00.000Z"
 
@@ -119,7 +119,7 @@ def test_other_part_types_are_a_400_naming_the_type(user: Callable[..., User]) -
         assistant_message(text("Here you go"), tool_call),
         user_message(text("What is this?"), image),
     ]
-    error = assert_envelope(on_new(person, thread, "aui-3"), 400, "VALIDATION_ERROR")
+    error = assert_error(on_new(person, thread, "aui-3"), "mcos", 400, "VALIDATION_ERROR")
     assert error["details"]["issues"] == [
         {
             "path": ["messages", 0, "content", 1, "type"],
@@ -136,8 +136,8 @@ def test_other_part_types_are_a_400_naming_the_type(user: Callable[..., User]) -
 def test_an_image_attachment_is_a_400_naming_the_type(user: Callable[..., User]) -> None:
     person = user()
     photo = {**text_attachment("p.png", ""), "type": "image", "content": [{"type": "image", "image": "data:,"}]}
-    error = assert_envelope(
-        on_new(person, [user_message(text("Look"), attachments=[photo])], "aui-4"), 400, "VALIDATION_ERROR"
+    error = assert_error(
+        on_new(person, [user_message(text("Look"), attachments=[photo])], "aui-4"), "mcos", 400, "VALIDATION_ERROR"
     )
     assert error["details"]["issues"] == [
         {
@@ -158,7 +158,7 @@ def test_malformed_content_is_a_400(user: Callable[..., User]) -> None:
     ]
     for content, path in cases:
         body = {"messages": [{"role": "user", "content": content}]}
-        error = assert_envelope(person.rest.post("/api/chat", json=body), 400, "VALIDATION_ERROR")
+        error = assert_error(person.rest.post("/api/chat", json=body), "mcos", 400, "VALIDATION_ERROR")
         assert [issue["path"] for issue in error["details"]["issues"]] == [path], content
 
 

@@ -17,12 +17,12 @@ from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from tests.support import mcos_identity as identity
 from tests.support.chorus_process import ChorusProcess
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.openai_upstream import OpenAIUpstream, ScriptedToolCall, cut, status_fault
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import User, mcos_config
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 TOKENS_PER_DAY = 1_000
 WRITES_PER_DAY = 2
@@ -119,7 +119,7 @@ def test_upstream_text_streams_through(person: User, upstream: OpenAIUpstream) -
 def test_a_model_failure_before_the_first_event_is_an_http_llm_error(person: User, upstream: OpenAIUpstream) -> None:
     upstream.push_faults(status_fault(503))
     response = person.rest.post("/api/chat", json=say("Hello?"))
-    error = assert_envelope(response, 500, "LLM_ERROR")
+    error = assert_error(response, "mcos", 500, "LLM_ERROR")
     assert "model" in error["message"].lower()
     failed = assert_failed_turn(stored(person), "Hello?", "LLM_ERROR")
     assert failed["content"] == "" and failed["error"]["message"] == error["message"]
@@ -178,7 +178,7 @@ def test_a_tool_call_the_server_cannot_run_is_a_tool_error(
     person: User, upstream: OpenAIUpstream, call: ScriptedToolCall, words: str
 ) -> None:
     upstream.reply(tool_calls=(call,))
-    error = assert_envelope(person.rest.post("/api/chat", json=say("Do it")), 500, "TOOL_ERROR")
+    error = assert_error(person.rest.post("/api/chat", json=say("Do it")), "mcos", 500, "TOOL_ERROR")
     assert words in error["message"]
     failed = assert_failed_turn(stored(person), "Do it", "TOOL_ERROR")
     assert failed["error"]["message"] == error["message"] and failed["error"]["details"] == {"tool": call.name}
@@ -245,7 +245,7 @@ def test_llm_tokens_are_spent_and_then_refused(person: User, upstream: OpenAIUps
     for _ in range(2):
         assert person.rest.post("/api/chat", json=say("Go", stream=False)).status_code == 200
     refused = person.rest.post("/api/chat", json=say("Go", stream=False))
-    error = assert_envelope(refused, 429, "RATE_LIMIT_EXCEEDED")
+    error = assert_error(refused, "mcos", 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["quota"] == "llm_tokens"
     assert len(upstream.chat_requests()) == 2
 

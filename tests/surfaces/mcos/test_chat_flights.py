@@ -12,10 +12,10 @@ import grpc
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
 from server.platform.struct_values import value_to_python
+from tests.support.envelopes import assert_error
 from tests.support.mcos_chat import user_says as grpc_user_says
+from tests.support.mcos_rest import shape, text_of, tool_turn
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_chat_tools import shape, text_of, tool_turn
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 PARIS = {"origin": "SFO", "destination": "CDG", "departure_date": "2025-05-10", "return_date": "2025-05-15"}
 
@@ -94,7 +94,7 @@ def test_searches_in_chat_take_the_flight_search_quota(user: Callable[..., User]
         assert person.rest.post("/api/tools/search_flights", json=PARIS).status_code == 200
     body = {"messages": [{"role": "user", "content": f"/tool search_flights {json.dumps(PARIS)}"}]}
     # Refused before the call is announced, so before any event: an HTTP error.
-    error = assert_envelope(person.rest.post("/api/chat", json=body), 429, "RATE_LIMIT_EXCEEDED")
+    error = assert_error(person.rest.post("/api/chat", json=body), "mcos", 429, "RATE_LIMIT_EXCEEDED")
     assert error["details"]["quota"] == "flight_searches"
     # The model was asked and answered with a call: the turn is on record, failed on the quota.
     stored = person.rest.get("/api/chat/history").json()["messages"]

@@ -6,37 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import grpc
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
+from tests.support.envelopes import assert_error
 from tests.support.mcos_chat import user_says as grpc_user_says
+from tests.support.mcos_rest import shape, text_of, tool_turn
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
-
-
-def tool_turn(user: User, directive: str, conversation_id: str = "") -> list[dict[str, Any]]:
-    body: dict[str, Any] = {"messages": [{"role": "user", "content": directive}]}
-    if conversation_id:
-        body["conversation_id"] = conversation_id
-    response = user.rest.post("/api/chat", json=body)
-    assert response.status_code == 200, response.text
-    return [event.json() for event in parse_sse(response.text)[0]]
-
-
-def shape(events: list[dict[str, Any]]) -> list[str]:
-    """Event types with runs of tokens folded into one."""
-    kinds: list[str] = []
-    for event in events:
-        if not (event["type"] == "token" and kinds and kinds[-1] == "token"):
-            kinds.append(event["type"])
-    return kinds
-
-
-def text_of(events: list[dict[str, Any]]) -> str:
-    return "".join(e["token"] for e in events if e["type"] == "token")
 
 
 def test_create_task_runs_and_the_model_answers_from_its_result(user: Callable[..., User]) -> None:
@@ -129,7 +107,7 @@ def test_a_tool_the_service_refuses_is_a_tool_error_and_the_turn_is_stored_as_fa
         assert events[1]["error"]["details"]["tool"] == events[0]["name"]
         # Not streamed: nothing was sent yet, so it is the HTTP error envelope.
         body = {"messages": [{"role": "user", "content": directive}], "stream": False}
-        error = assert_envelope(person.rest.post("/api/chat", json=body), 500, "TOOL_ERROR")
+        error = assert_error(person.rest.post("/api/chat", json=body), "mcos", 500, "TOOL_ERROR")
         assert error["message"].startswith(f"The {events[0]['name']} tool failed")
     # Each turn, streamed or not, is on record: the question, then a failed reply.
     stored = person.rest.get("/api/chat/history").json()["messages"]

@@ -10,11 +10,11 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc
 
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 from tests.support.mcos_chat import user_says as grpc_user_says
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 
 def stream_chat(user: User, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -130,7 +130,7 @@ def test_bad_turns_are_validation_errors_and_write_nothing(
     user: Callable[..., User], body: dict[str, Any], fields: list[list[Any]]
 ) -> None:
     person = user()
-    error = assert_envelope(person.rest.post("/api/chat", json=body), 400, "VALIDATION_ERROR")
+    error = assert_error(person.rest.post("/api/chat", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert [issue["path"] for issue in error["details"]["issues"]] == fields
     assert person.rest.get("/api/chat/history").json()["messages"] == []
 
@@ -138,7 +138,7 @@ def test_bad_turns_are_validation_errors_and_write_nothing(
 def test_wrong_json_types_are_validation_errors(user: Callable[..., User]) -> None:
     person = user()
     for body in ({"messages": "hi"}, {"messages": [{"role": "user", "content": 5}]}, {**user_says("x"), "stream": "y"}):
-        assert_envelope(person.rest.post("/api/chat", json=body), 400, "VALIDATION_ERROR")
+        assert_error(person.rest.post("/api/chat", json=body), "mcos", 400, "VALIDATION_ERROR")
 
 
 def test_a_content_of_32000_characters_is_accepted(user: Callable[..., User]) -> None:
@@ -173,4 +173,4 @@ def test_a_streamed_turn_over_grpc(user: Callable[..., User], mcos_channel: grpc
 def test_chat_needs_the_access_assertion(user: Callable[..., User]) -> None:
     person = user()
     response = person.rest.post("/api/chat", json=user_says("hi"), headers={"cf-access-jwt-assertion": "nope"})
-    assert_envelope(response, 401, "UNAUTHORIZED")
+    assert_error(response, "mcos", 401, "UNAUTHORIZED")

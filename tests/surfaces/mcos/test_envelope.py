@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 from tests.support.chorus_process import ChorusProcess, wait_until
+from tests.support.envelopes import assert_error
 from tests.support.mcos_identity import TestIdp, new_sub
 from tests.surfaces.mcos.conftest import mcos_config
-
-ENVELOPE_KEYS = {"code", "message", "details", "correlation_id", "timestamp"}
-DOCUMENT_CODES = {
-    "UNAUTHORIZED",
-    "FORBIDDEN",
-    "NOT_FOUND",
-    "VALIDATION_ERROR",
-    "RATE_LIMIT_EXCEEDED",
-    "LLM_ERROR",
-    "TOOL_ERROR",
-    "INTERNAL_ERROR",
-}
-
-
-def assert_envelope(response: httpx.Response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert set(error) == ENVELOPE_KEYS
-    assert error["code"] == code and code in DOCUMENT_CODES
-    assert isinstance(error["details"], dict)
-    assert error["correlation_id"] == response.headers["x-correlation-id"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", error["timestamp"])
-    datetime.fromisoformat(error["timestamp"].replace("Z", "+00:00"))
-    return error  # type: ignore[no-any-return]
 
 
 def test_correlation_id_is_echoed_on_success_and_errors(mcos: ChorusProcess) -> None:
     with httpx.Client(base_url=mcos.rest_url, headers={"x-correlation-id": "corr_abc123"}) as client:
         assert client.get("/api/health").headers["x-correlation-id"] == "corr_abc123"
-        assert_envelope(client.get("/api/no-such-route"), 404, "NOT_FOUND")
+        assert_error(client.get("/api/no-such-route"), "mcos", 404, "NOT_FOUND")
         assert client.get("/api/no-such-route").json()["error"]["correlation_id"] == "corr_abc123"
-        assert_envelope(client.get("/api/tasks"), 401, "UNAUTHORIZED")
+        assert_error(client.get("/api/tasks"), "mcos", 401, "UNAUTHORIZED")
         assert client.get("/api/tasks").headers["x-correlation-id"] == "corr_abc123"
 
 
@@ -63,31 +35,31 @@ def test_correlation_id_is_generated_when_missing_or_unusable(mcos: ChorusProces
 
 def test_wrong_method_on_a_known_path_is_405_validation_error(mcos: ChorusProcess) -> None:
     response = httpx.get(f"{mcos.rest_url}/api/chat")
-    error = assert_envelope(response, 405, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 405, "VALIDATION_ERROR")
     assert response.headers["allow"] == "POST"
     assert "POST" in error["message"]
     response = httpx.put(f"{mcos.rest_url}/api/tasks/task_1", json={})
-    assert_envelope(response, 405, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 405, "VALIDATION_ERROR")
     assert set(response.headers["allow"].split(", ")) == {"PATCH", "DELETE"}
 
 
 def test_bad_payloads_are_400_with_field_issues(mcos: ChorusProcess) -> None:
     url = f"{mcos.rest_url}/api/tasks"
     malformed = httpx.post(url, content=b'{"title": ', headers={"content-type": "application/json"})
-    error = assert_envelope(malformed, 400, "VALIDATION_ERROR")
+    error = assert_error(malformed, "mcos", 400, "VALIDATION_ERROR")
     assert error["details"]["issues"][0]["message"].startswith("Malformed JSON")
     wrong_type = httpx.post(url, json={"title": 5, "tags": "finance"})
-    error = assert_envelope(wrong_type, 400, "VALIDATION_ERROR")
+    error = assert_error(wrong_type, "mcos", 400, "VALIDATION_ERROR")
     paths = {tuple(issue["path"]) for issue in error["details"]["issues"]}
     assert ("title",) in paths or ("tags",) in paths
     # Unknown keys are dropped, as the source system's Zod schemas do: past the bridge, to the auth check.
     unknown = httpx.post(url, json={"title": "x", "colour": "red"})
-    assert_envelope(unknown, 401, "UNAUTHORIZED")
+    assert_error(unknown, "mcos", 401, "UNAUTHORIZED")
 
 
 def test_oversized_body_is_rejected_in_the_envelope(mcos: ChorusProcess) -> None:
     response = httpx.post(f"{mcos.rest_url}/api/chat", content=b"x" * (1_048_576 + 10))
-    assert_envelope(response, 413, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 413, "VALIDATION_ERROR")
 
 
 def test_other_surfaces_keep_their_envelopes(mcos: ChorusProcess) -> None:
@@ -113,7 +85,7 @@ def test_a_failed_calls_log_line_carries_its_correlation_id(tmp_path: Path, idp:
             headers={"cf-access-jwt-assertion": idp.token(new_sub()), "x-correlation-id": "corr_log_0042"},
             timeout=30,
         )
-        error = assert_envelope(response, 500, "TOOL_ERROR")
+        error = assert_error(response, "mcos", 500, "TOOL_ERROR")
         assert error["correlation_id"] == "corr_log_0042"
         assert wait_until(lambda: any("[corr_log_0042]" in line for line in proc.output))
     line = next(line for line in proc.output if "[corr_log_0042]" in line)

@@ -13,10 +13,10 @@ import pytest
 from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from tests.support.chorus_process import ChorusProcess
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 from tests.support.mcos_identity import TestIdp, new_sub
 from tests.surfaces.mcos.conftest import mcos_config
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 SEARCH = {"origin": "SFO", "destination": "CDG", "departure_date": "2025-05-10"}
 INSTALL_HINT = "chorus[flights]"
@@ -46,7 +46,7 @@ def lean(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[Cho
 def test_search_names_the_missing_extra(lean: ChorusProcess, idp: TestIdp) -> None:
     token = idp.token(new_sub())
     with httpx.Client(base_url=lean.rest_url, headers={"cf-access-jwt-assertion": token}, timeout=30) as client:
-        error = assert_envelope(client.post("/api/tools/search_flights", json=SEARCH), 500, "TOOL_ERROR")
+        error = assert_error(client.post("/api/tools/search_flights", json=SEARCH), "mcos", 500, "TOOL_ERROR")
         assert INSTALL_HINT in error["message"] and "mcp" in error["message"], error
         assert error["details"] == {"tool": "search_flights"}
         # The rest of the surface does not need the extra.

@@ -25,10 +25,10 @@ from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from server.app import Chorus
 from tests.support import mcos_identity as identity
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 from tests.support.mcos_identity import new_sub
 from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 SERVERS = Path(__file__).parent / "mcp_servers"
 MISBEHAVING = [sys.executable, str(SERVERS / "misbehaving.py")]
@@ -64,7 +64,7 @@ async def tool_error(client: httpx.AsyncClient, body: dict[str, Any], within: fl
     started = time.monotonic()
     response = await client.post("/api/tools/search_flights", json=body)
     elapsed = time.monotonic() - started
-    error = assert_envelope(response, 500, "TOOL_ERROR")
+    error = assert_error(response, "mcos", 500, "TOOL_ERROR")
     assert error["details"] == {"tool": "search_flights"}
     assert elapsed < within, f"took {elapsed:.1f} s"
     message: str = error["message"]

@@ -14,10 +14,10 @@ import pytest
 
 from tests.support import mcos_identity as identity
 from tests.support.chorus_process import ROOT, ChorusProcess
+from tests.support.envelopes import assert_error
 from tests.support.mcos_identity import new_sub
+from tests.support.mcos_rest import ROUND_TRIP, search_flights
 from tests.surfaces.mcos.conftest import User, mcos_config
-from tests.surfaces.mcos.test_envelope import assert_envelope
-from tests.surfaces.mcos.test_flights_search import ROUND_TRIP, search
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_searches_over_http_match_stdio(
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200, response.text
         # The same sample data as the shared server's stdio one.
-        assert response.json()["flights"] == search(user(), ROUND_TRIP)["flights"]
+        assert response.json()["flights"] == search_flights(user(), ROUND_TRIP)["flights"]
         assert max(timings[1:]) < 1.0
 
 
@@ -77,6 +77,6 @@ def test_a_server_that_went_away_is_a_tool_error(
         http_flights_server[1].terminate()
         http_flights_server[1].wait(10)
         started = time.monotonic()
-        error = assert_envelope(client.post("/api/tools/search_flights", json=ROUND_TRIP), 500, "TOOL_ERROR")
+        error = assert_error(client.post("/api/tools/search_flights", json=ROUND_TRIP), "mcos", 500, "TOOL_ERROR")
         assert time.monotonic() - started < 3
         assert http_flights_server[0] in error["message"]

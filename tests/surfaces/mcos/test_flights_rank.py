@@ -15,10 +15,10 @@ from server.platform.errors import ChorusError
 from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
 from server.surfaces.mcos.flights.ranking import parse_rank_request, rank_flights
 from server.surfaces.mcos.flights.service import FlightTools
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
+from tests.support.mcos_rest import ROUND_TRIP, search_flights
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
-from tests.surfaces.mcos.test_flights_search import ROUND_TRIP, search
 
 
 def flight(flight_id: str, airline: str, number: str, stops: int, price: float, leaves: str, lands: str) -> dict:
@@ -92,7 +92,7 @@ def test_ties_rank_by_price_then_departure_then_id() -> None:
 
 def test_rest_ranks_search_results(user: Callable[..., User]) -> None:
     person = user()
-    flights = search(person, ROUND_TRIP)["flights"]
+    flights = search_flights(person, ROUND_TRIP)["flights"]
     body = {
         "flights": flights,
         "user_preferences": {"airlines": ["Air France"], "max_stops": 0, "price_weight": 0.6},
@@ -214,7 +214,7 @@ def test_bad_requests_are_validation_errors(
     user: Callable[..., User], body: dict[str, Any], issues: dict[tuple[Any, ...], str]
 ) -> None:
     response = user().rest.post("/api/tools/rank_flights", json=body)
-    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert {tuple(i["path"]): i["message"] for i in error["details"]["issues"]} == issues
 
 

@@ -13,18 +13,11 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
+from tests.support.mcos_rest import ROUND_TRIP, search_flights
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
-ROUND_TRIP = {
-    "origin": "SFO",
-    "destination": "CDG",
-    "departure_date": "2025-05-10",
-    "return_date": "2025-05-15",
-    "passengers": 1,
-    "cabin_class": "economy",
-}
 FLIGHT_KEYS = {
     "id",
     "airline",
@@ -40,15 +33,8 @@ FLIGHT_KEYS = {
 LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)")
 
 
-def search(person: User, body: dict[str, Any]) -> dict[str, Any]:
-    response = person.rest.post("/api/tools/search_flights", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
 def test_round_trip_has_the_documented_shape(user: Callable[..., User]) -> None:
-    body = search(user(), ROUND_TRIP)
+    body = search_flights(user(), ROUND_TRIP)
     assert set(body) == {"tool_invocation_id", "flights"}
     assert re.fullmatch(r"tool_[0-9a-f]{24}", body["tool_invocation_id"])
     flights = body["flights"]
@@ -84,30 +70,33 @@ def test_round_trip_has_the_documented_shape(user: Callable[..., User]) -> None:
 
 def test_the_same_query_gives_the_same_flights(user: Callable[..., User]) -> None:
     person = user()
-    first, second = search(person, ROUND_TRIP), search(user(), ROUND_TRIP)
+    first, second = search_flights(person, ROUND_TRIP), search_flights(user(), ROUND_TRIP)
     assert first["flights"] == second["flights"]
     assert first["tool_invocation_id"] != second["tool_invocation_id"]
-    later = search(person, {**ROUND_TRIP, "departure_date": "2025-05-11"})
+    later = search_flights(person, {**ROUND_TRIP, "departure_date": "2025-05-11"})
     assert later["flights"] != first["flights"]
 
 
 def test_defaults_one_way_and_the_other_options(user: Callable[..., User]) -> None:
     person = user()
-    one_way = search(person, {"origin": "lhr", "destination": "JFK", "departure_date": "2025-01-20"})["flights"]
+    one_way = search_flights(person, {"origin": "lhr", "destination": "JFK", "departure_date": "2025-01-20"})["flights"]
     assert one_way and {f["direction"] for f in one_way} == {"outbound"}
     assert {f["cabin_class"] for f in one_way} == {"economy"}
     # London in January is on UTC: its offset prints as "Z".
     assert all(f["departure"]["airport"] == "LHR" and f["departure"]["time"].endswith("Z") for f in one_way)
-    group = search(person, {"origin": "LHR", "destination": "JFK", "departure_date": "2025-01-20", "passengers": 3})
+    group = search_flights(
+        person, {"origin": "LHR", "destination": "JFK", "departure_date": "2025-01-20", "passengers": 3}
+    )
     assert [f["id"] for f in group["flights"]] == [f["id"] for f in one_way]
     assert [f["price"]["amount"] for f in group["flights"]] == [3 * f["price"]["amount"] for f in one_way]
-    business = search(
+    business = search_flights(
         person, {"origin": "LHR", "destination": "JFK", "departure_date": "2025-01-20", "cabin_class": "business"}
     )["flights"]
     assert {f["cabin_class"] for f in business} == {"business"}
     assert min(f["price"]["amount"] for f in business) > max(f["price"]["amount"] for f in one_way)
     # Neighbouring airports have no flights between them: an empty answer, not an error.
-    assert search(person, {"origin": "JFK", "destination": "EWR", "departure_date": "2025-01-20"})["flights"] == []
+    neighbours = {"origin": "JFK", "destination": "EWR", "departure_date": "2025-01-20"}
+    assert search_flights(person, neighbours)["flights"] == []
 
 
 @pytest.mark.parametrize(
@@ -151,7 +140,7 @@ def test_bad_requests_are_validation_errors(
     user: Callable[..., User], body: dict[str, Any], issues: dict[tuple[str, ...], str]
 ) -> None:
     response = user().rest.post("/api/tools/search_flights", json=body)
-    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert {tuple(i["path"]): i["message"] for i in error["details"]["issues"]} == issues
 
 
@@ -161,13 +150,13 @@ def test_wrong_types_are_validation_errors_and_unknown_keys_are_ignored(user: Ca
         "/api/tools/search_flights",
         json={"origin": 7, "destination": "CDG", "departure_date": "2025-05-10", "passengers": "two", "pets": 1},
     )
-    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     # MCoS validates like Zod's z.object(): unknown keys ("pets") are stripped, not refused.
     assert {tuple(i["path"]) for i in error["details"]["issues"]} == {("origin",), ("passengers",)}
     malformed = person.rest.post(
         "/api/tools/search_flights", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert_envelope(malformed, 400, "VALIDATION_ERROR")
+    assert_error(malformed, "mcos", 400, "VALIDATION_ERROR")
 
 
 def test_grpc_search_matches_rest(user: Callable[..., User], mcos_channel: grpc.Channel) -> None:
@@ -178,7 +167,7 @@ def test_grpc_search_matches_rest(user: Callable[..., User], mcos_channel: grpc.
     )
     reply = stub.SearchFlights(request, metadata=person.grpc_metadata)
     assert re.fullmatch(r"tool_[0-9a-f]{24}", reply.tool_invocation_id)
-    rest = search(person, ROUND_TRIP)["flights"]
+    rest = search_flights(person, ROUND_TRIP)["flights"]
     assert [(f.id, f.price.amount, f.departure.time, f.arrival.time, f.stops, f.direction) for f in reply.flights] == [
         (f["id"], f["price"]["amount"], f["departure"]["time"], f["arrival"]["time"], f["stops"], f["direction"])
         for f in rest
@@ -194,10 +183,10 @@ def test_grpc_search_matches_rest(user: Callable[..., User], mcos_channel: grpc.
 
 def test_warm_searches_are_fast(user: Callable[..., User]) -> None:
     person = user()
-    search(person, ROUND_TRIP)  # the session may be new: it starts the server process
+    search_flights(person, ROUND_TRIP)  # the session may be new: it starts the server process
     started = time.perf_counter()
     for day in ("2025-06-01", "2025-06-02", "2025-06-03"):
-        search(person, {**ROUND_TRIP, "departure_date": day, "return_date": "2025-06-20"})
+        search_flights(person, {**ROUND_TRIP, "departure_date": day, "return_date": "2025-06-20"})
     # One persistent MCP session, not a process per search (which takes over a second each).
     assert (time.perf_counter() - started) / 3 < 0.5
 
@@ -209,8 +198,8 @@ def test_the_eleventh_search_of_the_day_is_refused(user: Callable[..., User]) ->
         assert response.status_code == 200, response.text
         assert response.headers["x-ratelimit-remaining"] == str(9 - n)
     refused = person.rest.post("/api/tools/search_flights", json=ROUND_TRIP)
-    error = assert_envelope(refused, 429, "RATE_LIMIT_EXCEEDED")
+    error = assert_error(refused, "mcos", 429, "RATE_LIMIT_EXCEEDED")
     assert refused.headers["x-ratelimit-limit"] == "10" and error["details"]["quota"] == "flight_searches"
     # Ranking is not a search: it is not counted.
-    flights = search(user(), ROUND_TRIP)["flights"]
+    flights = search_flights(user(), ROUND_TRIP)["flights"]
     assert person.rest.post("/api/tools/rank_flights", json={"flights": flights}).status_code == 200

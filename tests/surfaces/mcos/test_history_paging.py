@@ -8,9 +8,9 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 
 def chat(user: User, text: str, conversation_id: str) -> dict:
@@ -128,7 +128,7 @@ def test_another_users_messages_are_invisible(talker: User, user: Callable[..., 
     assert history(stranger)["messages"] == []
     theirs = ids(history(talker, conversation_id="trip"))[3]
     for key in ("before", "after"):
-        assert_envelope(stranger.rest.get("/api/chat/history", params={key: theirs}), 404, "NOT_FOUND")
+        assert_error(stranger.rest.get("/api/chat/history", params={key: theirs}), "mcos", 404, "NOT_FOUND")
     # The same conversation id is a separate conversation per user.
     chat(stranger, "mine", "trip")
     assert history(stranger, conversation_id="trip")["messages"][0]["content"] == "mine"
@@ -138,9 +138,9 @@ def test_another_users_messages_are_invisible(talker: User, user: Callable[..., 
 def test_a_cursor_from_another_conversation_is_not_found(talker: User) -> None:
     other = ids(history(talker, conversation_id="other"))[0]
     response = talker.rest.get("/api/chat/history", params={"conversation_id": "trip", "before": other})
-    assert_envelope(response, 404, "NOT_FOUND")
+    assert_error(response, "mcos", 404, "NOT_FOUND")
     unknown = talker.rest.get("/api/chat/history", params={"after": "msg_" + "0" * 24})
-    assert_envelope(unknown, 404, "NOT_FOUND")
+    assert_error(unknown, "mcos", 404, "NOT_FOUND")
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_a_cursor_from_another_conversation_is_not_found(talker: User) -> None:
     ],
 )
 def test_bad_queries_are_validation_errors(user: Callable[..., User], params: dict, field: str) -> None:
-    error = assert_envelope(user().rest.get("/api/chat/history", params=params), 400, "VALIDATION_ERROR")
+    error = assert_error(user().rest.get("/api/chat/history", params=params), "mcos", 400, "VALIDATION_ERROR")
     assert [field] in [issue["path"] for issue in error["details"]["issues"]]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
+from tests.support.envelopes import assert_error
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 REPLAYED = "idempotent-replayed"
 
@@ -57,7 +57,7 @@ def test_parallel_task_creations_with_one_key_store_one_task(user: Callable[...,
     created = [r for r in responses if r.status_code == 201]
     assert len([r for r in created if REPLAYED not in r.headers]) == 1
     for refused in (r for r in responses if r.status_code == 409):
-        error = assert_envelope(refused, 409, "VALIDATION_ERROR")
+        error = assert_error(refused, "mcos", 409, "VALIDATION_ERROR")
         assert error["details"]["issues"][0]["path"] == ["idempotency_key"]
     # Once it is done, every retry is the stored answer.
     replay = person.rest.post("/api/tasks", json=body, headers=key)
@@ -79,7 +79,7 @@ def test_same_key_other_body_is_422_and_creates_nothing(user: Callable[..., User
     )
     assert same.status_code == 201 and same.json() == first.json() and same.headers[REPLAYED] == "true"
     other = person.rest.post("/api/tasks", json={"title": "Renew visa"}, headers=key)
-    error = assert_envelope(other, 422, "VALIDATION_ERROR")
+    error = assert_error(other, "mcos", 422, "VALIDATION_ERROR")
     assert error["details"]["idempotency_key"] == key["Idempotency-Key"]
     assert "different request" in error["message"]
     assert task_titles(person) == ["Renew passport"]
@@ -99,7 +99,7 @@ def test_a_failed_request_does_not_hold_its_key(user: Callable[..., User]) -> No
     person = user()
     key = new_key()
     invalid = person.rest.post("/api/tasks", json={"title": ""}, headers=key)
-    assert_envelope(invalid, 400, "VALIDATION_ERROR")
+    assert_error(invalid, "mcos", 400, "VALIDATION_ERROR")
     # The same key works for the corrected request, and is then bound to it.
     fixed = person.rest.post("/api/tasks", json={"title": "Pay rent"}, headers=key)
     assert fixed.status_code == 201 and REPLAYED not in fixed.headers
@@ -111,7 +111,7 @@ def test_malformed_keys_are_400(user: Callable[..., User]) -> None:
     person = user()
     for bad in ("", "k" * 256):
         response = person.rest.post("/api/tasks", json={"title": "Never stored"}, headers={"Idempotency-Key": bad})
-        error = assert_envelope(response, 400, "VALIDATION_ERROR")
+        error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
         assert error["details"]["issues"][0]["path"] == ["idempotency_key"]
     assert task_titles(person) == []
     longest = person.rest.post("/api/tasks", json={"title": "Stored"}, headers={"Idempotency-Key": "k" * 255})
@@ -154,7 +154,8 @@ def test_non_streaming_chat_replays_its_json(user: Callable[..., User]) -> None:
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json() and again.headers[REPLAYED] == "true"
     # Streaming is another request under the same key.
-    assert_envelope(person.rest.post("/api/chat", json={**body, "stream": True}, headers=key), 422, "VALIDATION_ERROR")
+    streamed = person.rest.post("/api/chat", json={**body, "stream": True}, headers=key)
+    assert_error(streamed, "mcos", 422, "VALIDATION_ERROR")
 
 
 def test_tool_calls_replay_without_running_the_tool(user: Callable[..., User]) -> None:

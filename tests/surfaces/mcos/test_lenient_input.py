@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.envelopes import assert_error
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 
 def nest(levels: int) -> Any:
@@ -52,7 +52,7 @@ def test_other_media_types_are_415(user: Callable[..., User]) -> None:
     response = user().rest.post(
         "/api/tasks", content=b"title=x", headers={"content-type": "application/x-www-form-urlencoded"}
     )
-    error = assert_envelope(response, 415, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 415, "VALIDATION_ERROR")
     assert "application/json" in error["message"]
 
 
@@ -60,7 +60,7 @@ def test_other_media_types_are_415(user: Callable[..., User]) -> None:
 def test_too_deep_free_form_json_is_a_400_with_the_key_in_its_path(user: Callable[..., User], key: str) -> None:
     body = {"flights": [], "calendar_context": [{key: nest(40)}]}
     response = user().rest.post("/api/tools/rank_flights", json=body)
-    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     issue = error["details"]["issues"][0]
     assert issue["path"][:3] == ["calendar_context", 0, key]
     assert "32 levels" in issue["message"]

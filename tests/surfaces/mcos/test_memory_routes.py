@@ -13,18 +13,12 @@ import pytest
 from chorus_contracts.mcos.v1 import memory_pb2, memory_pb2_grpc
 
 from tests.support import backends
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
+from tests.support.mcos_rest import pin_memory
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 MEMORY_KEYS = {"id", "type", "key", "value", "category", "created_at", "updated_at"}
-
-
-def pin(user: User, **body: Any) -> dict[str, Any]:
-    response = user.rest.post("/api/memory/pin", json=body)
-    assert response.status_code == 200, response.text
-    memory: dict[str, Any] = response.json()
-    return memory
 
 
 def memories(user: User, **params: Any) -> dict[str, Any]:
@@ -40,7 +34,7 @@ def keys(page: dict[str, Any]) -> list[str]:
 
 def test_pin_returns_the_memory_and_pinning_again_updates_it(user: Callable[..., User]) -> None:
     person = user()
-    first = pin(person, type="preference", key="favorite_airline", value="United Airlines", category="travel")
+    first = pin_memory(person, type="preference", key="favorite_airline", value="United Airlines", category="travel")
     assert set(first) == MEMORY_KEYS
     assert re.fullmatch(r"mem_[0-9a-f]{24}", first["id"])
     assert (first["type"], first["key"], first["value"], first["category"]) == (
@@ -51,7 +45,7 @@ def test_pin_returns_the_memory_and_pinning_again_updates_it(user: Callable[...,
     )
     assert first["created_at"] == first["updated_at"]
 
-    again = pin(person, type="fact", key="favorite_airline", value="Delta")
+    again = pin_memory(person, type="fact", key="favorite_airline", value="Delta")
     assert (again["id"], again["created_at"]) == (first["id"], first["created_at"])
     assert (again["type"], again["value"], again["category"]) == ("fact", "Delta", "")
     assert again["updated_at"] >= first["updated_at"]
@@ -72,11 +66,11 @@ def newest_first(pinned: list[dict[str, Any]]) -> list[str]:
 def test_list_is_newest_change_first_with_filters_and_pages(user: Callable[..., User]) -> None:
     person = user()
     pinned = [
-        pin(person, type="preference", key="seat", value="aisle", category="travel"),
-        pin(person, type="fact", key="dog", value="Rex", category="home"),
-        pin(person, type="preference", key="hotel", value="Hilton", category="travel"),
-        pin(person, type="contact", key="jim", value="jim@example.com"),
-        pin(person, type="preference", key="seat", value="window", category="travel"),  # changed last
+        pin_memory(person, type="preference", key="seat", value="aisle", category="travel"),
+        pin_memory(person, type="fact", key="dog", value="Rex", category="home"),
+        pin_memory(person, type="preference", key="hotel", value="Hilton", category="travel"),
+        pin_memory(person, type="contact", key="jim", value="jim@example.com"),
+        pin_memory(person, type="preference", key="seat", value="window", category="travel"),  # changed last
     ]
     order = newest_first(pinned)
     assert keys(memories(person)) == order and sorted(order) == ["dog", "hotel", "jim", "seat"]
@@ -93,9 +87,9 @@ def test_list_is_newest_change_first_with_filters_and_pages(user: Callable[..., 
 
 def test_other_users_never_see_a_memory(user: Callable[..., User]) -> None:
     owner, stranger = user(), user()
-    pin(owner, type="fact", key="secret", value="42")
+    pin_memory(owner, type="fact", key="secret", value="42")
     # The same key is another memory for another user.
-    theirs = pin(stranger, type="fact", key="secret", value="7")
+    theirs = pin_memory(stranger, type="fact", key="secret", value="7")
     assert [m["value"] for m in memories(owner)["pinned_memories"]] == ["42"]
     assert memories(stranger)["pinned_memories"] == [theirs]
 
@@ -113,7 +107,7 @@ def test_other_users_never_see_a_memory(user: Callable[..., User]) -> None:
 )
 def test_invalid_pins_are_400(user: Callable[..., User], body: dict[str, Any], paths: list[list[str]]) -> None:
     person = user()
-    error = assert_envelope(person.rest.post("/api/memory/pin", json=body), 400, "VALIDATION_ERROR")
+    error = assert_error(person.rest.post("/api/memory/pin", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert sorted(issue["path"] for issue in error["details"]["issues"]) == sorted(paths)
     assert memories(person)["pinned_memories"] == []
 
@@ -124,7 +118,7 @@ def test_invalid_pins_are_400(user: Callable[..., User], body: dict[str, Any], p
 def test_malformed_pins_are_400(user: Callable[..., User], content: bytes) -> None:
     person = user()
     response = person.rest.post("/api/memory/pin", content=content, headers={"content-type": "application/json"})
-    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert memories(person)["pinned_memories"] == []
 
 
@@ -132,14 +126,14 @@ def test_nul_in_text_is_a_400_on_every_backend(user: Callable[..., User]) -> Non
     """PostgreSQL's text cannot hold NUL (the schema fuzzer's find): refused up front, on SQLite too."""
     person = user()
     response = person.rest.post("/api/memory/pin", json={"type": "fact", "key": "k", "value": "a\u0000b"})
-    error = assert_envelope(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert [issue["path"] for issue in error["details"]["issues"]] == [["value"]]
     assert memories(person)["pinned_memories"] == []
 
 
 @pytest.mark.parametrize("params", [{"limit": 501}, {"limit": -1}, {"cursor": "bm9wZQ"}])
 def test_bad_list_queries_are_400(user: Callable[..., User], params: dict[str, Any]) -> None:
-    assert_envelope(user().rest.get("/api/memory", params=params), 400, "VALIDATION_ERROR")
+    assert_error(user().rest.get("/api/memory", params=params), "mcos", 400, "VALIDATION_ERROR")
 
 
 def test_concurrent_pins_of_one_key_leave_one_memory(user: Callable[..., User]) -> None:

@@ -12,10 +12,10 @@ import pytest
 from chorus_contracts.mcos.v1 import tools_pb2, tools_pb2_grpc
 
 from tests.support.chorus_process import ChorusProcess
+from tests.support.envelopes import assert_error
 from tests.support.mcos_identity import TestIdp, new_sub
 from tests.support.sse import parse_sse
 from tests.surfaces.mcos.conftest import mcos_config
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 CHATS_PER_MINUTE = 3
 SEARCHES_PER_DAY = 2
@@ -51,7 +51,7 @@ def _remaining(response: httpx.Response) -> str:
 
 def test_invalid_flight_searches_spend_no_search(client: httpx.Client, limited: ChorusProcess) -> None:
     for _ in range(SEARCHES_PER_DAY + 3):
-        assert_envelope(client.post("/api/tools/search_flights", json=NOWHERE), 400, "VALIDATION_ERROR")
+        assert_error(client.post("/api/tools/search_flights", json=NOWHERE), "mcos", 400, "VALIDATION_ERROR")
     # Over gRPC too: the same pipeline gives the search back.
     token = client.headers["cf-access-jwt-assertion"]
     with grpc.insecure_channel(limited.grpc_addr) as channel:
@@ -68,7 +68,7 @@ def test_invalid_flight_searches_spend_no_search(client: httpx.Client, limited: 
     assert [_remaining(r) for r in found] == [str(n) for n in reversed(range(SEARCHES_PER_DAY))]
     # Used up: the 429 still comes first, before the request is even looked at.
     refused = client.post("/api/tools/search_flights", json=NOWHERE)
-    assert assert_envelope(refused, 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "flight_searches"
+    assert assert_error(refused, "mcos", 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "flight_searches"
 
 
 def _chat(client: httpx.Client, messages: list[dict[str, str]]) -> httpx.Response:
@@ -78,23 +78,23 @@ def _chat(client: httpx.Client, messages: list[dict[str, str]]) -> httpx.Respons
 def test_malformed_chats_spend_no_chat_message(client: httpx.Client) -> None:
     not_the_users_turn = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
     for _ in range(CHATS_PER_MINUTE + 3):
-        assert_envelope(_chat(client, not_the_users_turn), 400, "VALIDATION_ERROR")
+        assert_error(_chat(client, not_the_users_turn), "mcos", 400, "VALIDATION_ERROR")
     answered = [_chat(client, [{"role": "user", "content": "Hello there"}]) for _ in range(CHATS_PER_MINUTE)]
     assert [r.status_code for r in answered] == [200] * CHATS_PER_MINUTE, answered[-1].text
     assert [_remaining(r) for r in answered] == [str(n) for n in reversed(range(CHATS_PER_MINUTE))]
     refused = _chat(client, not_the_users_turn)
-    assert assert_envelope(refused, 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "chat_messages"
+    assert assert_error(refused, "mcos", 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "chat_messages"
 
 
 def test_writes_that_find_nothing_spend_no_write(client: httpx.Client) -> None:
     for _ in range(WRITES_PER_DAY + 1):
-        assert_envelope(client.patch(f"/api/tasks/{UNKNOWN_TASK}", json={"status": "completed"}), 404, "NOT_FOUND")
-        assert_envelope(client.delete(f"/api/tasks/{UNKNOWN_TASK}"), 404, "NOT_FOUND")
+        assert_error(client.patch(f"/api/tasks/{UNKNOWN_TASK}", json={"status": "completed"}), "mcos", 404, "NOT_FOUND")
+        assert_error(client.delete(f"/api/tasks/{UNKNOWN_TASK}"), "mcos", 404, "NOT_FOUND")
     created = [client.post("/api/tasks", json={"title": f"Task {n}"}) for n in range(WRITES_PER_DAY)]
     assert [r.status_code for r in created] == [201] * WRITES_PER_DAY, created[-1].text
     assert [_remaining(r) for r in created] == [str(n) for n in reversed(range(WRITES_PER_DAY))]
     refused = client.patch(f"/api/tasks/{UNKNOWN_TASK}", json={"status": "completed"})
-    assert assert_envelope(refused, 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "storage_writes"
+    assert assert_error(refused, "mcos", 429, "RATE_LIMIT_EXCEEDED")["details"]["quota"] == "storage_writes"
 
 
 def test_a_chat_whose_tool_fails_spends_no_search(client: httpx.Client) -> None:

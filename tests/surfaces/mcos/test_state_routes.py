@@ -11,11 +11,10 @@ import pytest
 from chorus_contracts.mcos.v1 import resources_pb2, state_pb2, state_pb2_grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
+from tests.support.mcos_rest import create_task, pin_memory
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
-from tests.surfaces.mcos.test_memory_routes import pin
-from tests.surfaces.mcos.test_tasks_rest import create
 
 STATE_KEYS = {"user_id", "tasks", "preferences", "recent_messages", "pinned_memories", "last_updated", "cursor"}
 DEFAULTS = {"timezone": "UTC", "work_hours": "09:00-17:00", "preferred_airlines": []}
@@ -53,16 +52,16 @@ def test_a_new_user_has_the_defaults(user: Callable[..., User]) -> None:
 
 def test_the_snapshot_holds_the_users_records(user: Callable[..., User]) -> None:
     person, stranger = user(), user()
-    task = create(person, title="Renew passport", due="2026-01-15T09:00:00Z")
-    memory = pin(person, type="fact", key="passport_expiry", value="2026-02-01")
+    task = create_task(person, title="Renew passport", due="2026-01-15T09:00:00Z")
+    memory = pin_memory(person, type="fact", key="passport_expiry", value="2026-02-01")
     preferences = update_preferences(person, {"timezone": "Europe/Paris"})
     chat = person.rest.post(
         "/api/chat",
         json={"messages": [{"role": "user", "content": "hello there"}], "stream": False, "conversation_id": "c1"},
     )
     assert chat.status_code == 200, chat.text
-    create(stranger, title="Not yours")
-    pin(stranger, type="fact", key="not_yours", value="x")
+    create_task(stranger, title="Not yours")
+    pin_memory(stranger, type="fact", key="not_yours", value="x")
 
     snapshot = state(person)
     assert set(snapshot) == STATE_KEYS  # deleted_task_ids only with `since`
@@ -85,7 +84,7 @@ def test_the_snapshot_holds_the_users_records(user: Callable[..., User]) -> None
 
 def test_since_takes_a_date_alone_as_its_start_in_utc(user: Callable[..., User]) -> None:
     person = user()
-    task = create(person, title="Today's")
+    task = create_task(person, title="Today's")
     today = task["updated_at"][:10]
     assert state(person, since=today)["tasks"] == [task]
     tomorrow = (datetime.fromisoformat(today) + timedelta(days=1)).date().isoformat()
@@ -94,7 +93,7 @@ def test_since_takes_a_date_alone_as_its_start_in_utc(user: Callable[..., User])
 
 @pytest.mark.parametrize("since", ["yesterday", "2025-02-30T00:00:00Z", "1700000000", "2025-02-30", "2025-2-3"])
 def test_a_bad_since_is_400(user: Callable[..., User], since: str) -> None:
-    assert_envelope(user().rest.get("/api/state", params={"since": since}), 400, "VALIDATION_ERROR")
+    assert_error(user().rest.get("/api/state", params={"since": since}), "mcos", 400, "VALIDATION_ERROR")
 
 
 def test_preferences_merge(user: Callable[..., User]) -> None:
@@ -142,7 +141,7 @@ def test_invalid_preferences_are_400_and_change_nothing(
 ) -> None:
     person = user()
     update_preferences(person, {"timezone": "Asia/Tokyo"})
-    error = assert_envelope(person.rest.patch("/api/state/preferences", json=body), 400, "VALIDATION_ERROR")
+    error = assert_error(person.rest.patch("/api/state/preferences", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert sorted(issue["path"] for issue in error["details"]["issues"]) == sorted(paths)
     assert state(person)["preferences"] == {**DEFAULTS, "timezone": "Asia/Tokyo"}
 
@@ -155,7 +154,7 @@ def test_malformed_preferences_are_400(user: Callable[..., User], content: bytes
     response = person.rest.patch(
         "/api/state/preferences", content=content, headers={"content-type": "application/json"}
     )
-    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert state(person)["preferences"] == DEFAULTS
 
 

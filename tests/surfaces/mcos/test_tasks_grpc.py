@@ -9,9 +9,8 @@ import pytest
 from chorus_contracts.mcos.v1 import resources_pb2, tasks_pb2, tasks_pb2_grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
-from google.rpc import error_details_pb2, status_pb2
 
-from tests.support.grpc_status import error_info
+from tests.support.grpc_status import error_info, violated_fields
 from tests.surfaces.mcos.conftest import User
 
 
@@ -19,17 +18,6 @@ def stamp(text: str) -> Timestamp:
     out = Timestamp()
     out.FromJsonString(text)
     return out
-
-
-def field_violations(error: grpc.RpcError) -> list[str]:
-    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
-        if key == "grpc-status-details-bin":
-            for detail in status_pb2.Status.FromString(value).details:
-                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                    bad = error_details_pb2.BadRequest()
-                    detail.Unpack(bad)
-                    return [v.field for v in bad.field_violations]
-    return []
 
 
 @pytest.fixture
@@ -118,28 +106,28 @@ def test_invalid_requests_are_invalid_argument(stub: tasks_pb2_grpc.TaskServiceS
         grpc.StatusCode.INVALID_ARGUMENT,
         "VALIDATION_ERROR",
     )
-    assert field_violations(bad_mask) == ["update_mask"]
+    assert violated_fields(bad_mask) == ["update_mask"]
     outside_the_set = resources_pb2.TaskPriority.ValueType(99)  # gRPC enums are open: the server refuses it
     missing = rejected(
         lambda: stub.CreateTask(tasks_pb2.CreateTaskRequest(priority=outside_the_set), metadata=md),
         grpc.StatusCode.INVALID_ARGUMENT,
         "VALIDATION_ERROR",
     )
-    assert sorted(field_violations(missing)) == ["priority", "title"]
+    assert sorted(violated_fields(missing)) == ["priority", "title"]
     for request in (tasks_pb2.ListTasksRequest(limit=-5), tasks_pb2.ListTasksRequest(limit=500)):
         limited = rejected(
             lambda request=request: stub.ListTasks(request, metadata=md),
             grpc.StatusCode.INVALID_ARGUMENT,
             "VALIDATION_ERROR",
         )
-        assert field_violations(limited) == ["limit"]
+        assert violated_fields(limited) == ["limit"]
     far = Timestamp(seconds=10**12)  # beyond year 9999
     out_of_range = rejected(
         lambda: stub.CreateTask(tasks_pb2.CreateTaskRequest(title="Later", due=far), metadata=md),
         grpc.StatusCode.INVALID_ARGUMENT,
         "VALIDATION_ERROR",
     )
-    assert field_violations(out_of_range) == ["due"]
+    assert violated_fields(out_of_range) == ["due"]
     assert [t.id for t in stub.ListTasks(tasks_pb2.ListTasksRequest(), metadata=md).tasks] == [task.id]
 
 

@@ -8,18 +8,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.envelopes import assert_error
+from tests.support.mcos_rest import create_task
 from tests.surfaces.mcos.conftest import User
-from tests.surfaces.mcos.test_envelope import assert_envelope
 
 TASK_KEYS = {"id", "title", "status", "priority", "tags", "created_at", "updated_at"}
 RFC3339_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
-
-
-def create(user: User, **body: Any) -> dict[str, Any]:
-    response = user.rest.post("/api/tasks", json=body)
-    assert response.status_code == 201, response.text
-    task: dict[str, Any] = response.json()
-    return task
 
 
 def list_tasks(user: User, **params: Any) -> dict[str, Any]:
@@ -65,11 +59,11 @@ def test_create_returns_201_with_the_task(user: Callable[..., User]) -> None:
     assert task["due"] == "2025-11-25T17:00:00Z"
     assert RFC3339_Z.fullmatch(task["created_at"]) and task["created_at"] == task["updated_at"]
 
-    bare = create(person, title="Call Jim", tags=["work", "calls", "work"])
+    bare = create_task(person, title="Call Jim", tags=["work", "calls", "work"])
     assert set(bare) == TASK_KEYS  # no due, no completed_at
     assert (bare["status"], bare["priority"], bare["tags"]) == ("open", "medium", ["work", "calls"])
 
-    done = create(person, title="Already done", status="completed")
+    done = create_task(person, title="Already done", status="completed")
     assert set(done) == TASK_KEYS | {"completed_at"}
     assert done["completed_at"] == done["created_at"]
 
@@ -98,23 +92,22 @@ def test_invalid_tasks_are_400_with_field_issues(
     user: Callable[..., User], body: dict[str, Any], paths: list[list[Any]]
 ) -> None:
     person = user()
-    error = assert_envelope(person.rest.post("/api/tasks", json=body), 400, "VALIDATION_ERROR")
+    error = assert_error(person.rest.post("/api/tasks", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert sorted(issue_paths(error), key=str) == sorted(paths, key=str)
     assert list_tasks(person)["tasks"] == []
 
 
 def test_a_value_outside_the_documents_set_names_the_set(user: Callable[..., User]) -> None:
     person = user()
-    error = assert_envelope(
-        person.rest.post("/api/tasks", json={"title": "ok", "status": "done", "priority": 3}), 400, "VALIDATION_ERROR"
-    )
+    body = {"title": "ok", "status": "done", "priority": 3}
+    error = assert_error(person.rest.post("/api/tasks", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert error["details"]["issues"] == [
         {"path": ["status"], "message": "Must be one of: open, in_progress, completed"},
         {"path": ["priority"], "message": "Must be one of: low, medium, high, urgent"},
     ]
     # The enum's own names are not the document's spellings.
-    listed = assert_envelope(
-        person.rest.get("/api/tasks", params={"status": "TASK_STATUS_OPEN"}), 400, "VALIDATION_ERROR"
+    listed = assert_error(
+        person.rest.get("/api/tasks", params={"status": "TASK_STATUS_OPEN"}), "mcos", 400, "VALIDATION_ERROR"
     )
     assert listed["details"]["issues"] == [
         {"path": ["status"], "message": "Must be one of: open, in_progress, completed"}
@@ -134,17 +127,17 @@ def test_a_value_outside_the_documents_set_names_the_set(user: Callable[..., Use
 def test_malformed_bodies_are_400(user: Callable[..., User], content: bytes) -> None:
     person = user()
     response = person.rest.post("/api/tasks", content=content, headers={"content-type": "application/json"})
-    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert list_tasks(person)["tasks"] == []
 
 
 def test_filters_and_order(user: Callable[..., User]) -> None:
     person = user()
-    create(person, title="no due", tags=["work"])
-    create(person, title="late", due="2025-12-01T09:00:00Z", tags=["home"])
-    create(person, title="early", due="2025-11-21T17:00:00Z", tags=["work", "urgent"])
-    create(person, title="middle", due="2025-11-25T08:00:00+01:00", tags=["work"], status="in_progress")
-    create(person, title="finished", due="2025-11-22T00:00:00Z", status="completed", tags=["work", "urgent"])
+    create_task(person, title="no due", tags=["work"])
+    create_task(person, title="late", due="2025-12-01T09:00:00Z", tags=["home"])
+    create_task(person, title="early", due="2025-11-21T17:00:00Z", tags=["work", "urgent"])
+    create_task(person, title="middle", due="2025-11-25T08:00:00+01:00", tags=["work"], status="in_progress")
+    create_task(person, title="finished", due="2025-11-22T00:00:00Z", status="completed", tags=["work", "urgent"])
 
     # Due ascending, tasks without a due date last.
     assert titles(list_tasks(person)) == ["early", "finished", "middle", "late", "no due"]
@@ -169,9 +162,9 @@ def test_filters_and_order(user: Callable[..., User]) -> None:
 def test_due_filters_take_a_date_alone_as_its_start_in_utc(user: Callable[..., User]) -> None:
     """The document calls the filters ISO 8601: `2025-11-22` means 2025-11-22T00:00:00Z."""
     person = user()
-    create(person, title="before", due="2025-11-21T23:59:59Z")
-    create(person, title="midnight", due="2025-11-22T00:00:00Z")
-    create(person, title="after", due="2025-11-22T09:00:00+01:00")
+    create_task(person, title="before", due="2025-11-21T23:59:59Z")
+    create_task(person, title="midnight", due="2025-11-22T00:00:00Z")
+    create_task(person, title="after", due="2025-11-22T09:00:00+01:00")
     assert titles(list_tasks(person, due_before="2025-11-22")) == ["before"]
     assert titles(list_tasks(person, due_after="2025-11-22")) == ["midnight", "after"]
     assert titles(list_tasks(person, due_after="2025-11-22", due_before="2025-11-23")) == ["midnight", "after"]
@@ -181,7 +174,7 @@ def test_due_filters_take_a_date_alone_as_its_start_in_utc(user: Callable[..., U
 
 @pytest.mark.parametrize("value", ["tomorrow", "2025-11-31", "2025-1-5", "20251122", "2025-11-22T10:00"])
 def test_a_garbage_due_filter_is_a_clear_400(user: Callable[..., User], value: str) -> None:
-    error = assert_envelope(user().rest.get("/api/tasks", params={"due_before": value}), 400, "VALIDATION_ERROR")
+    error = assert_error(user().rest.get("/api/tasks", params={"due_before": value}), "mcos", 400, "VALIDATION_ERROR")
     assert error["details"]["issues"] == [
         {"path": ["due_before"], "message": "Invalid timestamp: expected a date (YYYY-MM-DD) or an RFC 3339 date-time"}
     ]
@@ -201,7 +194,7 @@ def test_a_garbage_due_filter_is_a_clear_400(user: Callable[..., User], value: s
     ],
 )
 def test_bad_list_queries_are_400(user: Callable[..., User], params: dict[str, Any], path: list[str] | None) -> None:
-    error = assert_envelope(user().rest.get("/api/tasks", params=params), 400, "VALIDATION_ERROR")
+    error = assert_error(user().rest.get("/api/tasks", params=params), "mcos", 400, "VALIDATION_ERROR")
     if path is not None:
         assert issue_paths(error) == [path]
 
@@ -209,11 +202,11 @@ def test_bad_list_queries_are_400(user: Callable[..., User], params: dict[str, A
 def test_pages_follow_the_list_order(user: Callable[..., User]) -> None:
     person = user()
     for n in range(4):
-        create(person, title=f"dated {n}", due=f"2025-11-2{n}T10:00:00Z")
+        create_task(person, title=f"dated {n}", due=f"2025-11-2{n}T10:00:00Z")
     for n in range(3):
-        create(person, title=f"undated {n}")
+        create_task(person, title=f"undated {n}")
     for n in range(2):
-        create(person, title=f"same due {n}", due="2025-11-22T10:00:00Z")
+        create_task(person, title=f"same due {n}", due="2025-11-22T10:00:00Z")
     everything = list_tasks(person)
     assert everything["has_more"] is False and everything["next_cursor"] == ""
     assert len(everything["tasks"]) == 9
@@ -241,7 +234,7 @@ def test_pages_follow_the_list_order(user: Callable[..., User]) -> None:
 
 def test_patch_changes_only_the_fields_sent(user: Callable[..., User]) -> None:
     person = user()
-    task = create(person, title="Follow up with Jim", due="2025-11-21T17:00:00Z", priority="high", tags=["work"])
+    task = create_task(person, title="Follow up with Jim", due="2025-11-21T17:00:00Z", priority="high", tags=["work"])
 
     done = patch(person, task["id"], {"status": "completed"})
     assert done["status"] == "completed" and RFC3339_Z.fullmatch(done["completed_at"])
@@ -286,45 +279,45 @@ def test_invalid_patches_are_400_and_change_nothing(
     user: Callable[..., User], body: dict[str, Any], path: list[Any]
 ) -> None:
     person = user()
-    task = create(person, title="Keep me", tags=["a"])
-    error = assert_envelope(person.rest.patch(f"/api/tasks/{task['id']}", json=body), 400, "VALIDATION_ERROR")
+    task = create_task(person, title="Keep me", tags=["a"])
+    error = assert_error(person.rest.patch(f"/api/tasks/{task['id']}", json=body), "mcos", 400, "VALIDATION_ERROR")
     assert issue_paths(error) == [path]
     assert list_tasks(person)["tasks"] == [task]
 
 
 def test_delete_is_204_and_the_task_is_gone(user: Callable[..., User]) -> None:
     person = user()
-    task = create(person, title="Doomed")
-    kept = create(person, title="Kept")
+    task = create_task(person, title="Doomed")
+    kept = create_task(person, title="Kept")
     response = person.rest.delete(f"/api/tasks/{task['id']}")
     assert response.status_code == 204 and response.content == b""
     assert response.headers["x-correlation-id"]
     assert list_tasks(person)["tasks"] == [kept]
-    assert_envelope(person.rest.delete(f"/api/tasks/{task['id']}"), 404, "NOT_FOUND")
-    assert_envelope(person.rest.patch(f"/api/tasks/{task['id']}", json={"title": "Back"}), 404, "NOT_FOUND")
+    assert_error(person.rest.delete(f"/api/tasks/{task['id']}"), "mcos", 404, "NOT_FOUND")
+    assert_error(person.rest.patch(f"/api/tasks/{task['id']}", json={"title": "Back"}), "mcos", 404, "NOT_FOUND")
 
 
 def test_other_users_tasks_are_not_found(user: Callable[..., User]) -> None:
     owner, stranger = user(), user()
-    task = create(owner, title="Mine", tags=["private"])
-    error = assert_envelope(
-        stranger.rest.patch(f"/api/tasks/{task['id']}", json={"title": "Yours now"}), 404, "NOT_FOUND"
+    task = create_task(owner, title="Mine", tags=["private"])
+    error = assert_error(
+        stranger.rest.patch(f"/api/tasks/{task['id']}", json={"title": "Yours now"}), "mcos", 404, "NOT_FOUND"
     )
     assert error["message"] == "Task not found"
-    assert_envelope(stranger.rest.delete(f"/api/tasks/{task['id']}"), 404, "NOT_FOUND")
+    assert_error(stranger.rest.delete(f"/api/tasks/{task['id']}"), "mcos", 404, "NOT_FOUND")
     assert list_tasks(stranger, tags="private")["tasks"] == []
     assert list_tasks(owner)["tasks"] == [task]
     for unknown in ("task_ffffffffffffffffffffffff", "nonsense", "x" * 300):
-        assert_envelope(owner.rest.patch(f"/api/tasks/{unknown}", json={"title": "t"}), 404, "NOT_FOUND")
-        assert_envelope(owner.rest.delete(f"/api/tasks/{unknown}"), 404, "NOT_FOUND")
+        assert_error(owner.rest.patch(f"/api/tasks/{unknown}", json={"title": "t"}), "mcos", 404, "NOT_FOUND")
+        assert_error(owner.rest.delete(f"/api/tasks/{unknown}"), "mcos", 404, "NOT_FOUND")
 
 
 @pytest.mark.parametrize("content", [b'{"title": "unterminated', b'{"tags": "work"}', b'{"due": 1700000000}', b"[1]"])
 def test_malformed_patches_are_400(user: Callable[..., User], content: bytes) -> None:
     person = user()
-    task = create(person, title="Untouched", tags=["a"])
+    task = create_task(person, title="Untouched", tags=["a"])
     response = person.rest.patch(
         f"/api/tasks/{task['id']}", content=content, headers={"content-type": "application/json"}
     )
-    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert_error(response, "mcos", 400, "VALIDATION_ERROR")
     assert list_tasks(person)["tasks"] == [task]

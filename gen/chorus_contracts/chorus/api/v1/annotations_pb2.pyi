@@ -17,10 +17,12 @@ ENUM_VALUE_FIELD_NUMBER: _ClassVar[int]
 enum_value: _descriptor.FieldDescriptor
 
 class ServiceRules(_message.Message):
-    __slots__ = ("surface",)
+    __slots__ = ("surface", "security_schemes")
     SURFACE_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_SCHEMES_FIELD_NUMBER: _ClassVar[int]
     surface: str
-    def __init__(self, surface: _Optional[str] = ...) -> None: ...
+    security_schemes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, surface: _Optional[str] = ..., security_schemes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MethodRules(_message.Message):
     __slots__ = ("success_status", "sse", "access", "spends_quotas", "checks_quotas", "honours_idempotency_key", "rate_limit")

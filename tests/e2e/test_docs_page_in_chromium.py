@@ -1,0 +1,83 @@
+"""Each surface's /docs page, in headless Chromium against a real server: Swagger UI renders
+every operation of the surface's served OpenAPI document, from the bridge alone (no CDN).
+
+Screenshots are kept in pytest's temporary directory (`docs-pages/<surface>.png`, listed
+in the test's output) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.support.chorus_process import ChorusProcess
+from tests.support.chromium import Browser, browser
+
+# Surface -> (Host its clients use, where its docs page is). ChittyOS hosts resolve to the
+# server through the browser's resolver rules; Crispy and MCoS answer on any host.
+PAGES = {
+    "crispy": ("127.0.0.1", "/docs"),
+    "mcos": ("127.0.0.1", "/api/docs"),
+    "chittyos-id": ("id.chitty.cc", "/docs"),
+    "chittyos-auth": ("auth.chitty.cc", "/docs"),
+    "chittyos-sync": ("api.chitty.cc", "/docs"),
+    "chittyos-ai": ("ai.chitty.cc", "/docs"),
+    "chittyos-mcp": ("mcp.chitty.cc", "/docs"),
+}
+_VERBS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Every operation Swagger UI drew: [METHOD, path] pairs.
+_RENDERED = """[...document.querySelectorAll('.opblock')].map(block => [
+  block.querySelector('.opblock-summary-method').textContent.trim(),
+  block.querySelector('.opblock-summary-path').dataset.path])"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
+    with ChorusProcess(tmp_path_factory.mktemp("docs-pages")) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    # Nothing leaves the machine: every host name is this one (a CDN load would fail).
+    with browser("--host-resolver-rules=MAP * 127.0.0.1") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("docs-pages", numbered=False)
+
+
+@pytest.mark.parametrize("surface", sorted(PAGES))
+def test_docs_page_lists_the_surfaces_operations(
+    surface: str, server: ChorusProcess, chromium: Browser, screenshots: Path
+) -> None:
+    host, docs = PAGES[surface]
+    port = urlsplit(server.rest_url).port
+    origin = f"http://{host}:{port}"
+    document_url = docs.removesuffix("/docs") + "/openapi.json"
+    served = httpx.get(f"{server.rest_url}{document_url}", headers={"host": host}).json()
+    expected = sorted([verb.upper(), path] for path, item in served["paths"].items() for verb in item if verb in _VERBS)
+
+    with chromium.page() as page:
+        page.goto(origin + docs)
+        rendered = page.wait_for(f"document.querySelectorAll('.opblock').length >= {len(expected)} && {_RENDERED}")
+        title = page.evaluate("document.querySelector('.info .title').textContent")
+        resources = page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
+        shot = page.screenshot(screenshots / f"{surface}.png")
+
+    print(f"screenshot: {shot}")
+    assert sorted(rendered) == expected
+    assert f"{surface} surface" in title
+    # The page, its script, styles and the document all came from this server.
+    assert resources, "the page loaded nothing"
+    assert all(url.startswith(origin + "/") for url in resources), json.dumps(resources, indent=1)
+    assert origin + document_url in resources
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
