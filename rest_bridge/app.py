@@ -315,7 +315,9 @@ class BridgeApp:
             await self._send_error(send, route.dialect, error, request_id, head_only=head_only)
             return
         client = scope.get("client")
-        metadata = request_metadata(headers, client[0] if client else "", request_id, dialect.request_id_header)
+        metadata = request_metadata(
+            headers, client[0] if client else "", request_id, dialect.request_id_header, route.binding.verb
+        )
         if route.spec.server_streaming:
             await self._stream(route, request, metadata, request_id, receive, send)
         else:

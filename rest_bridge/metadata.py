@@ -6,11 +6,16 @@ The bridge is a proxy: it appends its HTTP peer to `x-forwarded-for` and to
 `forwarded` (RFC 7239), after whatever the request carried, and the server
 decides how much of that chain to believe (server/platform/admission/client_address.py).
 Response metadata becomes HTTP headers, except gRPC's own (`grpc-*`) and binary (`*-bin`) keys.
+The verb of the route taken goes out as `x-chorus-http-method` (a client's own header of
+that name is dropped), so admission policies can tell a bridged GET from a direct gRPC call.
 """
 
 from __future__ import annotations
 
 import re
+
+# The HTTP verb of the bridge's route, for admission policies (server/platform/admission/pipeline.py).
+HTTP_METHOD_KEY = "x-chorus-http-method"
 
 _NOT_FORWARDED = frozenset(
     {
@@ -32,6 +37,7 @@ _NOT_FORWARDED = frozenset(
         b"x-forwarded-for",
         b"forwarded",
         b"x-forwarded-host",
+        HTTP_METHOD_KEY.encode(),
     }
 )
 _VALID_KEY = re.compile(rb"^[0-9a-z_.\-]+$")
@@ -48,10 +54,17 @@ def _hops(value: bytes) -> list[str]:
 
 
 def request_metadata(
-    headers: list[tuple[bytes, bytes]], client_ip: str, request_id: str, request_id_header: bytes = b"x-request-id"
+    headers: list[tuple[bytes, bytes]],
+    client_ip: str,
+    request_id: str,
+    request_id_header: bytes = b"x-request-id",
+    http_method: str = "",
 ) -> tuple[tuple[str, str], ...]:
-    """`request_id` goes out under `request_id_header` (the surface's name for it)."""
+    """`request_id` goes out under `request_id_header` (the surface's name for it);
+    `http_method`, the verb of the route taken, under HTTP_METHOD_KEY."""
     out: list[tuple[str, str]] = [(request_id_header.decode(), request_id)]
+    if http_method:
+        out.append((HTTP_METHOD_KEY, http_method))
     forwarded_for: list[str] = []
     forwarded: list[str] = []
     # Headers that the Connection header names are hop-by-hop too (RFC 9110 section 7.6.1).

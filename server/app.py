@@ -15,7 +15,7 @@ import os
 import resource
 import signal
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,15 @@ import uvicorn
 from chorus_contracts.chorus.api.v1 import annotations_pb2
 from google.protobuf import descriptor_pool
 
+from rest_bridge.inprocess import HandlerCollector
+from rest_bridge.method_rules import MethodRule, load_method_rules
 from server.config import DocsPage, MountSettings, OpenApiPage, Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import Idempotency
 from server.platform.admission.pipeline import Pipeline
 from server.platform.admission.rate_limit import RateLimiter
+from server.platform.admission.rules import RuleError, check_rules
 from server.platform.clock import Clock, SystemClock
 from server.platform.grpc.interceptor import PipelineInterceptor
 from server.platform.grpc.server import build_grpc_server, mark_serving
@@ -153,6 +156,25 @@ def _connections_within_open_file_limit() -> int:
     return max(16, soft - 256)
 
 
+def _rules_of(surfaces: Sequence[Surface]) -> dict[str, MethodRule]:
+    """The generated rules table, plus those of contracts generated outside it (a test's)."""
+    rules = dict(load_method_rules())
+    for surface in surfaces:
+        for table in surface.rule_tables:
+            rules.update(load_method_rules(table))
+    return rules
+
+
+def _served_methods(units: list[ServiceUnit]) -> dict[str, list[str]]:
+    """Service -> the gRPC paths its servicer registers."""
+    served: dict[str, list[str]] = {}
+    for unit in units:
+        collector = HandlerCollector()
+        unit.register(unit.servicer, collector)
+        served[unit.name] = list(collector.handlers)
+    return served
+
+
 def _bridge_mount(settings: MountSettings) -> Mount:
     from rest_bridge.app import Mount
     from rest_bridge.cors import CorsPolicy
@@ -199,16 +221,19 @@ class Chorus:
         *,
         worker: bool = False,
         surfaces: Sequence[Surface] = SURFACES,
+        rules: Mapping[str, MethodRule] | None = None,
     ) -> None:
         """`worker`: one of `chorus serve --workers N`'s processes: the supervisor has
         migrated the database, the ports are shared, and calls name the worker.
         `surfaces`: what this process serves; `settings` must have their sections
-        (`load_settings(surfaces=...)`)."""
+        (`load_settings(surfaces=...)`). `rules`: the methods' rules; by default the
+        generated table and the surfaces' own `rule_tables`."""
         missing = [s.settings.key for s in surfaces if s.settings is not None and not hasattr(settings, s.settings.key)]
         if missing:
             raise ValueError(f"settings lack the section(s) {missing}: load them for these surfaces")
         self.settings = settings
         self.surfaces = tuple(surfaces)
+        self.rules = _rules_of(self.surfaces) if rules is None else rules
         self.worker = worker
         self.clock = clock or SystemClock()
         self.endpoints = Endpoints()
@@ -243,16 +268,18 @@ class Chorus:
                 _check_contract_surface(unit.name, surface.name)
                 self._units.append(unit)
                 surface_of[unit.name] = surface
+        keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
+        # Deny by default: no server while a served method lacks a rule or a policy to enforce it.
+        check_rules(_served_methods(self._units), {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
             ClientAddresses(s.trusted_proxies, s.proxy_header),
             {name: surface.dialect.request_id_header.decode() for name, surface in surface_of.items()},
             {name: surface.name for name, surface in surface_of.items()},
+            self.rules,
         )
-        idempotency = Idempotency(
-            IdempotencyStore(db), self.clock, {u.name: u.idempotency for u in self._units if u.idempotency}
-        )
+        idempotency = Idempotency(IdempotencyStore(db), self.clock, keeps_keys, self.rules)
         platform.closers.append(idempotency.aclose)
         self._interceptor = PipelineInterceptor(pipeline, idempotency)
         server, health_servicer = build_grpc_server(
@@ -293,7 +320,7 @@ class Chorus:
     # --- REST side ---
 
     def _inprocess_transport(self) -> Any:
-        from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+        from rest_bridge.inprocess import InProcessTransport
 
         collector = HandlerCollector()
         for unit in self._units:
@@ -310,9 +337,13 @@ class Chorus:
         from rest_bridge.transport import GrpcTransport
 
         s = self.settings
+        specs = [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))]
+        unruled = [spec.grpc_path for spec in specs if spec.grpc_path not in self.rules]
+        if unruled:  # a bridge alone, in front of another server, refuses to expose them too
+            raise RuleError("routes of methods without a rule: " + ", ".join(sorted(unruled)))
         self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
-            [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))],
+            specs,
             self._transport,
             [_bridge_mount(m) for m in rest_mounts(s, self.surfaces)],
             dialects(self.surfaces),

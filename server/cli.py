@@ -271,6 +271,7 @@ def _run(make: Callable[[], Awaitable[None]], database_url: str) -> int:
     """Runs one command's coroutine on a fresh event loop; errors become exit codes."""
     from sqlalchemy.exc import DBAPIError
 
+    from server.platform.admission.rules import RuleError
     from server.platform.errors import ChorusError
     from server.platform.storage.database import describe_failure
 
@@ -281,6 +282,9 @@ def _run(make: Callable[[], Awaitable[None]], database_url: str) -> int:
         print(f"chorus: {exc.message}", file=sys.stderr)
         return 1
     except ConfigError as exc:  # settings only a running surface can check (key files, ...)
+        print(f"chorus: {exc}", file=sys.stderr)
+        return 2
+    except RuleError as exc:  # the contracts' method rules and the served methods disagree
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

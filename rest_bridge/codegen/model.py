@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rest_bridge.method_rules import MethodRule
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -41,3 +43,6 @@ class MethodModel:
     sse: SseSpecModel | None
     comment: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    rule: MethodRule | None = None  # its admission rule; None: it has none
+    # The surface's security schemes that prove a caller of its service; (): any of them.
+    security_schemes: tuple[str, ...] = ()

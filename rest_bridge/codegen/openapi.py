@@ -42,6 +42,7 @@ from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
 from rest_bridge.dialects import Dialect
+from rest_bridge.method_rules import MethodRule
 from rest_bridge.path_template import Segment, SegmentKind, Variable, parse_template
 
 __all__ = ["render_openapi"]
@@ -500,6 +501,8 @@ class _Document:
         self.paths: dict[str, dict[str, Schema]] = {}
         self.operation_ids: set[str] = set()
         self.tags: dict[str, str] = {}
+        # Operations with their methods' rules, for their `security` once the schemes are known.
+        self.ruled: list[tuple[Schema, MethodModel]] = []
 
     # -- operations --
 
@@ -540,6 +543,9 @@ class _Document:
                 op["parameters"] = parameters
             if binding.body:
                 op["requestBody"] = self._request_body(m, binding, variables)
+            if m.rule is not None:
+                _apply_rule(op, m.rule)
+                self.ruled.append((op, m))
             self.paths.setdefault(path, {})[binding.verb.lower()] = op
 
     def _operation_id(self, wanted: str) -> str:
@@ -848,6 +854,7 @@ class _Document:
         }
         if dialect.security_schemes:
             components["securitySchemes"] = copy.deepcopy(dialect.security_schemes)
+        _secure(self.ruled, sorted(components.get("securitySchemes", {})))
         return {
             "openapi": "3.1.0",
             "info": {
@@ -878,6 +885,59 @@ def _unknown_keys(dialect: Dialect) -> str:
         return "Unknown request keys are ignored (as the source system's validation strips them); values of \
 the wrong type are errors."
     return "Unknown request keys and values of the wrong type are errors."
+
+
+# --- the methods' rules (chorus.api.v1.method: access, quotas, Idempotency-Key, rate limit) -------
+
+# The headers the admission policies write for a spent quota or a rate limit
+# (server/platform/admission/rate_limit.py `rate_headers`).
+_RATE_LIMITS: dict[str, str] = {
+    "x-ratelimit-limit": "The limit of the quota or rate limit this call counts against.",
+    "x-ratelimit-remaining": "What is left of it after this call.",
+    "x-ratelimit-reset": "When it resets, in seconds since the epoch.",
+}
+_IDEMPOTENCY_KEY: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Repeating a request with the same key replays the first response (marked "
+    "`idempotent-replayed: true`) instead of running it again; the same key with another request "
+    "is an error. 1 to 255 printable ASCII characters.",
+}
+
+
+def _apply_rule(op: Schema, rule: MethodRule) -> None:
+    """The operation's access (`x-access`; `security` is empty for a public one, and is set
+    from the document's security schemes by `_secure`), its `Idempotency-Key` parameter and
+    the rate-limit headers of its successful response."""
+    op["x-access"] = str(rule.access)
+    if rule.access.public:
+        op["security"] = []
+    if rule.honours_idempotency_key:
+        op.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
+    if rule.spends_quotas or rule.rate_limit is not None:
+        headers = {name: {"description": text, "schema": {"type": "integer"}} for name, text in _RATE_LIMITS.items()}
+        for status, response in op["responses"].items():
+            if status != "default":
+                response["headers"] = {**response.get("headers", {}), **copy.deepcopy(headers)}
+    if rule.spends_quotas:
+        op["x-quotas"] = list(rule.spends_quotas)
+
+
+def _secure(ruled: list[tuple[Schema, MethodModel]], scheme_names: list[str]) -> None:
+    """Sets each non-public operation's `security`: any one of its service's schemes (all the
+    surface's when the service names none), with the permission its rule names as the role
+    (OpenAPI 3.1 allows roles for any scheme type)."""
+    for op, m in ruled:
+        unknown = sorted(set(m.security_schemes) - set(scheme_names))
+        if unknown:
+            raise ValueError(f"{m.service}: security_schemes {unknown} are not the surface's {scheme_names}")
+        assert m.rule is not None, "only ruled operations are listed"
+        if m.rule.access.public or not scheme_names:
+            continue
+        roles = [m.rule.access.permission] if m.rule.access.permission else []
+        op["security"] = [{name: list(roles)} for name in (m.security_schemes or scheme_names)]
 
 
 def _sse_item(event: str, data: Schema) -> Schema:

@@ -2,8 +2,8 @@
 
 Reads a CodeGeneratorRequest on stdin and writes, for each proto file that has
 HTTP-bound methods, a `<name>_http.py` route table beside its `_pb2.py`, plus
-`bridge_index.py` listing those modules and one OpenAPI document per
-surface under `openapi/`.
+`bridge_index.py` listing those modules, `method_rules.py` with every method's
+admission rule, and one OpenAPI document per surface under `openapi/`.
 
 The chorus options must be importable (their `_pb2` generated first) so that
 the request's options parse with their extensions; `scripts/gen.py` does that.
@@ -29,7 +29,9 @@ from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
 from rest_bridge.codegen.openapi import render_openapi
 from rest_bridge.codegen.protoc import GENERATED_PACKAGE
 from rest_bridge.codegen.routes_module import render_index, render_routes_module
+from rest_bridge.codegen.rules_module import method_rule, render_rules_module
 from rest_bridge.dialects import Dialect
+from rest_bridge.method_rules import MethodRule
 
 _STYLE_NAMES = {0: "data", 1: "named", 2: "data"}
 
@@ -60,7 +62,39 @@ def _comments(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...],
     }
 
 
-def collect_methods(file: descriptor_pb2.FileDescriptorProto) -> list[MethodModel]:
+def _messages(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> dict[str, descriptor_pb2.DescriptorProto]:
+    """Top-level messages by full name (requests are top-level messages)."""
+    return {f"{f.package}.{m.name}": m for f in files.values() for m in f.message_type}
+
+
+def collect_rules(
+    file: descriptor_pb2.FileDescriptorProto, messages: dict[str, descriptor_pb2.DescriptorProto]
+) -> list[MethodRule]:
+    """The admission rule of every method of the file that states one, HTTP-bound or not."""
+    opts = _chorus_options()
+    out: list[MethodRule] = []
+    for service in file.service:
+        surface = service.options.Extensions[opts.service].surface or file.package.split(".")[0]
+        for method in service.method:
+            bindings = _bindings(method.options.Extensions[http_annotations.http])
+            verbs = tuple(dict.fromkeys(b.verb for b in bindings))
+            found = method_rule(
+                f"{file.package}.{service.name}",
+                method,
+                surface,
+                method.options.Extensions[opts.method],
+                verbs,
+                messages,
+            )
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def collect_methods(
+    file: descriptor_pb2.FileDescriptorProto, rules: dict[str, MethodRule] | None = None
+) -> list[MethodModel]:
+    """`rules`: the rules table by gRPC path, for the OpenAPI operations' security and headers."""
     opts = _chorus_options()
     comments = _comments(file)
     methods: list[MethodModel] = []
@@ -102,6 +136,8 @@ def collect_methods(file: descriptor_pb2.FileDescriptorProto) -> list[MethodMode
                     sse=sse,
                     comment=comments.get((6, s_index, 2, m_index), ""),
                     tags=(service.name,),
+                    rule=(rules or {}).get(f"/{full_service}/{method.name}"),
+                    security_schemes=tuple(service_rules.security_schemes),
                 )
             )
     return methods
@@ -123,11 +159,17 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
     dialects = load_dialects(request.parameter)
     response.supported_features = plugin_pb2.CodeGeneratorResponse.FEATURE_PROTO3_OPTIONAL
     files = {f.name: f for f in request.proto_file}
+    messages = _messages(files)
+    try:
+        rules = {r.grpc_path: r for name in request.file_to_generate for r in collect_rules(files[name], messages)}
+    except ValueError as exc:  # a rule that cannot be right: protoc reports it and fails
+        response.error = str(exc)
+        return response
     route_modules: list[str] = []
     by_surface: dict[str, list[MethodModel]] = {}
     for name in sorted(request.file_to_generate):
         file = files[name]
-        methods = collect_methods(file)
+        methods = collect_methods(file, rules)
         if not methods:
             continue
         module_path = name[: -len(".proto")] + "_http.py"
@@ -140,6 +182,9 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
     index = response.file.add()
     index.name = "bridge_index.py"
     index.content = render_index(route_modules)
+    table = response.file.add()
+    table.name = "method_rules.py"
+    table.content = render_rules_module(list(rules.values()))
     for surface in sorted(by_surface):
         doc = response.file.add()
         doc.name = f"openapi/{surface}.json"

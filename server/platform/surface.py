@@ -23,7 +23,7 @@ from server.platform.admission.key_failures import KeyFailures
 
 if TYPE_CHECKING:
     from server.config import Settings, SurfaceSettings
-    from server.platform.admission.idempotency import IdempotentMethods
+    from server.platform.admission.idempotency import IdempotencyKeys
     from server.platform.admission.policies import Policy
     from server.platform.admission.rate_limit import RateLimiter
     from server.platform.clock import Clock
@@ -43,8 +43,8 @@ class ServiceUnit:
     register: Callable[[Any, Any], None]  # the generated add_XServicer_to_server
     servicer: Any
     policies: tuple[Policy, ...] = ()
-    # The methods that honour the `idempotency-key` metadata, if any.
-    idempotency: IdempotentMethods | None = None
+    # How long the service keeps `idempotency-key`s, if it keeps them (its rules say which methods honour them).
+    idempotency: IdempotencyKeys | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class Surface:
     # Route tables (`*_http` modules) generated outside chorus_contracts, as a test's
     # contract is; chorus_contracts.bridge_index lists those of our own contracts.
     route_tables: tuple[str, ...] = ()
+    # Their method rules tables (modules with RULES), likewise.
+    rule_tables: tuple[str, ...] = ()
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rest_bridge.method_rules import PUBLIC, MethodRule
 from server.config import ConfigError, load_settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses, peer_ip
@@ -18,6 +19,11 @@ def test_peer_ip_forms() -> None:
 
 
 LOOPBACK = "ipv4:127.0.0.1:1"
+# Rules for the made-up methods these tests admit.
+RULES = {
+    "/s.v1.S/M": MethodRule("s.v1.S", "M", "testing", PUBLIC, http_verbs=("GET",)),
+    "/other.v1.S/M": MethodRule("other.v1.S", "M", "testing", PUBLIC),
+}
 
 
 def test_forwarded_for_only_from_trusted_peers() -> None:
@@ -58,13 +64,13 @@ def test_trusted_proxies_must_be_addresses_or_networks() -> None:
 
 
 async def test_the_pipeline_resolves_the_client_address() -> None:
-    pipeline = Pipeline({}, ClientAddresses())
+    pipeline = Pipeline({}, ClientAddresses(), rules=RULES)
     call = await pipeline.admit("/s.v1.S/M", {"x-forwarded-for": "192.0.2.5, 203.0.113.9"}, LOOPBACK)
     assert call.client_ip == "203.0.113.9"
 
 
 async def test_request_id_echoed_or_generated() -> None:
-    pipeline = Pipeline({}, ClientAddresses())
+    pipeline = Pipeline({}, ClientAddresses(), rules=RULES)
     echoed = await pipeline.admit("/s.v1.S/M", {"x-request-id": "abc"}, "ipv4:1.1.1.1:1")
     assert echoed.request_id == "abc" and echoed.response_headers["x-request-id"] == "abc"
     made = await pipeline.admit("/s.v1.S/M", {"x-request-id": "x" * 500}, "ipv4:1.1.1.1:1")
@@ -78,7 +84,7 @@ async def test_policy_failure_keeps_response_headers() -> None:
     async def deny(call: CallInfo) -> None:
         raise unauthenticated("no")
 
-    pipeline = Pipeline({"s.v1.S": [limit_headers, deny]}, ClientAddresses())
+    pipeline = Pipeline({"s.v1.S": [limit_headers, deny]}, ClientAddresses(), rules=RULES)
     with pytest.raises(ChorusError) as caught:
         await pipeline.admit("/s.v1.S/M", {"x-request-id": "r1"}, "ipv4:1.1.1.1:1")
     assert caught.value.headers == {"x-request-id": "r1", "x-ratelimit-limit": "1"}

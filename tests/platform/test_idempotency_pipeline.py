@@ -27,11 +27,12 @@ from sqlalchemy import text
 
 from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
 from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+from rest_bridge.method_rules import load_method_rules
 from rest_bridge.transport import GrpcTransport
 from server.app import bind_socket, dialects
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
-from server.platform.admission.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotentMethods
+from server.platform.admission.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotencyKeys
 from server.platform.admission.pipeline import Pipeline
 from server.platform.errors import unauthenticated, unavailable
 from server.platform.grpc.interceptor import PipelineInterceptor
@@ -151,9 +152,10 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
         IdempotencyStore(db),
         clock,
         {
-            TASKS: IdempotentMethods(frozenset({"CreateTask"}), DAY_MS),
-            CHAT: IdempotentMethods(frozenset({"Chat"}), DAY_MS),
+            TASKS: IdempotencyKeys(DAY_MS),
+            CHAT: IdempotencyKeys(DAY_MS),
         },
+        load_method_rules(),
     )
     pipeline = Pipeline(
         {TASKS: [identify], CHAT: [identify]},

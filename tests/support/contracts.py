@@ -18,7 +18,8 @@ TEST_PROTOS = ROOT / "tests" / "protos"
 
 def compile_test_contract(proto: str, out: Path, scratch: Path) -> None:
     """protoc with --python_out, --grpc_python_out and --chorus_out for `proto` (a path under
-    tests/protos/) alone; its modules land in `out/chorus_testing/`."""
+    tests/protos/) alone; its modules land in `out/chorus_testing/`, its method rules
+    table as `<proto>_rules.py` beside them."""
     staging = scratch / "staging"
     staging.mkdir()
     run_protoc(
@@ -33,7 +34,9 @@ def compile_test_contract(proto: str, out: Path, scratch: Path) -> None:
         # The plugin imports chorus_contracts.chorus.api.v1.annotations_pb2 (from gen/) and rest_bridge (from the root).
         python_path=[ROOT / "gen", ROOT],
     )
-    # Keep only chorus_testing/: the plugin also writes chorus/bridge_index.py and openapi/,
+    stem = Path(proto).relative_to("chorus_testing").with_suffix("")
+    shutil.move(staging / "method_rules.py", staging / "chorus_testing" / f"{stem}_rules.py")
+    # Keep only chorus_testing/: the plugin also writes bridge_index.py and openapi/,
     # and a `chorus/` on sys.path would shadow the real package in gen/. No __init__.py either:
     # chorus_testing stays a namespace package shared with other tests' compiled protos.
     rehome_imports(staging / "chorus_testing", ["chorus"])

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from rest_bridge.method_rules import MethodRule
 from server.platform.tenancy import Caller
 
 
@@ -28,6 +29,12 @@ class CallInfo:
     metadata: dict[str, str]  # lower-case keys; binary entries dropped
     client_ip: str
     request_id: str
+    # The method's rule from the contracts (access, quotas, rate limit): policies decide by it.
+    rule: MethodRule
+    # The verb of the HTTP route the bridge took ("GET" also for HEAD); None for a direct gRPC call.
+    http_method: str | None = None
+    # The request message (None where admission runs without it), for a rate limit keyed by a field.
+    request: Any = None
     caller: Caller | None = None
     # Set by a bearer-token policy: the verified token's claims.
     token: VerifiedToken | None = None

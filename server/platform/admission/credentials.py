@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 import grpc
 
-from server.platform.admission.call import CallInfo
 from server.platform.errors import ChorusError
 
 
@@ -14,10 +13,6 @@ def bearer_credential(metadata: Mapping[str, str]) -> str:
     """The credential of `authorization: Bearer <credential>`, or ""."""
     scheme, _, credential = metadata.get("authorization", "").strip().partition(" ")
     return credential.strip() if scheme.lower() == "bearer" else ""
-
-
-def method_name(call: CallInfo) -> str:
-    return call.method.rsplit("/", 1)[-1]
 
 
 def credential_required(what: str) -> ChorusError:

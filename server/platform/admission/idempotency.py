@@ -1,7 +1,8 @@
 """`Idempotency-Key`: a repeated request replays the first one's response instead of running again.
 
 Runs after admission (so the caller is known and the key is scoped to them)
-and before the handler, for the methods a service declares. With the
+and before the handler, for the methods whose rule honours the key
+(`honours_idempotency_key`), in services that keep keys. With the
 `idempotency-key` metadata (the REST header `Idempotency-Key`):
 - the first request claims the key, runs, and stores its response message(s);
 - the same request again gets the stored messages back, marked with
@@ -31,6 +32,7 @@ import grpc
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
+from rest_bridge.method_rules import MethodRule
 from server.platform.admission.call import CallInfo
 from server.platform.clock import Clock
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument
@@ -50,10 +52,9 @@ _FIELD = "idempotency_key"
 
 
 @dataclass(frozen=True, slots=True)
-class IdempotentMethods:
-    """The methods of a service that honour the key, and how long a key lives."""
+class IdempotencyKeys:
+    """A service keeps idempotency keys this long; its methods' rules say which honour them."""
 
-    names: frozenset[str]
     ttl_ms: int
 
 
@@ -142,20 +143,26 @@ def _in_progress(key: str) -> ChorusError:
 
 
 class Idempotency:
-    def __init__(self, store: IdempotencyStore, clock: Clock, services: Mapping[str, IdempotentMethods]) -> None:
-        """`services`: full service name -> its idempotent methods."""
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        clock: Clock,
+        services: Mapping[str, IdempotencyKeys],
+        rules: Mapping[str, MethodRule],
+    ) -> None:
+        """`services`: full service name -> how long its keys live; `rules`: the methods' rules."""
         self._store = store
         self._clock = clock
         self._services = dict(services)
+        self._rules = rules
         self._response_types: dict[str, Any] = {}
         self._next_purge_ms = 0
         # Releases still running after their call was cancelled; awaited at shutdown.
         self._releases: set[asyncio.Task[bool]] = set()
 
     def covers(self, method: str) -> bool:
-        service, _, name = method[1:].partition("/")
-        methods = self._services.get(service)
-        return methods is not None and name in methods.names
+        rule = self._rules.get(method)
+        return rule is not None and rule.honours_idempotency_key and rule.service in self._services
 
     async def begin(self, call: CallInfo, request: Message) -> Claim | Replay | None:
         """None without a key; else the claim this call now holds, or the stored response to replay.

@@ -1,15 +1,18 @@
-"""Admission: request id, client address, then the service's policies."""
+"""Admission: request id, client address, the method's rule, then the service's policies."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rest_bridge.dialects import Dialect
+from rest_bridge.metadata import HTTP_METHOD_KEY
+from rest_bridge.method_rules import MethodRule, load_method_rules
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
-from server.platform.errors import ERROR_DOMAIN, ChorusError
+from server.platform.errors import ERROR_DOMAIN, ChorusError, FieldViolation, invalid_argument, permission_denied
 
 # Services outside any surface: the default dialect's header.
 REQUEST_ID_KEY = Dialect.request_id_header.decode()
@@ -23,6 +26,27 @@ def _request_id(given: str) -> str:
     return str(uuid.uuid4())
 
 
+def _http_method(metadata: Mapping[str, str], rule: MethodRule) -> str | None:
+    """The verb of the bridge's route, checked against the method's routes.
+
+    A plain gRPC client can send this metadata too. It cannot claim a verb the
+    method has no route for; a verb it can claim is one the method answers over
+    REST anyway, where the bridge would set it, so a policy deciding by the verb
+    (GET-only keys) gives such a client nothing the bridge would refuse it."""
+    claimed = metadata.get(HTTP_METHOD_KEY)
+    if claimed is None:
+        return None
+    if claimed not in rule.http_verbs:
+        message = f"{HTTP_METHOD_KEY} {claimed!r} is not a verb of this method's HTTP routes"
+        raise invalid_argument(message, (FieldViolation(HTTP_METHOD_KEY, message),))
+    return claimed
+
+
+def _no_rule() -> ChorusError:
+    # Start-up refuses to serve a method without a rule; this is the same answer at call time.
+    return permission_denied("This method has no access rule", reason="NO_RULE")
+
+
 def _metered(policy: Policy) -> bool:
     return bool(getattr(policy, "metered", False))
 
@@ -34,10 +58,13 @@ class Pipeline:
         client_addresses: ClientAddresses,
         request_id_keys: Mapping[str, str] | None = None,
         error_domains: Mapping[str, str] | None = None,
+        rules: Mapping[str, MethodRule] | None = None,
     ) -> None:
         """`request_id_keys`: service -> the metadata key of its request id, where
         its document names another than `x-request-id` (MCoS: `x-correlation-id`).
-        `error_domains`: service -> the `ErrorInfo.domain` of its errors (its surface)."""
+        `error_domains`: service -> the `ErrorInfo.domain` of its errors (its surface).
+        `rules`: gRPC path -> the method's rule; the generated table by default."""
+        self.rules = load_method_rules() if rules is None else rules
         # Metered policies (quotas) run last; a replayed idempotent call skips them.
         self._gates = {name: tuple(p for p in steps if not _metered(p)) for name, steps in policies.items()}
         self._meters = {name: tuple(p for p in steps if _metered(p)) for name, steps in policies.items()}
@@ -51,16 +78,30 @@ class Pipeline:
     def error_domain(self, service: str) -> str:
         return self._error_domains.get(service, ERROR_DOMAIN)
 
-    async def admit(self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True) -> CallInfo:
+    async def admit(
+        self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True, request: Any = None
+    ) -> CallInfo:
         """Runs the policies of the method's service (without the metered ones
         when `meter` is false: see `meter()`); raises ChorusError with `headers`
-        set to what the response must still carry."""
+        set to what the response must still carry. A method without a rule is refused."""
         id_key = self.request_id_key(method[1:].split("/", 1)[0])
+        request_id = _request_id(metadata.get(id_key, ""))
+        rule = self.rules.get(method)
+        try:
+            if rule is None:
+                raise _no_rule()
+            http_method = _http_method(metadata, rule)
+        except ChorusError as exc:
+            exc.headers[id_key] = request_id
+            raise
         call = CallInfo(
             method=method,
             metadata=metadata,
             client_ip=self._client_addresses.resolve(peer, metadata),
-            request_id=_request_id(metadata.get(id_key, "")),
+            request_id=request_id,
+            rule=rule,
+            http_method=http_method,
+            request=request,
         )
         call.response_headers[id_key] = call.request_id
         await self._run(call, self._gates.get(call.service, ()))

@@ -10,10 +10,12 @@ import grpc
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 
 from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
+from rest_bridge.method_rules import MethodRule
 from server.config import RateLimitSettings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.rate_limit import RateDecision, RateLimiter, rate_headers
+from server.platform.admission.rules import access_of, rate_limit_demand
 from server.platform.errors import ChorusError
 from server.platform.tenancy import Caller, Tenant, TenantService
 
@@ -31,6 +33,9 @@ class ResolveTenant:
     def __init__(self, tenants: TenantService, key_failures: KeyFailures) -> None:
         self._tenants = tenants
         self._key_failures = key_failures
+
+    def enforces(self, rule: MethodRule) -> set[str]:
+        return access_of(rule) if rule.access.authenticated else set()
 
     async def __call__(self, call: CallInfo) -> None:
         md = call.metadata
@@ -61,11 +66,13 @@ def rate_limited(decision: RateDecision) -> ChorusError:
 class TenantRateLimit:
     """Per-tenant limits keyed `tenant:user:ip`, with the headers on every response.
 
-    Runs `identify` (tenant resolution) itself, so a request it refuses is
-    counted too, under its client address alone and the default limits: the
-    401 carries the headers as well, and a flood of bad credentials meets 429s.
-    Any 429 reports no room and its wait: `remaining` 0, `retry-after`, and
-    `reset` at the end of that wait."""
+    Runs `identify` (tenant resolution) itself for methods that are not public,
+    so a request it refuses is counted too, under its client address alone and
+    the default limits: the 401 carries the headers as well, and a flood of bad
+    credentials meets 429s. Any 429 reports no room and its wait: `remaining` 0,
+    `retry-after`, and `reset` at the end of that wait. Only methods whose rule
+    has a `rate_limit` are counted; one keyed by a request field counts per
+    value of that field (and method, and tenant), whoever sends it."""
 
     def __init__(
         self,
@@ -81,6 +88,12 @@ class TenantRateLimit:
         self._identify = identify
         self._windows: dict[tuple[int, int], tuple[RateLimitItem, ...]] = {}
 
+    def enforces(self, rule: MethodRule) -> set[str]:
+        enforces = getattr(self._identify, "enforces", None)
+        found = set(enforces(rule)) if enforces is not None else set()
+        demand = rate_limit_demand(rule)
+        return found | {demand} if demand else found
+
     def _windows_for(self, per_minute: int, per_second: int) -> tuple[RateLimitItem, ...]:
         key = (per_minute, per_second)
         if key not in self._windows:
@@ -88,24 +101,44 @@ class TenantRateLimit:
         return self._windows[key]
 
     async def __call__(self, call: CallInfo) -> None:
+        limit = call.rule.rate_limit
+        if call.rule.access.public:
+            if limit is not None:
+                windows = self._windows_for(self._defaults.per_minute, self._defaults.burst_per_second)
+                await self._count(call, self._key(call, "public", f"anonymous:{call.client_ip}"), windows)
+            return
         try:
             await self._identify(call)
         except ChorusError as refusal:
+            if limit is None:
+                raise
             windows = self._windows_for(self._defaults.per_minute, self._defaults.burst_per_second)
             await self._count(call, f"unidentified:{call.client_ip}", windows)
             if refusal.retry_after is not None:  # a refusal with a wait of its own (a lockout)
                 wait = max(1, math.ceil(refusal.retry_after))
-                limit = windows[0].amount
-                locked = RateDecision(False, limit, 0, math.ceil(time.time()) + wait, wait)
+                locked = RateDecision(False, windows[0].amount, 0, math.ceil(time.time()) + wait, wait)
                 call.response_headers.update(rate_headers(locked, self._headers))
             raise
         assert call.caller is not None, "identify sets the caller"
+        if limit is None:
+            return
         tenant = call.caller.tenant
         windows = self._windows_for(
             tenant.rate_per_minute or self._defaults.per_minute,
             tenant.burst_per_second or self._defaults.burst_per_second,
         )
-        await self._count(call, f"{tenant.id}:{call.caller.user_id or 'anonymous'}:{call.client_ip}", windows)
+        caller = f"{call.caller.user_id or 'anonymous'}:{call.client_ip}"
+        await self._count(call, self._key(call, tenant.id, caller), windows)
+
+    @staticmethod
+    def _key(call: CallInfo, tenant_id: str, caller: str) -> str:
+        """`tenant:caller`, or, for a limit keyed by a request field, that field's value
+        within the method and tenant (so many calls per e-mail address, whoever sends them)."""
+        limit = call.rule.rate_limit
+        if limit is None or not limit.key_field:
+            return f"{tenant_id}:{caller}"
+        value = getattr(call.request, limit.key_field, "") if call.request is not None else ""
+        return f"{tenant_id}:{call.method}:{limit.key_field}={value}"
 
     async def _count(self, call: CallInfo, key: str, windows: tuple[RateLimitItem, ...]) -> None:
         decision = await self._limiter.hit(key, windows)

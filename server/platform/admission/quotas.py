@@ -51,6 +51,11 @@ class Quotas:
         self._quotas = {quota.name: quota for quota in quotas}
         self.refusal_reason = refusal_reason
 
+    def counts(self, name: str, *, checked: bool = False) -> bool:
+        """Whether `name` is one of these quotas (`checked`: one that can be checked before it is spent)."""
+        quota = self._quotas.get(name)
+        return quota is not None and not (checked and quota.moving)
+
     def _key(self, quota: Quota, principal: str) -> str:
         return f"{self._namespace}:{quota.name}:{principal}"
 

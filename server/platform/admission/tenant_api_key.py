@@ -10,11 +10,11 @@ locked out for a while (`KeyFailures`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
+from rest_bridge.method_rules import MethodRule
 from server.platform.admission.call import CallInfo
-from server.platform.admission.credentials import bearer_credential, method_name
+from server.platform.admission.credentials import bearer_credential
 from server.platform.admission.key_failures import KeyFailures
+from server.platform.admission.rules import access_of
 from server.platform.errors import ChorusError, unauthenticated
 from server.platform.tenancy import TenantService
 
@@ -30,19 +30,19 @@ def _refused(error: str, reason: str) -> ChorusError:
 
 
 class RequireTenantApiKey:
-    """The listed methods need `authorization: Bearer <api key of tenant_id>`;
-    the service's other methods pass untouched."""
+    """Methods whose rule is `authenticated` need `authorization: Bearer <api key of tenant_id>`;
+    public ones pass untouched."""
 
-    def __init__(
-        self, tenants: TenantService, tenant_id: str, methods: Collection[str], key_failures: KeyFailures
-    ) -> None:
+    def __init__(self, tenants: TenantService, tenant_id: str, key_failures: KeyFailures) -> None:
         self._tenants = tenants
         self._key_failures = key_failures
         self._tenant_id = tenant_id
-        self._methods = frozenset(methods)
+
+    def enforces(self, rule: MethodRule) -> set[str]:
+        return access_of(rule) if rule.access.authenticated else set()
 
     async def __call__(self, call: CallInfo) -> None:
-        if method_name(call) not in self._methods:
+        if not call.rule.access.authenticated:
             return
         key = bearer_credential(call.metadata)
         if not key:

@@ -66,9 +66,11 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             self._wrapped[method] = wrapped
         return wrapped
 
-    async def _admit(self, method: str, context: grpc.aio.ServicerContext, meter: bool = True) -> CallInfo:
+    async def _admit(
+        self, method: str, context: grpc.aio.ServicerContext, request: Any, meter: bool = True
+    ) -> CallInfo:
         try:
-            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter)
+            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter, request=request)
         except ChorusError as exc:
             service = method[1:].split("/", 1)[0]
             id_key = self._pipeline.request_id_key(service)
@@ -77,8 +79,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         bind_call(call)
         return call
 
-    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> CallInfo:
-        call = await self._admit(method, context)
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext, request: Any) -> CallInfo:
+        call = await self._admit(method, context, request)
         await context.send_initial_metadata(tuple(call.response_headers.items()))
         return call
 
@@ -87,7 +89,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
     ) -> tuple[CallInfo, Claim | Replay | None]:
         """Admission, then the idempotency key's claim (None without a key) or its stored
         response; the metered policies (quotas) run only when the call will do work."""
-        call = await self._admit(method, context, meter=False)
+        call = await self._admit(method, context, request, meter=False)
         claim: Claim | Replay | None = None
         async with self._errors_as_status(context, call):
             if IDEMPOTENCY_KEY in call.metadata:
@@ -112,7 +114,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             inner_unary = handler.unary_unary
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                call = await self._enter(method, context)
+                call = await self._enter(method, context, request)
                 async with self._errors_as_status(context, call), self.open_calls.tracked():
                     return await inner_unary(request, context)
 
@@ -121,7 +123,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             inner_stream = handler.unary_stream
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-                call = await self._enter(method, context)
+                call = await self._enter(method, context, request)
                 async with self._errors_as_status(context, call), self.open_calls.tracked():
                     async for item in inner_stream(request, context):
                         yield item

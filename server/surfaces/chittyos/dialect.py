@@ -53,6 +53,11 @@ class ChittyOSDialect(Dialect):
             "bearerFormat": "JWT",
             "description": "An access token from the auth service's `POST /api/auth/token`.",
         },
+        "adminKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The auth service's admin credential (`chittyos.auth.admin_key`).",
+        },
     }
     status_by_reason = {"UPSTREAM_UNAVAILABLE": 502, "METHOD_NOT_ALLOWED": 405}
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from chorus_contracts.mcos.v1 import health_pb2_grpc
 
-from server.platform.admission.idempotency import IdempotentMethods
+from server.platform.admission.idempotency import IdempotencyKeys
 from server.platform.admission.quota_policy import QuotaPolicy
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.mcos import chat_wiring, flights_wiring, records_wiring
@@ -24,22 +24,8 @@ from server.surfaces.mcos.servicers.health import McosHealthService
 from server.surfaces.mcos.settings import SETTINGS
 from server.surfaces.mcos.surface import SURFACE
 
-# Which quota one call of each method uses (spec 003, "Rate Limits").
-TAKEN_QUOTAS: dict[str, str] = {
-    "Chat": "chat_messages",
-    "SearchFlights": "flight_searches",
-    "CreateTask": "storage_writes",
-    "UpdateTask": "storage_writes",
-    "DeleteTask": "storage_writes",
-    "UpdatePreferences": "storage_writes",
-    "PinMemory": "storage_writes",
-}
-# A chat turn also needs LLM tokens left today; it spends them as it goes.
-CHECKED_QUOTAS: dict[str, str] = {"Chat": "llm_tokens"}
-# Methods that need no access assertion.
-PUBLIC_METHODS = frozenset({"GetHealth"})
-# Methods that honour `Idempotency-Key` (spec 003: POST /api/chat, /api/tasks, /api/tools/*).
-IDEMPOTENT_METHODS = frozenset({"Chat", "CreateTask", "SearchFlights", "RankFlights"})
+# Which methods are public, which quotas each spends or checks (spec 003, "Rate Limits")
+# and which honour `Idempotency-Key`: the methods' rules in proto/mcos/v1/*.proto.
 
 
 async def build(platform: Platform) -> list[ServiceUnit]:
@@ -58,8 +44,8 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         tenant_id=tenant.id,
         quotas=quotas,
         policies=(
-            CloudflareAccess(verifier, tenant, PUBLIC_METHODS),
-            QuotaPolicy(quotas, TAKEN_QUOTAS, CHECKED_QUOTAS),
+            CloudflareAccess(verifier, tenant),
+            QuotaPolicy(quotas),
         ),
     )
     units: list[ServiceUnit] = []
@@ -86,5 +72,5 @@ async def build(platform: Platform) -> list[ServiceUnit]:
             core.policies,
         )
     )
-    idempotency = IdempotentMethods(IDEMPOTENT_METHODS, round(settings.idempotency_ttl_hours * 3_600_000))
+    idempotency = IdempotencyKeys(round(settings.idempotency_ttl_hours * 3_600_000))
     return [replace(unit, idempotency=idempotency) for unit in units]

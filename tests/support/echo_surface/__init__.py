@@ -53,4 +53,5 @@ SURFACE = Surface(
     settings=SETTINGS,
     mounts=(DefaultMount(paths=("/api/v1/",)),),
     route_tables=("chorus_testing.v1.echo_surface_http",),
+    rule_tables=("chorus_testing.v1.echo_surface_rules",),
 )

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from chorus_contracts.chittyos.sync.v1 import sync_pb2
 
-from server.surfaces.chittyos.sync.servicer import REQUIRED_PERMISSIONS
+from rest_bridge.method_rules import load_method_rules
 from tests.support.chittyos_sync import is_json, unique
 from tests.support.chorus_process import ChorusProcess
 from tests.surfaces.chittyos.conftest import HOSTS
@@ -133,7 +133,8 @@ def test_expired_and_revoked_tokens_are_401(
 
 
 def test_every_method_needs_a_permission_except_health_and_status() -> None:
-    methods = set(sync_pb2.DESCRIPTOR.services_by_name["SyncService"].methods_by_name)
-    assert set(REQUIRED_PERMISSIONS) <= methods
-    assert methods - set(REQUIRED_PERMISSIONS) == {"GetHealth", "GetStatus"}
-    assert set(REQUIRED_PERMISSIONS.values()) == {"read", "write"}
+    service = sync_pb2.DESCRIPTOR.services_by_name["SyncService"]
+    rules = load_method_rules()
+    access = {name: rules[f"/{service.full_name}/{name}"].access for name in service.methods_by_name}
+    assert {name for name, a in access.items() if a.public} == {"GetHealth", "GetStatus"}
+    assert {a.permission for a in access.values() if not a.public} == {"read", "write"}

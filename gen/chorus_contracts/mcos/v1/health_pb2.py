@@ -26,7 +26,7 @@ from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mcos/v1/health.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\"\x12\n\x10GetHealthRequest\"m\n\x0f\x43omponentHealth\x12(\n\x0f\x64urable_objects\x18\x01 \x01(\tR\x0f\x64urable_objects\x12\x1e\n\nworkers_ai\x18\x02 \x01(\tR\nworkers_ai\x12\x10\n\x08realtime\x18\x03 \x01(\t\"`\n\x11GetHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12*\n\x08services\x18\x03 \x01(\x0b\x32\x18.mcos.v1.ComponentHealth2t\n\rHealthService\x12W\n\tGetHealth\x12\x19.mcos.v1.GetHealthRequest\x1a\x1a.mcos.v1.GetHealthResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/api/health\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mcos/v1/health.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\"\x12\n\x10GetHealthRequest\"m\n\x0f\x43omponentHealth\x12(\n\x0f\x64urable_objects\x18\x01 \x01(\tR\x0f\x64urable_objects\x12\x1e\n\nworkers_ai\x18\x02 \x01(\tR\nworkers_ai\x12\x10\n\x08realtime\x18\x03 \x01(\t\"`\n\x11GetHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12*\n\x08services\x18\x03 \x01(\x0b\x32\x18.mcos.v1.ComponentHealth2|\n\rHealthService\x12_\n\tGetHealth\x12\x19.mcos.v1.GetHealthRequest\x1a\x1a.mcos.v1.GetHealthResponse\"\x1b\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\r\x12\x0b/api/health\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,7 +36,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HEALTHSERVICE']._loaded_options = None
   _globals['_HEALTHSERVICE']._serialized_options = b'\242\237\031\006\n\004mcos'
   _globals['_HEALTHSERVICE'].methods_by_name['GetHealth']._loaded_options = None
-  _globals['_HEALTHSERVICE'].methods_by_name['GetHealth']._serialized_options = b'\202\323\344\223\002\r\022\013/api/health'
+  _globals['_HEALTHSERVICE'].methods_by_name['GetHealth']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\r\022\013/api/health'
   _globals['_GETHEALTHREQUEST']._serialized_start=96
   _globals['_GETHEALTHREQUEST']._serialized_end=114
   _globals['_COMPONENTHEALTH']._serialized_start=116
@@ -44,5 +44,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETHEALTHRESPONSE']._serialized_start=227
   _globals['_GETHEALTHRESPONSE']._serialized_end=323
   _globals['_HEALTHSERVICE']._serialized_start=325
-  _globals['_HEALTHSERVICE']._serialized_end=441
+  _globals['_HEALTHSERVICE']._serialized_end=449
 # @@protoc_insertion_point(module_scope)

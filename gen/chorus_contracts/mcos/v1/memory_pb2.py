@@ -27,7 +27,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from chorus_contracts.mcos.v1 import resources_pb2 as mcos_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mcos/v1/memory.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17mcos/v1/resources.proto\"T\n\x13ListMemoriesRequest\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x04 \x01(\t\"\x8f\x01\n\x14ListMemoriesResponse\x12\x39\n\x0fpinned_memories\x18\x01 \x03(\x0b\x32\x0f.mcos.v1.MemoryR\x0fpinned_memories\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12 \n\x0bnext_cursor\x18\x03 \x01(\tR\x0bnext_cursor\"N\n\x10PinMemoryRequest\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\"4\n\x11PinMemoryResponse\x12\x1f\n\x06memory\x18\x01 \x01(\x0b\x32\x0f.mcos.v1.Memory2\xe5\x01\n\rMemoryService\x12`\n\x0cListMemories\x12\x1c.mcos.v1.ListMemoriesRequest\x1a\x1d.mcos.v1.ListMemoriesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/api/memory\x12\x66\n\tPinMemory\x12\x19.mcos.v1.PinMemoryRequest\x1a\x1a.mcos.v1.PinMemoryResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x0f/api/memory/pin:\x01*b\x06memory\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mcos/v1/memory.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17mcos/v1/resources.proto\"T\n\x13ListMemoriesRequest\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x04 \x01(\t\"\x8f\x01\n\x14ListMemoriesResponse\x12\x39\n\x0fpinned_memories\x18\x01 \x03(\x0b\x32\x0f.mcos.v1.MemoryR\x0fpinned_memories\x12\x1a\n\x08has_more\x18\x02 \x01(\x08R\x08has_more\x12 \n\x0bnext_cursor\x18\x03 \x01(\tR\x0bnext_cursor\"N\n\x10PinMemoryRequest\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\"4\n\x11PinMemoryResponse\x12\x1f\n\x06memory\x18\x01 \x01(\x0b\x32\x0f.mcos.v1.Memory2\x85\x02\n\rMemoryService\x12h\n\x0cListMemories\x12\x1c.mcos.v1.ListMemoriesRequest\x1a\x1d.mcos.v1.ListMemoriesResponse\"\x1b\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\r\x12\x0b/api/memory\x12~\n\tPinMemory\x12\x19.mcos.v1.PinMemoryRequest\x1a\x1a.mcos.v1.PinMemoryResponse\":\xa2\x9f\x19\x14\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\x1c\"\x0f/api/memory/pin:\x01*b\x06memory\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE']._loaded_options = None
   _globals['_MEMORYSERVICE']._serialized_options = b'\242\237\031\006\n\004mcos'
   _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\202\323\344\223\002\r\022\013/api/memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\242\237\031\004\032\002\020\001\202\323\344\223\002\r\022\013/api/memory'
   _globals['_MEMORYSERVICE'].methods_by_name['PinMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['PinMemory']._serialized_options = b'\202\323\344\223\002\034\"\017/api/memory/pin:\001*b\006memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['PinMemory']._serialized_options = b'\242\237\031\024\032\002\020\001\"\016storage_writes\202\323\344\223\002\034\"\017/api/memory/pin:\001*b\006memory'
   _globals['_LISTMEMORIESREQUEST']._serialized_start=121
   _globals['_LISTMEMORIESREQUEST']._serialized_end=205
   _globals['_LISTMEMORIESRESPONSE']._serialized_start=208
@@ -49,5 +49,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PINMEMORYRESPONSE']._serialized_start=433
   _globals['_PINMEMORYRESPONSE']._serialized_end=485
   _globals['_MEMORYSERVICE']._serialized_start=488
-  _globals['_MEMORYSERVICE']._serialized_end=717
+  _globals['_MEMORYSERVICE']._serialized_end=749
 # @@protoc_insertion_point(module_scope)

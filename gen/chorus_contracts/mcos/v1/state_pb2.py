@@ -29,7 +29,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from chorus_contracts.mcos.v1 import resources_pb2 as mcos_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/state.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"T\n\x0fGetStateRequest\x12\x31\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\xf4\x02\n\x10GetStateResponse\x12\x18\n\x07user_id\x18\x01 \x01(\tR\x07user_id\x12\x1c\n\x05tasks\x18\x02 \x03(\x0b\x32\r.mcos.v1.Task\x12)\n\x0bpreferences\x18\x03 \x01(\x0b\x32\x14.mcos.v1.Preferences\x12>\n\x0frecent_messages\x18\x04 \x03(\x0b\x32\x14.mcos.v1.ChatMessageR\x0frecent_messages\x12\x39\n\x0fpinned_memories\x18\x05 \x03(\x0b\x32\x0f.mcos.v1.MemoryR\x0fpinned_memories\x12>\n\x0clast_updated\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0clast_updated\x12\x32\n\x10\x64\x65leted_task_ids\x18\x07 \x03(\tB\x06\xa2\x9f\x19\x02\x10\x01R\x10\x64\x65leted_task_ids\x12\x0e\n\x06\x63ursor\x18\x08 \x01(\t\"\x83\x01\n\x18UpdatePreferencesRequest\x12)\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x14.mcos.v1.Preferences\x12<\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\"F\n\x19UpdatePreferencesResponse\x12)\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x14.mcos.v1.Preferences2\x86\x02\n\x0cStateService\x12S\n\x08GetState\x12\x18.mcos.v1.GetStateRequest\x1a\x19.mcos.v1.GetStateResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/api/state\x12\x94\x01\n\x11UpdatePreferences\x12!.mcos.v1.UpdatePreferencesRequest\x1a\".mcos.v1.UpdatePreferencesResponse\"8\x82\xd3\xe4\x93\x02\x32\x32\x16/api/state/preferences:\x0bpreferencesb\x0bpreferences\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mcos/v1/state.proto\x12\x07mcos.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17mcos/v1/resources.proto\"T\n\x0fGetStateRequest\x12\x31\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\xa2\x9f\x19\x02\x30\x01\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\"\xf4\x02\n\x10GetStateResponse\x12\x18\n\x07user_id\x18\x01 \x01(\tR\x07user_id\x12\x1c\n\x05tasks\x18\x02 \x03(\x0b\x32\r.mcos.v1.Task\x12)\n\x0bpreferences\x18\x03 \x01(\x0b\x32\x14.mcos.v1.Preferences\x12>\n\x0frecent_messages\x18\x04 \x03(\x0b\x32\x14.mcos.v1.ChatMessageR\x0frecent_messages\x12\x39\n\x0fpinned_memories\x18\x05 \x03(\x0b\x32\x0f.mcos.v1.MemoryR\x0fpinned_memories\x12>\n\x0clast_updated\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0clast_updated\x12\x32\n\x10\x64\x65leted_task_ids\x18\x07 \x03(\tB\x06\xa2\x9f\x19\x02\x10\x01R\x10\x64\x65leted_task_ids\x12\x0e\n\x06\x63ursor\x18\x08 \x01(\t\"\x83\x01\n\x18UpdatePreferencesRequest\x12)\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x14.mcos.v1.Preferences\x12<\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\x0bupdate_mask\"F\n\x19UpdatePreferencesResponse\x12)\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x14.mcos.v1.Preferences2\xa6\x02\n\x0cStateService\x12[\n\x08GetState\x12\x18.mcos.v1.GetStateRequest\x1a\x19.mcos.v1.GetStateResponse\"\x1a\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x0c\x12\n/api/state\x12\xac\x01\n\x11UpdatePreferences\x12!.mcos.v1.UpdatePreferencesRequest\x1a\".mcos.v1.UpdatePreferencesResponse\"P\xa2\x9f\x19\x14\x1a\x02\x10\x01\"\x0estorage_writes\x82\xd3\xe4\x93\x02\x32\x32\x16/api/state/preferences:\x0bpreferencesb\x0bpreferences\x1a\n\xa2\x9f\x19\x06\n\x04mcosb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,9 +43,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATESERVICE']._loaded_options = None
   _globals['_STATESERVICE']._serialized_options = b'\242\237\031\006\n\004mcos'
   _globals['_STATESERVICE'].methods_by_name['GetState']._loaded_options = None
-  _globals['_STATESERVICE'].methods_by_name['GetState']._serialized_options = b'\202\323\344\223\002\014\022\n/api/state'
+  _globals['_STATESERVICE'].methods_by_name['GetState']._serialized_options = b'\242\237\031\004\032\002\020\001\202\323\344\223\002\014\022\n/api/state'
   _globals['_STATESERVICE'].methods_by_name['UpdatePreferences']._loaded_options = None
-  _globals['_STATESERVICE'].methods_by_name['UpdatePreferences']._serialized_options = b'\202\323\344\223\00222\026/api/state/preferences:\013preferencesb\013preferences'
+  _globals['_STATESERVICE'].methods_by_name['UpdatePreferences']._serialized_options = b'\242\237\031\024\032\002\020\001\"\016storage_writes\202\323\344\223\00222\026/api/state/preferences:\013preferencesb\013preferences'
   _globals['_GETSTATEREQUEST']._serialized_start=187
   _globals['_GETSTATEREQUEST']._serialized_end=271
   _globals['_GETSTATERESPONSE']._serialized_start=274
@@ -55,5 +55,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEPREFERENCESRESPONSE']._serialized_start=782
   _globals['_UPDATEPREFERENCESRESPONSE']._serialized_end=852
   _globals['_STATESERVICE']._serialized_start=855
-  _globals['_STATESERVICE']._serialized_end=1117
+  _globals['_STATESERVICE']._serialized_end=1149
 # @@protoc_insertion_point(module_scope)

@@ -31,7 +31,7 @@ def ai_gateway_servicer(platform: Platform) -> AiGatewayServicer:
 
 async def build(platform: Platform) -> list[ServiceUnit]:
     core = await chittyos(platform)
-    # Open, as the document shows no credentials on these routes.
+    # Open (their rules are public), as the document shows no credentials on these routes.
     return [
         ServiceUnit(
             "chittyos.ai.v1.AiGatewayService",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Collection, Mapping
 
 import grpc
 
+from rest_bridge.method_rules import MethodRule
 from server.platform.admission.call import CallInfo
-from server.platform.admission.credentials import bearer_credential, credential_required, method_name
+from server.platform.admission.credentials import bearer_credential, credential_required
+from server.platform.admission.rules import access_of
 from server.platform.errors import ChorusError, permission_denied
 from server.surfaces.chittyos.auth.access_tokens import AccessTokenService
 
@@ -30,14 +31,16 @@ class AdminKey:
 
 
 class RequireAdmin:
-    """The listed methods need `authorization: Bearer <admin key>`."""
+    """Methods whose rule needs the `admin` permission need `authorization: Bearer <admin key>`."""
 
-    def __init__(self, admin: AdminKey, methods: Collection[str]) -> None:
+    def __init__(self, admin: AdminKey) -> None:
         self._admin = admin
-        self._methods = frozenset(methods)
+
+    def enforces(self, rule: MethodRule) -> set[str]:
+        return access_of(rule) if rule.access.permission == ADMIN_PERMISSION else set()
 
     async def __call__(self, call: CallInfo) -> None:
-        if method_name(call) not in self._methods:
+        if call.rule.access.permission != ADMIN_PERMISSION:
             return
         if not self._admin.matches(bearer_credential(call.metadata)):
             raise ChorusError(
@@ -49,20 +52,20 @@ class RequireAdmin:
 
 
 class RequirePermission:
-    """RBAC: each listed method needs a valid access token holding its permission.
-
-    Methods not in `permissions` are public. The verified claims go to
-    `call.token`. No token: 401; a bad one: 401 INVALID_TOKEN; a token
-    without the permission: 403.
+    """RBAC: a method whose rule names a permission needs a valid access token holding it
+    (or `admin`). The verified claims go to `call.token`. No token: 401; a bad one:
+    401 INVALID_TOKEN; a token without the permission: 403.
     """
 
-    def __init__(self, tokens: AccessTokenService, permissions: Mapping[str, str]) -> None:
+    def __init__(self, tokens: AccessTokenService) -> None:
         self._tokens = tokens
-        self._permissions = dict(permissions)
+
+    def enforces(self, rule: MethodRule) -> set[str]:
+        return access_of(rule) if rule.access.permission else set()
 
     async def __call__(self, call: CallInfo) -> None:
-        needed = self._permissions.get(method_name(call))
-        if needed is None:
+        needed = call.rule.access.permission
+        if not needed:
             return
         credential = bearer_credential(call.metadata)
         if not credential:

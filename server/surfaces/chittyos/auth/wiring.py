@@ -17,6 +17,6 @@ async def build(platform: Platform) -> list[ServiceUnit]:
             "chittyos.auth.v1.AuthService",
             auth_pb2_grpc.add_AuthServiceServicer_to_server,
             ChittyAuthService(core.tokens, core.admin),
-            (core.in_tenant, RequireAdmin(core.admin, {"CreateToken"})),
+            (core.in_tenant, RequireAdmin(core.admin)),
         )
     ]

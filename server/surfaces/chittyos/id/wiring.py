@@ -30,7 +30,7 @@ def chitty_ids(platform: Platform) -> ChittyIdService:
 
 async def build(platform: Platform) -> list[ServiceUnit]:
     core = await chittyos(platform)
-    minting = RequireTenantApiKey(platform.tenants, core.tenant.id, {"GenerateChittyId"}, platform.key_failures)
+    minting = RequireTenantApiKey(platform.tenants, core.tenant.id, platform.key_failures)
     return [
         ServiceUnit(
             "chittyos.id.v1.IdService",

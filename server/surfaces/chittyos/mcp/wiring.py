@@ -11,7 +11,7 @@ from server.surfaces.chittyos.mcp.servicer import McpPortalService
 
 async def build(platform: Platform) -> list[ServiceUnit]:
     core = await chittyos(platform)
-    # Open, as the document shows no credentials on these routes.
+    # Open (their rules are public), as the document shows no credentials on these routes.
     return [
         ServiceUnit(
             "chittyos.mcp.v1.McpService",

@@ -25,16 +25,6 @@ VERSION = "2.0.0"
 # The document's platforms, from the contract (chittyos.sync.v1.Platform).
 PLATFORM = DocumentEnum(sync_pb2.Platform)
 PLATFORMS = PLATFORM.choices
-# RBAC: the permission each method needs (`RequirePermission`); methods not listed
-# (GetHealth, GetStatus: the document's public status pages) need no token.
-# SyncPlatform and Orchestrate serve GET and POST alike and would move data: writes.
-REQUIRED_PERMISSIONS = {
-    **dict.fromkeys(("ListProjects", "GetProject", "ListSessions", "GetSession"), "read"),
-    **dict.fromkeys(("ListTopics", "GetTopic", "ListTodos", "GetTodos"), "read"),
-    **dict.fromkeys(("CreateProject", "UpdateProject", "DeleteProject"), "write"),
-    **dict.fromkeys(("CreateSession", "UpdateSession", "DeleteSession"), "write"),
-    **dict.fromkeys(("CreateTopic", "ReplaceTodos", "SyncTodos", "Orchestrate", "SyncPlatform"), "write"),
-}
 # The document's notes, verbatim.
 PROJECT_DELETED_NOTE = "Project removed from sync index (GitHub data preserved)"
 HEARTBEAT_NOTE = "Sessions auto-update via heartbeat mechanism"

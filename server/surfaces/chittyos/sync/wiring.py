@@ -9,7 +9,7 @@ from server.surfaces.chittyos.auth.policies import RequirePermission
 from server.surfaces.chittyos.deployment import chittyos
 from server.surfaces.chittyos.settings import SETTINGS
 from server.surfaces.chittyos.sync.projects import ProjectService
-from server.surfaces.chittyos.sync.servicer import REQUIRED_PERMISSIONS, ChittySyncService
+from server.surfaces.chittyos.sync.servicer import ChittySyncService
 from server.surfaces.chittyos.sync.stores.project_store import ProjectStore
 from server.surfaces.chittyos.sync.stores.todo_store import TodoStore
 from server.surfaces.chittyos.sync.stores.topic_store import TopicStore
@@ -38,6 +38,6 @@ async def build(platform: Platform) -> list[ServiceUnit]:
             "chittyos.sync.v1.SyncService",
             sync_pb2_grpc.add_SyncServiceServicer_to_server,
             sync_servicer(platform),
-            (core.in_tenant, RequirePermission(core.tokens, REQUIRED_PERMISSIONS)),
+            (core.in_tenant, RequirePermission(core.tokens)),
         )
     ]

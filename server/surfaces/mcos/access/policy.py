@@ -2,15 +2,14 @@
 
 `cf-access-jwt-assertion` (the `CF-Access-JWT-Assertion` header) must hold a
 valid assertion; its `sub` becomes `call.caller.user_id`, within the
-surface's one tenant. Methods listed as public skip the check.
+surface's one tenant. Methods whose rule is public skip the check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
+from rest_bridge.method_rules import MethodRule
 from server.platform.admission.call import CallInfo
-from server.platform.admission.credentials import method_name
+from server.platform.admission.rules import access_of
 from server.platform.errors import unauthenticated
 from server.platform.tenancy import Caller, Tenant
 from server.surfaces.mcos.access.assertions import AccessAssertionVerifier, AssertionRejected
@@ -19,13 +18,16 @@ ASSERTION_KEY = "cf-access-jwt-assertion"
 
 
 class CloudflareAccess:
-    def __init__(self, verifier: AccessAssertionVerifier, tenant: Tenant, public: Collection[str] = ()) -> None:
+    def __init__(self, verifier: AccessAssertionVerifier, tenant: Tenant) -> None:
         self._verifier = verifier
         self._tenant = tenant
-        self._public = frozenset(public)
+
+    def enforces(self, rule: MethodRule) -> set[str]:
+        # An assertion proves who the caller is; it carries no permissions.
+        return access_of(rule) if rule.access.authenticated else set()
 
     async def __call__(self, call: CallInfo) -> None:
-        if method_name(call) in self._public:
+        if call.rule.access.public:
             call.caller = Caller(self._tenant, None)
             return
         token = call.metadata.get(ASSERTION_KEY, "").strip()

@@ -26,7 +26,7 @@ from chorus_contracts.chorus.api.v1 import annotations_pb2 as chorus_dot_api_dot
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63hittyos/mcp/v1/mcp.proto\x12\x0f\x63hittyos.mcp.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\"\x12\n\x10GetHealthRequest\"4\n\x11GetHealthResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t2\x85\x01\n\nMcpService\x12\x63\n\tGetHealth\x12!.chittyos.mcp.v1.GetHealthRequest\x1a\".chittyos.mcp.v1.GetHealthResponse\"\x0f\x82\xd3\xe4\x93\x02\t\x12\x07/health\x1a\x12\xa2\x9f\x19\x0e\n\x0c\x63hittyos-mcpb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63hittyos/mcp/v1/mcp.proto\x12\x0f\x63hittyos.mcp.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\"\x12\n\x10GetHealthRequest\"4\n\x11GetHealthResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t2\x8d\x01\n\nMcpService\x12k\n\tGetHealth\x12!.chittyos.mcp.v1.GetHealthRequest\x1a\".chittyos.mcp.v1.GetHealthResponse\"\x17\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\t\x12\x07/health\x1a\x12\xa2\x9f\x19\x0e\n\x0c\x63hittyos-mcpb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,11 +36,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MCPSERVICE']._loaded_options = None
   _globals['_MCPSERVICE']._serialized_options = b'\242\237\031\016\n\014chittyos-mcp'
   _globals['_MCPSERVICE'].methods_by_name['GetHealth']._loaded_options = None
-  _globals['_MCPSERVICE'].methods_by_name['GetHealth']._serialized_options = b'\202\323\344\223\002\t\022\007/health'
+  _globals['_MCPSERVICE'].methods_by_name['GetHealth']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\t\022\007/health'
   _globals['_GETHEALTHREQUEST']._serialized_start=109
   _globals['_GETHEALTHREQUEST']._serialized_end=127
   _globals['_GETHEALTHRESPONSE']._serialized_start=129
   _globals['_GETHEALTHRESPONSE']._serialized_end=181
   _globals['_MCPSERVICE']._serialized_start=184
-  _globals['_MCPSERVICE']._serialized_end=317
+  _globals['_MCPSERVICE']._serialized_end=325
 # @@protoc_insertion_point(module_scope)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63horus/api/v1/annotations.proto\x12\rchorus.api.v1\x1a google/protobuf/descriptor.proto\"\x1f\n\x0cServiceRules\x12\x0f\n\x07surface\x18\x01 \x01(\t\"K\n\x0bMethodRules\x12\x16\n\x0esuccess_status\x18\x01 \x01(\x05\x12$\n\x03sse\x18\x02 \x01(\x0b\x32\x17.chorus.api.v1.SseRules\"\xa1\x02\n\x08SseRules\x12,\n\x05style\x18\x01 \x01(\x0e\x32\x1d.chorus.api.v1.SseRules.Style\x12\x13\n\x0b\x65vent_oneof\x18\x02 \x01(\t\x12\x10\n\x08type_key\x18\x03 \x01(\t\x12\x11\n\tdone_data\x18\x04 \x01(\t\x12\x19\n\x11stream_flag_field\x18\x05 \x01(\t\x12\x1b\n\x13stream_flag_default\x18\x06 \x01(\x08\x12\x13\n\x0bunary_field\x18\x07 \x01(\t\x12\x13\n\x0b\x65rror_event\x18\x08 \x01(\t\"K\n\x05Style\x12\x15\n\x11STYLE_UNSPECIFIED\x10\x00\x12\x16\n\x12STYLE_NAMED_EVENTS\x10\x01\x12\x13\n\x0fSTYLE_DATA_ONLY\x10\x02\"\x93\x01\n\nFieldRules\x12\x17\n\x0fint64_as_number\x18\x01 \x01(\x08\x12\x12\n\nomit_empty\x18\x02 \x01(\x08\x12\x17\n\x0fnull_when_unset\x18\x03 \x01(\x08\x12\x10\n\x08json_key\x18\x04 \x01(\t\x12\x18\n\x10\x62ytes_as_doubles\x18\x05 \x01(\x08\x12\x13\n\x0b\x61\x63\x63\x65pt_date\x18\x06 \x01(\x08\"\x1e\n\x0e\x45numValueRules\x12\x0c\n\x04json\x18\x01 \x01(\t:O\n\x07service\x12\x1f.google.protobuf.ServiceOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1b.chorus.api.v1.ServiceRules:L\n\x06method\x12\x1e.google.protobuf.MethodOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1a.chorus.api.v1.MethodRules:I\n\x05\x66ield\x12\x1d.google.protobuf.FieldOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x19.chorus.api.v1.FieldRules:V\n\nenum_value\x12!.google.protobuf.EnumValueOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1d.chorus.api.v1.EnumValueRulesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63horus/api/v1/annotations.proto\x12\rchorus.api.v1\x1a google/protobuf/descriptor.proto\"9\n\x0cServiceRules\x12\x0f\n\x07surface\x18\x01 \x01(\t\x12\x18\n\x10security_schemes\x18\x02 \x03(\t\"\xf3\x01\n\x0bMethodRules\x12\x16\n\x0esuccess_status\x18\x01 \x01(\x05\x12$\n\x03sse\x18\x02 \x01(\x0b\x32\x17.chorus.api.v1.SseRules\x12%\n\x06\x61\x63\x63\x65ss\x18\x03 \x01(\x0b\x32\x15.chorus.api.v1.Access\x12\x15\n\rspends_quotas\x18\x04 \x03(\t\x12\x15\n\rchecks_quotas\x18\x05 \x03(\t\x12\x1f\n\x17honours_idempotency_key\x18\x06 \x01(\x08\x12\x30\n\nrate_limit\x18\x07 \x01(\x0b\x32\x1c.chorus.api.v1.RateLimitRule\"X\n\x06\x41\x63\x63\x65ss\x12\x10\n\x06public\x18\x01 \x01(\x08H\x00\x12\x17\n\rauthenticated\x18\x02 \x01(\x08H\x00\x12\x14\n\npermission\x18\x03 \x01(\tH\x00\x42\r\n\x0brequirement\"\"\n\rRateLimitRule\x12\x11\n\tkey_field\x18\x01 \x01(\t\"\xa1\x02\n\x08SseRules\x12,\n\x05style\x18\x01 \x01(\x0e\x32\x1d.chorus.api.v1.SseRules.Style\x12\x13\n\x0b\x65vent_oneof\x18\x02 \x01(\t\x12\x10\n\x08type_key\x18\x03 \x01(\t\x12\x11\n\tdone_data\x18\x04 \x01(\t\x12\x19\n\x11stream_flag_field\x18\x05 \x01(\t\x12\x1b\n\x13stream_flag_default\x18\x06 \x01(\x08\x12\x13\n\x0bunary_field\x18\x07 \x01(\t\x12\x13\n\x0b\x65rror_event\x18\x08 \x01(\t\"K\n\x05Style\x12\x15\n\x11STYLE_UNSPECIFIED\x10\x00\x12\x16\n\x12STYLE_NAMED_EVENTS\x10\x01\x12\x13\n\x0fSTYLE_DATA_ONLY\x10\x02\"\x93\x01\n\nFieldRules\x12\x17\n\x0fint64_as_number\x18\x01 \x01(\x08\x12\x12\n\nomit_empty\x18\x02 \x01(\x08\x12\x17\n\x0fnull_when_unset\x18\x03 \x01(\x08\x12\x10\n\x08json_key\x18\x04 \x01(\t\x12\x18\n\x10\x62ytes_as_doubles\x18\x05 \x01(\x08\x12\x13\n\x0b\x61\x63\x63\x65pt_date\x18\x06 \x01(\x08\"\x1e\n\x0e\x45numValueRules\x12\x0c\n\x04json\x18\x01 \x01(\t:O\n\x07service\x12\x1f.google.protobuf.ServiceOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1b.chorus.api.v1.ServiceRules:L\n\x06method\x12\x1e.google.protobuf.MethodOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1a.chorus.api.v1.MethodRules:I\n\x05\x66ield\x12\x1d.google.protobuf.FieldOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x19.chorus.api.v1.FieldRules:V\n\nenum_value\x12!.google.protobuf.EnumValueOptions\x18\xf4\x93\x03 \x01(\x0b\x32\x1d.chorus.api.v1.EnumValueRulesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,15 +33,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chorus.api.v1.annotations_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SERVICERULES']._serialized_start=84
-  _globals['_SERVICERULES']._serialized_end=115
-  _globals['_METHODRULES']._serialized_start=117
-  _globals['_METHODRULES']._serialized_end=192
-  _globals['_SSERULES']._serialized_start=195
-  _globals['_SSERULES']._serialized_end=484
-  _globals['_SSERULES_STYLE']._serialized_start=409
-  _globals['_SSERULES_STYLE']._serialized_end=484
-  _globals['_FIELDRULES']._serialized_start=487
-  _globals['_FIELDRULES']._serialized_end=634
-  _globals['_ENUMVALUERULES']._serialized_start=636
-  _globals['_ENUMVALUERULES']._serialized_end=666
+  _globals['_SERVICERULES']._serialized_end=141
+  _globals['_METHODRULES']._serialized_start=144
+  _globals['_METHODRULES']._serialized_end=387
+  _globals['_ACCESS']._serialized_start=389
+  _globals['_ACCESS']._serialized_end=477
+  _globals['_RATELIMITRULE']._serialized_start=479
+  _globals['_RATELIMITRULE']._serialized_end=513
+  _globals['_SSERULES']._serialized_start=516
+  _globals['_SSERULES']._serialized_end=805
+  _globals['_SSERULES_STYLE']._serialized_start=730
+  _globals['_SSERULES_STYLE']._serialized_end=805
+  _globals['_FIELDRULES']._serialized_start=808
+  _globals['_FIELDRULES']._serialized_end=955
+  _globals['_ENUMVALUERULES']._serialized_start=957
+  _globals['_ENUMVALUERULES']._serialized_end=987
 # @@protoc_insertion_point(module_scope)

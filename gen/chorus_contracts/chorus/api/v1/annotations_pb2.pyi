@@ -1,8 +1,9 @@
 from google.protobuf import descriptor_pb2 as _descriptor_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -16,18 +17,46 @@ ENUM_VALUE_FIELD_NUMBER: _ClassVar[int]
 enum_value: _descriptor.FieldDescriptor
 
 class ServiceRules(_message.Message):
-    __slots__ = ("surface",)
+    __slots__ = ("surface", "security_schemes")
     SURFACE_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_SCHEMES_FIELD_NUMBER: _ClassVar[int]
     surface: str
-    def __init__(self, surface: _Optional[str] = ...) -> None: ...
+    security_schemes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, surface: _Optional[str] = ..., security_schemes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MethodRules(_message.Message):
-    __slots__ = ("success_status", "sse")
+    __slots__ = ("success_status", "sse", "access", "spends_quotas", "checks_quotas", "honours_idempotency_key", "rate_limit")
     SUCCESS_STATUS_FIELD_NUMBER: _ClassVar[int]
     SSE_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    SPENDS_QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    HONOURS_IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     success_status: int
     sse: SseRules
-    def __init__(self, success_status: _Optional[int] = ..., sse: _Optional[_Union[SseRules, _Mapping]] = ...) -> None: ...
+    access: Access
+    spends_quotas: _containers.RepeatedScalarFieldContainer[str]
+    checks_quotas: _containers.RepeatedScalarFieldContainer[str]
+    honours_idempotency_key: bool
+    rate_limit: RateLimitRule
+    def __init__(self, success_status: _Optional[int] = ..., sse: _Optional[_Union[SseRules, _Mapping]] = ..., access: _Optional[_Union[Access, _Mapping]] = ..., spends_quotas: _Optional[_Iterable[str]] = ..., checks_quotas: _Optional[_Iterable[str]] = ..., honours_idempotency_key: _Optional[bool] = ..., rate_limit: _Optional[_Union[RateLimitRule, _Mapping]] = ...) -> None: ...
+
+class Access(_message.Message):
+    __slots__ = ("public", "authenticated", "permission")
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
+    PERMISSION_FIELD_NUMBER: _ClassVar[int]
+    public: bool
+    authenticated: bool
+    permission: str
+    def __init__(self, public: _Optional[bool] = ..., authenticated: _Optional[bool] = ..., permission: _Optional[str] = ...) -> None: ...
+
+class RateLimitRule(_message.Message):
+    __slots__ = ("key_field",)
+    KEY_FIELD_FIELD_NUMBER: _ClassVar[int]
+    key_field: str
+    def __init__(self, key_field: _Optional[str] = ...) -> None: ...
 
 class SseRules(_message.Message):
     __slots__ = ("style", "event_oneof", "type_key", "done_data", "stream_flag_field", "stream_flag_default", "unary_field", "error_event")
