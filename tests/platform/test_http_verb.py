@@ -29,6 +29,7 @@ from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.pipeline import Pipeline
 from server.platform.grpc.interceptor import PipelineInterceptor
+from server.surfaces.crispy.dialect import CrispyDialect
 
 SERVICE = "crispy.v1.ChatService"
 SEEN = "x-seen-verb"
@@ -72,7 +73,7 @@ async def servers() -> AsyncIterator[dict[str, str]]:
     urls = {"grpc": target}
     for name, transport in transports.items():
         sock = bind_socket("127.0.0.1", 0)
-        app = BridgeApp(specs, transport, [Mount("crispy")], BridgeLimits())
+        app = BridgeApp(specs, transport, [Mount("crispy")], {"crispy": CrispyDialect()}, BridgeLimits())
         uv = _Uvicorn(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
         task = asyncio.create_task(uv.serve(sockets=[sock]))
         while not uv.started:
