@@ -29,8 +29,7 @@ def _surface_packages() -> list[ModuleType]:
 
     packages = []
     for surface in SURFACES:
-        module = sys.modules[getattr(surface, "build", surface).__module__]
-        packages.append(importlib.import_module(module.__package__ or module.__name__))
+        packages.append(importlib.import_module(surface.package))
     return packages
 
 

@@ -4,16 +4,18 @@ A `Surface` declares, in one place, everything the rest of Chorus derives from:
 its name (the `chorus.api.v1.service` option of its services), its dialect
 (error envelope, request-id header, rate-limit header names, unknown-field
 policy, OpenAPI error schema), its settings section, its default mounts on the
-REST listener and `build(platform)`, which returns its gRPC services. The
+REST listener and its wiring module, whose `build(platform)` returns its gRPC
+services. The
 composition root (`server/app.py`) lists the surfaces once.
 
 A declaration loads without the generated code: codegen reads the dialects from
-the same list before the generated modules exist, so `build` imports a
-surface's servicers when it runs.
+the same list before the generated modules exist, so the wiring module (and
+with it the surface's servicers) is imported only when the surface is built.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -80,7 +82,10 @@ class Surface:
 
     name: str  # e.g. "crispy", "chittyos-sync": the services' `chorus.api.v1.service` surface
     dialect: Dialect
-    build: Callable[[Platform], Awaitable[list[ServiceUnit]]]
+    # The module whose `async build(platform) -> list[ServiceUnit]` builds its services.
+    # Imported only when the surface is built: declarations load without the generated
+    # code, which codegen needs (it reads the dialects from them).
+    wiring: str
     settings: SettingsSection[Any] | None = None
     mounts: tuple[DefaultMount, ...] = (DefaultMount(),)
     # Route tables (`*_http` modules) generated outside chorus_contracts, as a test's
@@ -88,6 +93,15 @@ class Surface:
     route_tables: tuple[str, ...] = ()
     # Their method rules tables (modules with RULES), likewise.
     rule_tables: tuple[str, ...] = ()
+
+    async def build(self, platform: Platform) -> list[ServiceUnit]:
+        build: Callable[[Platform], Awaitable[list[ServiceUnit]]] = importlib.import_module(self.wiring).build
+        return await build(platform)
+
+    @property
+    def package(self) -> str:
+        """The surface's package (its tables, stores and servicers live below it)."""
+        return self.wiring.rpartition(".")[0]
 
 
 @dataclass

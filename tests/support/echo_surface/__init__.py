@@ -15,7 +15,7 @@ from rest_bridge.dialects import Dialect
 from rest_bridge.dialects.base import JsonSchema
 from rest_bridge.errors import ErrorView
 from server.config import SurfaceSettings
-from server.platform.surface import DefaultMount, Platform, ServiceUnit, SettingsSection, Surface
+from server.platform.surface import DefaultMount, SettingsSection, Surface
 
 
 class EchoDialect(Dialect):
@@ -40,16 +40,11 @@ class EchoSettings(SurfaceSettings):
 SETTINGS = SettingsSection("echo", EchoSettings)
 
 
-async def _build(platform: Platform) -> list[ServiceUnit]:
-    from tests.support.echo_surface.wiring import build  # needs the contract compiled
-
-    return await build(platform)
-
 
 SURFACE = Surface(
     name="echo",
     dialect=EchoDialect(),
-    build=_build,
+    wiring="tests.support.echo_surface.wiring",
     settings=SETTINGS,
     mounts=(DefaultMount(paths=("/api/v1/",)),),
     route_tables=("chorus_testing.v1.echo_surface_http",),

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from server.platform.surface import DefaultMount, Platform, ServiceUnit, Surface
+from server.platform.surface import DefaultMount, Surface
 from server.surfaces.chittyos.dialect import CHITTYOS_DIALECT
 from server.surfaces.chittyos.settings import SETTINGS
-
-
-async def _build(platform: Platform) -> list[ServiceUnit]:
-    from server.surfaces.chittyos.auth.wiring import build  # needs the generated code (see Surface)
-
-    return await build(platform)
-
 
 SURFACE = Surface(
     name="chittyos-auth",
     dialect=CHITTYOS_DIALECT,
-    build=_build,
+    wiring="server.surfaces.chittyos.auth.wiring",
     settings=SETTINGS,
     mounts=(DefaultMount(hosts=("auth.*",)),),
 )
