@@ -42,6 +42,7 @@ from google.protobuf import descriptor_pb2
 
 from rest_bridge.codegen.model import Binding, MethodModel, SseSpecModel
 from rest_bridge.dialects import Dialect
+from rest_bridge.dialects.base import RateLimitHeaders
 from rest_bridge.method_rules import MethodRule
 from rest_bridge.path_template import Segment, SegmentKind, Variable, parse_template
 
@@ -544,7 +545,7 @@ class _Document:
             if binding.body:
                 op["requestBody"] = self._request_body(m, binding, variables)
             if m.rule is not None:
-                _apply_rule(op, m.rule)
+                _apply_rule(op, m.rule, self.dialect.rate_limit_headers)
                 self.ruled.append((op, m))
             self.paths.setdefault(path, {})[binding.verb.lower()] = op
 
@@ -889,13 +890,17 @@ the wrong type are errors."
 
 # --- the methods' rules (chorus.api.v1.method: access, quotas, Idempotency-Key, rate limit) -------
 
-# The headers the admission policies write for a spent quota or a rate limit
-# (server/platform/admission/rate_limit.py `rate_headers`).
-_RATE_LIMITS: dict[str, str] = {
-    "x-ratelimit-limit": "The limit of the quota or rate limit this call counts against.",
-    "x-ratelimit-remaining": "What is left of it after this call.",
-    "x-ratelimit-reset": "When it resets, in seconds since the epoch.",
-}
+
+def _rate_limit_headers(names: RateLimitHeaders) -> dict[str, str]:
+    """The headers the admission policies write for a spent quota or a rate limit
+    (server/platform/admission/rate_limit.py `rate_headers`), under the dialect's names."""
+    return {
+        names.limit: "The limit of the quota or rate limit this call counts against.",
+        names.remaining: "What is left of it after this call.",
+        names.reset: "When it resets, in seconds since the epoch.",
+    }
+
+
 _IDEMPOTENCY_KEY: Schema = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -907,7 +912,7 @@ _IDEMPOTENCY_KEY: Schema = {
 }
 
 
-def _apply_rule(op: Schema, rule: MethodRule) -> None:
+def _apply_rule(op: Schema, rule: MethodRule, rate_limit_names: RateLimitHeaders) -> None:
     """The operation's access (`x-access`; `security` is empty for a public one, and is set
     from the document's security schemes by `_secure`), its `Idempotency-Key` parameter and
     the rate-limit headers of its successful response."""
@@ -917,7 +922,10 @@ def _apply_rule(op: Schema, rule: MethodRule) -> None:
     if rule.honours_idempotency_key:
         op.setdefault("parameters", []).append(copy.deepcopy(_IDEMPOTENCY_KEY))
     if rule.spends_quotas or rule.rate_limit is not None:
-        headers = {name: {"description": text, "schema": {"type": "integer"}} for name, text in _RATE_LIMITS.items()}
+        headers = {
+            name: {"description": text, "schema": {"type": "integer"}}
+            for name, text in _rate_limit_headers(rate_limit_names).items()
+        }
         for status, response in op["responses"].items():
             if status != "default":
                 response["headers"] = {**response.get("headers", {}), **copy.deepcopy(headers)}
