@@ -2,7 +2,7 @@
 
 Chat messages per minute (a moving window, as the document's per-minute
 limit), and LLM tokens, flight searches and storage writes per day (fixed
-windows); which methods take them is in `surface.py`.
+windows); which methods take them are the methods' rules in proto/mcos/v1/*.proto.
 """
 
 from __future__ import annotations
