@@ -152,6 +152,13 @@ class TenantService:
             # the same rows first; this pass rolled back, the next finds them.
             await self._seed(seeds)
 
+    async def seeded(self, seed: TenantSeed) -> Tenant:
+        """The tenant of a one-tenant deployment (MCoS, ChittyOS), created at start if missing."""
+        await self.ensure_seeded([seed])
+        tenant = await self.get(seed.id)
+        assert tenant is not None, "seeded above"
+        return tenant
+
     async def _seed(self, seeds: list[TenantSeed]) -> None:
         async with self._db.session() as session, session.begin():
             for seed in seeds:

@@ -50,9 +50,7 @@ def access_tokens(settings: Settings, db: Database, clock: Clock) -> AccessToken
 
 async def _build(platform: Platform) -> ChittyOS:
     settings = SETTINGS.of(platform.settings)
-    await platform.tenants.ensure_seeded([settings.tenant_seed()])
-    tenant = await platform.tenants.get(settings.tenant)
-    assert tenant is not None, "seeded above"
+    tenant = await platform.tenants.seeded(settings.tenant_seed())
     return ChittyOS(
         settings=settings,
         tenant=tenant,

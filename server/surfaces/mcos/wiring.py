@@ -80,9 +80,7 @@ def server_target(settings: McosFlightsSettings) -> McpServerTarget:
 async def build(platform: Platform) -> list[ServiceUnit]:
     settings = SETTINGS.of(platform.settings)
     db, clock = platform.db, platform.clock
-    await platform.tenants.ensure_seeded([settings.tenant_seed()])
-    tenant = await platform.tenants.get(settings.tenant)
-    assert tenant is not None, "seeded above"
+    tenant = await platform.tenants.seeded(settings.tenant_seed())
     keys = signing_keys(settings.access, platform.settings.data_dir)
     platform.closers.append(keys.aclose)
     verifier = AccessAssertionVerifier(keys, settings.access, clock)
