@@ -20,14 +20,13 @@ from server.surfaces.chittyos.auth.access_tokens import AccessTokenService, Toke
 from server.surfaces.chittyos.auth.policies import AdminKey
 from server.surfaces.chittyos.auth.session_store import AuthSessionStore
 from server.surfaces.chittyos.auth.token_keys import TokenKeyError, load_token_keys
-from server.surfaces.chittyos.settings import SETTINGS, ChittyOSSettings
+from server.surfaces.chittyos.settings import SETTINGS
 
 
 @dataclass(frozen=True)
 class ChittyOS:
     """The deployment's tenant, its token service and its admin credential."""
 
-    settings: ChittyOSSettings
     tenant: Tenant
     # Every ChittyOS call is made for the deployment's tenant: each service's first policy.
     in_tenant: FixedTenant
@@ -52,7 +51,6 @@ async def _build(platform: Platform) -> ChittyOS:
     settings = SETTINGS.of(platform.settings)
     tenant = await platform.tenants.seeded(settings.tenant_seed())
     return ChittyOS(
-        settings=settings,
         tenant=tenant,
         in_tenant=FixedTenant(tenant),
         tokens=access_tokens(platform.settings, platform.db, platform.clock),
