@@ -70,6 +70,13 @@ def current_call() -> CallInfo:
     return _current.get()
 
 
+def current_tenant_id() -> str:
+    """The tenant the current call was admitted for (its tenant policy has run)."""
+    caller = _current.get().caller
+    assert caller is not None, "a tenant policy runs first"
+    return caller.tenant.id
+
+
 def current_call_or_none() -> CallInfo | None:
     return _current.get(None)
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import grpc
 from chorus_contracts.chittyos.auth.v1 import auth_pb2, auth_pb2_grpc
 
-from server.platform.admission.call import current_call
+from server.platform.admission.call import current_call, current_tenant_id
 from server.platform.admission.credentials import bearer_credential, credential_required
 from server.platform.errors import ChorusError, invalid_argument, permission_denied
 from server.surfaces.chittyos.auth.access_tokens import AccessTokenService, IssuedToken, invalid_token
 from server.surfaces.chittyos.auth.policies import ADMIN_PERMISSION, AdminKey
 
 FEATURES = ("jwt-tokens", "rbac", "session-management")
-
-
-def _tenant_id() -> str:
-    call = current_call()
-    assert call.caller is not None
-    return call.caller.tenant.id
 
 
 def _token_fields(issued: IssuedToken) -> dict[str, object]:
@@ -46,7 +40,7 @@ class ChittyAuthService(auth_pb2_grpc.AuthServiceServicer):
         if not request.chitty_id:
             raise invalid_argument("ChittyID required", reason="CHITTY_ID_REQUIRED")
         issued = await self._tokens.mint(
-            _tenant_id(),
+            current_tenant_id(),
             request.chitty_id,
             list(request.permissions),
             request.expires_in if request.HasField("expires_in") else None,
@@ -60,7 +54,7 @@ class ChittyAuthService(auth_pb2_grpc.AuthServiceServicer):
         token = bearer_credential(current_call().metadata)
         if not token:
             raise invalid_token()
-        claims = await self._tokens.verify(_tenant_id(), token)
+        claims = await self._tokens.verify(current_tenant_id(), token)
         return auth_pb2.VerifyTokenResponse(
             valid=True, chitty_id=claims.subject, permissions=claims.permissions, expires=claims.expires
         )
@@ -71,7 +65,7 @@ class ChittyAuthService(auth_pb2_grpc.AuthServiceServicer):
         token = bearer_credential(current_call().metadata)
         if not token:
             raise invalid_token()
-        issued = await self._tokens.refresh(_tenant_id(), token)
+        issued = await self._tokens.refresh(current_tenant_id(), token)
         return auth_pb2.RefreshTokenResponse(**_token_fields(issued))  # type: ignore[arg-type]
 
     async def RevokeSession(
@@ -79,7 +73,7 @@ class ChittyAuthService(auth_pb2_grpc.AuthServiceServicer):
     ) -> auth_pb2.RevokeSessionResponse:
         await self._authorize_revoke(request.session_id)
         try:
-            await self._tokens.revoke_session(_tenant_id(), request.session_id)
+            await self._tokens.revoke_session(current_tenant_id(), request.session_id)
         except ChorusError as exc:
             exc.info["sessionId"] = request.session_id
             raise
@@ -92,7 +86,7 @@ class ChittyAuthService(auth_pb2_grpc.AuthServiceServicer):
             return
         if not credential:
             raise credential_required("token")
-        claims = await self._tokens.verify(_tenant_id(), credential)
+        claims = await self._tokens.verify(current_tenant_id(), credential)
         if claims.session_id != session_id and ADMIN_PERMISSION not in claims.permissions:
             error = permission_denied("Forbidden", reason="PERMISSION_DENIED")
             error.info["message"] = "A token may revoke only its own session"

@@ -5,19 +5,13 @@ from __future__ import annotations
 import grpc
 from chorus_contracts.chittyos.id.v1 import id_pb2, id_pb2_grpc
 
-from server.platform.admission.call import current_call
+from server.platform.admission.call import current_tenant_id
 from server.platform.struct_values import dict_to_struct, struct_to_dict
 from server.platform.times import rfc3339_ms
 from server.surfaces.chittyos.id.chitty_ids import FORMAT, INVALID_FORMAT, ChittyIdService
 
 SERVICE_NAME = "chitty-id"
 VERSION = "2.1.0"
-
-
-def _tenant_id() -> str:
-    caller = current_call().caller
-    assert caller is not None, "FixedTenant runs first"
-    return caller.tenant.id
 
 
 class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
@@ -33,7 +27,7 @@ class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
         self, request: id_pb2.GenerateChittyIdRequest, context: grpc.aio.ServicerContext
     ) -> id_pb2.GenerateChittyIdResponse:
         issued = await self._ids.generate(
-            _tenant_id(), struct_to_dict(request.metadata), struct_to_dict(request.session_context)
+            current_tenant_id(), struct_to_dict(request.metadata), struct_to_dict(request.session_context)
         )
         record = issued.record
         return id_pb2.GenerateChittyIdResponse(
@@ -48,7 +42,7 @@ class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
     async def ValidateChittyId(
         self, request: id_pb2.ValidateChittyIdRequest, context: grpc.aio.ServicerContext
     ) -> id_pb2.ValidateChittyIdResponse:
-        verdict = await self._ids.validate(_tenant_id(), request.chitty_id)
+        verdict = await self._ids.validate(current_tenant_id(), request.chitty_id)
         if not verdict.valid:
             return id_pb2.ValidateChittyIdResponse(valid=False, error=INVALID_FORMAT)
         return id_pb2.ValidateChittyIdResponse(
@@ -58,7 +52,7 @@ class ChittyIdServicer(id_pb2_grpc.IdServiceServicer):
     async def GetChittyIdMetadata(
         self, request: id_pb2.GetChittyIdMetadataRequest, context: grpc.aio.ServicerContext
     ) -> id_pb2.GetChittyIdMetadataResponse:
-        record = await self._ids.metadata(_tenant_id(), request.chitty_id)
+        record = await self._ids.metadata(current_tenant_id(), request.chitty_id)
         return id_pb2.GetChittyIdMetadataResponse(
             metadata=dict_to_struct(record.metadata),
             session_context=dict_to_struct(record.session_context),

@@ -7,7 +7,7 @@ from typing import Any
 import grpc
 from chorus_contracts.chittyos.sync.v1 import sync_pb2, sync_pb2_grpc
 
-from server.platform.admission.call import current_call
+from server.platform.admission.call import current_tenant_id
 from server.platform.clock import Clock
 from server.platform.document_enums import DocumentEnum
 from server.platform.errors import ChorusError
@@ -48,12 +48,6 @@ _HEALTH = sync_pb2.GetHealthResponse(
         ),
     ),
 )
-
-
-def _tenant() -> str:
-    caller = current_call().caller
-    assert caller is not None, "FixedTenant runs first"
-    return caller.tenant.id
 
 
 def _page(limit: int | None, offset: int) -> Page:
@@ -149,7 +143,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def GetStatus(
         self, request: sync_pb2.GetStatusRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.GetStatusResponse:
-        tenant = _tenant()
+        tenant = current_tenant_id()
         projects, synced = await self._projects.counts(tenant)
         sessions, active = await self._sessions.counts(tenant)
         categories, conversations = await self._topics.counts(tenant)
@@ -167,7 +161,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def ListProjects(
         self, request: sync_pb2.ListProjectsRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.ListProjectsResponse:
-        states, total = await self._projects.list(_tenant(), _page(_limit(request), request.offset))
+        states, total = await self._projects.list(current_tenant_id(), _page(_limit(request), request.offset))
         return sync_pb2.ListProjectsResponse(
             projects=[
                 sync_pb2.ProjectSummary(
@@ -186,14 +180,14 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def GetProject(
         self, request: sync_pb2.GetProjectRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.GetProjectResponse:
-        state = await self._projects.get(_tenant(), request.project_id)
+        state = await self._projects.get(current_tenant_id(), request.project_id)
         return sync_pb2.GetProjectResponse(project=_project_detail(state))
 
     async def CreateProject(
         self, request: sync_pb2.CreateProjectRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.CreateProjectResponse:
         new = NewProject(request.id, request.name, _metadata_in(request) or {}, list(request.files_worked))
-        project = await self._projects.create(_tenant(), new)
+        project = await self._projects.create(current_tenant_id(), new)
         return sync_pb2.CreateProjectResponse(
             success=True,
             created=True,
@@ -211,13 +205,13 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             metadata_patch=_metadata_in(request),
             files_worked=list(request.files_worked),
         )
-        state = await self._projects.update(_tenant(), request.project_id, changes)
+        state = await self._projects.update(current_tenant_id(), request.project_id, changes)
         return sync_pb2.UpdateProjectResponse(success=True, project=_project_detail(state))
 
     async def DeleteProject(
         self, request: sync_pb2.DeleteProjectRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.DeleteProjectResponse:
-        await self._projects.delete(_tenant(), request.project_id)
+        await self._projects.delete(current_tenant_id(), request.project_id)
         return sync_pb2.DeleteProjectResponse(success=True, deleted=request.project_id, note=PROJECT_DELETED_NOTE)
 
     # --- sessions ---
@@ -225,7 +219,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def ListSessions(
         self, request: sync_pb2.ListSessionsRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.ListSessionsResponse:
-        page = await self._sessions.list(_tenant(), _page(_limit(request), request.offset))
+        page = await self._sessions.list(current_tenant_id(), _page(_limit(request), request.offset))
         return sync_pb2.ListSessionsResponse(
             sessions=[
                 sync_pb2.SessionSummary(
@@ -245,7 +239,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def GetSession(
         self, request: sync_pb2.GetSessionRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.GetSessionResponse:
-        session = await self._sessions.get(_tenant(), request.session_id)
+        session = await self._sessions.get(current_tenant_id(), request.session_id)
         response = sync_pb2.GetSessionResponse(
             session_id=session.id,
             project_id=session.project_id,
@@ -270,7 +264,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             machine_id=request.machine_id,
             metadata=_metadata_in(request) or {},
         )
-        session = await self._sessions.create(_tenant(), new)
+        session = await self._sessions.create(current_tenant_id(), new)
         return sync_pb2.CreateSessionResponse(
             success=True,
             session=sync_pb2.CreatedSession(
@@ -286,7 +280,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         self, request: sync_pb2.UpdateSessionRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.UpdateSessionResponse:
         active = request.active if request.HasField("active") else None
-        beat = await self._sessions.heartbeat(_tenant(), request.session_id, active, _metadata_in(request))
+        beat = await self._sessions.heartbeat(current_tenant_id(), request.session_id, active, _metadata_in(request))
         return sync_pb2.UpdateSessionResponse(
             success=True, session_id=request.session_id, updated=rfc3339_ms(beat), note=HEARTBEAT_NOTE
         )
@@ -294,7 +288,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def DeleteSession(
         self, request: sync_pb2.DeleteSessionRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.DeleteSessionResponse:
-        ended = await self._sessions.end(_tenant(), request.session_id)
+        ended = await self._sessions.end(current_tenant_id(), request.session_id)
         return sync_pb2.DeleteSessionResponse(success=True, session_id=request.session_id, ended=rfc3339_ms(ended))
 
     # --- topics ---
@@ -302,7 +296,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def ListTopics(
         self, request: sync_pb2.ListTopicsRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.ListTopicsResponse:
-        categories, total = await self._topics.categories(_tenant(), _page(_limit(request), request.offset))
+        categories, total = await self._topics.categories(current_tenant_id(), _page(_limit(request), request.offset))
         return sync_pb2.ListTopicsResponse(
             topics=[
                 sync_pb2.TopicSummary(
@@ -321,7 +315,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         self, request: sync_pb2.GetTopicRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.GetTopicResponse:
         page = _page(_limit(request), request.offset)
-        category, conversations, count = await self._topics.conversations(_tenant(), request.category, page)
+        category, conversations, count = await self._topics.conversations(current_tenant_id(), request.category, page)
         return sync_pb2.GetTopicResponse(
             category=category,
             conversations=[
@@ -350,7 +344,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
             subcategories=list(request.subcategories),
             confidence=request.confidence if request.HasField("confidence") else None,
         )
-        conversation = await self._topics.create(_tenant(), new)
+        conversation = await self._topics.create(current_tenant_id(), new)
         return sync_pb2.CreateTopicResponse(
             success=True,
             conversation=sync_pb2.CategorizedConversation(
@@ -367,7 +361,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def ListTodos(
         self, request: sync_pb2.ListTodosRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.ListTodosResponse:
-        summaries, total = await self._todos.summaries(_tenant(), _page(_limit(request), request.offset))
+        summaries, total = await self._todos.summaries(current_tenant_id(), _page(_limit(request), request.offset))
         return sync_pb2.ListTodosResponse(
             projects=[
                 sync_pb2.ProjectTodoSummary(
@@ -388,7 +382,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def GetTodos(
         self, request: sync_pb2.GetTodosRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.GetTodosResponse:
-        found = await self._todos.get(_tenant(), request.project_id)
+        found = await self._todos.get(current_tenant_id(), request.project_id)
         return sync_pb2.GetTodosResponse(
             project_id=found.project_id,
             todos=[_todo(t) for t in found.todos],
@@ -400,7 +394,7 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
         self, request: sync_pb2.ReplaceTodosRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.ReplaceTodosResponse:
         written = await self._todos.replace(
-            _tenant(), request.project_id, _todo_inputs(request.todos), request.session_id
+            current_tenant_id(), request.project_id, _todo_inputs(request.todos), request.session_id
         )
         return sync_pb2.ReplaceTodosResponse(
             success=True,
@@ -413,7 +407,9 @@ class ChittySyncService(sync_pb2_grpc.SyncServiceServicer):
     async def SyncTodos(
         self, request: sync_pb2.SyncTodosRequest, context: grpc.aio.ServicerContext
     ) -> sync_pb2.SyncTodosResponse:
-        outcome = await self._todos.sync(_tenant(), request.project_id, request.session_id, _todo_inputs(request.todos))
+        outcome = await self._todos.sync(
+            current_tenant_id(), request.project_id, request.session_id, _todo_inputs(request.todos)
+        )
         return sync_pb2.SyncTodosResponse(
             success=True,
             project_id=outcome.todos.project_id,
