@@ -358,9 +358,8 @@ class BridgeApp:
         if refusing is not None:
             return None, {}, (refusing, refusing.dialect.method_not_allowed(sorted(allowed)), sorted(allowed))
         # Errors are written in the dialect of the surface that owns this host, else of
-        # the catch-all surface that owns this path (sites with hosts come first).
-        owner = next((s for s in serving if s.mount.hosts or path.startswith(s.mount.paths)), None)
-        owner = owner or (serving[0] if serving else self._sites[0])
+        # the catch-all surface that owns this path: the first in trial order (`for_path`).
+        owner = serving[0] if serving else self._sites[0]
         return None, {}, (owner, owner.dialect.not_found(), [])
 
     async def _build_request(

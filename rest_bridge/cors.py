@@ -20,8 +20,6 @@ from rest_bridge.asgi import Headers, Message, Send
 from rest_bridge.dialects import Dialect
 
 ANY = "*"
-# Response headers a page's script may always read (besides the CORS-safelisted ones).
-RATE_LIMIT_HEADERS = ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
 
 
 def _names(values: Iterable[str]) -> tuple[str, ...]:
@@ -72,7 +70,8 @@ class CorsPolicy:
                 sent.append(scheme["name"])
             elif scheme.get("type") == "http":
                 sent.append("authorization")
-        exposed = [dialect.request_id_header.decode(), *RATE_LIMIT_HEADERS]
+        limits = dialect.rate_limit_headers
+        exposed = [dialect.request_id_header.decode(), "retry-after", limits.limit, limits.remaining, limits.reset]
         return replace(
             self,
             allow_headers=_names([*self.allow_headers, *sent]),

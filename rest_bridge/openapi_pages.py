@@ -11,6 +11,7 @@ served from here, never from a CDN: the page's Content-Security-Policy allows th
 from __future__ import annotations
 
 import functools
+import html
 import importlib.resources
 import json
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def document_response(document: bytes, prefix: str) -> Page:
 
 def docs_responses(docs_url: str, document_url: str, title: str) -> dict[str, Page]:
     """The Swagger UI page at `docs_url`, its start script and assets below it, by URL path."""
-    page = _PAGE.format(title=_html_escape(title), base=_html_escape(docs_url)).encode()
+    page = _PAGE.format(title=html.escape(title), base=html.escape(docs_url)).encode()
     start = _START.format(url=json.dumps(document_url)).encode()
     page_headers = ((b"cache-control", b"no-cache"), (b"content-security-policy", _PAGE_POLICY), _NO_SNIFF)
     asset_headers = ((b"cache-control", b"public, max-age=86400"), _NO_SNIFF)
@@ -81,10 +82,6 @@ def docs_responses(docs_url: str, document_url: str, title: str) -> dict[str, Pa
     for name, media_type in _ASSETS.items():
         responses[f"{docs_url}/{name}"] = Page(_asset(name), media_type, asset_headers)
     return responses
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 _PAGE = """\

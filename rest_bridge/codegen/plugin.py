@@ -62,6 +62,12 @@ def _comments(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...],
     }
 
 
+def _surface(service: descriptor_pb2.ServiceDescriptorProto, package: str) -> str:
+    """The surface a service belongs to: its `(chorus.api.v1.service).surface`, else its
+    package's first segment. Its routes and its rules must agree on it."""
+    return service.options.Extensions[_chorus_options().service].surface or package.split(".")[0]
+
+
 def _messages(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> dict[str, descriptor_pb2.DescriptorProto]:
     """Top-level messages by full name (requests are top-level messages)."""
     return {f"{f.package}.{m.name}": m for f in files.values() for m in f.message_type}
@@ -74,7 +80,7 @@ def collect_rules(
     opts = _chorus_options()
     out: list[MethodRule] = []
     for service in file.service:
-        surface = service.options.Extensions[opts.service].surface or file.package.split(".")[0]
+        surface = _surface(service, file.package)
         for method in service.method:
             bindings = _bindings(method.options.Extensions[http_annotations.http])
             verbs = tuple(dict.fromkeys(b.verb for b in bindings))
@@ -126,7 +132,7 @@ def collect_methods(
                     package=file.package,
                     service=full_service,
                     method=method.name,
-                    surface=service_rules.surface or file.package.split(".")[0],
+                    surface=_surface(service, file.package),
                     request_type=method.input_type.lstrip("."),
                     response_type=method.output_type.lstrip("."),
                     server_streaming=method.server_streaming,

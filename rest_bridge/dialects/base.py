@@ -118,10 +118,12 @@ DEFAULT_RATE_LIMIT_HEADERS = RateLimitHeaders()
 class Dialect:
     """Defaults follow google.rpc.Status JSON; surfaces override what differs."""
 
-    # Components name and JSON Schema of `error_body`'s result, and of `stream_error_data`'s.
+    # Components name and JSON Schema of `error_body`'s result.
     error_schema_name: ClassVar[str] = "RpcStatus"
     error_schema: ClassVar[JsonSchema] = RPC_STATUS_SCHEMA
-    stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
+    # The `data` of a stream's error event (an error after the stream began): the same
+    # body as an HTTP error's (True), or only `{"error": message}` (False).
+    stream_errors_as_body: ClassVar[bool] = False
     # How the surface's clients send credentials: OpenAPI Security Scheme Objects by name, the
     # document's components.securitySchemes. Operations name them in their `security`.
     security_schemes: ClassVar[dict[str, JsonSchema]] = {}
@@ -148,8 +150,13 @@ class Dialect:
         """google.rpc.Status in proto3 JSON, its details as `Any`s (as grpc-gateway writes them)."""
         return {"code": error.code.value[0], "message": error.message, "details": status_details(error)}
 
+    @property
+    def stream_error_schema(self) -> JsonSchema:
+        """The JSON Schema of `stream_error_data`'s result."""
+        return self.error_schema if self.stream_errors_as_body else MESSAGE_ONLY_SCHEMA
+
     def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
-        return {"error": error.message}
+        return self.error_body(error) if self.stream_errors_as_body else {"error": error.message}
 
     # --- the bridge's own errors ---
 

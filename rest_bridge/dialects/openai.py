@@ -100,7 +100,7 @@ def _describe_issue(param: str, text: str) -> tuple[str, str]:
 class OpenAIDialect(Dialect):
     error_schema_name: ClassVar[str] = "OpenAIError"
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
-    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_errors_as_body: ClassVar[bool] = True
     # OpenAI's clients send their key as `Authorization: Bearer`.
     security_schemes: ClassVar[dict[str, JsonSchema]] = {
         "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key, as OpenAI clients send theirs."}
@@ -126,9 +126,6 @@ class OpenAIDialect(Dialect):
                 "code": code or None,
             }
         }
-
-    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
-        return self.error_body(error)
 
     # --- the bridge's own errors ---
 

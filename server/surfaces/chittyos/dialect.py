@@ -39,7 +39,7 @@ _ERROR_SCHEMA: JsonSchema = {
 class ChittyOSDialect(Dialect):
     error_schema_name: ClassVar[str] = "ChittyOSError"
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
-    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_errors_as_body: ClassVar[bool] = True
     # Spec 000: `Authorization: Bearer` carries an API key or an access token alike.
     security_schemes: ClassVar[dict[str, JsonSchema]] = {
         "apiKey": {
@@ -72,9 +72,6 @@ class ChittyOSDialect(Dialect):
             body["message"] = "; ".join(f"{path}: {text}" if path else text for path, text in error.violations)
         body.update(sorted(error.info.items()))
         return body
-
-    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
-        return self.error_body(error)
 
     def not_found(self) -> ErrorView:
         return ErrorView(

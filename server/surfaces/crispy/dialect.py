@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rest_bridge.dialects.base import ISSUES_SCHEMA, MESSAGE_ONLY_SCHEMA, Dialect, JsonSchema, split_path
+from rest_bridge.dialects.base import ISSUES_SCHEMA, Dialect, JsonSchema, split_path
 from rest_bridge.errors import ErrorView
 
 
@@ -27,7 +27,6 @@ class CrispyDialect(Dialect):
         },
         "required": ["error", "requestId"],
     }
-    stream_error_schema: ClassVar[JsonSchema] = MESSAGE_ONLY_SCHEMA
     # Spec 004: a request names its tenant by `x-api-key`, `x-tenant-id` or a mapped Host.
     security_schemes: ClassVar[dict[str, JsonSchema]] = {
         "apiKey": {
@@ -50,6 +49,3 @@ class CrispyDialect(Dialect):
         if error.violations:
             body["details"] = {"issues": [{"path": split_path(f), "message": d} for f, d in error.violations]}
         return body
-
-    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
-        return {"error": error.message}

@@ -72,7 +72,7 @@ def _now() -> str:
 class McosDialect(Dialect):
     error_schema_name: ClassVar[str] = "McosError"
     error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
-    stream_error_schema: ClassVar[JsonSchema] = _ERROR_SCHEMA
+    stream_errors_as_body: ClassVar[bool] = True
     request_id_header = b"x-correlation-id"
     security_schemes: ClassVar[dict[str, JsonSchema]] = {
         "cloudflareAccess": {
@@ -103,25 +103,21 @@ class McosDialect(Dialect):
             return _CODE_BY_STATUS[status]
         return "VALIDATION_ERROR" if 400 <= status < 500 else "INTERNAL_ERROR"
 
-    def _error_object(self, error: ErrorView) -> dict[str, Any]:
+    def error_body(self, error: ErrorView) -> dict[str, Any]:
         details: dict[str, Any] = dict(sorted(error.info.items()))
         if error.violations:
             details["issues"] = [{"path": split_path(f), "message": d} for f, d in error.violations]
         if error.retry_after is not None:
             details["retry_after_seconds"] = max(1, round(error.retry_after))
         return {
-            "code": self.code(error),
-            "message": error.message,
-            "details": details,
-            "correlation_id": error.request_id,
-            "timestamp": _now(),
+            "error": {
+                "code": self.code(error),
+                "message": error.message,
+                "details": details,
+                "correlation_id": error.request_id,
+                "timestamp": _now(),
+            }
         }
-
-    def error_body(self, error: ErrorView) -> dict[str, Any]:
-        return {"error": self._error_object(error)}
-
-    def stream_error_data(self, error: ErrorView) -> dict[str, Any]:
-        return {"error": self._error_object(error)}
 
     def not_found(self) -> ErrorView:
         return ErrorView(grpc.StatusCode.NOT_FOUND, "NOT_FOUND", "No such endpoint; see the API reference under /api/")
