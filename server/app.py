@@ -25,7 +25,7 @@ from chorus_contracts.chorus.api.v1 import annotations_pb2
 from google.protobuf import descriptor_pool
 
 from rest_bridge.inprocess import HandlerCollector
-from rest_bridge.method_rules import MethodRule, load_method_rules
+from rest_bridge.method_rules import MethodRule, load_method_rules, unruled
 from server.config import DocsPage, MountSettings, OpenApiPage, Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
@@ -338,9 +338,9 @@ class Chorus:
 
         s = self.settings
         specs = [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))]
-        unruled = [spec.grpc_path for spec in specs if spec.grpc_path not in self.rules]
-        if unruled:  # a bridge alone, in front of another server, refuses to expose them too
-            raise RuleError("routes of methods without a rule: " + ", ".join(sorted(unruled)))
+        without_rule = unruled([spec.grpc_path for spec in specs], self.rules)
+        if without_rule:  # a bridge alone, in front of another server, refuses to expose them too
+            raise RuleError("routes of methods without a rule: " + ", ".join(without_rule))
         self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
             specs,
