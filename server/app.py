@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import uvicorn
-from chorus_contracts.chorus.api.v1 import annotations_pb2
-from google.protobuf import descriptor_pool
 
 from rest_bridge.inprocess import HandlerCollector
 from rest_bridge.method_rules import MethodRule, load_method_rules, unruled
@@ -117,13 +115,12 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     return sock
 
 
-def _check_contract_surface(service: str, surface: str) -> None:
+def _check_contract_surface(service: str, surface: str, contract_surfaces: Mapping[str, str]) -> None:
     """The service's contract names the surface that builds it (`chorus.api.v1.service`,
-    as the bridge's route tables do): else its routes would be mounted elsewhere."""
-    descriptor = descriptor_pool.Default().FindServiceByName(service)
-    # The generated stub types the extension as a plain FieldDescriptor.
-    options: Any = descriptor.GetOptions()
-    declared: str = options.Extensions[annotations_pb2.service].surface or descriptor.file.package.split(".")[0]
+    which codegen writes into each method's rule, as into the bridge's route tables):
+    else its routes would be mounted elsewhere. `contract_surfaces`: service -> that name;
+    a service without rules is left to `check_rules`."""
+    declared = contract_surfaces.get(service, surface)
     if declared != surface:
         raise ValueError(f"{service}: its contract names surface {declared!r}, but surface {surface!r} builds it")
 
@@ -262,10 +259,11 @@ class Chorus:
             models=build_model_registry(s.models),
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
+        contract_surfaces = {rule.service: rule.surface for rule in self.rules.values()}
         surface_of: dict[str, Surface] = {}
         for surface in self.surfaces:
             for unit in await surface.build(platform):
-                _check_contract_surface(unit.name, surface.name)
+                _check_contract_surface(unit.name, surface.name, contract_surfaces)
                 self._units.append(unit)
                 surface_of[unit.name] = surface
         keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
