@@ -162,13 +162,13 @@ def _rules_of(surfaces: Sequence[Surface]) -> dict[str, MethodRule]:
     return rules
 
 
-def _served_methods(units: list[ServiceUnit]) -> dict[str, list[str]]:
-    """Service -> the gRPC paths its servicer registers."""
-    served: dict[str, list[str]] = {}
+def _served_handlers(units: list[ServiceUnit]) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+    """Service -> the handlers its servicer registers, by gRPC path."""
+    served: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
     for unit in units:
         collector = HandlerCollector()
         unit.register(unit.servicer, collector)
-        served[unit.name] = list(collector.handlers)
+        served[unit.name] = collector.handlers
     return served
 
 
@@ -243,6 +243,7 @@ class Chorus:
         self._db: Database | None = None
         self._platform: Platform | None = None
         self._units: list[ServiceUnit] = []
+        self._handlers: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
 
     # --- gRPC side ---
 
@@ -268,7 +269,8 @@ class Chorus:
                 surface_of[unit.name] = surface
         keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
         # Deny by default: no server while a served method lacks a rule or a policy to enforce it.
-        check_rules(_served_methods(self._units), {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
+        self._handlers = _served_handlers(self._units)
+        check_rules(self._handlers, {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
@@ -320,11 +322,12 @@ class Chorus:
     def _inprocess_transport(self) -> Any:
         from rest_bridge.inprocess import InProcessTransport
 
-        collector = HandlerCollector()
-        for unit in self._units:
-            unit.register(unit.servicer, collector)
         return InProcessTransport(
-            {path: self._interceptor.wrap(path, handler) for path, handler in collector.handlers.items()}
+            {
+                path: self._interceptor.wrap(path, handler)
+                for handlers in self._handlers.values()
+                for path, handler in handlers.items()
+            }
         )
 
     async def start_rest(self, upstream: str) -> str:
