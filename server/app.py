@@ -21,11 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import uvicorn
-from chorus_contracts.chorus.api.v1 import annotations_pb2
-from google.protobuf import descriptor_pool
 
 from rest_bridge.inprocess import HandlerCollector
-from rest_bridge.method_rules import MethodRule, load_method_rules
+from rest_bridge.method_rules import MethodRule, load_method_rules, unruled
 from server.config import DocsPage, MountSettings, OpenApiPage, Settings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
@@ -117,13 +115,12 @@ def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket
     return sock
 
 
-def _check_contract_surface(service: str, surface: str) -> None:
+def _check_contract_surface(service: str, surface: str, contract_surfaces: Mapping[str, str]) -> None:
     """The service's contract names the surface that builds it (`chorus.api.v1.service`,
-    as the bridge's route tables do): else its routes would be mounted elsewhere."""
-    descriptor = descriptor_pool.Default().FindServiceByName(service)
-    # The generated stub types the extension as a plain FieldDescriptor.
-    options: Any = descriptor.GetOptions()
-    declared: str = options.Extensions[annotations_pb2.service].surface or descriptor.file.package.split(".")[0]
+    which codegen writes into each method's rule, as into the bridge's route tables):
+    else its routes would be mounted elsewhere. `contract_surfaces`: service -> that name;
+    a service without rules is left to `check_rules`."""
+    declared = contract_surfaces.get(service, surface)
     if declared != surface:
         raise ValueError(f"{service}: its contract names surface {declared!r}, but surface {surface!r} builds it")
 
@@ -165,13 +162,13 @@ def _rules_of(surfaces: Sequence[Surface]) -> dict[str, MethodRule]:
     return rules
 
 
-def _served_methods(units: list[ServiceUnit]) -> dict[str, list[str]]:
-    """Service -> the gRPC paths its servicer registers."""
-    served: dict[str, list[str]] = {}
+def _served_handlers(units: list[ServiceUnit]) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+    """Service -> the handlers its servicer registers, by gRPC path."""
+    served: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
     for unit in units:
         collector = HandlerCollector()
         unit.register(unit.servicer, collector)
-        served[unit.name] = list(collector.handlers)
+        served[unit.name] = collector.handlers
     return served
 
 
@@ -246,6 +243,7 @@ class Chorus:
         self._db: Database | None = None
         self._platform: Platform | None = None
         self._units: list[ServiceUnit] = []
+        self._handlers: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
 
     # --- gRPC side ---
 
@@ -262,15 +260,17 @@ class Chorus:
             models=build_model_registry(s.models),
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
+        contract_surfaces = {rule.service: rule.surface for rule in self.rules.values()}
         surface_of: dict[str, Surface] = {}
         for surface in self.surfaces:
             for unit in await surface.build(platform):
-                _check_contract_surface(unit.name, surface.name)
+                _check_contract_surface(unit.name, surface.name, contract_surfaces)
                 self._units.append(unit)
                 surface_of[unit.name] = surface
         keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
         # Deny by default: no server while a served method lacks a rule or a policy to enforce it.
-        check_rules(_served_methods(self._units), {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
+        self._handlers = _served_handlers(self._units)
+        check_rules(self._handlers, {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
             {u.name: (*first, *u.policies) for u in self._units},
@@ -322,11 +322,12 @@ class Chorus:
     def _inprocess_transport(self) -> Any:
         from rest_bridge.inprocess import InProcessTransport
 
-        collector = HandlerCollector()
-        for unit in self._units:
-            unit.register(unit.servicer, collector)
         return InProcessTransport(
-            {path: self._interceptor.wrap(path, handler) for path, handler in collector.handlers.items()}
+            {
+                path: self._interceptor.wrap(path, handler)
+                for handlers in self._handlers.values()
+                for path, handler in handlers.items()
+            }
         )
 
     async def start_rest(self, upstream: str) -> str:
@@ -338,9 +339,9 @@ class Chorus:
 
         s = self.settings
         specs = [*load_method_specs(), *(spec for t in self._route_tables for spec in load_route_table(t))]
-        unruled = [spec.grpc_path for spec in specs if spec.grpc_path not in self.rules]
-        if unruled:  # a bridge alone, in front of another server, refuses to expose them too
-            raise RuleError("routes of methods without a rule: " + ", ".join(sorted(unruled)))
+        without_rule = unruled([spec.grpc_path for spec in specs], self.rules)
+        if without_rule:  # a bridge alone, in front of another server, refuses to expose them too
+            raise RuleError("routes of methods without a rule: " + ", ".join(without_rule))
         self._transport = GrpcTransport(upstream, s.grpc.max_message_bytes) if upstream else self._inprocess_transport()
         app = BridgeApp(
             specs,

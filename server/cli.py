@@ -281,10 +281,9 @@ def _run(make: Callable[[], Awaitable[None]], database_url: str) -> int:
     except ChorusError as exc:
         print(f"chorus: {exc.message}", file=sys.stderr)
         return 1
-    except ConfigError as exc:  # settings only a running surface can check (key files, ...)
-        print(f"chorus: {exc}", file=sys.stderr)
-        return 2
-    except RuleError as exc:  # the contracts' method rules and the served methods disagree
+    except (ConfigError, RuleError) as exc:
+        # Settings only a running surface can check (key files, ...), or the contracts'
+        # method rules disagreeing with the served methods.
         print(f"chorus: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from rest_bridge.dialects import Dialect
 from rest_bridge.metadata import HTTP_METHOD_KEY
 from rest_bridge.method_rules import MethodRule, load_method_rules
-from server.platform.admission.call import CallInfo
+from server.platform.admission.call import CallInfo, give_back
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
 from server.platform.errors import ERROR_DOMAIN, ChorusError, FieldViolation, invalid_argument, permission_denied
@@ -119,5 +119,7 @@ class Pipeline:
             for policy in policies:
                 await policy(call)
         except ChorusError as exc:
+            # Refused: the call does no work, so what its policies took (quotas) goes back.
+            await give_back(call)
             exc.headers.update(call.response_headers)
             raise

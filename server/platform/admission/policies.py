@@ -15,7 +15,7 @@ from server.config import RateLimitSettings
 from server.platform.admission.call import CallInfo
 from server.platform.admission.key_failures import KeyFailures
 from server.platform.admission.rate_limit import RateDecision, RateLimiter, rate_headers
-from server.platform.admission.rules import access_of, rate_limit_demand
+from server.platform.admission.rules import access_of, enforced_by, rate_limit_demand
 from server.platform.errors import ChorusError
 from server.platform.tenancy import Caller, Tenant, TenantService
 
@@ -89,8 +89,7 @@ class TenantRateLimit:
         self._windows: dict[tuple[int, int], tuple[RateLimitItem, ...]] = {}
 
     def enforces(self, rule: MethodRule) -> set[str]:
-        enforces = getattr(self._identify, "enforces", None)
-        found = set(enforces(rule)) if enforces is not None else set()
+        found = enforced_by((self._identify,), rule)
         demand = rate_limit_demand(rule)
         return found | {demand} if demand else found
 

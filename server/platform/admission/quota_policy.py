@@ -13,11 +13,10 @@ from __future__ import annotations
 from functools import partial
 
 from rest_bridge.method_rules import MethodRule
-from server.platform.admission.call import CallInfo, give_back
+from server.platform.admission.call import CallInfo
 from server.platform.admission.quotas import Quotas
 from server.platform.admission.rate_limit import rate_headers
 from server.platform.admission.rules import checked, spent
-from server.platform.errors import ChorusError
 
 
 class QuotaPolicy:
@@ -41,11 +40,8 @@ class QuotaPolicy:
         principal = call.caller.user_id
         for name in rule.checks_quotas:
             await self._quotas.check(name, principal)
-        try:
-            for name in rule.spends_quotas:
-                decision = await self._quotas.take(name, principal)
-                call.response_headers.update(rate_headers(decision, self._quotas.headers))
-                call.refunds.append(partial(self._quotas.give_back, decision))
-        except ChorusError:
-            await give_back(call)  # the quotas taken before the one over its limit
-            raise
+        # Over one quota, the pipeline gives back those taken before it.
+        for name in rule.spends_quotas:
+            decision = await self._quotas.take(name, principal)
+            call.response_headers.update(rate_headers(decision, self._quotas.headers))
+            call.refunds.append(partial(self._quotas.give_back, decision))
