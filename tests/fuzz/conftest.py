@@ -17,6 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.support.chittyos_sync import mint
 from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
@@ -26,6 +32,14 @@ from tests.surfaces.mcos.conftest import mcos_config
 
 OPENAPI = ROOT / "gen" / "chorus_contracts" / "openapi"
 
+
+# What a response must agree with in the document: status, content type, headers, body schema.
+CHECKS = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 # Where each surface's mount serves its OpenAPI document (the bridge's default mounts).
 DOCUMENT_PATHS = {"mcos": "/api/openapi.json"}
