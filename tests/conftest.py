@@ -88,5 +88,5 @@ async def two_processes(migrated_url: str) -> AsyncIterator[tuple[Database, Data
 
 @pytest.fixture(scope="session")
 def idp() -> TestIdp:
-    """The test identity provider whose JWKS MCoS-configured servers trust (tests/surfaces/mcos/identity.py)."""
+    """The test identity provider whose JWKS MCoS-configured servers trust (tests/support/mcos_identity.py)."""
     return TestIdp()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import socket
 import sys
 import threading
 from collections.abc import Coroutine, Iterator
@@ -22,8 +21,8 @@ from typing import Any, TypeVar
 import grpc
 import httpx
 import pytest
-import uvicorn
 
+from tests.support.bridge_servers import serve_asgi
 from tests.support.contracts import compile_test_contract
 
 PROTO = "chorus_testing/v1/bridge_test.proto"
@@ -54,12 +53,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     )
 
 
-class _QuietUvicorn(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class BridgeHarness:
     base_url: str
@@ -79,8 +72,7 @@ class _Servers:
         self.servicer = servicer
         self.grpc_server: grpc.aio.Server | None = None
         self.transport: Any = None
-        self.uvicorn: uvicorn.Server | None = None
-        self.uvicorn_task: asyncio.Task[None] | None = None
+        self.rest = contextlib.AsyncExitStack()
 
     async def start(self) -> tuple[str, str]:
         from rest_bridge.app import BridgeApp, BridgeLimits, Mount
@@ -102,38 +94,16 @@ class _Servers:
             {SURFACE: Dialect()},
             BridgeLimits(max_body_bytes=MAX_BODY, sse_heartbeat=HEARTBEAT),
         )
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only for sockets
-        # created with it; with proto 0, every two-write response stalls on delayed ACKs (~40 ms).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        sock.setblocking(False)
         # proxy_headers off: uvicorn would otherwise replace the ASGI client address with a
         # loopback peer's own X-Forwarded-For, and the tests check the bridge's mapping of it.
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            server_header=False,
-            date_header=False,
-            proxy_headers=False,
+        base_url = await self.rest.enter_async_context(
+            serve_asgi(app, server_header=False, date_header=False, proxy_headers=False)
         )
-        self.uvicorn = _QuietUvicorn(config)
-        self.uvicorn_task = asyncio.create_task(self.uvicorn.serve(sockets=[sock]))
-        while not self.uvicorn.started:
-            if self.uvicorn_task.done():
-                self.uvicorn_task.result()
-            await asyncio.sleep(0.01)
-        host, rest_port = sock.getsockname()[:2]
-        return f"http://{host}:{rest_port}", target
+        return base_url, target
 
     async def stop(self) -> None:
-        if self.uvicorn is not None and self.uvicorn_task is not None:
-            self.uvicorn.should_exit = True
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.uvicorn_task, 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.rest.aclose(), 5)
         if self.transport is not None:
             await self.transport.close()
         if self.grpc_server is not None:

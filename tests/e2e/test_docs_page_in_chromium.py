@@ -38,12 +38,6 @@ _RENDERED = """[...document.querySelectorAll('.opblock')].map(block => [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
-    with ChorusProcess(tmp_path_factory.mktemp("docs-pages")) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     # Nothing leaves the machine: every host name is this one (a CDN load would fail).
     with browser("--host-resolver-rules=MAP * 127.0.0.1") as started:

@@ -55,12 +55,6 @@ docs = { enabled = false }
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
-    with ChorusProcess(tmp_path_factory.mktemp("served-openapi")) as proc:
-        yield proc
-
-
-@pytest.fixture(scope="module")
 def custom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
     with ChorusProcess(tmp_path_factory.mktemp("served-openapi-custom"), config_toml=CUSTOM_MOUNTS) as proc:
         yield proc

@@ -17,15 +17,29 @@ from typing import Any
 
 import httpx
 import pytest
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.support.chittyos_sync import mint
-from tests.support.chorus_process import ROOT, ChorusProcess, run_cli
+from tests.support.chorus_process import ROOT, ChorusProcess, printed, run_cli
 from tests.support.mcos_identity import TestIdp
 from tests.surfaces.chittyos.conftest import ADMIN_KEY, CHITTYOS_CONFIG
 from tests.surfaces.mcos.conftest import mcos_config
 
 OPENAPI = ROOT / "gen" / "chorus_contracts" / "openapi"
 
+
+# What a response must agree with in the document: status, content type, headers, body schema.
+CHECKS = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 # Where each surface's mount serves its OpenAPI document (the bridge's default mounts).
 DOCUMENT_PATHS = {"mcos": "/api/openapi.json"}
@@ -51,11 +65,6 @@ class Surface:
         return {**headers, **self.credentials} if authenticated else headers
 
 
-def _printed_key(out: str) -> str:
-    """The key an `api-keys create` printed."""
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
-
-
 @pytest.fixture(scope="session")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Iterator[ChorusProcess]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
@@ -69,7 +78,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Itera
 
 def _crispy_key(data: Path) -> str:
     run_cli(data, "tenants", "add", "fuzz", "--rate-per-minute", "1000000", "--burst-per-second", "100000")
-    return _printed_key(run_cli(data, "api-keys", "create", "--tenant", "fuzz", "--user", "fuzzer"))
+    return printed(run_cli(data, "api-keys", "create", "--tenant", "fuzz", "--user", "fuzzer"), "key")
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +87,7 @@ def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
     with ThreadPoolExecutor(2) as pool:  # each admin command is a process start: run both at once
         crispy = pool.submit(_crispy_key, data)
         chittyos = pool.submit(run_cli, data, "api-keys", "create", "--tenant", "chittyos", "--name", "fuzz")
-        crispy_key, chittyos_key = crispy.result(), _printed_key(chittyos.result())
+        crispy_key, chittyos_key = crispy.result(), printed(chittyos.result(), "key")
     token = mint(fuzz_server.rest_url, ["read", "write", "admin"])
     assertion = idp.token("fuzzer")
     url = fuzz_server.rest_url

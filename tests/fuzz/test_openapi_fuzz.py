@@ -22,14 +22,8 @@ import schemathesis
 from schemathesis import Case, GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import APIOperation, BaseSchema
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from tests.fuzz.conftest import FUZZ_STATS, SURFACE_NAMES, Surface
+from tests.fuzz.conftest import CHECKS, FUZZ_STATS, SURFACE_NAMES, Surface
 from tests.support.chorus_process import ChorusProcess
 
 # Cases per operation: (credentials, mode) -> max_examples. Without credentials a request
@@ -45,12 +39,6 @@ BUDGET = {
 # platform endpoints (not configured here) and orchestration ("Requires Node.js runtime"): an
 # answer by design, in the envelope, not a failure. Methods by their `x-grpc-method`.
 DOCUMENTED_501 = frozenset({"/chittyos.sync.v1.SyncService/SyncPlatform", "/chittyos.sync.v1.SyncService/Orchestrate"})
-CHECKS = [
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
 
 
 @dataclass(frozen=True)

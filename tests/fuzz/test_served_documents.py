@@ -13,8 +13,7 @@ import pytest
 import schemathesis
 from schemathesis.core import NOT_SET
 
-from tests.fuzz.conftest import Surface
-from tests.fuzz.test_openapi_fuzz import CHECKS
+from tests.fuzz.conftest import CHECKS, Surface
 from tests.support.chorus_process import ChorusProcess
 
 

@@ -9,27 +9,22 @@ response header. Bridges over gRPC and in-process stand in front of it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 import httpx
 import pytest
-import uvicorn
 from chorus_contracts.crispy.v1 import chat_pb2, chat_pb2_grpc
 
-from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
-from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+from rest_bridge.app import Mount, load_method_specs
 from rest_bridge.metadata import HTTP_METHOD_KEY
-from rest_bridge.transport import GrpcTransport
-from server.app import bind_socket
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.pipeline import Pipeline
 from server.platform.grpc.interceptor import PipelineInterceptor
 from server.surfaces.crispy.dialect import CrispyDialect
+from tests.support.bridge_servers import bridged_pipeline
 
 SERVICE = "crispy.v1.ChatService"
 SEEN = "x-seen-verb"
@@ -47,48 +42,15 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         return chat_pb2.DeleteSessionResponse(success=True, session_id=request.session_id)
 
 
-class _Uvicorn(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @pytest.fixture(scope="module")
 async def servers() -> AsyncIterator[dict[str, str]]:
     """"grpc": the gRPC target; "bridge-grpc" and "bridge-inprocess": the bridges' base URLs."""
     interceptor = PipelineInterceptor(Pipeline({SERVICE: [show_verb]}, ClientAddresses()))
-    server = grpc.aio.server(interceptors=[interceptor])
-    collector = HandlerCollector()
-    for registry in (server, collector):
-        chat_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(), registry)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    target = f"127.0.0.1:{port}"
-    transports = {
-        "bridge-grpc": GrpcTransport(target),
-        "bridge-inprocess": InProcessTransport({p: interceptor.wrap(p, h) for p, h in collector.handlers.items()}),
-    }
     specs = [s for s in load_method_specs() if s.service == SERVICE]
-    running: list[tuple[_Uvicorn, asyncio.Task[None]]] = []
-    urls = {"grpc": target}
-    for name, transport in transports.items():
-        sock = bind_socket("127.0.0.1", 0)
-        app = BridgeApp(specs, transport, [Mount("crispy")], {"crispy": CrispyDialect()}, BridgeLimits())
-        uv = _Uvicorn(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        task = asyncio.create_task(uv.serve(sockets=[sock]))
-        while not uv.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        running.append((uv, task))
-        urls[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    yield urls
-    for uv, task in running:
-        uv.should_exit = True
-        await task
-    for transport in transports.values():
-        await transport.close()
-    await server.stop(0)
+    servicers = [(chat_pb2_grpc.add_ChatServiceServicer_to_server, ChatServicer())]
+    dialects = {"crispy": CrispyDialect()}
+    async with bridged_pipeline(interceptor, servicers, specs, [Mount("crispy")], dialects) as (target, bridges):
+        yield {"grpc": target, **{f"bridge-{name}": url for name, url in bridges.items()}}
 
 
 @pytest.mark.parametrize("bridge", ["bridge-grpc", "bridge-inprocess"])

@@ -10,26 +10,22 @@ clock, so expiry needs no waiting.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 import httpx
 import pytest
-import uvicorn
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2, tasks_pb2, tasks_pb2_grpc
 from sqlalchemy import text
 
-from rest_bridge.app import BridgeApp, BridgeLimits, Mount, load_method_specs
-from rest_bridge.inprocess import HandlerCollector, InProcessTransport
+from rest_bridge.app import Mount, load_method_specs
 from rest_bridge.method_rules import load_method_rules
-from rest_bridge.transport import GrpcTransport
-from server.app import bind_socket, dialects
+from server.app import dialects
 from server.platform.admission.call import CallInfo
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.idempotency import CLAIM_LEASE_MS, Idempotency, IdempotencyKeys
@@ -41,6 +37,7 @@ from server.platform.storage.idempotency_store import IdempotencyStore, KeyScope
 from server.platform.storage.migrate import upgrade_async
 from server.platform.tenancy import Caller, Tenant
 from tests.support import backends
+from tests.support.bridge_servers import bridged_pipeline
 from tests.support.clock import ManualClock
 from tests.support.grpc_status import error_info, violated_fields
 from tests.support.mcos_chat import user_says as grpc_user_says
@@ -114,12 +111,6 @@ async def identify(call: CallInfo) -> None:
     call.caller = Caller(Tenant("t1", "T1", False, None, None), user)
 
 
-class _Uvicorn(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class Harness:
     observed: Observed
@@ -127,18 +118,6 @@ class Harness:
     db: Database
     grpc_target: str
     rest_urls: dict[str, str]  # transport -> bridge base URL
-
-
-async def _serve(app: BridgeApp) -> tuple[str, _Uvicorn, asyncio.Task[None]]:
-    sock = bind_socket("127.0.0.1", 0)
-    server = _Uvicorn(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    host, port = sock.getsockname()[:2]
-    return f"http://{host}:{port}", server, task
 
 
 @pytest.fixture(scope="module")
@@ -167,30 +146,10 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
         (tasks_pb2_grpc.add_TaskServiceServicer_to_server, TaskServicer(observed)),
         (chat_pb2_grpc.add_ChatServiceServicer_to_server, ChatServicer(observed)),
     )
-    server = grpc.aio.server(interceptors=[interceptor])
-    collector = HandlerCollector()
-    for register, servicer in servicers:
-        register(servicer, server)
-        register(servicer, collector)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    target = f"127.0.0.1:{port}"
-    transports: dict[str, Any] = {
-        "grpc": GrpcTransport(target),
-        "inprocess": InProcessTransport({p: interceptor.wrap(p, h) for p, h in collector.handlers.items()}),
-    }
     specs = [s for s in load_method_specs() if s.grpc_path.startswith((f"/{TASKS}/", f"/{CHAT}/"))]
-    served = {
-        name: await _serve(BridgeApp(specs, transport, [Mount("mcos", paths=("/api/",))], dialects(), BridgeLimits()))
-        for name, transport in transports.items()
-    }
-    yield Harness(observed, clock, db, target, {name: s[0] for name, s in served.items()})
-    for _, uv, task in served.values():
-        uv.should_exit = True
-        await task
-    for transport in transports.values():
-        await transport.close()
-    await server.stop(0)
+    mounts = [Mount("mcos", paths=("/api/",))]
+    async with bridged_pipeline(interceptor, servicers, specs, mounts, dialects()) as (target, rest_urls):
+        yield Harness(observed, clock, db, target, rest_urls)
     await idempotency.aclose()
     await db.close()
 

@@ -17,7 +17,7 @@ from server.platform.storage.migrate import alembic_config, upgrade, upgrade_asy
 from server.schema import metadata, table_modules
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import backends
-from tests.support.chorus_process import ROOT, run_cli
+from tests.support.chorus_process import ROOT, printed, run_cli
 
 _TABLES = (
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
@@ -64,8 +64,8 @@ def test_cli_migrate_tenants_and_keys(tmp_path: Path) -> None:
     listed = run_cli(tmp_path, "tenants", "list")
     assert "acme\tacme\tAPI key required" in listed and "demo\tDemo\tid header accepted" in listed
     issued = run_cli(tmp_path, "api-keys", "create", "--tenant", "acme")
-    secret = next(line.split()[1] for line in issued.splitlines() if line.startswith("key:"))
-    key_id = next(line.split()[1] for line in issued.splitlines() if line.startswith("id:"))
+    secret = printed(issued, "key")
+    key_id = printed(issued, "id")
     [(prefix, digest)] = backends.fetch(tmp_path, "SELECT prefix, key_hash FROM api_keys WHERE id = :id", id=key_id)
     dump = "\n".join(
         repr(row) for table in _tables(tmp_path) for row in backends.fetch(tmp_path, f"SELECT * FROM {table}")

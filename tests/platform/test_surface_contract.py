@@ -28,6 +28,7 @@ from tests.support import backends
 from tests.support.contracts import compile_test_contract
 from tests.support.echo_surface import SURFACE as ECHO
 from tests.support.grpc_status import error_info
+from tests.support.inprocess_chorus import running_chorus
 
 SERVED = (*SURFACES, ECHO)
 
@@ -55,12 +56,8 @@ async def chorus(tmp_path_factory: pytest.TempPathFactory, echo_contract: Any) -
         echo={"greeting": "hey"},
         **backends.settings_overrides(data_dir),
     )
-    app = Chorus(settings, surfaces=SERVED)
-    try:
-        await app.start_rest(await app.start_grpc())
+    async with running_chorus(settings, surfaces=SERVED) as app:
         yield app
-    finally:
-        await app.stop()
 
 
 @pytest_asyncio.fixture

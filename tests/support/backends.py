@@ -42,6 +42,8 @@ from typing import Any, TypeVar
 import asyncpg
 import redis
 
+from tests.support.apt import InstallFailed, apt_install
+
 T = TypeVar("T")
 
 BACKEND = os.environ.get("CHORUS_TEST_BACKEND", "sqlite") or "sqlite"
@@ -112,24 +114,6 @@ def _pg_bin_dir() -> Path | None:
     return None
 
 
-def _apt_install(packages: list[str]) -> None:
-    if shutil.which("apt-get") is None:
-        raise BackendUnavailable(f"{', '.join(packages)} missing and apt-get unavailable: install them")
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-
-    def apt(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*sudo, "apt-get", *args], env=env, capture_output=True, text=True, timeout=900)
-
-    done = apt("install", "-y", "--no-install-recommends", *packages)
-    if done.returncode != 0:
-        # A clean machine may have no package lists yet.
-        apt("update")
-        done = apt("install", "-y", "--no-install-recommends", *packages)
-    if done.returncode != 0:
-        raise BackendUnavailable(f"apt-get install {' '.join(packages)} failed:\n{done.stderr[-2000:]}")
-
-
 def _ensure_installed() -> tuple[Path, str]:
     """(PostgreSQL's bin directory, the redis-server path), installing what is missing."""
     missing = []
@@ -138,7 +122,10 @@ def _ensure_installed() -> tuple[Path, str]:
     if shutil.which("redis-server") is None:
         missing.append("redis-server")
     if missing:
-        _apt_install(missing)
+        try:
+            apt_install(missing)
+        except InstallFailed as error:
+            raise BackendUnavailable(str(error)) from error
     pg_bin, redis_server = _pg_bin_dir(), shutil.which("redis-server")
     if pg_bin is None or redis_server is None:
         raise BackendUnavailable("PostgreSQL or redis-server still missing after apt-get install")

@@ -130,6 +130,11 @@ def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> st
     return done.stdout
 
 
+def printed(out: str, label: str) -> str:
+    """The value of the `label: value` line an admin command printed (`api-keys create`: "id", "key")."""
+    return next(line.split()[1] for line in out.splitlines() if line.startswith(f"{label}:"))
+
+
 def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's `chromium`) driven over the DevTools protocol, for page tests.
 
-`chromium()` finds the browser, installing Debian's package with apt-get when it is missing
-(as tests/support/backends.py does for PostgreSQL and Redis), and skips the test with the
+`chromium_path()` finds the browser, installing Debian's package with apt-get when it is missing
+(tests/support/apt.py, as for PostgreSQL and Redis), and skips the test with the
 reason only when it cannot be had. The protocol runs over a pipe
 (`--remote-debugging-pipe`: JSON messages ending in NUL on file descriptors 3 and 4), so no
 WebSocket client is needed.
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.backends import BackendUnavailable, _apt_install
+from tests.support.apt import InstallFailed, apt_install
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome")
 
@@ -38,8 +38,8 @@ def chromium_path() -> str:
     found = _find()
     if found is None:
         try:
-            _apt_install(["chromium"])
-        except BackendUnavailable as exc:
+            apt_install(["chromium"])
+        except InstallFailed as exc:
             pytest.skip(f"headless Chromium unavailable: {exc}")
         found = _find()
     if found is None:

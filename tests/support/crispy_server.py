@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 
 # Tenants the shared server knows besides the default `demo`:
 #   acme  — API key required; one key issued (in `acme_key`)
@@ -58,14 +58,14 @@ def acme_key(data_dir: Path) -> str:
     for proxied in ("proxied", "proxied-grpc"):
         run_cli(data_dir, "tenants", "add", proxied, "--allow-unauthenticated", "--rate-per-minute", "3")
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "alice")
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+    return printed(out, "key")
 
 
 @pytest.fixture(scope="session")
 def acme_bob_key(data_dir: Path, acme_key: str) -> str:
     """A second user's key of `acme` (the first is alice's, `acme_key`)."""
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "acme", "--user", "bob")
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+    return printed(out, "key")
 
 
 @pytest.fixture(scope="session", params=["grpc", "inprocess"])

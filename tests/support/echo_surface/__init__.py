@@ -40,7 +40,6 @@ class EchoSettings(SurfaceSettings):
 SETTINGS = SettingsSection("echo", EchoSettings)
 
 
-
 SURFACE = Surface(
     name="echo",
     dialect=EchoDialect(),

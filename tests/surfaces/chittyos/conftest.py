@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 
 # The bootstrap admin credential that may mint tokens (POST /api/auth/token).
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -62,7 +62,7 @@ def service_client(chittyos: ChorusProcess) -> Iterator[Callable[[str], httpx.Cl
 def chittyos_api_key(chittyos: ChorusProcess) -> str:
     """An API key of the ChittyOS tenant (what `POST /generate` takes as its Bearer credential)."""
     out = run_cli(chittyos.data_dir, "api-keys", "create", "--tenant", "chittyos", "--name", "tests")
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+    return printed(out, "key")
 
 
 @pytest.fixture(scope="session")

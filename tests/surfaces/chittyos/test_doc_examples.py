@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_KEY = "readme-admin-key-0123456789"
@@ -58,7 +58,7 @@ def test_readme_examples_work_against_make_run_defaults(tmp_path: Path) -> None:
         shell_env = {
             **os.environ,
             "ADMIN_KEY": ADMIN_KEY,
-            "API_KEY": next(line.split()[1] for line in out.splitlines() if line.startswith("key:")),
+            "API_KEY": printed(out, "key"),
         }
         port = proc.rest_url.rsplit(":", 1)[1]
         results: list[tuple[int, Any]] = []

@@ -23,7 +23,7 @@ from google.protobuf import struct_pb2
 
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
 
@@ -56,7 +56,7 @@ upstream_timeout = {timeout}
 
 def _api_key(data_dir: Path) -> str:
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "chittyos")
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+    return printed(out, "key")
 
 
 def _count(data_dir: Path, table: str) -> int:

@@ -12,7 +12,7 @@ from server.config import ApiKeyLockoutSettings
 from server.platform.times import parse_rfc3339_ms
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
 from tests.support import backends
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 
 GENERATE_KEYS = {"chittyId", "source", "pipeline", "note", "metadata", "created"}
 KEY_REQUIRED = {"error": "API key required", "message": "Include Authorization: Bearer <api-key> header"}
@@ -130,10 +130,10 @@ def test_generate_with_a_key_that_is_not_a_live_chittyos_key_is_401(
     ids: httpx.Client, chittyos: ChorusProcess, chittyos_api_key: str
 ) -> None:
     other_tenant = run_cli(chittyos.data_dir, "api-keys", "create", "--tenant", "demo")
-    other_key = next(line.split()[1] for line in other_tenant.splitlines() if line.startswith("key:"))
+    other_key = printed(other_tenant, "key")
     revoked = run_cli(chittyos.data_dir, "api-keys", "create", "--tenant", "chittyos")
-    revoked_id = next(line.split()[1] for line in revoked.splitlines() if line.startswith("id:"))
-    revoked_key = next(line.split()[1] for line in revoked.splitlines() if line.startswith("key:"))
+    revoked_id = printed(revoked, "id")
+    revoked_key = printed(revoked, "key")
     run_cli(chittyos.data_dir, "api-keys", "revoke", revoked_id)
     forged = chittyos_api_key[:-4] + ("AAAA" if not chittyos_api_key.endswith("AAAA") else "BBBB")
     for key in (other_key, revoked_key, forged, "not-a-key", "chorus_00000000_x"):

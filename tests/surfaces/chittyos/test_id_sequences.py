@@ -8,14 +8,14 @@ from pathlib import Path
 import httpx
 
 from server.surfaces.chittyos.id.chitty_ids import parse_chitty_id
-from tests.support.chorus_process import ChorusProcess, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli
 
 HOST = {"host": "id.chitty.cc"}
 
 
 def _api_key(data_dir: Path) -> str:
     out = run_cli(data_dir, "api-keys", "create", "--tenant", "chittyos")
-    return next(line.split()[1] for line in out.splitlines() if line.startswith("key:"))
+    return printed(out, "key")
 
 
 async def _mint_many(rest_urls: list[str], key: str, entity_type: str, count: int) -> dict[int, str]:

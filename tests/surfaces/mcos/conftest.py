@@ -1,6 +1,6 @@
 """One MCoS-configured Chorus process shared by the Micro Chief of Staff end-to-end tests.
 
-Identity comes from the session's test IdP (`idp`, tests/conftest.py; tests/surfaces/mcos/identity.py)
+Identity comes from the session's test IdP (`idp`, tests/conftest.py; tests/support/mcos_identity.py)
 whose JWKS file the server is configured with. Every test should act as its own principal
 (`user()`), so per-user quotas and data never collide between tests.
 """

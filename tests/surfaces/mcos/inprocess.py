@@ -1,4 +1,5 @@
-"""An MCoS-configured Chorus running inside the test's event loop.
+"""Settings for an MCoS-configured Chorus running inside the test's event loop
+(`tests.support.inprocess_chorus.running_chorus`).
 
 The gRPC server and the REST bridge listen on ephemeral loopback ports;
 identity comes from a test IdP whose JWKS file the server reads.
@@ -6,14 +7,11 @@ identity comes from a test IdP whose JWKS file the server reads.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from server.app import SURFACES, Chorus
+from server.app import SURFACES
 from server.config import Settings, compose_settings
-from server.platform.clock import Clock
 from server.surfaces.mcos.settings import McosAccessSettings, McosSettings
 from tests.support import backends
 from tests.support import mcos_identity as identity
@@ -37,17 +35,3 @@ def mcos_settings(
         ),
         **backends.settings_overrides(data_dir),
     )
-
-
-@asynccontextmanager
-async def running_chorus(settings: Settings, clock: Clock | None = None, *, rest: bool = True) -> AsyncIterator[Chorus]:
-    """Starts gRPC and, with `rest`, the bridge (as `chorus serve` would: in-process
-    when `rest.transport` is "inprocess", else over gRPC); always stops."""
-    chorus = Chorus(settings, clock=clock)
-    try:
-        address = await chorus.start_grpc()
-        if rest:
-            await chorus.start_rest("" if settings.rest.transport == "inprocess" else address)
-        yield chorus
-    finally:
-        await chorus.stop()

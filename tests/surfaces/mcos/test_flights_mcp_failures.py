@@ -27,8 +27,9 @@ from server.app import Chorus
 from tests.support import mcos_identity as identity
 from tests.support.envelopes import assert_error
 from tests.support.grpc_status import error_info
+from tests.support.inprocess_chorus import running_chorus
 from tests.support.mcos_identity import new_sub
-from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
+from tests.surfaces.mcos.inprocess import mcos_settings
 
 SERVERS = Path(__file__).parent / "mcp_servers"
 MISBEHAVING = [sys.executable, str(SERVERS / "misbehaving.py")]

@@ -18,8 +18,9 @@ import pytest
 
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock
+from tests.support.inprocess_chorus import running_chorus
 from tests.support.sse import parse_sse
-from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
+from tests.surfaces.mcos.inprocess import mcos_settings
 
 HOUR_MS = 3_600_000
 REPLAYED = "idempotent-replayed"

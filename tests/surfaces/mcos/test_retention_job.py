@@ -23,8 +23,9 @@ from server.surfaces.mcos.settings import McosRetentionSettings
 from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock
+from tests.support.inprocess_chorus import running_chorus
 from tests.support.mcos_chat import user_says as grpc_user_says
-from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
+from tests.surfaces.mcos.inprocess import mcos_settings
 
 START_MS = 1_760_000_000_000
 ALICE = Scope("mcos", "alice")

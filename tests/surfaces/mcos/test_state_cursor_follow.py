@@ -33,7 +33,8 @@ from server.surfaces.mcos.tables import McosTaskRow
 from server.surfaces.mcos.tasks import TaskService
 from server.surfaces.mcos.user_state import UserStateService
 from tests.support import mcos_identity as identity
-from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
+from tests.support.inprocess_chorus import running_chorus
+from tests.surfaces.mcos.inprocess import mcos_settings
 
 WRITERS = 8
 ROUNDS = 12

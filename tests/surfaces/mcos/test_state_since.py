@@ -23,7 +23,8 @@ from server.platform.times import rfc3339_ms
 from server.surfaces.mcos.settings import McosRetentionSettings
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock
-from tests.surfaces.mcos.inprocess import mcos_settings, running_chorus
+from tests.support.inprocess_chorus import running_chorus
+from tests.surfaces.mcos.inprocess import mcos_settings
 
 DAY_MS = 86_400_000
 
