@@ -63,3 +63,8 @@ def load_method_rules(module: str = RULES_MODULE) -> Mapping[str, MethodRule]:
     """The generated table: full gRPC method path -> its rule."""
     rules: Mapping[str, MethodRule] = importlib.import_module(module).RULES
     return rules
+
+
+def unruled(paths: list[str], rules: Mapping[str, MethodRule]) -> list[str]:
+    """The method paths among `paths` that have no rule, sorted."""
+    return sorted(path for path in paths if path not in rules)
