@@ -1,4 +1,7 @@
-"""Engine and session factory; SQLite runs in WAL mode with foreign keys on.
+"""Engine and session factory, and the fast read path; SQLite runs in WAL mode with foreign keys on.
+
+Reads (`Database.fetch_all` and friends) skip SQLAlchemy's execution path:
+see `Database` and `compiled.py`.
 
 Writes are cancellation-proof. A cancellation that lands inside the driver
 (mid-statement, mid-commit) makes SQLAlchemy invalidate the connection,
@@ -27,9 +30,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from server.platform.completion import finish, run_to_completion
 from server.platform.errors import ChorusError
+from server.platform.storage.compiled import Compiled, Row, compile_statement
+from server.platform.storage.postgres_reads import PostgresReads
+from server.platform.storage.sqlite_reads import SqliteReads
 
 # How long `Database.close` waits for writes under way (a cut chat reply being saved).
 _CLOSE_DRAIN_SECONDS = 10.0
+
+
+# Statements compiled for the read path, at most (built-once statements: a handful per store).
+_COMPILED_MAX = 1024
+
+
+def _sqlite_read_pragmas(conn: Any) -> None:
+    conn.execute("PRAGMA busy_timeout=30000")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -104,13 +118,43 @@ class _WriteConnection(AsyncConnection):
 
 
 class Database:
-    """Owns the engine; hands out ORM sessions and write transactions."""
+    """Owns the engine; runs reads, hands out write transactions and ORM sessions.
+
+    Reads: `fetch_all(statement, params)` (a list of tuples), `fetch_one` (the
+    first row or None), `fetch_value` (its first column or None).
+    `statement` is a Core `select` built once, e.g. at module level, with
+    `bindparam("name")` where values go; `params` maps those names to values.
+    It is compiled for this database on first use and kept (keyed by the
+    object: a statement built anew on every call is compiled every call).
+    Rows are plain tuples, values converted as the column types say (a Boolean
+    is a bool on SQLite too). Each read sees every write committed before it
+    began and runs outside any transaction: read what must be consistent with
+    a write inside that `write()`.
+      SQLite: one long-lived read-only connection on a thread of its own
+      (`sqlite_reads.py`): one hand-over per statement, no pool, no greenlet.
+      PostgreSQL: an asyncpg pool of its own, statements prepared once per
+      connection (`postgres_reads.py`).
+    A statement this path cannot run (IN-list parameters), and every read of
+    an in-memory SQLite database, goes through SQLAlchemy instead, same result.
+
+    Writes: `async with db.write() as conn:` a SQLAlchemy connection in one
+    transaction; see `write`. SQLite writes are serialised here, one at a time.
+
+    ORM: `session()` for administration, off the hot paths.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._compiled: dict[int, tuple[Any, Compiled | None]] = {}
+        self._reads: SqliteReads | PostgresReads | None = None
+        database = make_url(url).database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            self._reads = SqliteReads(database, _sqlite_read_pragmas)
+        elif self.dialect == "postgresql":
+            self._reads = PostgresReads(url)
         # SQLite has one writer at a time; queueing writers here, instead of in
         # SQLite's busy-wait, keeps a burst of writes from failing with
         # "database is locked". Other backends take writes concurrently.
@@ -121,6 +165,35 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    async def fetch_all(self, statement: Any, params: dict[str, Any] | None = None) -> list[Row]:
+        compiled = self._compile(statement)
+        if compiled is None or self._reads is None:
+            async with self.engine.connect() as conn:
+                return [tuple(r) for r in await conn.execute(statement, params)]
+        return compiled.rows(await self._reads.fetch(compiled.sql, compiled.args(params)))
+
+    async def fetch_one(self, statement: Any, params: dict[str, Any] | None = None) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        rows = await self.fetch_all(statement, params)
+        return rows[0][0] if rows else None
+
+    def _compile(self, statement: Any) -> Compiled | None:
+        """`statement` compiled for the read path; None when it must go through SQLAlchemy."""
+        cached = self._compiled.get(id(statement))
+        if cached is not None and cached[0] is statement:
+            return cached[1]
+        try:
+            compiled: Compiled | None = compile_statement(statement, self.engine.dialect)
+        except ValueError:
+            compiled = None
+        if len(self._compiled) >= _COMPILED_MAX:
+            self._compiled.clear()
+        self._compiled[id(statement)] = (statement, compiled)
+        return compiled
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -164,6 +237,10 @@ class Database:
         """Disposes of the engine once the writes under way have ended."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._no_writes.wait(), _CLOSE_DRAIN_SECONDS)
+        if isinstance(self._reads, SqliteReads):
+            await asyncio.to_thread(self._reads.close)
+        elif self._reads is not None:
+            await self._reads.close()
         await self.engine.dispose()
 
 
