@@ -137,3 +137,72 @@ async def test_tenancy_lookups_read_through_the_fast_path(db: Database) -> None:
     with pytest.raises(Exception, match="Invalid or missing API key"):
         await tenants.resolve(tenant_id="", api_key=issued.secret, host="")
     assert (await tenants._tenant_for_host("ACME.example:443")) == "acme"
+
+
+# --- Database.transaction(): writes on the same terms ---------------------------------
+
+_INSERT = insert(TenantRow.__table__)
+_RENAME = (
+    TenantRow.__table__.update().where(TenantRow.id == bindparam("t_id")).values(name=bindparam("t_name"))
+)
+
+
+async def test_a_transaction_commits_all_or_nothing(db: Database) -> None:
+    async with db.transaction() as tx:
+        assert await tx.execute(_INSERT, [_tenant("a"), _tenant("b")]) == 2
+        assert await tx.execute(_RENAME, {"t_id": "a", "t_name": "renamed"}) == 1
+        # Inside the transaction its own writes are seen; outside, not yet.
+        assert await tx.fetch_one(_NAME_OF, {"id": "a"}) == ("renamed", False)
+        assert await db.fetch_one(_NAME_OF, {"id": "a"}) is None
+    assert await db.fetch_all(_NAMES, {"name": "n"}) == [("b", "n")]
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        async with db.transaction() as tx:
+            await tx.execute(_INSERT, _tenant("c"))
+            await tx.execute(_INSERT, _tenant("a"))  # the same id again: refused
+    assert await db.fetch_value(_COUNT) == 2  # nothing of it, "c" neither
+    # The write connection survived the error: the next transaction commits.
+    async with db.transaction() as tx:
+        await tx.execute(_INSERT, _tenant("c"))
+    assert await db.fetch_value(_COUNT) == 3
+
+
+async def test_a_transaction_cancelled_mid_way_leaves_nothing(db: Database) -> None:
+    for pause in (None, 0):  # cancelled between statements, and with one in flight
+        inserted = asyncio.Event()
+
+        async def write_then_hang(pause: float | None = pause) -> None:
+            async with db.transaction() as tx:
+                await tx.execute(_INSERT, _tenant("half-1"))
+                inserted.set()
+                if pause is None:
+                    await asyncio.Event().wait()
+                await tx.execute(_INSERT, [_tenant(f"many-{n}") for n in range(500)])
+                await tx.execute(_INSERT, _tenant("half-2"))
+
+        task = asyncio.create_task(write_then_hang())
+        await inserted.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await db.fetch_value(_COUNT) == 0
+    async with db.transaction() as tx:
+        await tx.execute(_INSERT, _tenant("after"))
+    assert await db.fetch_value(_COUNT) == 1
+
+
+async def test_transactions_and_writes_take_turns(db: Database) -> None:
+    """Many transactions and `write()`s at once: each commits whole, none is refused as locked."""
+
+    async def by_transaction(n: int) -> None:
+        async with db.transaction() as tx:
+            await tx.execute(_INSERT, _tenant(f"tx{n}", "x"))
+            await asyncio.sleep(0)
+            await tx.execute(_RENAME, {"t_id": f"tx{n}", "t_name": "y"})
+
+    async def by_write(n: int) -> None:
+        async with db.write() as conn:
+            await conn.execute(insert(TenantRow), _tenant(f"w{n}", "y"))
+
+    await asyncio.gather(*(by_transaction(n) for n in range(30)), *(by_write(n) for n in range(30)))
+    assert len(await db.fetch_all(_NAMES, {"name": "y"})) == 60
+    assert await db.fetch_all(_NAMES, {"name": "x"}) == []

@@ -55,13 +55,25 @@ class Compiled:
         return [tuple(v if f is None or v is None else f(v) for f, v in zip(columns, r, strict=True)) for r in raw]
 
 
-def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
-    """Compiles `statement` with positional parameters for `dialect`.
+def compile_statement(
+    statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
+) -> Compiled:
+    """Compiles `statement` with positional parameters for `dialect`; an INSERT or UPDATE
+    for the `column_keys` its parameters name (as SQLAlchemy does when it executes one).
 
     Raises ValueError for what this path does not run: expanding (IN-list)
-    parameters, whose SQL changes with the number of values.
+    parameters, whose SQL changes with the number of values, and columns whose
+    default is computed in Python at execution time.
     """
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=column_keys))
+    filled_in = {}  # columns given no value that take their default (or on-update value) here
+    for column, generator in [
+        *((c, c.default) for c in compiled.insert_prefetch),
+        *((c, c.onupdate) for c in compiled.update_prefetch),
+    ]:
+        if generator is None or not generator.is_scalar:
+            raise ValueError(f"column {column.key!r} has a default computed at execution: use SQLAlchemy")
+        filled_in[column.key] = cast(Any, generator).arg
     if not compiled.positional or compiled.positiontup is None:
         raise ValueError(f"{dialect.name}: the driver's parameter style is not positional")
     if "__[POSTCOMPILE_" in compiled.string:
@@ -69,6 +81,9 @@ def compile_statement(statement: ClauseElement, dialect: Dialect) -> Compiled:
     params = []
     for name in compiled.positiontup:
         bind = compiled.binds[name]
+        if name in filled_in:
+            params.append(_Param(name, filled_in[name], bind.type._cached_bind_processor(dialect)))
+            continue
         if bind.expanding:
             raise ValueError(f"expanding parameter {name!r}: run this statement through SQLAlchemy")
         if bind.callable is not None or bind.value is not None:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from server.platform.completion import finish, run_to_completion
 from server.platform.errors import ChorusError
 from server.platform.storage.compiled import Compiled, Row, compile_statement
 from server.platform.storage.postgres_reads import PostgresReads
-from server.platform.storage.sqlite_reads import SqliteReads
+from server.platform.storage.sqlite_thread import SqliteThread
+from server.platform.storage.transaction import Params, SqlAlchemyTransaction, SqliteTransaction, Transaction
 
 # How long `Database.close` waits for writes under way (a cut chat reply being saved).
 _CLOSE_DRAIN_SECONDS = 10.0
@@ -44,9 +46,10 @@ _COMPILED_MAX = 1024
 
 def _sqlite_read_pragmas(conn: Any) -> None:
     conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA query_only=ON")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -137,8 +140,17 @@ class Database:
     A statement this path cannot run (IN-list parameters), and every read of
     an in-memory SQLite database, goes through SQLAlchemy instead, same result.
 
-    Writes: `async with db.write() as conn:` a SQLAlchemy connection in one
-    transaction; see `write`. SQLite writes are serialised here, one at a time.
+    Writes: `async with db.transaction() as tx:` one transaction, committed
+    when the block ends and rolled back on any error or cancellation;
+    `await tx.execute(statement, params)` (an INSERT, UPDATE or DELETE; a list
+    of parameter sets runs it once per set) returns the rows changed,
+    `tx.fetch_all` / `tx.fetch_one` read inside it (RETURNING too). The same
+    terms as the reads: built-once Core statements, tuples. On SQLite it runs
+    on a long-lived write connection on a thread of its own (one hand-over per
+    statement), elsewhere on `write()`'s connection.
+    `async with db.write() as conn:` is a SQLAlchemy connection in one
+    transaction, for what needs SQLAlchemy's results; see `write`. SQLite
+    writes of both kinds are serialised here, one at a time.
 
     ORM: `session()` for administration, off the hot paths.
     """
@@ -148,11 +160,13 @@ class Database:
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._compiled: dict[int, tuple[Any, Compiled | None]] = {}
-        self._reads: SqliteReads | PostgresReads | None = None
+        self._compiled: dict[Any, tuple[Any, Compiled | None]] = {}
+        self._reads: SqliteThread | PostgresReads | None = None
+        self._writes: SqliteThread | None = None
         database = make_url(url).database
         if self.dialect == "sqlite" and database and database != ":memory:":
-            self._reads = SqliteReads(database, _sqlite_read_pragmas)
+            self._reads = SqliteThread(database, _sqlite_read_pragmas, "chorus-sqlite-reads")
+            self._writes = SqliteThread(database, _sqlite_pragmas, "chorus-sqlite-writes")
         elif self.dialect == "postgresql":
             self._reads = PostgresReads(url)
         # SQLite has one writer at a time; queueing writers here, instead of in
@@ -167,11 +181,14 @@ class Database:
         return self.sessions()
 
     async def fetch_all(self, statement: Any, params: dict[str, Any] | None = None) -> list[Row]:
-        compiled = self._compile(statement)
+        compiled = self._compile(statement, params)
         if compiled is None or self._reads is None:
             async with self.engine.connect() as conn:
                 return [tuple(r) for r in await conn.execute(statement, params)]
-        return compiled.rows(await self._reads.fetch(compiled.sql, compiled.args(params)))
+        args = compiled.args(params)
+        if isinstance(self._reads, SqliteThread):
+            return compiled.rows(await self._reads.run(partial(_fetch_all, compiled.sql, args)))
+        return compiled.rows(await self._reads.fetch(compiled.sql, args))
 
     async def fetch_one(self, statement: Any, params: dict[str, Any] | None = None) -> Row | None:
         rows = await self.fetch_all(statement, params)
@@ -181,19 +198,57 @@ class Database:
         rows = await self.fetch_all(statement, params)
         return rows[0][0] if rows else None
 
-    def _compile(self, statement: Any) -> Compiled | None:
-        """`statement` compiled for the read path; None when it must go through SQLAlchemy."""
-        cached = self._compiled.get(id(statement))
+    def _compile(self, statement: Any, params: Params) -> Compiled | None:
+        """`statement` compiled for the read path; None when it must go through SQLAlchemy.
+        An INSERT or UPDATE is compiled for the columns its parameters name."""
+        keys: tuple[str, ...] | None = None
+        if getattr(statement, "is_dml", False) and params:
+            keys = tuple(sorted(params[0] if isinstance(params, Sequence) else params))
+        cache_key = id(statement) if keys is None else (id(statement), keys)
+        cached = self._compiled.get(cache_key)
         if cached is not None and cached[0] is statement:
             return cached[1]
         try:
-            compiled: Compiled | None = compile_statement(statement, self.engine.dialect)
+            compiled: Compiled | None = compile_statement(statement, self.engine.dialect, keys)
         except ValueError:
             compiled = None
         if len(self._compiled) >= _COMPILED_MAX:
             self._compiled.clear()
-        self._compiled[id(statement)] = (statement, compiled)
+        self._compiled[cache_key] = (statement, compiled)
         return compiled
+
+    def _compile_write(self, statement: Any, params: Params) -> Compiled:
+        compiled = self._compile(statement, params)
+        if compiled is None:
+            raise ValueError(f"not for Database.transaction (use write()): {statement}")
+        return compiled
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction (see the class docstring): committed when the block
+        ends, rolled back on any error or cancellation, closed either way before
+        the caller goes on (and, on SQLite, before the next writer starts)."""
+        writes = self._writes
+        if writes is None:
+            async with self.write() as conn:
+                yield SqlAlchemyTransaction(conn)
+            return
+        self._writes_under_way += 1
+        self._no_writes.clear()
+        try:
+            async with self._write_lock or contextlib.nullcontext():
+                try:
+                    # Cancelled while BEGIN runs, the rollback below still closes what it opened.
+                    await finish(writes.run(_begin_immediate))
+                    yield SqliteTransaction(writes, self._compile_write)
+                except BaseException:
+                    await finish(writes.run(_rollback))
+                    raise
+                await finish(writes.run(_commit))
+        finally:
+            self._writes_under_way -= 1
+            if not self._writes_under_way:
+                self._no_writes.set()
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -237,11 +292,36 @@ class Database:
         """Disposes of the engine once the writes under way have ended."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._no_writes.wait(), _CLOSE_DRAIN_SECONDS)
-        if isinstance(self._reads, SqliteReads):
-            await asyncio.to_thread(self._reads.close)
-        elif self._reads is not None:
+        for thread in (self._reads, self._writes):
+            if isinstance(thread, SqliteThread):
+                await asyncio.to_thread(thread.close)
+        if isinstance(self._reads, PostgresReads):
             await self._reads.close()
         await self.engine.dispose()
+
+
+def _fetch_all(sql: str, args: tuple[Any, ...], conn: Any) -> list[Any]:
+    return conn.execute(sql, args).fetchall()
+
+
+def _begin_immediate(conn: Any) -> None:
+    # IMMEDIATE: take the write lock now, so no statement of the transaction
+    # can fail to upgrade a read lock later (SQLITE_BUSY that no wait resolves).
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def _commit(conn: Any) -> None:
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # a failed COMMIT leaves it open: close it
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _rollback(conn: Any) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 async def _begin(engine: AsyncEngine) -> AsyncConnection:

@@ -1,13 +1,17 @@
-"""SQLite reads on one long-lived connection, run by a thread of its own.
+"""One SQLite connection, owned by a thread of its own, running jobs in batches.
 
-A read costs the query and one round trip to the thread: no pool checkout,
-no greenlet, one hand-over each way (aiosqlite takes one per driver call:
-execute, fetch, close). Reads that arrive while the thread is busy queue up
-and are answered together, with one wake-up of the event loop for the batch.
+A job costs its statements and one round trip to the thread: no pool
+checkout, no greenlet, one hand-over each way (aiosqlite takes one per
+driver call: execute, fetch, close). Jobs that arrive while the thread is
+busy queue up and are answered together, with one wake-up of the event loop
+for the batch. A job, once taken, runs to its end whatever happens to its
+caller; a caller that was cancelled meanwhile just gets no answer.
 
-The connection is read-only (`query_only`) and in autocommit mode, so each
-statement reads the latest committed state and no read holds a snapshot
-open between calls. Under WAL a read never waits for a writer.
+`Database` keeps two: one read-only for reads (autocommit, so each statement
+reads the latest committed state and no snapshot stays open between calls;
+under WAL a read never waits for a writer), one for `Database.transaction`
+(whose waits for another process's write lock block that thread, not the
+event loop, nor the reads).
 """
 
 from __future__ import annotations
@@ -18,58 +22,61 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-# How long `close` waits for the reads queued before it (each is one short statement).
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+
+# How long `close` waits for the jobs queued before it (each is a few short statements).
 _CLOSE_SECONDS = 10.0
 
-_Request = tuple[asyncio.AbstractEventLoop, "asyncio.Future[list[Any]]", str, tuple[Any, ...]]
-_Answer = tuple["asyncio.Future[list[Any]]", list[Any] | None, BaseException | None]
+_Request = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Job]
+_Answer = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
 
 def _deliver(answers: list[_Answer]) -> None:
-    for future, rows, error in answers:
-        if future.done():  # the reader was cancelled meanwhile
+    for future, result, error in answers:
+        if future.done():  # its caller was cancelled meanwhile
             continue
         if error is not None:
             future.set_exception(error)
         else:
-            future.set_result(rows)  # type: ignore[arg-type]
+            future.set_result(result)
 
 
-class SqliteReads:
-    def __init__(self, path: str, configure: Callable[[sqlite3.Connection], None]) -> None:
+class SqliteThread:
+    def __init__(self, path: str, configure: Callable[[sqlite3.Connection], None], name: str) -> None:
         self._path = path
         self._configure = configure
+        self._name = name
         self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def fetch(self, sql: str, args: tuple[Any, ...]) -> asyncio.Future[list[Any]]:
-        """The rows of one statement (the driver's tuples), once the thread has run it."""
+    def run(self, job: Job) -> asyncio.Future[Any]:
+        """`job(connection)`'s result, once the thread has run it."""
         if self._thread is None:
             self._start()
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[Any]] = loop.create_future()
-        self._requests.put((loop, future, sql, args))
+        future: asyncio.Future[Any] = loop.create_future()
+        self._requests.put((loop, future, job))
         return future
 
     def _start(self) -> None:
         with self._start_lock:
             if self._thread is None:
                 ready: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
-                thread = threading.Thread(target=self._run, args=(ready,), name="chorus-sqlite-reads", daemon=True)
+                thread = threading.Thread(target=self._serve, args=(ready,), name=self._name, daemon=True)
                 thread.start()
                 error = ready.get()
                 if error is not None:
                     raise error
                 self._thread = thread
 
-    def _run(self, ready: queue.SimpleQueue[BaseException | None]) -> None:
+    def _serve(self, ready: queue.SimpleQueue[BaseException | None]) -> None:
         try:
             conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, cached_statements=256)
             self._configure(conn)
-            conn.execute("PRAGMA query_only=ON")
         except BaseException as exc:
             ready.put(exc)
             return
@@ -89,9 +96,9 @@ class SqliteReads:
                     if request is None:
                         stop = True
                         continue
-                    loop, future, sql, args = request
+                    loop, future, job = request
                     try:
-                        answer: _Answer = (future, conn.execute(sql, args).fetchall(), None)
+                        answer: _Answer = (future, job(conn), None)
                     except Exception as exc:  # the caller's to handle; the connection stays usable
                         answer = (future, None, exc)
                     answers.setdefault(loop, []).append(answer)
@@ -104,7 +111,7 @@ class SqliteReads:
             conn.close()
 
     def close(self) -> None:
-        """Stops the thread once the reads queued before have been answered."""
+        """Stops the thread once the jobs queued before have been answered."""
         thread = self._thread
         if thread is not None:
             self._requests.put(None)

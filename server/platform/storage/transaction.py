@@ -1,0 +1,86 @@
+"""The statements of one `Database.transaction()`: Core statements in, row counts and tuples out.
+
+On SQLite every statement is one job on the write thread (`sqlite_thread.py`)
+and no cancellation reaches it: a cancelled caller waits for the statement
+under way to end, then the transaction rolls back. Elsewhere (PostgreSQL, an
+in-memory SQLite) the same calls run on the SQLAlchemy connection of
+`Database.write()`, which gives the same guarantees.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.platform.completion import finish
+from server.platform.storage.compiled import Compiled, Row
+from server.platform.storage.sqlite_thread import SqliteThread
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+class Transaction(Protocol):
+    async def execute(self, statement: Any, params: Params = None) -> int:
+        """Runs an INSERT, UPDATE or DELETE (a list of parameter sets: once per set);
+        the number of rows it changed."""
+        ...
+
+    async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """The rows of a SELECT (or of a statement with RETURNING), as tuples."""
+        ...
+
+    async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None: ...
+
+
+def _execute(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> int:
+    return conn.execute(sql, args).rowcount
+
+
+def _execute_many(sql: str, args: list[tuple[Any, ...]], conn: sqlite3.Connection) -> int:
+    return conn.executemany(sql, args).rowcount
+
+
+def _fetch_all(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> list[Any]:
+    return conn.execute(sql, args).fetchall()
+
+
+class SqliteTransaction:
+    def __init__(self, thread: SqliteThread, compile_for: Callable[[Any, Params], Compiled]) -> None:
+        self._thread = thread
+        self._compile_for = compile_for
+
+    async def execute(self, statement: Any, params: Params = None) -> int:
+        compiled = self._compile_for(statement, params)
+        if isinstance(params, Sequence):
+            job = partial(_execute_many, compiled.sql, [compiled.args(p) for p in params])
+        else:
+            job = partial(_execute, compiled.sql, compiled.args(params))
+        return await finish(self._thread.run(job))
+
+    async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
+        compiled = self._compile_for(statement, params)
+        return compiled.rows(await finish(self._thread.run(partial(_fetch_all, compiled.sql, compiled.args(params)))))
+
+    async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+
+class SqlAlchemyTransaction:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Any, params: Params = None) -> int:
+        values = list(params) if isinstance(params, Sequence) else params
+        return (await self._conn.execute(statement, values)).rowcount
+
+    async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return [tuple(r) for r in await self._conn.execute(statement, params)]
+
+    async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
