@@ -12,6 +12,8 @@ process on one event loop, same database:
 - SQLAlchemy async as the stores used it: `engine.connect()` + `execute`
   per read (the ORM `session.get` / `session.scalar` for the key lookup)
 - `Database.fetch_all` / `fetch_one`: the read path of server/platform/storage
+- and one write transaction (an idempotency-key claim: one INSERT, committed)
+  on sqlite3, `Database.write()` (SQLAlchemy) and `Database.transaction()`
 
 Each row: µs per read with 1 read in flight (mean of `--reads` reads after a
 warm-up), and with `--concurrency` tasks reading at once (wall time / reads,
@@ -41,11 +43,14 @@ from server.platform.chat.store import _HISTORY, ChatStore, MessageRecord
 from server.platform.scope import Scope
 from server.platform.storage.compiled import compile_statement
 from server.platform.storage.database import Database
+from server.platform.storage.idempotency_store import IdempotencyStore
 from server.platform.storage.migrate import upgrade_async
 from server.platform.storage.tables import ApiKeyRow
 from server.platform.tenancy import TenantService
 
 Read = Callable[[], Awaitable[Any]]
+
+
 def _key_statement() -> Any:
     return select(ApiKeyRow.tenant_id, ApiKeyRow.user_id, ApiKeyRow.key_hash, ApiKeyRow.revoked_at_ms).where(
         ApiKeyRow.prefix == bindparam("prefix")
@@ -108,7 +113,7 @@ async def _measure(rows: dict[str, Read], reads: int, rounds: int, concurrency: 
 def _print(title: str, results: dict[str, tuple[float, float]], baseline: str, concurrency: int) -> None:
     base = results[baseline][0]
     print(f"\n### {title}\n")
-    print(f"| path | µs/read, 1 in flight | above `{baseline}` | µs/read, {concurrency} in flight |")
+    print(f"| path | µs/call, 1 in flight | above `{baseline}` | µs/call, {concurrency} in flight |")
     print("|---|---:|---:|---:|")
     for name, (one, many) in results.items():
         print(f"| {name} | {one:,.0f} | {one - base:+,.0f} | {many:,.0f} |")
@@ -128,6 +133,7 @@ async def _sqlite(args: argparse.Namespace) -> None:
         key_sql = compile_statement(key, db.engine.dialect)
 
         raw = sqlite3.connect(path, isolation_level=None)
+        raw.execute("PRAGMA synchronous=NORMAL")  # as Chorus's connections: no fsync per commit in WAL
         slow = await aiosqlite.connect(path, isolation_level=None)
 
         async def raw_sqlite3() -> Any:
@@ -179,10 +185,57 @@ async def _sqlite(args: argparse.Namespace) -> None:
                 args.concurrency,
             )
             _print("SQLite: API key by prefix", keys, "sqlite3 (on the loop thread)", args.concurrency)
+            writes = await _measure(_write_rows(db, raw), max(args.reads // 4, 50), args.rounds, args.concurrency)
+            _print(
+                "SQLite: a write transaction (one INSERT, committed)",
+                writes,
+                "sqlite3 (on the loop thread)",
+                args.concurrency,
+            )
         finally:
             raw.close()
             await slow.close()
             await db.close()
+
+
+def _write_rows(db: Database, raw: sqlite3.Connection | None) -> dict[str, Read]:
+    """One idempotency-key claim per call (an INSERT of a new row), committed, on each write path."""
+    store = IdempotencyStore(db)
+    counter = iter(range(10**9))
+
+    def params() -> dict[str, Any]:
+        n = next(counter)
+        return {
+            "k_tenant": "bench",
+            "k_principal": "p",
+            "k_key": f"k{n}",
+            "k_fingerprint": "f",
+            "k_claim": "c",
+            "k_now": n,
+            "k_expires": n + 1,
+            "k_stale_before": 0,
+        }
+
+    compiled = compile_statement(store._insert, db.engine.dialect, sorted(params()))
+
+    async def raw_sqlite3() -> Any:
+        assert raw is not None
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute(compiled.sql, compiled.args(params()))
+        raw.execute("COMMIT")
+
+    async def sqlalchemy_write() -> Any:
+        async with db.write() as conn:
+            await conn.execute(store._insert, params())
+
+    async def transaction() -> Any:
+        async with db.transaction() as tx:
+            await tx.execute(store._insert, params())
+
+    rows: dict[str, Read] = {"sqlite3 (on the loop thread)": raw_sqlite3} if raw is not None else {}
+    rows["SQLAlchemy async: Database.write()"] = sqlalchemy_write
+    rows["Database.transaction()"] = transaction
+    return rows
 
 
 async def _postgres(args: argparse.Namespace) -> None:

@@ -238,8 +238,7 @@ class Database:
         try:
             async with self._write_lock or contextlib.nullcontext():
                 try:
-                    # Cancelled while BEGIN runs, the rollback below still closes what it opened.
-                    await finish(writes.run(_begin_immediate))
+                    # Its first statement begins the transaction (one hand-over less).
                     yield SqliteTransaction(writes, self._compile_write)
                 except BaseException:
                     await finish(writes.run(_rollback))
@@ -304,13 +303,9 @@ def _fetch_all(sql: str, args: tuple[Any, ...], conn: Any) -> list[Any]:
     return conn.execute(sql, args).fetchall()
 
 
-def _begin_immediate(conn: Any) -> None:
-    # IMMEDIATE: take the write lock now, so no statement of the transaction
-    # can fail to upgrade a read lock later (SQLITE_BUSY that no wait resolves).
-    conn.execute("BEGIN IMMEDIATE")
-
-
 def _commit(conn: Any) -> None:
+    if not conn.in_transaction:  # no statement ran
+        return
     try:
         conn.execute("COMMIT")
     except BaseException:

@@ -1,7 +1,7 @@
 """The statements of one `Database.transaction()`: Core statements in, row counts and tuples out.
 
-On SQLite every statement is one job on the write thread (`sqlite_thread.py`)
-and no cancellation reaches it: a cancelled caller waits for the statement
+On SQLite every statement is one job on the write thread (`sqlite_thread.py`),
+the first one opening the transaction, and no cancellation reaches it: a cancelled caller waits for the statement
 under way to end, then the transaction rolls back. Elsewhere (PostgreSQL, an
 in-memory SQLite) the same calls run on the SQLAlchemy connection of
 `Database.write()`, which gives the same guarantees.
@@ -36,15 +36,25 @@ class Transaction(Protocol):
     async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None: ...
 
 
+def _begin(conn: sqlite3.Connection) -> None:
+    # IMMEDIATE: the write lock now, so no later statement of the transaction can
+    # fail to upgrade a read lock (an SQLITE_BUSY that no waiting resolves).
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+
+
 def _execute(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> int:
+    _begin(conn)
     return conn.execute(sql, args).rowcount
 
 
 def _execute_many(sql: str, args: list[tuple[Any, ...]], conn: sqlite3.Connection) -> int:
+    _begin(conn)
     return conn.executemany(sql, args).rowcount
 
 
 def _fetch_all(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> list[Any]:
+    _begin(conn)
     return conn.execute(sql, args).fetchall()
 
 
