@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select
@@ -23,6 +24,7 @@ from server.platform.tenancy import TenantService
 
 _NAME_OF = select(TenantRow.name, TenantRow.allow_unauthenticated).where(TenantRow.id == bindparam("id"))
 _COUNT = select(func.count()).select_from(TenantRow.__table__)
+_COUNT_NAMED = select(func.count()).where(TenantRow.name == bindparam("name"))
 _NAMES = select(TenantRow.id, TenantRow.name).where(TenantRow.name == bindparam("name")).order_by(TenantRow.id)
 # A table no migration creates: reading it fails in the database, not in Python.
 _MISSING = Table("no_such_table", MetaData(), Column("id", Integer, primary_key=True), Column("v", String(10)))
@@ -142,20 +144,18 @@ async def test_tenancy_lookups_read_through_the_fast_path(db: Database) -> None:
 # --- Database.transaction(): writes on the same terms ---------------------------------
 
 _INSERT = insert(TenantRow.__table__)
-_RENAME = (
-    TenantRow.__table__.update().where(TenantRow.id == bindparam("t_id")).values(name=bindparam("t_name"))
-)
+_RENAME = TenantRow.__table__.update().where(TenantRow.id == bindparam("t_id")).values(name=bindparam("t_name"))
 
 
 async def test_a_transaction_commits_all_or_nothing(db: Database) -> None:
     async with db.transaction() as tx:
-        assert await tx.execute(_INSERT, [_tenant("a"), _tenant("b")]) == 2
+        await tx.execute_many(_INSERT, [_tenant("a"), _tenant("b")])
         assert await tx.execute(_RENAME, {"t_id": "a", "t_name": "renamed"}) == 1
         # Inside the transaction its own writes are seen; outside, not yet.
         assert await tx.fetch_one(_NAME_OF, {"id": "a"}) == ("renamed", False)
         assert await db.fetch_one(_NAME_OF, {"id": "a"}) is None
     assert await db.fetch_all(_NAMES, {"name": "n"}) == [("b", "n")]
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         async with db.transaction() as tx:
             await tx.execute(_INSERT, _tenant("c"))
             await tx.execute(_INSERT, _tenant("a"))  # the same id again: refused
@@ -170,13 +170,13 @@ async def test_a_transaction_cancelled_mid_way_leaves_nothing(db: Database) -> N
     for pause in (None, 0):  # cancelled between statements, and with one in flight
         inserted = asyncio.Event()
 
-        async def write_then_hang(pause: float | None = pause) -> None:
+        async def write_then_hang(pause: float | None = pause, inserted: asyncio.Event = inserted) -> None:
             async with db.transaction() as tx:
                 await tx.execute(_INSERT, _tenant("half-1"))
                 inserted.set()
                 if pause is None:
                     await asyncio.Event().wait()
-                await tx.execute(_INSERT, [_tenant(f"many-{n}") for n in range(500)])
+                await tx.execute_many(_INSERT, [_tenant(f"many-{n}") for n in range(500)])
                 await tx.execute(_INSERT, _tenant("half-2"))
 
         task = asyncio.create_task(write_then_hang())
@@ -206,3 +206,29 @@ async def test_transactions_and_writes_take_turns(db: Database) -> None:
     await asyncio.gather(*(by_transaction(n) for n in range(30)), *(by_write(n) for n in range(30)))
     assert len(await db.fetch_all(_NAMES, {"name": "y"})) == 60
     assert await db.fetch_all(_NAMES, {"name": "x"}) == []
+
+
+async def test_statements_built_on_each_call_read_with_their_own_values(db: Database) -> None:
+    """Statements with literal values, built per call, share one compiled shape: each must
+    still run with its own values (as SQLAlchemy runs it)."""
+    async with db.transaction() as tx:
+        await tx.execute_many(_INSERT, [_tenant(f"t{n:02}", f"name {n % 3}", open_=n % 2 == 0) for n in range(30)])
+
+    def query(name: str, after: str, limit: int) -> Any:
+        return (
+            select(TenantRow.id, TenantRow.allow_unauthenticated)
+            .where(TenantRow.name == name, TenantRow.id > after)
+            .order_by(TenantRow.id)
+            .limit(limit)
+        )
+
+    async with db.engine.connect() as conn:
+        for name, after, limit in [("name 0", "", 3), ("name 1", "t10", 5), ("name 2", "t20", 2), ("name 0", "t19", 9)]:
+            expected = [tuple(r) for r in await conn.execute(query(name, after, limit))]
+            assert await db.fetch_all(query(name, after, limit)) == expected and expected
+    # Updates built per call, too, each with its own values.
+    for n in range(3):
+        async with db.transaction() as tx:
+            changed = TenantRow.__table__.update().where(TenantRow.name == f"name {n}").values(name=f"renamed {n}")
+            assert await tx.execute(changed) == 10
+    assert [await db.fetch_value(_COUNT_NAMED, {"name": f"renamed {n}"}) for n in range(3)] == [10, 10, 10]

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
@@ -28,6 +29,8 @@ class _Param:
     name: str
     default: Any
     convert: Callable[[Any], Any] | None
+    # Its place among the cache key's parameters (a literal value in the statement), if any.
+    literal: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +40,18 @@ class Compiled:
     # One conversion per result column, or None when no column needs one.
     _columns: tuple[Callable[[Any], Any] | None, ...] | None
 
-    def args(self, values: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        """The positional parameters, in the order the SQL text names them."""
+    def args(self, values: Mapping[str, Any] | None, literals: Sequence[Any] | None = None) -> tuple[Any, ...]:
+        """The positional parameters, in the order the SQL text names them: from `values`
+        by name, else the statement's own literal values (`literals`: those of another
+        statement of the same shape, its cache key's `bindparams`), else the default."""
         out = []
         for p in self._params:
-            value = values[p.name] if values is not None and p.name in values else p.default
+            if values is not None and p.name in values:
+                value = values[p.name]
+            elif literals is not None and p.literal is not None:
+                value = literals[p.literal].effective_value
+            else:
+                value = p.default
             if value is _NO_DEFAULT:
                 raise KeyError(f"no value for the bound parameter {p.name!r}")
             out.append(p.convert(value) if p.convert is not None and value is not None else value)
@@ -56,7 +66,10 @@ class Compiled:
 
 
 def compile_statement(
-    statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
+    statement: ClauseElement,
+    dialect: Dialect,
+    column_keys: Sequence[str] | None = None,
+    cache_key: CacheKey | None = None,
 ) -> Compiled:
     """Compiles `statement` with positional parameters for `dialect`; an INSERT or UPDATE
     for the `column_keys` its parameters name (as SQLAlchemy does when it executes one).
@@ -64,8 +77,15 @@ def compile_statement(
     Raises ValueError for what this path does not run: expanding (IN-list)
     parameters, whose SQL changes with the number of values, and columns whose
     default is computed in Python at execution time.
+
+    With the statement's `cache_key`, the result also runs every statement of the
+    same shape (the same cache key), given that one's literal values.
     """
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=column_keys))
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=column_keys, cache_key=cache_key))
+    literal_at: dict[Any, int] = {}
+    if cache_key is not None:
+        clones = cast(Any, compiled)._cache_key_bind_match[0]  # a cache key's parameter -> it and its clones
+        literal_at = {bind: i for i, original in enumerate(cache_key.bindparams) for bind in clones[original]}
     filled_in = {}  # columns given no value that take their default (or on-update value) here
     for column, generator in [
         *((c, c.default) for c in compiled.insert_prefetch),
@@ -90,7 +110,14 @@ def compile_statement(
             default = bind.effective_value
         else:
             default = None if not bind.required else _NO_DEFAULT
-        params.append(_Param(name, default, bind.type._cached_bind_processor(dialect)))
+        params.append(
+            _Param(
+                name,
+                default,
+                bind.type._cached_bind_processor(dialect),
+                None if bind.required else literal_at.get(bind),
+            )
+        )
     result_columns = getattr(compiled, "_result_columns", None) or []
     conversions = tuple(c.type._cached_result_processor(dialect, None) for c in result_columns)
     return Compiled(

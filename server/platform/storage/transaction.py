@@ -24,9 +24,13 @@ Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class Transaction(Protocol):
-    async def execute(self, statement: Any, params: Params = None) -> int:
-        """Runs an INSERT, UPDATE or DELETE (a list of parameter sets: once per set);
-        the number of rows it changed."""
+    async def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> int:
+        """Runs an INSERT, UPDATE or DELETE; the number of rows it changed."""
+        ...
+
+    async def execute_many(self, statement: Any, param_sets: Sequence[Mapping[str, Any]]) -> None:
+        """Runs an INSERT, UPDATE or DELETE once per parameter set (not every driver
+        counts the rows of these: none is returned)."""
         ...
 
     async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -48,9 +52,9 @@ def _execute(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> int:
     return conn.execute(sql, args).rowcount
 
 
-def _execute_many(sql: str, args: list[tuple[Any, ...]], conn: sqlite3.Connection) -> int:
+def _execute_many(sql: str, args: list[tuple[Any, ...]], conn: sqlite3.Connection) -> None:
     _begin(conn)
-    return conn.executemany(sql, args).rowcount
+    conn.executemany(sql, args)
 
 
 def _fetch_all(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> list[Any]:
@@ -59,21 +63,28 @@ def _fetch_all(sql: str, args: tuple[Any, ...], conn: sqlite3.Connection) -> lis
 
 
 class SqliteTransaction:
-    def __init__(self, thread: SqliteThread, compile_for: Callable[[Any, Params], Compiled]) -> None:
+    def __init__(
+        self, thread: SqliteThread, compile_for: Callable[[Any, Params], tuple[Compiled, Sequence[Any] | None]]
+    ) -> None:
         self._thread = thread
         self._compile_for = compile_for
 
-    async def execute(self, statement: Any, params: Params = None) -> int:
-        compiled = self._compile_for(statement, params)
-        if isinstance(params, Sequence):
-            job = partial(_execute_many, compiled.sql, [compiled.args(p) for p in params])
-        else:
-            job = partial(_execute, compiled.sql, compiled.args(params))
-        return await finish(self._thread.run(job))
+    async def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> int:
+        compiled, literals = self._compile_for(statement, params)
+        return await finish(self._thread.run(partial(_execute, compiled.sql, compiled.args(params, literals))))
+
+    async def execute_many(self, statement: Any, param_sets: Sequence[Mapping[str, Any]]) -> None:
+        if not param_sets:
+            return
+        compiled, literals = self._compile_for(statement, param_sets)
+        await finish(
+            self._thread.run(partial(_execute_many, compiled.sql, [compiled.args(p, literals) for p in param_sets]))
+        )
 
     async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
-        compiled = self._compile_for(statement, params)
-        return compiled.rows(await finish(self._thread.run(partial(_fetch_all, compiled.sql, compiled.args(params)))))
+        compiled, literals = self._compile_for(statement, params)
+        job = partial(_fetch_all, compiled.sql, compiled.args(params, literals))
+        return compiled.rows(await finish(self._thread.run(job)))
 
     async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None:
         rows = await self.fetch_all(statement, params)
@@ -84,9 +95,12 @@ class SqlAlchemyTransaction:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def execute(self, statement: Any, params: Params = None) -> int:
-        values = list(params) if isinstance(params, Sequence) else params
-        return (await self._conn.execute(statement, values)).rowcount
+    async def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> int:
+        return (await self._conn.execute(statement, params)).rowcount
+
+    async def execute_many(self, statement: Any, param_sets: Sequence[Mapping[str, Any]]) -> None:
+        if param_sets:
+            await self._conn.execute(statement, list(param_sets))
 
     async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
         return [tuple(r) for r in await self._conn.execute(statement, params)]

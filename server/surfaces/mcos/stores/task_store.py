@@ -180,8 +180,7 @@ class TaskStore:
             .order_by(_tasks.c.due_at_ms.is_(None), _tasks.c.due_at_ms, _tasks.c.created_at_ms, _tasks.c.id)
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
     async def update(self, scope: Scope, task_id: str, change: Callable[[TaskRecord], TaskRecord]) -> TaskRecord | None:
@@ -225,8 +224,7 @@ class TaskStore:
             .order_by(_tasks.c.updated_at_ms.desc(), _tasks.c.id.desc())
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
     async def deleted(self, scope: Scope, window: ChangeWindow, limit: int) -> list[tuple[str, int]]:
@@ -239,6 +237,5 @@ class TaskStore:
             .order_by(_tasks.c.updated_at_ms.desc(), _tasks.c.id.desc())
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [(r[0], r[1]) for r in rows]
