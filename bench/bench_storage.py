@@ -8,7 +8,7 @@ through its index) and the API-key lookup by prefix. Rows, each in one
 process on one event loop, same database:
 
 - raw driver: sqlite3 on the event loop thread (the query's own cost);
-  aiosqlite on one long-lived connection; asyncpg on one connection
+  aiosqlite on one long-lived connection; an asyncpg pool
 - SQLAlchemy async as the stores used it: `engine.connect()` + `execute`
   per read (the ORM `session.get` / `session.scalar` for the key lookup)
 - `Database.fetch_all` / `fetch_one`: the read path of server/platform/storage
@@ -251,11 +251,11 @@ async def _postgres(args: argparse.Namespace) -> None:
     history_args = history_sql.args(params)
     from server.platform.storage.postgres_reads import asyncpg_dsn
 
-    raw = await asyncpg.connect(asyncpg_dsn(url))
-    statement = await raw.prepare(history_sql.sql)
+    raw = await asyncpg.create_pool(asyncpg_dsn(url), min_size=10, max_size=10)
 
     async def raw_asyncpg() -> Any:
-        return await statement.fetch(*history_args)
+        async with raw.acquire() as conn:
+            return await conn.fetch(history_sql.sql, *history_args)
 
     async def sqlalchemy_core() -> Any:
         async with db.engine.connect() as conn:
@@ -268,7 +268,7 @@ async def _postgres(args: argparse.Namespace) -> None:
         assert await fast() == [tuple(r) for r in await sqlalchemy_core()]
         history = await _measure(
             {
-                "asyncpg, one connection, prepared": raw_asyncpg,
+                "asyncpg pool, prepared (its statement cache)": raw_asyncpg,
                 "SQLAlchemy async: engine.connect() + execute": sqlalchemy_core,
                 "Database.fetch_all": fast,
             },
@@ -276,7 +276,19 @@ async def _postgres(args: argparse.Namespace) -> None:
             args.rounds,
             args.concurrency,
         )
-        _print("PostgreSQL: chat history (2 messages)", history, "asyncpg, one connection, prepared", args.concurrency)
+        _print(
+            "PostgreSQL: chat history (2 messages)",
+            history,
+            "asyncpg pool, prepared (its statement cache)",
+            args.concurrency,
+        )
+        writes = await _measure(_write_rows(db, None), max(args.reads // 4, 50), args.rounds, args.concurrency)
+        _print(
+            "PostgreSQL: a write transaction (one INSERT, committed)",
+            writes,
+            "SQLAlchemy async: Database.write()",
+            args.concurrency,
+        )
     finally:
         await raw.close()
         await db.close()

@@ -34,7 +34,13 @@ from server.platform.errors import ChorusError
 from server.platform.storage.compiled import Compiled, Row, compile_statement
 from server.platform.storage.postgres_reads import PostgresReads
 from server.platform.storage.sqlite_thread import SqliteThread
-from server.platform.storage.transaction import Params, SqlAlchemyTransaction, SqliteTransaction, Transaction
+from server.platform.storage.transaction import (
+    Params,
+    PostgresTransaction,
+    SqlAlchemyTransaction,
+    SqliteTransaction,
+    Transaction,
+)
 
 # How long `Database.close` waits for writes under way (a cut chat reply being saved).
 _CLOSE_DRAIN_SECONDS = 10.0
@@ -148,7 +154,8 @@ class Database:
     `tx.fetch_all` / `tx.fetch_one` read inside it (RETURNING too). The same
     terms as the reads: built-once Core statements, tuples. On SQLite it runs
     on a long-lived write connection on a thread of its own (one hand-over per
-    statement), elsewhere on `write()`'s connection.
+    statement), on PostgreSQL on a connection of the asyncpg pool of the reads,
+    on an in-memory SQLite on `write()`'s connection.
     `async with db.write() as conn:` is a SQLAlchemy connection in one
     transaction, for what needs SQLAlchemy's results; see `write`. SQLite
     writes of both kinds are serialised here, one at a time.
@@ -245,6 +252,10 @@ class Database:
         ends, rolled back on any error or cancellation, closed either way before
         the caller goes on (and, on SQLite, before the next writer starts)."""
         writes = self._writes
+        if isinstance(self._reads, PostgresReads):
+            async with self._postgres_transaction(self._reads) as tx:
+                yield tx
+            return
         if writes is None:
             async with self.write() as conn:
                 yield SqlAlchemyTransaction(conn)
@@ -296,6 +307,18 @@ class Database:
             if not opening.cancelled() and opening.exception() is None:
                 await run_to_completion(_end(opening.result(), commit=False))
             raise
+
+    @contextlib.asynccontextmanager
+    async def _postgres_transaction(self, reads: PostgresReads) -> AsyncIterator[Transaction]:
+        self._writes_under_way += 1
+        self._no_writes.clear()
+        try:
+            async with reads.transaction() as conn:
+                yield PostgresTransaction(conn, self._compile_write)
+        finally:
+            self._writes_under_way -= 1
+            if not self._writes_under_way:
+                self._no_writes.set()
 
     async def ping(self) -> None:
         from sqlalchemy import text

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.platform.completion import finish
+from server.platform.completion import finish, run_to_completion
 from server.platform.storage.compiled import Compiled, Row
 from server.platform.storage.sqlite_thread import SqliteThread
 
@@ -85,6 +85,36 @@ class SqliteTransaction:
         compiled, literals = self._compile_for(statement, params)
         job = partial(_fetch_all, compiled.sql, compiled.args(params, literals))
         return compiled.rows(await finish(self._thread.run(job)))
+
+    async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None:
+        rows = await self.fetch_all(statement, params)
+        return rows[0] if rows else None
+
+
+def _row_count(status: str) -> int:
+    """The rows an INSERT/UPDATE/DELETE changed, from its command tag ("INSERT 0 1", "UPDATE 3")."""
+    count = status.rsplit(" ", 1)[-1]
+    return int(count) if count.isdigit() else 0
+
+
+class PostgresTransaction:
+    def __init__(self, conn: Any, compile_for: Callable[[Any, Params], tuple[Compiled, Sequence[Any] | None]]) -> None:
+        self._conn = conn
+        self._compile_for = compile_for
+
+    async def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> int:
+        compiled, literals = self._compile_for(statement, params)
+        return _row_count(await run_to_completion(self._conn.execute(compiled.sql, *compiled.args(params, literals))))
+
+    async def execute_many(self, statement: Any, param_sets: Sequence[Mapping[str, Any]]) -> None:
+        if not param_sets:
+            return
+        compiled, literals = self._compile_for(statement, param_sets)
+        await run_to_completion(self._conn.executemany(compiled.sql, [compiled.args(p, literals) for p in param_sets]))
+
+    async def fetch_all(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
+        compiled, literals = self._compile_for(statement, params)
+        return compiled.rows(await run_to_completion(self._conn.fetch(compiled.sql, *compiled.args(params, literals))))
 
     async def fetch_one(self, statement: Any, params: Mapping[str, Any] | None = None) -> Row | None:
         rows = await self.fetch_all(statement, params)
