@@ -185,6 +185,13 @@ async def _sqlite(args: argparse.Namespace) -> None:
                 args.concurrency,
             )
             _print("SQLite: API key by prefix", keys, "sqlite3 (on the loop thread)", args.concurrency)
+            listed = await _measure(_per_call_rows(db, raw), args.reads, args.rounds, args.concurrency)
+            _print(
+                "SQLite: a statement built on each call (MCoS memory list: literal values, no rows)",
+                listed,
+                "sqlite3 (on the loop thread)",
+                args.concurrency,
+            )
             writes = await _measure(_write_rows(db, raw), max(args.reads // 4, 50), args.rounds, args.concurrency)
             _print(
                 "SQLite: a write transaction (one INSERT, committed)",
@@ -196,6 +203,40 @@ async def _sqlite(args: argparse.Namespace) -> None:
             raw.close()
             await slow.close()
             await db.close()
+
+
+def _per_call_rows(db: Database, raw: sqlite3.Connection) -> dict[str, Read]:
+    """A query built anew on every call, as MCoS's list reads are: SQLAlchemy finds it in its
+    compiled cache by cache key; `Database.fetch_all` finds its compiled shape the same way."""
+    from server.surfaces.mcos.stores.memory_store import _COLUMNS, _NEWEST_FIRST, _memories, _owned
+
+    def query() -> Any:
+        scope = Scope("bench", "someone")
+        return select(*_COLUMNS).where(*_owned(scope), _memories.c.type == "fact").order_by(*_NEWEST_FIRST).limit(20)
+
+    compiled = compile_statement(query(), db.engine.dialect)
+    args = compiled.args(None)
+
+    async def raw_sqlite3() -> Any:
+        return raw.execute(compiled.sql, args).fetchall()
+
+    async def build_and_sqlite3() -> Any:
+        query()
+        return raw.execute(compiled.sql, args).fetchall()
+
+    async def sqlalchemy_core() -> Any:
+        async with db.engine.connect() as conn:
+            return (await conn.execute(query())).all()
+
+    async def fast() -> Any:
+        return await db.fetch_all(query())
+
+    return {
+        "sqlite3 (on the loop thread)": raw_sqlite3,
+        "building the statement + sqlite3": build_and_sqlite3,
+        "SQLAlchemy async: engine.connect() + execute": sqlalchemy_core,
+        "Database.fetch_all (found by cache key)": fast,
+    }
 
 
 def _write_rows(db: Database, raw: sqlite3.Connection | None) -> dict[str, Read]:
