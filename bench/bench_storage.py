@@ -290,7 +290,7 @@ async def _postgres(args: argparse.Namespace) -> None:
     params, _ = await _seed(db)
     history_sql = compile_statement(_HISTORY, db.engine.dialect)
     history_args = history_sql.args(params)
-    from server.platform.storage.postgres_reads import asyncpg_dsn
+    from server.platform.storage.postgres_pool import asyncpg_dsn
 
     raw = await asyncpg.create_pool(asyncpg_dsn(url), min_size=10, max_size=10)
 

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from server.platform.completion import finish, run_to_completion
 from server.platform.errors import ChorusError
 from server.platform.storage.compiled import Compiled, Row, compile_statement
-from server.platform.storage.postgres_reads import PostgresReads
+from server.platform.storage.postgres_pool import PostgresPool
 from server.platform.storage.sqlite_thread import SqliteThread
 from server.platform.storage.transaction import (
     Params,
@@ -143,7 +143,7 @@ class Database:
       SQLite: one long-lived read-only connection on a thread of its own
       (`sqlite_reads.py`): one hand-over per statement, no pool, no greenlet.
       PostgreSQL: an asyncpg pool of its own, statements prepared once per
-      connection (`postgres_reads.py`).
+      connection (`postgres_pool.py`).
     A statement this path cannot run (IN-list parameters), and every read of
     an in-memory SQLite database, goes through SQLAlchemy instead, same result.
 
@@ -170,14 +170,14 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._compiled: dict[Any, tuple[Any, Compiled | None]] = {}
         self._shapes: dict[Any, Compiled] = {}
-        self._reads: SqliteThread | PostgresReads | None = None
+        self._reads: SqliteThread | PostgresPool | None = None
         self._writes: SqliteThread | None = None
         database = make_url(url).database
         if self.dialect == "sqlite" and database and database != ":memory:":
             self._reads = SqliteThread(database, _sqlite_read_pragmas, "chorus-sqlite-reads")
             self._writes = SqliteThread(database, _sqlite_pragmas, "chorus-sqlite-writes")
         elif self.dialect == "postgresql":
-            self._reads = PostgresReads(url)
+            self._reads = PostgresPool(url)
         # SQLite has one writer at a time; queueing writers here, instead of in
         # SQLite's busy-wait, keeps a burst of writes from failing with
         # "database is locked". Other backends take writes concurrently.
@@ -252,7 +252,7 @@ class Database:
         ends, rolled back on any error or cancellation, closed either way before
         the caller goes on (and, on SQLite, before the next writer starts)."""
         writes = self._writes
-        if isinstance(self._reads, PostgresReads):
+        if isinstance(self._reads, PostgresPool):
             async with self._postgres_transaction(self._reads) as tx:
                 yield tx
             return
@@ -309,11 +309,11 @@ class Database:
             raise
 
     @contextlib.asynccontextmanager
-    async def _postgres_transaction(self, reads: PostgresReads) -> AsyncIterator[Transaction]:
+    async def _postgres_transaction(self, pool: PostgresPool) -> AsyncIterator[Transaction]:
         self._writes_under_way += 1
         self._no_writes.clear()
         try:
-            async with reads.transaction() as conn:
+            async with pool.transaction() as conn:
                 yield PostgresTransaction(conn, self._compile_write)
         finally:
             self._writes_under_way -= 1
@@ -333,7 +333,7 @@ class Database:
         for thread in (self._reads, self._writes):
             if isinstance(thread, SqliteThread):
                 await asyncio.to_thread(thread.close)
-        if isinstance(self._reads, PostgresReads):
+        if isinstance(self._reads, PostgresPool):
             await self._reads.close()
         await self.engine.dispose()
 

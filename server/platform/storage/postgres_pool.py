@@ -44,7 +44,7 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
     )
 
 
-class PostgresReads:
+class PostgresPool:
     def __init__(self, url: str) -> None:
         self._dsn = asyncpg_dsn(url)
         self._pool: asyncpg.Pool | None = None
