@@ -1,7 +1,8 @@
 """`make bench` / `python -m bench`: Chorus end to end, side by side, in one run.
 
 Parts (each starts fresh server processes in temp dirs and stops them):
-  unary  GetSessionHistory over direct gRPC vs `GET /chat/{id}/history` through the REST bridge
+  unary  GetSessionHistory over direct gRPC vs `GET /chat/{id}/history` through the REST bridge,
+         and the same read from a FastAPI + SQLAlchemy app (bench/fastapi_peer.py)
   echo   the same gRPC call against a bare grpc.aio server (bench/echo_server.py)
   sse    concurrent `POST /chat` SSE streams vs concurrent gRPC `Chat` streams
   workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
@@ -17,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.fastapi_row import run_fastapi_row
 from bench.gateway import run_gateway
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
@@ -118,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(machine=machine_info(), options=options, parts=parts)
     if "unary" in parts:
         report.unary = run_unary(options)
+        report.fastapi = run_fastapi_row(options)
     if "echo" in parts:
         chorus_grpc = report.unary[0] if report.unary else None
         report.echo = run_echo(options, chorus_grpc)

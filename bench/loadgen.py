@@ -97,12 +97,15 @@ async def unary_http(args: argparse.Namespace) -> dict[str, Any]:
     host, port = host_port(args.url)
     headers = {"x-tenant-id": args.tenant}
     session_id = str(uuid.uuid4())
-    setup = await KeepAliveConnection.open(host, port)
+    chat_host, chat_port = host_port(args.setup_url or args.url)
+    chat = await KeepAliveConnection.open(chat_host, chat_port)
     body = orjson.dumps({"sessionId": session_id, "message": "hello", "stream": False})
-    status, reply = await setup.request(
-        build_request("POST", host, port, "/chat", {**headers, "Content-Type": "application/json"}, body)
+    status, reply = await chat.request(
+        build_request("POST", chat_host, chat_port, "/chat", {**headers, "Content-Type": "application/json"}, body)
     )
     assert status == 200, (status, reply)
+    chat.close()
+    setup = await KeepAliveConnection.open(host, port)
     raw = build_request("GET", host, port, f"/chat/{session_id}/history", headers)
     status, reply = await setup.request(raw)
     assert status == 200 and len(orjson.loads(reply)["messages"]) == 2, (status, reply)
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("--target", help="gRPC address host:port")
     parser.add_argument("--url", help="REST base URL http://host:port")
+    parser.add_argument("--setup-url", default="", help="unary-http: create the session here (default --url)")
     parser.add_argument("--tenant", default="bench")
     parser.add_argument("--echo", action="store_true", help="target is bench.echo_server: no session set-up")
     parser.add_argument("--concurrency", type=int, default=16)

@@ -45,6 +45,10 @@ class Server:
     output: list[str] = field(default_factory=list)
     # Other processes the server depends on (Redis, an upstream), by name: their CPU is sampled too.
     sidecars: dict[str, int] = field(default_factory=dict)
+    # A `chorus serve`'s data directory (its database is data_dir/chorus.db, or that dir's on PostgreSQL).
+    data_dir: Path | None = None
+    # Where the load generator creates the session it reads, when not at `rest_url` (a peer app).
+    setup_url: str = ""
 
     def problems(self) -> list[str]:
         """Server-side errors in the output: ERROR/CRITICAL log lines and exception lines, ids masked."""
@@ -90,7 +94,9 @@ def chorus(
         proc.start()
         try:
             assert proc._proc is not None
-            server = Server(name, proc._proc.pid, proc.grpc_addr, proc.rest_url, proc.output, dict(sidecars or {}))
+            server = Server(
+                name, proc._proc.pid, proc.grpc_addr, proc.rest_url, proc.output, dict(sidecars or {}), data_dir
+            )
             yield server
         finally:
             code = proc.stop()

@@ -9,6 +9,7 @@ import platform
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
@@ -49,6 +50,7 @@ class Report:
     options: BenchOptions
     parts: list[str]
     unary: list[Row] = field(default_factory=list)
+    fastapi: Row | None = None  # the FastAPI peer of the REST read (bench/fastapi_row.py)
     echo: EchoPart | None = None
     sse: list[Row] = field(default_factory=list)
     workers: list[Row] = field(default_factory=list)
@@ -69,7 +71,7 @@ class Report:
             "",
         ]
         targets: list[tuple[str, str, str, str]] = []
-        if self.unary or self.echo:
+        if self.unary or self.echo or self.fastapi:
             out += self._unary_section(targets)
         if self.sse:
             out += self._sse_section(targets)
@@ -108,7 +110,7 @@ class Report:
 
     def _unary_section(self, targets: list[tuple[str, str, str, str]]) -> list[str]:
         o = self.options
-        rows = list(self.unary)
+        rows = list(self.unary) + ([self.fastapi] if self.fastapi else [])
         if self.echo is not None:
             if not self.echo.reused:
                 rows.append(self.echo.chorus)
@@ -135,6 +137,8 @@ class Report:
             )
         out.append("")
         out += error_kinds(rows)
+        if self.fastapi is not None:
+            targets += fastapi_targets(self.unary, self.fastapi)
         grpc_row = self.unary[0] if self.unary else (self.echo.chorus if self.echo else None)
         if grpc_row is not None:
             g = grpc_row.result
@@ -219,7 +223,8 @@ class Report:
     # --- server output ---
 
     def _problems_section(self) -> list[str]:
-        rows = [*self.unary, *([self.echo.echo] if self.echo else []), *self.sse, *self.workers]
+        rows = [*self.unary, *([self.fastapi] if self.fastapi else []), *([self.echo.echo] if self.echo else [])]
+        rows += [*self.sse, *self.workers]
         if self.echo is not None and not self.echo.reused:
             rows.append(self.echo.chorus)
         if self.soak is not None:

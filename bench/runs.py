@@ -77,6 +77,8 @@ def measure(
         profile = o.py_spy_dir / f"{slug}.svg"
     with start as server:
         address = ["--url", server.rest_url] if mode.endswith("http") else ["--target", server.grpc_addr]
+        if server.setup_url:
+            address += ["--setup-url", server.setup_url]
         if unloaded_args is not None:
             unloaded = run_loadgen(mode, [*address, *unloaded_args], server)
             progress(f"  1 in flight: {_summary(unloaded)}")

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from cachetools import TTLCache
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from server.config import TenantSeed
@@ -66,6 +66,16 @@ def _split_key(secret: str) -> str | None:
     return prefix if sep and len(prefix) == 8 and rest else None
 
 
+# The lookups of the hot path, built once for `Database.fetch_one` (a plain
+# tuple each; the ORM session costs several times the query here).
+_KEY_BY_PREFIX = select(ApiKeyRow.key_hash, ApiKeyRow.revoked_at_ms, ApiKeyRow.tenant_id, ApiKeyRow.user_id).where(
+    ApiKeyRow.prefix == bindparam("prefix")
+)
+_TENANT_BY_ID = select(
+    TenantRow.id, TenantRow.name, TenantRow.allow_unauthenticated, TenantRow.rate_per_minute, TenantRow.burst_per_second
+).where(TenantRow.id == bindparam("tenant_id"))
+_TENANT_OF_HOST = select(TenantHostRow.tenant_id).where(TenantHostRow.host == bindparam("host"))
+
 # Entries per cache; beyond it the least recently used go first.
 _CACHE_SIZE = 10_000
 
@@ -109,12 +119,11 @@ class TenantService:
         if cached is not None:
             return cached
         prefix = _split_key(secret) or _NO_PREFIX
-        async with self._db.session() as session:
-            row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix))
-        expected = row.key_hash if row is not None else _DUMMY_HASH
-        if not hmac.compare_digest(expected, digest) or row is None or row.revoked_at_ms:
+        row = await self._db.fetch_one(_KEY_BY_PREFIX, {"prefix": prefix})
+        expected = row[0] if row is not None else _DUMMY_HASH
+        if not hmac.compare_digest(expected, digest) or row is None or row[1]:
             raise unauthenticated("Invalid or missing API key")
-        result = (row.tenant_id, row.user_id)
+        result = (row[2], row[3])
         self._keys[digest] = result
         return result
 
@@ -125,9 +134,8 @@ class TenantService:
         cached = self._tenants.get(tenant_id)
         if cached is not None:
             return cached
-        async with self._db.session() as session:
-            row = await session.get(TenantRow, tenant_id)
-        tenant = _to_tenant(row) if row is not None else None
+        row = await self._db.fetch_one(_TENANT_BY_ID, {"tenant_id": tenant_id})
+        tenant = Tenant(*row) if row is not None else None
         if tenant is not None:
             self._tenants[tenant_id] = tenant
         return tenant
@@ -136,8 +144,7 @@ class TenantService:
         host = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host.lower()
         with contextlib.suppress(KeyError):  # an entry may be None: a cached miss
             return self._hosts[host]
-        async with self._db.session() as session:
-            tenant_id = await session.scalar(select(TenantHostRow.tenant_id).where(TenantHostRow.host == host))
+        tenant_id = await self._db.fetch_value(_TENANT_OF_HOST, {"host": host})
         self._hosts[host] = tenant_id
         return tenant_id
 

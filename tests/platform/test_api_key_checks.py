@@ -38,6 +38,14 @@ def _record_work(monkeypatch: pytest.MonkeyPatch, db: Database) -> Callable[[], 
         work["statements"].append(text)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+    # The read path runs its statements beside SQLAlchemy's engine (no events there): seen here.
+    real_fetch_all = db.fetch_all
+
+    async def fetch_all(select: Any, params: Any = None) -> Any:
+        work["statements"].append(str(select))
+        return await real_fetch_all(select, params)
+
+    monkeypatch.setattr(db, "fetch_all", fetch_all)
     real_compare, real_hash = hmac.compare_digest, tenancy.hash_key
 
     def compare(a: Any, b: Any) -> bool:

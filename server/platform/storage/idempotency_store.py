@@ -86,9 +86,9 @@ _PURGE = delete(_keys).where(
 )
 
 
-def _held(row: Any) -> HeldKey:
-    done = row.completed_at_ms is not None
-    return HeldKey(row.fingerprint, decode_messages(row.response or b"") if done else None)
+def _held(row: tuple[Any, ...]) -> HeldKey:
+    fingerprint, completed_at_ms, response = row
+    return HeldKey(fingerprint, decode_messages(response or b"") if completed_at_ms is not None else None)
 
 
 def _key_params(scope: KeyScope) -> dict[str, Any]:
@@ -145,12 +145,12 @@ class IdempotencyStore:
         }
         # Write first: most keyed requests are new, and then this is the only statement.
         for _ in range(_CLAIM_ROUNDS):
-            async with self._db.write() as conn:
-                if (await conn.execute(self._insert, params)).rowcount == 1:
+            async with self._db.transaction() as tx:
+                if await tx.execute(self._insert, params) == 1:
                     return None
-                if (await conn.execute(_TAKE_OVER, params)).rowcount == 1:
+                if await tx.execute(_TAKE_OVER, params) == 1:
                     return None
-                row = (await conn.execute(_READ, params)).first()
+                row = await tx.fetch_one(_READ, params)
             if row is not None:
                 return _held(row)
         # Claimed and released again on every round: treat it as still in use.
@@ -159,15 +159,15 @@ class IdempotencyStore:
     async def complete(self, scope: KeyScope, claim_id: str, messages: Sequence[bytes], now_ms: int) -> bool:
         """Stores the response; False when the claim is no longer this holder's."""
         params = {**_key_params(scope), "k_claim": claim_id, "k_now": now_ms, "k_response": encode_messages(messages)}
-        async with self._db.write() as conn:
-            return (await conn.execute(_COMPLETE, params)).rowcount == 1
+        async with self._db.transaction() as tx:
+            return await tx.execute(_COMPLETE, params) == 1
 
     async def release(self, scope: KeyScope, claim_id: str) -> bool:
         """Deletes a running claim so the key can be used again; False when it is not this holder's."""
-        async with self._db.write() as conn:
-            return (await conn.execute(_RELEASE, {**_key_params(scope), "k_claim": claim_id})).rowcount == 1
+        async with self._db.transaction() as tx:
+            return await tx.execute(_RELEASE, {**_key_params(scope), "k_claim": claim_id}) == 1
 
     async def purge_expired(self, now_ms: int, limit: int) -> int:
         """Deletes up to `limit` expired keys (of every principal: this is maintenance)."""
-        async with self._db.write() as conn:
-            return (await conn.execute(_PURGE, {"k_now": now_ms, "k_limit": limit})).rowcount or 0
+        async with self._db.transaction() as tx:
+            return await tx.execute(_PURGE, {"k_now": now_ms, "k_limit": limit})

@@ -95,16 +95,14 @@ class MemoryStore:
         if after is not None:
             conditions.append(tuple_(_memories.c.updated_at_ms, _memories.c.id) < (after.updated_at_ms, after.id))
         query = select(*_COLUMNS).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
     async def changed(self, scope: Scope, window: ChangeWindow, limit: int) -> list[MemoryRecord]:
         """Memories whose last change is in `window`, most recently changed first."""
         conditions = [*_owned(scope), *window.conditions(_memories.c.change_seq, _memories.c.updated_at_ms)]
         query = select(*_COLUMNS).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, insert, or_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.scope import Scope
@@ -63,6 +63,15 @@ _COLUMNS = (
     _tasks.c.completed_at_ms,
     _tasks.c.created_at_ms,
     _tasks.c.updated_at_ms,
+)
+
+
+# One live task, built once for `Database.fetch_one`.
+_GET = select(*_COLUMNS).where(
+    _tasks.c.tenant_id == bindparam("tenant_id"),
+    _tasks.c.owner_id == bindparam("owner_id"),
+    _tasks.c.deleted_at_ms.is_(None),
+    _tasks.c.id == bindparam("task_id"),
 )
 
 
@@ -159,8 +168,8 @@ class TaskStore:
             await _write_tags(conn, scope, task.id, task.tags)
 
     async def get(self, scope: Scope, task_id: str) -> TaskRecord | None:
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(select(*_COLUMNS).where(*_one(scope, task_id)))).first()
+        params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "task_id": task_id}
+        row = await self._db.fetch_one(_GET, params)
         return _record(row) if row is not None else None
 
     async def page(self, scope: Scope, where: TaskFilter, after: TaskPosition | None, limit: int) -> list[TaskRecord]:
@@ -171,8 +180,7 @@ class TaskStore:
             .order_by(_tasks.c.due_at_ms.is_(None), _tasks.c.due_at_ms, _tasks.c.created_at_ms, _tasks.c.id)
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
     async def update(self, scope: Scope, task_id: str, change: Callable[[TaskRecord], TaskRecord]) -> TaskRecord | None:
@@ -216,8 +224,7 @@ class TaskStore:
             .order_by(_tasks.c.updated_at_ms.desc(), _tasks.c.id.desc())
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [_record(r) for r in rows]
 
     async def deleted(self, scope: Scope, window: ChangeWindow, limit: int) -> list[tuple[str, int]]:
@@ -230,6 +237,5 @@ class TaskStore:
             .order_by(_tasks.c.updated_at_ms.desc(), _tasks.c.id.desc())
             .limit(limit)
         )
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._db.fetch_all(query)
         return [(r[0], r[1]) for r in rows]
