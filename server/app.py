@@ -327,7 +327,8 @@ class Chorus:
                 path: self._interceptor.wrap(path, handler)
                 for handlers in self._handlers.values()
                 for path, handler in handlers.items()
-            }
+            },
+            max_message_bytes=self.settings.grpc.max_message_bytes,
         )
 
     async def start_rest(self, upstream: str) -> str:

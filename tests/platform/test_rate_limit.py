@@ -38,6 +38,29 @@ async def test_burst_window_refuses_without_consuming_the_minute() -> None:
     assert (await limiter.peek_moving("k", windows[0])).remaining == 98
 
 
+async def test_a_moving_window_frees_its_hits_as_they_age() -> None:
+    """In memory, hits leave the window one by one as they age past it (not all at once),
+    and a key left idle is swept."""
+    limiter = RateLimiter()
+    second = (RateLimitItemPerSecond(2),)
+    assert (await limiter.hit("aging", second)).allowed
+    await asyncio.sleep(0.6)
+    assert (await limiter.hit("aging", second)).allowed
+    assert not (await limiter.hit("aging", second)).allowed
+    await asyncio.sleep(0.5)  # the first hit is now over a second old, the second is not
+    assert (await limiter.hit("aging", second)).allowed
+    assert not (await limiter.hit("aging", second)).allowed
+
+
+async def test_a_large_limit_counts_every_hit() -> None:
+    """A limit far above the calls made counts each of them (remaining goes down by one)."""
+    limiter = RateLimiter()
+    windows = (RateLimitItemPerMinute(10**8), RateLimitItemPerSecond(10**7))
+    decisions = [await limiter.hit("busy", windows) for _ in range(5000)]
+    assert [d.remaining for d in decisions[-3:]] == [10**8 - 4998, 10**8 - 4999, 10**8 - 5000]
+    assert (await limiter.peek_moving("busy", windows[1])).remaining == 10**7 - 5000
+
+
 @pytest.fixture(params=["memory", "redis"])
 def storage_uri(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from rest_bridge.dialects import Dialect
 from rest_bridge.metadata import HTTP_METHOD_KEY
 from rest_bridge.method_rules import MethodRule, load_method_rules
+from rest_bridge.request_ids import new_request_id
 from server.platform.admission.call import CallInfo, give_back
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
@@ -24,7 +24,7 @@ def _request_id(given: str) -> str:
     # Echo a sane caller-supplied id; replace anything else.
     if given and len(given) <= _MAX_REQUEST_ID and given.isprintable():
         return given
-    return str(uuid.uuid4())
+    return new_request_id()
 
 
 def _http_method(metadata: Mapping[str, str], rule: MethodRule) -> str | None:
