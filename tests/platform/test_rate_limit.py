@@ -9,6 +9,7 @@ import uuid
 import pytest
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute, RateLimitItemPerSecond
 
+from server.platform.admission.memory_windows import MemoryWindows
 from server.platform.admission.rate_limit import RateLimiter
 from tests.support.backends import PgRedis
 
@@ -59,6 +60,18 @@ async def test_a_large_limit_counts_every_hit() -> None:
     decisions = [await limiter.hit("busy", windows) for _ in range(5000)]
     assert [d.remaining for d in decisions[-3:]] == [10**8 - 4998, 10**8 - 4999, 10**8 - 5000]
     assert (await limiter.peek_moving("busy", windows[1])).remaining == 10**7 - 5000
+
+
+async def test_idle_windows_are_swept_without_losing_a_new_one() -> None:
+    """With a sweep on every call: a new key's first hit counts, and only idle keys go."""
+    storage = MemoryWindows(sweep_every=0.0)
+    assert await storage.acquire_entry("fresh", 5, 1)
+    assert (await storage.get_moving_window("fresh", 5, 1))[1] == 1
+    assert await storage.acquire_entry("short", 5, 1)
+    await asyncio.sleep(1.05)
+    assert await storage.acquire_entry("other", 5, 60)
+    assert "short" not in storage._windows and "fresh" not in storage._windows
+    assert (await storage.get_moving_window("other", 5, 60))[1] == 1
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -27,14 +27,19 @@ _SWEEP_EVERY = 5.0
 
 
 class MemoryWindows(MemoryStorage):
-    def __init__(self) -> None:
+    def __init__(self, sweep_every: float = _SWEEP_EVERY) -> None:
+        """`sweep_every`: seconds between looks at idle keys."""
         super().__init__()
         # key -> (the window's length in seconds, hit times newest first)
         self._windows: dict[str, tuple[float, deque[float]]] = {}
-        self._next_sweep = time.time() + _SWEEP_EVERY
+        self._sweep_every = sweep_every
+        self._next_sweep = time.time() + sweep_every
 
     def _live(self, key: str, expiry: float, now: float) -> deque[float]:
         """The key's hit times still inside its window."""
+        # Sweep first: a sweep after the lookup would drop the (still empty) window of a new key.
+        if now >= self._next_sweep:
+            self._sweep(now)
         found = self._windows.get(key)
         if found is None:
             times: deque[float] = deque()
@@ -44,12 +49,10 @@ class MemoryWindows(MemoryStorage):
             oldest = now - expiry
             while times and times[-1] < oldest:
                 times.pop()
-        if now >= self._next_sweep:
-            self._sweep(now)
         return times
 
     def _sweep(self, now: float) -> None:
-        self._next_sweep = now + _SWEEP_EVERY
+        self._next_sweep = now + self._sweep_every
         idle = [key for key, (expiry, times) in self._windows.items() if not times or times[0] < now - expiry]
         for key in idle:
             del self._windows[key]
