@@ -129,11 +129,13 @@ class _UnaryCall:
     def __await__(self) -> Generator[Any, None, Any]:
         return self._run().__await__()
 
-    async def initial_metadata(self) -> Metadata:
-        return Metadata(*self._context.initial)
+    # The metadata as the (key, value) pairs a grpc.aio.Metadata iterates as, without
+    # building one: the bridge only iterates, and a Metadata costs more than the pairs.
+    async def initial_metadata(self) -> MetadataPairs:
+        return self._context.initial
 
-    async def trailing_metadata(self) -> Metadata:
-        return Metadata(*self._context.trailing)
+    async def trailing_metadata(self) -> MetadataPairs:
+        return self._context.trailing
 
 
 class _StreamCall:
@@ -191,14 +193,14 @@ class _StreamCall:
     def done(self) -> bool:
         return self._task.done()
 
-    async def initial_metadata(self) -> Metadata:
+    async def initial_metadata(self) -> MetadataPairs:
         assert self._context.initial_sent is not None
         await self._context.initial_sent.wait()
-        return Metadata(*self._context.initial)
+        return self._context.initial
 
-    async def trailing_metadata(self) -> Metadata:
+    async def trailing_metadata(self) -> MetadataPairs:
         await asyncio.shield(self._task)
-        return Metadata(*self._context.trailing)
+        return self._context.trailing
 
 
 class InProcessTransport:
