@@ -5,6 +5,11 @@ that honour `Idempotency-Key` (a replay answers without the handler). On
 success the call's response headers go out as initial metadata (so a
 streaming bridge can write HTTP headers before the first event); on failure
 they go out as trailing metadata with the status.
+
+`wrap()` builds the wrapped handler once per method; Chorus registers the
+wrapped handlers directly (server/app.py), so no server interceptor runs per
+call. `PipelineInterceptor` is also a grpc.aio interceptor, for servers
+assembled around it (tests).
 """
 
 from __future__ import annotations
