@@ -3,7 +3,8 @@
 Parts (each starts fresh server processes in temp dirs and stops them):
   unary  GetSessionHistory over direct gRPC vs `GET /chat/{id}/history` through the REST bridge,
          and the same read from a FastAPI + SQLAlchemy app (bench/fastapi_peer.py)
-  echo   the same gRPC call against a bare grpc.aio server (bench/echo_server.py)
+  echo   the same gRPC call against a bare grpc.aio server (bench/echo_server.py), and the same
+         HTTP read against a bare ASGI app on uvicorn (bench/bare_asgi.py): the two limits
   sse    concurrent `POST /chat` SSE streams vs concurrent gRPC `Chat` streams
   workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
   soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from bench.fastapi_row import run_fastapi_row
 from bench.gateway import run_gateway
+from bench.limits import run_bare_asgi
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if "echo" in parts:
         chorus_grpc = report.unary[0] if report.unary else None
         report.echo = run_echo(options, chorus_grpc)
+        report.bare_asgi = run_bare_asgi(options)
     if "sse" in parts:
         report.sse = run_sse(options)
     if "workers" in parts:

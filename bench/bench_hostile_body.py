@@ -10,7 +10,7 @@ embeddings body of 256 passages for comparison.
 - `loop`: the bridge's body decoding (rest_bridge.json_body.decode + the
   codec) on an asyncio loop, with a ticker task recording the longest time
   the loop could not run it (its longest stall) and the call's wall time.
-- `server`: a real `chorus serve` (loopback gRPC bridge). Three clients post
+- `server`: a real `chorus serve` (its default bridge transport). Three clients post
   the hostile body three times each while one client polls `GET /health` on
   three surfaces; reports /health latency while idle and under the attack.
 

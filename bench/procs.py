@@ -257,6 +257,8 @@ def _start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes] | None:
     # --subprocesses: with `--workers N` the parent only supervises; the work is in its children.
     cmd = [exe, "record", "--pid", str(pid), "--output", str(output), "--rate", "200", "--nonblocking", "--gil"]
     cmd.append("--subprocesses")
+    if output.suffix == ".txt":  # collapsed stacks, for bench/profile_top.py
+        cmd += ["--format", "raw"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
+from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
 from bench.soak import Soak
@@ -52,6 +53,7 @@ class Report:
     unary: list[Row] = field(default_factory=list)
     fastapi: Row | None = None  # the FastAPI peer of the REST read (bench/fastapi_row.py)
     echo: EchoPart | None = None
+    bare_asgi: Row | None = None  # the HTTP limit (bench/limits.py), measured with the echo part
     sse: list[Row] = field(default_factory=list)
     workers: list[Row] = field(default_factory=list)
     soak: Soak | None = None
@@ -115,6 +117,8 @@ class Report:
             if not self.echo.reused:
                 rows.append(self.echo.chorus)
             rows.append(self.echo.echo)
+        if self.bare_asgi is not None:
+            rows.append(self.bare_asgi)
         out = [
             f"## Unary read: 2-message session history, {o.concurrency} in flight, "
             f"{o.duration:g} s after {o.warmup:g} s warm-up",
@@ -160,11 +164,10 @@ class Report:
                     targets.append(
                         (f"Bridge ({where}) p50 / gRPC p50, 1 in flight", f"{fmt(unloaded_ratio, 2)}x", "—", "info")
                     )
+            echo = self.echo.echo if self.echo is not None else None
+            targets += ratio_targets(self.unary, grpc_row, echo, self.bare_asgi)
             if self.echo is not None:
                 e = self.echo.echo.result
-                targets.append(
-                    ("Chorus gRPC req/s / bare echo req/s", f"{fmt(ratio(g['rps'], e['rps']), 2)}x", "—", "info")
-                )
                 targets.append(
                     ("Chorus gRPC p50 / bare echo p50", f"{fmt(ratio(g['p50_ms'], e['p50_ms']), 1)}x", "—", "info")
                 )
@@ -225,6 +228,7 @@ class Report:
     def _problems_section(self) -> list[str]:
         rows = [*self.unary, *([self.fastapi] if self.fastapi else []), *([self.echo.echo] if self.echo else [])]
         rows += [*self.sse, *self.workers]
+        rows += [self.bare_asgi] if self.bare_asgi is not None else []
         if self.echo is not None and not self.echo.reused:
             rows.append(self.echo.chorus)
         if self.soak is not None:

@@ -58,7 +58,7 @@ def soak_section(soak: Soak, o: BenchOptions, targets: list[Target]) -> list[str
         f"## Soak: {r['streams']:,} SSE chats, {r['wave_size']} at a time, builtin model, "
         f"token_delay {o.soak_token_delay:g} s",
         "",
-        f"One `chorus serve` ({soak.row.server}); REST `POST /chat` SSE over the loopback-gRPC bridge, "
+        f"One `chorus serve` ({soak.row.server}); REST `POST /chat` SSE through the bridge (in-process), "
         "a new session and connection per chat. Memory is read from /proc after each wave, with no stream open.",
         "",
         "| ok | failed | waves | streams/s | stream p50 s | stream p99 s | TTFT p50 ms | server CPU | client CPU |",

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.procs import Server, chorus, echo_server, run_loadgen
 
-INPROCESS = {"CHORUS_REST__TRANSPORT": "inprocess"}
+LOOPBACK = {"CHORUS_REST__TRANSPORT": "grpc"}
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,13 @@ def _grpc_row(o: BenchOptions) -> Row:
 
 
 def run_unary(o: BenchOptions) -> list[Row]:
-    """Each row on its own fresh server: gRPC direct, bridge over loopback gRPC, bridge in-process."""
+    """Each row on its own fresh server: gRPC direct, bridge in-process (the default), bridge over loopback gRPC."""
     return [
         _grpc_row(o),
         measure(
             o,
             "REST `GET /chat/{id}/history`",
-            "chorus serve, bridge → loopback gRPC (default)",
+            "chorus serve, bridge → in-process handlers (default)",
             chorus(),
             "unary-http",
             unary_args(o),
@@ -123,8 +123,8 @@ def run_unary(o: BenchOptions) -> list[Row]:
         measure(
             o,
             "REST `GET /chat/{id}/history`",
-            "chorus serve, bridge → in-process handlers",
-            chorus(env=INPROCESS),
+            "chorus serve, bridge → loopback gRPC",
+            chorus(env=LOOPBACK),
             "unary-http",
             unary_args(o),
             unary_args(o, 1),
@@ -154,7 +154,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
         measure(
             o,
             "REST `POST /chat` SSE",
-            "chorus serve, bridge → loopback gRPC (default)",
+            "chorus serve, bridge → in-process handlers (default)",
             chorus(config),
             "sse-http",
             args,
@@ -162,8 +162,8 @@ def run_sse(o: BenchOptions) -> list[Row]:
         measure(
             o,
             "REST `POST /chat` SSE",
-            "chorus serve, bridge → in-process handlers",
-            chorus(config, env=INPROCESS),
+            "chorus serve, bridge → loopback gRPC",
+            chorus(config, env=LOOPBACK),
             "sse-http",
             args,
         ),

@@ -14,7 +14,6 @@ import fnmatch
 import importlib
 import logging
 import re
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,7 @@ from rest_bridge.metadata import request_metadata, response_headers
 from rest_bridge.openapi_pages import Page, docs_responses, document_response, packaged_document
 from rest_bridge.path_template import parse_template
 from rest_bridge.request_head import RequestHead, is_json_type, media_type, read_head
+from rest_bridge.request_ids import new_request_id
 from rest_bridge.route_spec import HttpBinding, MethodSpec
 from rest_bridge.router import MethodNotAllowed, NotFound, Router
 from rest_bridge.transport import GrpcTransport
@@ -532,7 +532,7 @@ class BridgeApp:
                     dialect = self._sites_for(value.decode("latin-1").rsplit(":", 1)[0].lower()).sites[0].dialect
                     break
         # Raises if the response had started: uvicorn then closes the connection.
-        await self._send_error(send, dialect, dialect.internal(), str(uuid.uuid4()), [_CLOSE])
+        await self._send_error(send, dialect, dialect.internal(), new_request_id(), [_CLOSE])
 
     async def _send_rpc_error(
         self, send: Send, dialect: Dialect, exc: grpc.aio.AioRpcError, request_id: str, head_only: bool = False
@@ -590,7 +590,7 @@ def _request_id(headers: Headers, name: bytes) -> str:
             if _REQUEST_ID_RE.fullmatch(value):
                 return value.decode("ascii")
             break
-    return str(uuid.uuid4())
+    return new_request_id()
 
 
 def _json_body(codec: MessageCodec, message: Message, field: str) -> bytes:

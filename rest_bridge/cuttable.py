@@ -23,14 +23,22 @@ class CuttableTasks:
     @contextlib.contextmanager
     def tracking(self) -> Iterator[asyncio.Task[object]]:
         """The current task, open to `cut()` for the duration of the block."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
+        task = self.add_current()
         try:
             yield task
         finally:
-            self._tasks.discard(task)
-            self._cut.discard(task)
+            self.discard(task)
+
+    def add_current(self) -> asyncio.Task[object]:
+        """`tracking()` without a context manager (hot paths): pair it with `discard`."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        return task
+
+    def discard(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        self._cut.discard(task)
 
     def absorb_cut(self, task: asyncio.Task[object]) -> bool:
         """In the task's cancellation handler: True when `cut()` cancelled it, and then the

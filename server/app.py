@@ -33,7 +33,7 @@ from server.platform.admission.rate_limit import RateLimiter
 from server.platform.admission.rules import RuleError, check_rules
 from server.platform.clock import Clock, SystemClock
 from server.platform.grpc.interceptor import PipelineInterceptor
-from server.platform.grpc.server import build_grpc_server, mark_serving
+from server.platform.grpc.server import build_grpc_server, mark_serving, register_handlers
 from server.platform.models.setup import build_model_registry
 from server.platform.storage.database import Database
 from server.platform.storage.idempotency_store import IdempotencyStore
@@ -244,6 +244,7 @@ class Chorus:
         self._platform: Platform | None = None
         self._units: list[ServiceUnit] = []
         self._handlers: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        self._wrapped: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
 
     # --- gRPC side ---
 
@@ -281,10 +282,17 @@ class Chorus:
         )
         idempotency = Idempotency(IdempotencyStore(db), self.clock, keeps_keys, self.rules)
         platform.closers.append(idempotency.aclose)
-        self._interceptor = PipelineInterceptor(pipeline, idempotency)
+        self._interceptor = interceptor = PipelineInterceptor(pipeline, idempotency)
+        # Each handler wrapped once, here, rather than by a server interceptor on every call
+        # (an interceptor also keeps grpc off its registered-method fast path); the in-process
+        # bridge calls the very same wrapped handlers.
+        self._wrapped = {
+            name: {path: interceptor.wrap(path, handler) for path, handler in handlers.items()}
+            for name, handlers in self._handlers.items()
+        }
         server, health_servicer = build_grpc_server(
-            [(u.register, u.servicer, u.name) for u in self._units],
-            [self._interceptor],
+            [(register_handlers, handlers, name) for name, handlers in self._wrapped.items()],
+            [],
             reuse_port=self.worker,
             max_message_bytes=s.grpc.max_message_bytes,
         )
@@ -323,11 +331,8 @@ class Chorus:
         from rest_bridge.inprocess import InProcessTransport
 
         return InProcessTransport(
-            {
-                path: self._interceptor.wrap(path, handler)
-                for handlers in self._handlers.values()
-                for path, handler in handlers.items()
-            }
+            {path: handler for handlers in self._wrapped.values() for path, handler in handlers.items()},
+            max_message_bytes=self.settings.grpc.max_message_bytes,
         )
 
     async def start_rest(self, upstream: str) -> str:

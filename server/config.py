@@ -138,9 +138,10 @@ class RestSettings(Listen):
     max_connections: int = Field(default=0, ge=0)
     # The gRPC server the bridge calls; empty means this process's own server.
     upstream: str = ""
-    # How the bridge reaches this process's own server: over a loopback gRPC
-    # channel, or by calling the handlers directly (same pipeline, no HTTP/2).
-    transport: Literal["grpc", "inprocess"] = "grpc"
+    # How the bridge reaches this process's own server: by calling the handlers
+    # directly (same interceptor pipeline, no HTTP/2 or protobuf serialization;
+    # the fastest, so the default), or over a loopback gRPC channel.
+    transport: Literal["grpc", "inprocess"] = "inprocess"
     # Where each surface is served: Host patterns and a path prefix. Empty: each
     # surface's default mounts (`Surface.mounts`).
     mounts: list[MountSettings] = Field(default_factory=list)

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute, RateLimitItemPerSecond
 
+from server.platform.admission.memory_windows import MemoryWindows
 from server.platform.admission.rate_limit import RateLimiter
 from tests.support.backends import PgRedis
 
@@ -36,6 +37,41 @@ async def test_burst_window_refuses_without_consuming_the_minute() -> None:
     assert refused.reset_epoch - time.time() <= refused.retry_after + 1
     # The refused call was not counted in the minute.
     assert (await limiter.peek_moving("k", windows[0])).remaining == 98
+
+
+async def test_a_moving_window_frees_its_hits_as_they_age() -> None:
+    """In memory, hits leave the window one by one as they age past it (not all at once),
+    and a key left idle is swept."""
+    limiter = RateLimiter()
+    second = (RateLimitItemPerSecond(2),)
+    assert (await limiter.hit("aging", second)).allowed
+    await asyncio.sleep(0.6)
+    assert (await limiter.hit("aging", second)).allowed
+    assert not (await limiter.hit("aging", second)).allowed
+    await asyncio.sleep(0.5)  # the first hit is now over a second old, the second is not
+    assert (await limiter.hit("aging", second)).allowed
+    assert not (await limiter.hit("aging", second)).allowed
+
+
+async def test_a_large_limit_counts_every_hit() -> None:
+    """A limit far above the calls made counts each of them (remaining goes down by one)."""
+    limiter = RateLimiter()
+    windows = (RateLimitItemPerMinute(10**8), RateLimitItemPerSecond(10**7))
+    decisions = [await limiter.hit("busy", windows) for _ in range(5000)]
+    assert [d.remaining for d in decisions[-3:]] == [10**8 - 4998, 10**8 - 4999, 10**8 - 5000]
+    assert (await limiter.peek_moving("busy", windows[1])).remaining == 10**7 - 5000
+
+
+async def test_idle_windows_are_swept_without_losing_a_new_one() -> None:
+    """With a sweep on every call: a new key's first hit counts, and only idle keys go."""
+    storage = MemoryWindows(sweep_every=0.0)
+    assert await storage.acquire_entry("fresh", 5, 1)
+    assert (await storage.get_moving_window("fresh", 5, 1))[1] == 1
+    assert await storage.acquire_entry("short", 5, 1)
+    await asyncio.sleep(1.05)
+    assert await storage.acquire_entry("other", 5, 60)
+    assert "short" not in storage._windows and "fresh" not in storage._windows
+    assert (await storage.get_moving_window("other", 5, 60))[1] == 1
 
 
 @pytest.fixture(params=["memory", "redis"])

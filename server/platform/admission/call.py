@@ -42,10 +42,12 @@ class CallInfo:
     response_headers: dict[str, str] = field(default_factory=dict)
     # What policies took in advance (quotas), given back if the call fails.
     refunds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The full service name, e.g. "crispy.v1.ChatService" (worked out from `method` if not given).
+    service: str = ""
 
-    @property
-    def service(self) -> str:
-        return self.method[1:].split("/", 1)[0]
+    def __post_init__(self) -> None:
+        if not self.service:
+            self.service = self.method[1:].split("/", 1)[0]
 
 
 log = logging.getLogger("chorus.rpc")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rest_bridge.dialects import Dialect
 from rest_bridge.metadata import HTTP_METHOD_KEY
 from rest_bridge.method_rules import MethodRule, load_method_rules
+from rest_bridge.request_ids import new_request_id
 from server.platform.admission.call import CallInfo, give_back
 from server.platform.admission.client_address import ClientAddresses
 from server.platform.admission.policies import Policy
@@ -23,7 +24,7 @@ def _request_id(given: str) -> str:
     # Echo a sane caller-supplied id; replace anything else.
     if given and len(given) <= _MAX_REQUEST_ID and given.isprintable():
         return given
-    return str(uuid.uuid4())
+    return new_request_id()
 
 
 def _http_method(metadata: Mapping[str, str], rule: MethodRule) -> str | None:
@@ -45,6 +46,14 @@ def _http_method(metadata: Mapping[str, str], rule: MethodRule) -> str | None:
 def _no_rule() -> ChorusError:
     # Start-up refuses to serve a method without a rule; this is the same answer at call time.
     return permission_denied("This method has no access rule", reason="NO_RULE")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    service: str
+    id_key: str  # the metadata key of the service's request id
+    rule: MethodRule | None
+    gates: tuple[Policy, ...]  # the service's policies but the metered ones
 
 
 def _metered(policy: Policy) -> bool:
@@ -71,6 +80,7 @@ class Pipeline:
         self._client_addresses = client_addresses
         self._request_id_keys = dict(request_id_keys or {})
         self._error_domains = dict(error_domains or {})
+        self._plans: dict[str, _Plan] = {}
 
     def request_id_key(self, service: str) -> str:
         return self._request_id_keys.get(service, REQUEST_ID_KEY)
@@ -78,19 +88,30 @@ class Pipeline:
     def error_domain(self, service: str) -> str:
         return self._error_domains.get(service, ERROR_DOMAIN)
 
+    def _plan(self, method: str) -> _Plan:
+        """What admission needs of `method`, worked out on its first call."""
+        plan = self._plans.get(method)
+        if plan is None:
+            service = method[1:].split("/", 1)[0]
+            plan = _Plan(service, self.request_id_key(service), self.rules.get(method), self._gates.get(service, ()))
+            if plan.rule is not None:  # served methods only: a client can name any path
+                self._plans[method] = plan
+        return plan
+
     async def admit(
         self, method: str, metadata: dict[str, str], peer: str, *, meter: bool = True, request: Any = None
     ) -> CallInfo:
         """Runs the policies of the method's service (without the metered ones
         when `meter` is false: see `meter()`); raises ChorusError with `headers`
         set to what the response must still carry. A method without a rule is refused."""
-        id_key = self.request_id_key(method[1:].split("/", 1)[0])
+        plan = self._plan(method)
+        id_key = plan.id_key
         request_id = _request_id(metadata.get(id_key, ""))
-        rule = self.rules.get(method)
+        rule = plan.rule
         try:
             if rule is None:
                 raise _no_rule()
-            http_method = _http_method(metadata, rule)
+            http_method = _http_method(metadata, rule) if HTTP_METHOD_KEY in metadata else None
         except ChorusError as exc:
             exc.headers[id_key] = request_id
             raise
@@ -102,16 +123,20 @@ class Pipeline:
             rule=rule,
             http_method=http_method,
             request=request,
+            service=plan.service,
         )
-        call.response_headers[id_key] = call.request_id
-        await self._run(call, self._gates.get(call.service, ()))
+        call.response_headers[id_key] = request_id
+        if plan.gates:
+            await self._run(call, plan.gates)
         if meter:
             await self.meter(call)
         return call
 
     async def meter(self, call: CallInfo) -> None:
         """The metered policies, run once the call is known to do work (not a replay)."""
-        await self._run(call, self._meters.get(call.service, ()))
+        meters = self._meters.get(call.service)
+        if meters:
+            await self._run(call, meters)
 
     @staticmethod
     async def _run(call: CallInfo, policies: Sequence[Policy]) -> None:

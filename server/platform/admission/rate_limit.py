@@ -2,7 +2,7 @@
 
 Each policy is a set of windows that must all hold, e.g. 100/minute plus a
 burst window of 20/second. The first window is the one reported in headers.
-Storage is in-process memory by default; `limits` storage URIs (redis://…)
+Storage is in-process memory by default (server/platform/admission/memory_windows.py); `limits` storage URIs (redis://…)
 share counters between processes.
 
 Quotas are taken up front and given back when the call they paid for does no
@@ -16,14 +16,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from limits import RateLimitItem
+from limits.aio.storage import MovingWindowSupport
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
+from server.platform.admission.memory_windows import MemoryWindows
 from server.platform.admission.rate_refunds import Hold, refunds_for
+
+# Callers whose storage keys are kept; past it the cache starts again (a key is cheap to rebuild).
+_KEY_CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +63,15 @@ class RateLimiter:
         options: dict[str, Any] = {}
         if uri.startswith(("async+redis://", "async+rediss://")):
             options = {"implementation": "redispy", "key_prefix": key_prefix}
-        self._storage = storage_from_string(uri, **options)
+        # In memory: moving windows that cost the same per hit whatever the limit (memory_windows.py).
+        self._storage = MemoryWindows() if uri == "async+memory://" else storage_from_string(uri, **options)
         self._limiter = MovingWindowRateLimiter(self._storage)
         # Quotas counted in large units (tokens per day) use fixed windows: a
         # moving window keeps one entry per unit.
         self._fixed = FixedWindowRateLimiter(self._storage)
         self._refunds = refunds_for(self._storage)
+        self._moving = cast(MovingWindowSupport, self._storage)
+        self._keys: dict[tuple[str, tuple[RateLimitItem, ...]], tuple[str, ...]] = {}
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
         """Counts a call in every window, the last (the burst) first; `windows[0]` is reported.
@@ -79,12 +87,27 @@ class RateLimiter:
         reset at the end of that wait, whichever window refused.
         """
         taken_at = time.time()
-        for window in reversed(windows):
-            if not await self._limiter.hit(window, key):
+        keys = self._storage_keys(key, windows)
+        storage = self._moving
+        # The strategy's own steps (MovingWindowRateLimiter.hit / get_window_stats) on the
+        # storage directly, with the storage keys built once per caller, not per window per call.
+        for window, storage_key in zip(reversed(windows), reversed(keys), strict=True):
+            if not await storage.acquire_entry(storage_key, window.amount, window.get_expiry()):
                 return await self._refused(key, window, windows[0])
-        stats = await self._limiter.get_window_stats(windows[0], key)
+        reported = windows[0]
+        start, count = await storage.get_moving_window(keys[0], reported.amount, reported.get_expiry())
+        reset = math.ceil(start + reported.get_expiry())
         hold = Hold(key, windows, 1, moving=True, taken_at=taken_at)
-        return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0, hold)
+        return RateDecision(True, reported.amount, max(0, reported.amount - count), reset, 0, hold)
+
+    def _storage_keys(self, key: str, windows: tuple[RateLimitItem, ...]) -> tuple[str, ...]:
+        """`window.key_for(key)` of each window (what `limits` stores the window under), cached."""
+        found = self._keys.get((key, windows))
+        if found is None:
+            if len(self._keys) >= _KEY_CACHE_SIZE:
+                self._keys.clear()
+            found = self._keys[(key, windows)] = tuple(window.key_for(key) for window in windows)
+        return found
 
     async def _refused(self, key: str, blocking: RateLimitItem, reported: RateLimitItem) -> RateDecision:
         blocked = await self._limiter.get_window_stats(blocking, key)

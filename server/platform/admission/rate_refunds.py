@@ -4,8 +4,8 @@
 does it on the same keys the library writes, one atomic step each:
 - a fixed window (a counter): decremented by the cost, never below zero, and
   only while it is still the window the cost was counted in;
-- a moving window (a list of entry times, newest first): the newest entry is
-  removed, while the entry this hold added is still inside the window. All
+- a moving window (entry times, newest first): the newest entry is removed,
+  while the entry this hold added is still inside the window. All
   entries of a key are alike, so which one goes does not change any count.
 On Redis both run as one Lua script or command, so replicas stay exact.
 """
@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from limits import RateLimitItem
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from redis.asyncio import Redis
+
+from server.platform.admission.memory_windows import MemoryWindows
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +53,15 @@ class Refunds(Protocol):
 
 
 class MemoryRefunds:
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryWindows) -> None:
         self._storage = storage
 
     async def give_back(self, hold: Hold) -> None:
         now = time.time()
         for key, window in hold.storage_keys():
             if hold.moving:
-                entries = self._storage.events.get(key)
-                if entries and hold.entry_alive(window, now):
-                    del entries[: hold.cost]
+                if hold.entry_alive(window, now):
+                    self._storage.give_back(key, hold.cost)
             elif self._storage.expirations.get(key, 0) > now and hold.same_window(
                 window, self._storage.expirations[key]
             ):
@@ -103,7 +104,7 @@ class RedisRefunds:
 
 
 def refunds_for(storage: Any) -> Refunds:
-    if isinstance(storage, MemoryStorage):
+    if isinstance(storage, MemoryWindows):
         return MemoryRefunds(storage)
     if isinstance(storage, RedisStorage):
         return RedisRefunds(storage)

@@ -5,6 +5,11 @@ that honour `Idempotency-Key` (a replay answers without the handler). On
 success the call's response headers go out as initial metadata (so a
 streaming bridge can write HTTP headers before the first event); on failure
 they go out as trailing metadata with the status.
+
+`wrap()` builds the wrapped handler once per method; Chorus registers the
+wrapped handlers directly (server/app.py), so no server interceptor runs per
+call. `PipelineInterceptor` is also a grpc.aio interceptor, for servers
+assembled around it (tests).
 """
 
 from __future__ import annotations
@@ -115,8 +120,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 call = await self._enter(method, context, request)
-                async with self._errors_as_status(context, call), self.open_calls.tracked():
-                    return await inner_unary(request, context)
+                return await self._guarded_unary(call, inner_unary, request, context)
 
             return _rebuilt(handler, unary)
         if handler.unary_stream is not None:
@@ -141,6 +145,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
                 call, claim = await self._enter_keyed(method, context, request, guard)
                 if isinstance(claim, Replay):
                     return claim.messages[0]
+                if claim is None:  # no key sent
+                    return await self._guarded_unary(call, inner_unary, request, context)
                 async with self._errors_as_status(context, call), self.open_calls.tracked(), held(claim):
                     response = await inner_unary(request, context)
                     if claim is not None:
@@ -169,6 +175,25 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             return _rebuilt(handler, stream)
         return handler
 
+    async def _guarded_unary(
+        self, call: CallInfo, handler: Callable[..., Awaitable[Any]], request: Any, context: grpc.aio.ServicerContext
+    ) -> Any:
+        """`handler` inside `_errors_as_status` and `open_calls.tracked()`, spelled out: two
+        async context managers cost more per call than the admission itself (bench_pipeline)."""
+        calls = self.open_calls
+        task = calls.open()
+        try:
+            return await handler(request, context)
+        except BaseException as exc:
+            failure = calls.failure(task, exc)
+            calls.close(task)  # as `tracked()` ends before the error is mapped
+            if failure is None:
+                raise
+            await self._failed(context, call, failure)
+            raise AssertionError("unreachable: the call was aborted") from exc
+        finally:
+            calls.close(task)
+
     @contextlib.asynccontextmanager
     async def _errors_as_status(self, context: grpc.aio.ServicerContext, call: CallInfo) -> AsyncIterator[None]:
         """Domain errors become their rich status; anything unexpected is logged
@@ -177,11 +202,15 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         try:
             yield
         except Exception as exc:
-            await give_back(call)
-            if isinstance(exc, grpc.aio.AbortError):
-                raise
-            domain = self._pipeline.error_domain(call.service)
-            await abort_with(context, _as_status(call, exc), call.request_id, domain)
+            await self._failed(context, call, exc)
+
+    async def _failed(self, context: grpc.aio.ServicerContext, call: CallInfo, exc: Exception) -> None:
+        """Gives back what the call took and aborts it with the status `exc` maps to."""
+        await give_back(call)
+        if isinstance(exc, grpc.aio.AbortError):
+            raise exc
+        domain = self._pipeline.error_domain(call.service)
+        await abort_with(context, _as_status(call, exc), call.request_id, domain)
 
 
 def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHandler:

@@ -34,6 +34,22 @@ class OpenCalls:
                     raise
                 raise shutting_down() from None
 
+    def open(self) -> asyncio.Task[object]:
+        """`tracked()` for a unary call's hot path, without a context manager: the current
+        task is open to `cut()` until `close(task)`."""
+        return self._calls.add_current()
+
+    def close(self, task: asyncio.Task[object]) -> None:
+        self._calls.discard(task)
+
+    def failure(self, task: asyncio.Task[object], exc: BaseException) -> Exception | None:
+        """What a call still open as `task` ends with when its handler raised `exc`, as
+        `tracked()` decides: the shutdown error for a cancellation `cut()` made, the
+        exception itself if it is an Exception, else None (re-raise it as it is)."""
+        if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            return shutting_down() if self._calls.absorb_cut(task) else None
+        return exc if isinstance(exc, Exception) else None
+
     def cut(self) -> int:
         """Ends every call under way; returns how many there were."""
         return self._calls.cut()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -48,6 +48,18 @@ def build_grpc_server(
     names += [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     return server, health_servicer
+
+
+def register_handlers(handlers: Mapping[str, grpc.RpcMethodHandler], server: grpc.aio.Server) -> None:
+    """Registers one service's handlers, keyed by gRPC path ("/pkg.Service/Method"), as the
+    generated `add_*Servicer_to_server` does (generic and registered-method handlers)."""
+    by_service: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+    for path, handler in handlers.items():
+        service, _, method = path[1:].partition("/")
+        by_service.setdefault(service, {})[method] = handler
+    for service, methods in by_service.items():
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, methods),))
+        server.add_registered_method_handlers(service, methods)
 
 
 async def mark_serving(health_servicer: HealthServicer, names: Sequence[str], serving: bool) -> None:

@@ -1,7 +1,7 @@
 """gRPC message size limits between the bridge and the server.
 
 `grpc.max_message_bytes` (64 MiB by default) bounds both the server and the
-bridge's channel. A response over it is the transport's failure, not a
+bridge's channel (or, in-process, the bridge's calls). A response over it is the transport's failure, not a
 quota: the client gets 502 in the surface's envelope, never a 429 that
 clients (the openai SDK among them) retry.
 """
@@ -20,10 +20,12 @@ from tests.support.chorus_process import ChorusProcess
 LIMIT = 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def small_limit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
+@pytest.fixture(scope="module", params=["inprocess", "grpc"])
+def small_limit(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[ChorusProcess]:
+    """The limit holds on both bridge transports: in-process (the default) as over the loopback channel."""
     data_dir: Path = tmp_path_factory.mktemp("ai-limits")
-    with ChorusProcess(data_dir, env={"CHORUS_GRPC__MAX_MESSAGE_BYTES": str(LIMIT)}) as proc:
+    env = {"CHORUS_GRPC__MAX_MESSAGE_BYTES": str(LIMIT), "CHORUS_REST__TRANSPORT": request.param}
+    with ChorusProcess(data_dir, env=env) as proc:
         yield proc
 
 
