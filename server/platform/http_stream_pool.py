@@ -275,7 +275,11 @@ class HttpStreamPool:
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, connection = await loop.create_connection(
-                    _Connection, self._host, self._port, ssl=self._ssl, server_hostname=self._host if self._ssl else None
+                    _Connection,
+                    self._host,
+                    self._port,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl else None,
                 )
         except TimeoutError:
             raise UpstreamError(f"upstream timed out connecting to {self._host}:{self._port}", "timeout") from None
@@ -293,9 +297,12 @@ class HttpStreamPool:
 
     def _release(self, connection: _Connection, response: StreamedResponse) -> None:
         connection.finish()
-        if self._closed or connection.closed or not (response.complete and response.keep_alive):
-            connection.close()
-        elif len(self._idle) >= self._max_idle:
+        if (
+            self._closed
+            or connection.closed
+            or not (response.complete and response.keep_alive)
+            or len(self._idle) >= self._max_idle
+        ):
             connection.close()
         else:
             self._idle.append(connection)

@@ -151,4 +151,3 @@ def test_header_values_cannot_smuggle_lines() -> None:
     pool = HttpStreamPool("http://127.0.0.1:1", connect_timeout=1, read_timeout=1)
     with pytest.raises(ValueError):
         pool.request_head("POST", "x", {"Authorization": "Bearer a\r\nX-Evil: 1"})
-

@@ -5,7 +5,6 @@ import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -387,7 +386,9 @@ async def _serve_writes(writes: list[bytes], head: bytes) -> asyncio.Server:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request_head = await reader.readuntil(b"\r\n\r\n")
         length = next(
-            int(line.split(b":", 1)[1]) for line in request_head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            int(line.split(b":", 1)[1])
+            for line in request_head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
         )
         await reader.readexactly(length)
         writer.write(head)
