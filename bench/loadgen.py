@@ -233,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host-header", default="", help="gateway-http: the Host header (default host:port)")
     parser.add_argument("--model", default="@cf/meta/llama-3.1-8b-instruct", help="gateway-http: the model id")
     parser.add_argument("--stream", action="store_true", help="gateway-http: ask for an SSE answer")
+    parser.add_argument("--bearer", default="", help="gateway-http: send `Authorization: Bearer` this (LiteLLM)")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
     args = parser.parse_args(argv)
     run, prefers_uvloop = MODES[args.mode]
