@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.procs import Server, chorus, echo_server, run_loadgen
+from bench.proctree import tree_memory
 
 INPROCESS = {"CHORUS_REST__TRANSPORT": "inprocess"}
 
@@ -81,6 +82,8 @@ def measure(
             unloaded = run_loadgen(mode, [*address, *unloaded_args], server)
             progress(f"  1 in flight: {_summary(unloaded)}")
         result = run_loadgen(mode, [*address, *args], server, profile=profile)
+        # Peak resident memory of the server's processes over the whole row (VmHWM).
+        result["server_hwm_kib"] = sum(m.hwm_kib for m in tree_memory(server.pid).values())
     if profile is not None and profile.exists():
         progress(f"  profile: {profile}")
     row = Row(label, server_desc, result, server.problems(), unloaded)
