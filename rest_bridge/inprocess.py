@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from grpc.aio import Metadata
 from rest_bridge.route_spec import MethodSpec
 
 MetadataPairs = Sequence[tuple[str, str | bytes]]
+log = logging.getLogger(__name__)
 _END = object()
 _MAX_QUEUED = 64  # a streaming handler's unread messages before it waits
 
@@ -134,6 +136,13 @@ class _StreamCall:
             self._failure = self._context.error()
         except asyncio.CancelledError:
             self._failure = grpc.aio.AioRpcError(grpc.StatusCode.CANCELLED, Metadata(), Metadata(), "Cancelled")
+        except Exception as exc:
+            # What a gRPC server does with a handler's unexpected exception: log it, end the
+            # call UNKNOWN. Ending it cleanly would pass a cut reply off as a whole one.
+            log.exception("in-process stream handler failed")
+            self._failure = grpc.aio.AioRpcError(
+                grpc.StatusCode.UNKNOWN, Metadata(), Metadata(), f"Unexpected {type(exc).__name__}"
+            )
         finally:
             self._context.initial_sent.set()
             self._put(_END)

@@ -90,3 +90,18 @@ async def test_cancel_stops_a_waiting_handler() -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call.read()
     assert caught.value.code() == grpc.StatusCode.CANCELLED
+
+
+async def test_an_unexpected_exception_ends_the_call_unknown_not_cleanly() -> None:
+    """As a gRPC server would: a reply cut by a bug must not read as a whole one."""
+
+    async def broken(request: int, context: Any) -> AsyncIterator[int]:
+        yield 1
+        raise RuntimeError("database pool exhausted")
+
+    call = transport(broken).callable_for(SPEC)(0)
+    assert await call.read() == 1
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call.read()
+    assert caught.value.code() == grpc.StatusCode.UNKNOWN
+    assert "RuntimeError" in (caught.value.details() or "")
