@@ -85,6 +85,12 @@ def run_gateway(o: BenchOptions) -> Gateway:
             try:
                 peer = stack.enter_context(litellm_proxy(upstream_v1, MODEL))
                 peer.sidecars["upstream"] = upstream.pid
+                # Its first requests import and build a great deal lazily: get that out of
+                # the measured runs (5 s of both answers, results dropped).
+                progress("gateway: warming LiteLLM up ...")
+                warm = ["--concurrency", "4", "--warmup", "5", "--duration", "0.5", "--model", MODEL]
+                for extra in ([], ["--stream"]):
+                    run_loadgen("gateway-http", ["--url", peer.rest_url, "--bearer", MASTER_KEY, *warm, *extra], peer)
                 part.litellm, part.litellm_ran = f"LiteLLM {litellm_version()}", True
             except RuntimeError as exc:
                 part.litellm = f"LiteLLM did not start: {' '.join(str(exc).split())[:300]}"
