@@ -94,7 +94,10 @@ def measure(
 def _summary(result: dict[str, Any]) -> str:
     if "rps" in result:
         return f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
-    return f"{result['ok']}/{result['streams']} ok, peak open {result['peak_open']}"
+    return (
+        f"{result['ok']}/{result['streams']} ok, peak open {result['peak_open']}, "
+        f"TTFT p50 {result['ttft_p50_ms']:.1f} ms"
+    )
 
 
 def unary_args(o: BenchOptions, concurrency: int | None = None) -> list[str]:
@@ -148,9 +151,14 @@ def run_echo(o: BenchOptions, chorus_grpc: Row | None) -> EchoPart:
     return EchoPart(base, echo, reused)
 
 
+# TTFT without load, before each burst: streams one at a time, each hung up after its first token.
+TTFT_SAMPLES = 50
+
+
 def run_sse(o: BenchOptions) -> list[Row]:
     config = f'[models.providers.builtin]\nkind = "builtin"\ntoken_delay = {o.token_delay}\n'
     args = ["--streams", str(o.streams), "--timeout", str(o.sse_timeout), "--message", o.message]
+    ttft = ["--streams", str(TTFT_SAMPLES), "--in-flight", "1", "--first-token-only", "--message", o.message]
     return [
         measure(
             o,
@@ -159,6 +167,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
             chorus(config),
             "sse-http",
             args,
+            ttft,
         ),
         measure(
             o,
@@ -167,6 +176,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
             chorus(config, env=INPROCESS),
             "sse-http",
             args,
+            ttft,
         ),
-        measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args),
+        measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args, ttft),
     ]
