@@ -47,6 +47,8 @@ async def gateway_http(args: argparse.Namespace) -> dict[str, Any]:
     if args.stream:
         request["stream_options"] = {"include_usage": True}
     headers = {"Content-Type": "application/json"}
+    if args.bearer:
+        headers["Authorization"] = f"Bearer {args.bearer}"
     if args.stream:
         headers["Accept"] = "text/event-stream"
     raw = build_request("POST", host, port, PATH, headers, orjson.dumps(request), host_header=args.host_header)

@@ -150,7 +150,9 @@ class HttpWorker:
             raise RuntimeError(problem)
 
 
-async def sse_once(host: str, port: int, raw: bytes, t0: float, deadline: float) -> SseResult:
+async def sse_once(
+    host: str, port: int, raw: bytes, t0: float, deadline: float, first_token_only: bool = False
+) -> SseResult:
     """One SSE chat on its own connection, until it ends or `deadline` (perf_counter time) passes.
 
     `t0` is when the run started: the result's `started_at` counts from it.
@@ -160,7 +162,8 @@ async def sse_once(host: str, port: int, raw: bytes, t0: float, deadline: float)
     started = clock()
     try:
         _, stream = await asyncio.wait_for(
-            loop.create_connection(lambda: SseStream(raw, started, started - t0), host, port), deadline - clock()
+            loop.create_connection(lambda: SseStream(raw, started, started - t0, first_token_only), host, port),
+            deadline - clock(),
         )
     except (OSError, TimeoutError) as exc:
         error = f"connect: {type(exc).__name__} {exc}"

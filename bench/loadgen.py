@@ -135,6 +135,19 @@ async def chat_http(args: argparse.Namespace) -> dict[str, Any]:
 # --- concurrent streams -------------------------------------------------------
 
 
+def _limited(limit: int) -> Callable[[Callable[[], Awaitable[SseResult]]], Awaitable[SseResult]]:
+    """Runs each stream at once (limit 0), or with at most `limit` open at a time."""
+    gate = asyncio.Semaphore(limit) if limit > 0 else None
+
+    async def run(one: Callable[[], Awaitable[SseResult]]) -> SseResult:
+        if gate is None:
+            return await one()
+        async with gate:
+            return await one()
+
+    return run
+
+
 async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
     nofile = raise_nofile(args.streams + 100)
     if nofile < args.streams + 50:
@@ -145,13 +158,14 @@ async def sse_http(args: argparse.Namespace) -> dict[str, Any]:
     mark("start")
     cpu0, t0 = time.process_time(), clock()
     deadline = t0 + args.timeout
+    in_flight = _limited(args.in_flight)
 
     async def one() -> SseResult:
         body = orjson.dumps({"sessionId": str(uuid.uuid4()), "message": args.message, "stream": True})
         raw = build_request("POST", host, port, "/chat", headers, body, close=True)
-        return await sse_once(host, port, raw, t0, deadline)
+        return await sse_once(host, port, raw, t0, deadline, args.first_token_only)
 
-    results = list(await asyncio.gather(*(one() for _ in range(args.streams))))
+    results = list(await asyncio.gather(*(in_flight(one) for _ in range(args.streams))))
     elapsed, cpu = clock() - t0, time.process_time() - cpu0
     mark("end")
     return stream_report(results, elapsed, cpu)
@@ -168,6 +182,7 @@ async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
     clock = time.perf_counter
     mark("start")
     cpu0, t0 = time.process_time(), clock()
+    in_flight = _limited(args.in_flight)
 
     async def one() -> SseResult:
         payload = chat_pb2.ChatRequest(session_id=str(uuid.uuid4()), message=args.message).SerializeToString()
@@ -184,6 +199,9 @@ async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
                     r.tokens += 1
                     if r.tokens == 1:
                         r.first_token_at = clock() - started
+                        if args.first_token_only:
+                            call.cancel()
+                            break
                 elif tag == 2:
                     r.events["done"] = r.events.get("done", 0) + 1
         except grpc.aio.AioRpcError as exc:
@@ -191,12 +209,12 @@ async def sse_grpc(args: argparse.Namespace) -> dict[str, Any]:
             if not r.tokens and not r.events:
                 r.headers_at = 0.0  # refused before any response: never an open stream
         r.finished_at = clock() - started
-        if not r.error and not r.events.get("done"):
+        if not r.error and not r.events.get("done") and not (args.first_token_only and r.tokens):
             r.error = "stream ended without a done event"
         r.ok = not r.error
         return r
 
-    results = list(await asyncio.gather(*(one() for _ in range(args.streams))))
+    results = list(await asyncio.gather(*(in_flight(one) for _ in range(args.streams))))
     elapsed, cpu = clock() - t0, time.process_time() - cpu0
     mark("end")
     await channel.close()
@@ -230,6 +248,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--streams", type=int, default=2000)
+    parser.add_argument("--in-flight", type=int, default=0, help="sse modes: at most this many open (0: all at once)")
+    parser.add_argument(
+        "--first-token-only", action="store_true", help="sse modes: hang up after the first token (TTFT samples)"
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="stream modes: give up on streams after this")
     parser.add_argument("--message", default="hello")
     parser.add_argument("--wave", type=int, default=400, help="soak-http: streams open at once")
@@ -237,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host-header", default="", help="gateway-http: the Host header (default host:port)")
     parser.add_argument("--model", default="@cf/meta/llama-3.1-8b-instruct", help="gateway-http: the model id")
     parser.add_argument("--stream", action="store_true", help="gateway-http: ask for an SSE answer")
+    parser.add_argument("--bearer", default="", help="gateway-http: send `Authorization: Bearer` this (LiteLLM)")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
     args = parser.parse_args(argv)
     run, prefers_uvloop = MODES[args.mode]

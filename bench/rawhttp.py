@@ -182,8 +182,12 @@ class SseResult:
 class SseStream(asyncio.Protocol):
     """One `POST` answered by `text/event-stream` (chunked); tallies named events until the stream ends."""
 
-    def __init__(self, raw_request: bytes, started: float, started_at: float = 0.0) -> None:
+    def __init__(
+        self, raw_request: bytes, started: float, started_at: float = 0.0, first_token_only: bool = False
+    ) -> None:
         self._request = raw_request
+        # Hang up after the first token (a TTFT sample), which then counts as ok.
+        self._first_token_only = first_token_only
         self._started = started
         self._transport: asyncio.Transport | None = None
         self._buf = bytearray()
@@ -264,6 +268,9 @@ class SseStream(asyncio.Protocol):
                 r.tokens += 1
                 if r.tokens == 1:
                     r.first_token_at = time.perf_counter() - self._started
+                    if self._first_token_only:
+                        self._finish("")
+                        return
             elif name == b"error" and not r.error:
                 data = b" ".join(line[5:].strip() for line in block.split(b"\n") if line.startswith(b"data:"))
                 r.error = "error event: " + data.decode(errors="replace")[:200]
@@ -275,7 +282,7 @@ class SseStream(asyncio.Protocol):
         r.finished_at = time.perf_counter() - self._started
         if error and not r.error:
             r.error = error
-        if not r.error and not r.events.get("done"):
+        if not r.error and not r.events.get("done") and not (self._first_token_only and r.tokens):
             r.error = "stream ended without a done event"
         r.ok = not r.error
         if not self.opened.done():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bench.gateway import AI_HOST, Gateway
+from bench.gateway import AI_HOST, DEFAULT_TRANSPORT, TRANSPORT_LABELS, Gateway
 from bench.runs import BenchOptions, Row
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
@@ -119,47 +119,110 @@ def _spread(samples: list[tuple[str, Any]], totals: list[int], at_most: int) -> 
     return [(samples[i][0], totals[i]) for i in picks]
 
 
+GATEWAY_ADDED_P50_MS = 1.5  # at 1 in flight
+GATEWAY_JSON_RPS = 1000.0  # at --concurrency in flight
+GATEWAY_SSE_RPS = 300.0
+
+
+def _added(r: dict[str, Any] | None, d: dict[str, Any], key: str) -> str:
+    if r is None:
+        return "—"
+    return f"{fmt(r[key], 2)} (+{fmt(r[key] - d[key], 2)})"
+
+
 def gateway_section(g: Gateway, o: BenchOptions, targets: list[Target]) -> list[str]:
+    default = TRANSPORT_LABELS[DEFAULT_TRANSPORT]
     out = [
         f"## Gateway: `POST /v1/chat/completions` (Host `{AI_HOST}`) over a local OpenAI-compatible upstream, "
         f"{o.duration:g} s after {o.warmup:g} s warm-up",
         "",
         f"Upstream: `bench/upstream.py` (pre-built answers of {o.gateway_tokens} content chunks, one process). "
-        "*direct*: the load generator calls the upstream; *Chorus*: it calls Chorus's REST bridge (loopback gRPC), "
-        "which calls the upstream. Latency is to the last byte of the answer (SSE: through `data: [DONE]`). "
-        "*added* = Chorus minus direct.",
+        "*direct*: the load generator calls the upstream; *Chorus*: it calls Chorus's REST bridge, which reaches "
+        f"the servicer over loopback gRPC or in-process (the default is {default}), which calls the upstream; "
+        f"*LiteLLM*: the same through LiteLLM proxy ({g.litellm}). Latency is to the last byte of the answer "
+        "(SSE: through `data: [DONE]`); (+x) is what the gateway adds to direct.",
         "",
-        "| Answer | In flight | p50 ms direct | Chorus | added | p99 ms direct | Chorus | added "
-        "| req/s direct | Chorus | errors | Chorus CPU | upstream CPU | client CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Answer | In flight | p50 ms direct | Chorus, loopback gRPC | Chorus, in-process | LiteLLM "
+        "| p99 ms direct | Chorus, loopback gRPC | Chorus, in-process | LiteLLM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    throughput = [
+        "| Answer | In flight | req/s direct | Chorus, loopback gRPC | Chorus, in-process | LiteLLM "
+        f"| Chorus ({default}) / LiteLLM | errors (direct / Chorus / LiteLLM) | Chorus CPU | LiteLLM CPU "
+        "| upstream CPU | client CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     kinds: list[str] = []
     for case in g.cases:
-        d, c = case.direct, case.chorus
+        d, peer = case.direct, case.litellm
+        grpc, local = case.chorus.get("grpc"), case.chorus.get("inprocess")
+        c = case.chorus[DEFAULT_TRANSPORT]
         answer = "SSE" if case.stream else "JSON"
-        upstream = (c.get("sidecar_cpu") or {}).get("upstream", math.nan)
+        where = f"{answer}, {case.concurrency} in flight"
         out.append(
-            f"| {answer} | {case.concurrency} | {fmt(d['p50_ms'], 2)} | {fmt(c['p50_ms'], 2)} | "
-            f"{fmt(c['p50_ms'] - d['p50_ms'], 2)} | {fmt(d['p99_ms'], 2)} | {fmt(c['p99_ms'], 2)} | "
-            f"{fmt(c['p99_ms'] - d['p99_ms'], 2)} | {fmt(d['rps'], 0)} | {fmt(c['rps'], 0)} | "
-            f"{d['errors']} / {c['errors']} | {pct(c['server_cpu'])} | {pct(upstream)} | {pct(c['client_cpu'])} |"
+            f"| {answer} | {case.concurrency} | {fmt(d['p50_ms'], 2)} | {_added(grpc, d, 'p50_ms')} | "
+            f"{_added(local, d, 'p50_ms')} | {_added(peer, d, 'p50_ms')} | {fmt(d['p99_ms'], 2)} | "
+            f"{_added(grpc, d, 'p99_ms')} | {_added(local, d, 'p99_ms')} | {_added(peer, d, 'p99_ms')} |"
         )
-        for who, r in (("direct", d), ("Chorus", c)):
-            if r.get("error_kinds"):
+        upstream = (c.get("sidecar_cpu") or {}).get("upstream", math.nan)
+        errors = " / ".join(str(r["errors"]) if r is not None else "—" for r in (d, c, peer))
+        throughput.append(
+            f"| {answer} | {case.concurrency} | {fmt(d['rps'], 0)} | {fmt(grpc['rps'], 0) if grpc else '—'} | "
+            f"{fmt(local['rps'], 0) if local else '—'} | {fmt(peer['rps'], 0) if peer else '—'} | "
+            f"{fmt(ratio(c['rps'], peer['rps']), 2) + 'x' if peer else '—'} | {errors} | {pct(c['server_cpu'])} | "
+            f"{pct(peer['server_cpu']) if peer else '—'} | {pct(upstream)} | {pct(c['client_cpu'])} |"
+        )
+        runs = [("direct", d), *((f"Chorus {TRANSPORT_LABELS[t]}", r) for t, r in case.chorus.items())]
+        for who, r in [*runs, ("LiteLLM", peer)]:
+            if r is not None and r.get("error_kinds"):
                 listed = "; ".join(f"{n}x `{' '.join(k.split())}`" for k, n in r["error_kinds"].items())
-                kinds.append(f"- {answer}, {case.concurrency} in flight, {who} failures: {listed}")
-        targets.append(
-            (
-                f"Gateway added latency, {answer}, {case.concurrency} in flight",
-                f"p50 +{fmt(c['p50_ms'] - d['p50_ms'], 2)} ms, p99 +{fmt(c['p99_ms'] - d['p99_ms'], 2)} ms",
-                "—",
-                "info",
+                kinds.append(f"- {where}, {who} failures: {listed}")
+        for transport, r in case.chorus.items():
+            label = TRANSPORT_LABELS[transport] + (" (default)" if transport == DEFAULT_TRANSPORT else "")
+            targets.extend(_gateway_targets(case, label, r, d, transport == DEFAULT_TRANSPORT))
+        if peer is not None:
+            targets.append(
+                (
+                    f"Gateway {where}: Chorus ({default}) req/s / LiteLLM req/s",
+                    f"{fmt(ratio(c['rps'], peer['rps']), 2)}x",
+                    "—",
+                    "info",
+                )
             )
-        )
-    out.append("")
+    out += ["", *throughput, ""]
+    if not g.litellm_ran:
+        out += [f"No LiteLLM rows: {g.litellm}.", ""]
     if kinds:
         out += [*kinds, ""]
     return out
+
+
+def _gateway_targets(case: Any, label: str, r: dict[str, Any], d: dict[str, Any], judged: bool) -> list[Target]:
+    answer = "SSE" if case.stream else "JSON"
+    added = r["p50_ms"] - d["p50_ms"]
+    found: list[Target] = []
+    if case.concurrency == 1:
+        held = added <= GATEWAY_ADDED_P50_MS and not r["errors"]
+        found.append(
+            (
+                f"Gateway added p50, {answer}, 1 in flight, {label}",
+                f"+{fmt(added, 2)} ms (p99 +{fmt(r['p99_ms'] - d['p99_ms'], 2)} ms)",
+                f"≤ {GATEWAY_ADDED_P50_MS:g} ms",
+                ("met" if held else "**MISSED**") if judged else "info",
+            )
+        )
+    else:
+        floor = GATEWAY_SSE_RPS if case.stream else GATEWAY_JSON_RPS
+        held = r["rps"] >= floor and not r["errors"]
+        found.append(
+            (
+                f"Gateway {answer} {'streams' if case.stream else 'req'}/s, {case.concurrency} in flight, {label}",
+                f"{fmt(r['rps'], 0)} ({fmt(r['rps'] / floor, 2)}x the target)",
+                f"≥ {floor:,.0f}",
+                ("met" if held else "**MISSED**") if judged else "info",
+            )
+        )
+    return found
 
 
 def error_kinds(rows: list[Row]) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.procs import Server, chorus, echo_server, run_loadgen
+from bench.proctree import tree_memory
 
 LOOPBACK = {"CHORUS_REST__TRANSPORT": "grpc"}
 
@@ -83,6 +84,8 @@ def measure(
             unloaded = run_loadgen(mode, [*address, *unloaded_args], server)
             progress(f"  1 in flight: {_summary(unloaded)}")
         result = run_loadgen(mode, [*address, *args], server, profile=profile)
+        # Peak resident memory of the server's processes over the whole row (VmHWM).
+        result["server_hwm_kib"] = sum(m.hwm_kib for m in tree_memory(server.pid).values())
     if profile is not None and profile.exists():
         progress(f"  profile: {profile}")
     row = Row(label, server_desc, result, server.problems(), unloaded)
@@ -93,7 +96,10 @@ def measure(
 def _summary(result: dict[str, Any]) -> str:
     if "rps" in result:
         return f"{result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms"
-    return f"{result['ok']}/{result['streams']} ok, peak open {result['peak_open']}"
+    return (
+        f"{result['ok']}/{result['streams']} ok, peak open {result['peak_open']}, "
+        f"TTFT p50 {result['ttft_p50_ms']:.1f} ms"
+    )
 
 
 def unary_args(o: BenchOptions, concurrency: int | None = None) -> list[str]:
@@ -147,9 +153,14 @@ def run_echo(o: BenchOptions, chorus_grpc: Row | None) -> EchoPart:
     return EchoPart(base, echo, reused)
 
 
+# TTFT without load, before each burst: streams one at a time, each hung up after its first token.
+TTFT_SAMPLES = 50
+
+
 def run_sse(o: BenchOptions) -> list[Row]:
     config = f'[models.providers.builtin]\nkind = "builtin"\ntoken_delay = {o.token_delay}\n'
     args = ["--streams", str(o.streams), "--timeout", str(o.sse_timeout), "--message", o.message]
+    ttft = ["--streams", str(TTFT_SAMPLES), "--in-flight", "1", "--first-token-only", "--message", o.message]
     return [
         measure(
             o,
@@ -158,6 +169,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
             chorus(config),
             "sse-http",
             args,
+            ttft,
         ),
         measure(
             o,
@@ -166,6 +178,7 @@ def run_sse(o: BenchOptions) -> list[Row]:
             chorus(config, env=LOOPBACK),
             "sse-http",
             args,
+            ttft,
         ),
-        measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args),
+        measure(o, "gRPC `Chat` stream", "chorus serve", chorus(config), "sse-grpc", args, ttft),
     ]

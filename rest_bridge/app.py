@@ -486,10 +486,17 @@ class BridgeApp:
         keepalive = asyncio.ensure_future(writer.keep_alive(self.limits.sse_heartbeat))
         failure: grpc.aio.AioRpcError | None = None
         cut = False
+        # In-process calls can hand over every message already queued: those go out in one
+        # write (one chunk, one syscall) instead of one each. Nothing waits to fill a batch.
+        ready = getattr(call, "ready", None)
         with self._streams.tracking() as task:
             try:
-                async for message in call:
-                    await writer.write(encoder.event(message))
+                while (message := await call.read()) is not grpc.aio.EOF:
+                    frame = encoder.event(message)
+                    more = ready() if ready is not None else None
+                    if more:
+                        frame = b"".join([frame, *map(encoder.event, more)])
+                    await writer.write(frame)
             except grpc.aio.AioRpcError as exc:
                 failure = exc
             except (asyncio.CancelledError, OSError):

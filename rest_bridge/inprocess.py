@@ -13,7 +13,9 @@ default transport of `chorus serve` (`rest.transport`), being the fastest.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +26,9 @@ from rest_bridge.route_spec import MethodSpec
 from rest_bridge.transport import DEFAULT_MAX_MESSAGE_BYTES
 
 MetadataPairs = Sequence[tuple[str, str | bytes]]
+log = logging.getLogger(__name__)
 _END = object()
+_MAX_QUEUED = 64  # a streaming handler's unread messages before it waits
 
 
 async def _nothing() -> AsyncIterator[Any]:
@@ -139,15 +143,28 @@ class _UnaryCall:
 
 
 class _StreamCall:
+    """The handler's messages pass through a bounded deque: the handler waits while
+    `_MAX_QUEUED` are unread (backpressure from a slow client), and `ready()` lets the
+    bridge take every message already there at once, to send them in one write."""
+
     def __init__(self, handler: grpc.RpcMethodHandler, request: Any, context: _LocalContext, limit: int) -> None:
         self._context = context
         self._limit = limit
         context.initial_sent = asyncio.Event()
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=64)
+        self._items: collections.deque[Any] = collections.deque()
+        self._loop = asyncio.get_running_loop()
+        self._reader: asyncio.Future[None] | None = None  # read() waiting for an item
+        self._writer: asyncio.Future[None] | None = None  # the pump waiting for room
         self._failure: grpc.aio.AioRpcError | None = _too_large(context, request, limit, sent=False)
         messages = handler.unary_stream(request, context) if self._failure is None else _nothing()
         self._task = asyncio.ensure_future(self._pump(messages))
         self._finished = False
+
+    def _put(self, item: Any) -> None:
+        self._items.append(item)
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
 
     async def _pump(self, messages: AsyncIterator[Any]) -> None:
         try:
@@ -159,25 +176,56 @@ class _StreamCall:
                     if too_large is not None:
                         self._failure = too_large
                         return
-                    await self._queue.put(message)
+                    self._put(message)
+                    while len(self._items) >= _MAX_QUEUED:
+                        self._writer = self._loop.create_future()
+                        await self._writer
         except grpc.aio.AbortError:
             self._failure = self._context.error()
         except asyncio.CancelledError:
             self._failure = grpc.aio.AioRpcError(grpc.StatusCode.CANCELLED, Metadata(), Metadata(), "Cancelled")
+        except Exception as exc:
+            # What a gRPC server does with a handler's unexpected exception: log it, end the
+            # call UNKNOWN. Ending it cleanly would pass a cut reply off as a whole one.
+            log.exception("in-process stream handler failed")
+            self._failure = grpc.aio.AioRpcError(
+                grpc.StatusCode.UNKNOWN, Metadata(), Metadata(), f"Unexpected {type(exc).__name__}"
+            )
         finally:
             self._context.mark_initial_sent()
-            await self._queue.put(_END)
+            self._put(_END)
+
+    def _take(self) -> Any:
+        item = self._items.popleft()
+        writer = self._writer
+        if writer is not None and not writer.done() and len(self._items) < _MAX_QUEUED:
+            writer.set_result(None)
+        return item
 
     async def read(self) -> Any:
         if self._finished:
             return grpc.aio.EOF
-        item = await self._queue.get()
+        while not self._items:
+            self._reader = self._loop.create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
+        item = self._take()
         if item is _END:
             self._finished = True
             if self._failure is not None:
                 raise self._failure
             return grpc.aio.EOF
         return item
+
+    def ready(self) -> list[Any]:
+        """The messages already queued, without waiting (the end stays for `read`)."""
+        taken = []
+        items = self._items
+        while items and items[0] is not _END:
+            taken.append(self._take())
+        return taken
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()

@@ -62,8 +62,12 @@ class UpstreamHttp:
 
 
 def status_error(response: httpx.Response) -> ModelError:
-    status = response.status_code
-    message = error_message(response.content) or response.reason_phrase
+    return status_failure(response.status_code, response.content, response.reason_phrase)
+
+
+def status_failure(status: int, body: bytes, reason: str = "") -> ModelError:
+    """A non-2xx answer as a ModelError: 5xx, 408 and 429 are worth a retry."""
+    message = error_message(body) or reason
     if status >= 500 or status in _TRANSIENT_STATUSES:
         return ModelError(f"upstream unavailable (HTTP {status}): {message}", kind="unavailable")
     if status >= 400:

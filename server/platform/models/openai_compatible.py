@@ -1,7 +1,8 @@
 """A model provider for any OpenAI-compatible server (vLLM, llama.cpp, Ollama, LiteLLM, OpenAI).
 
-It streams `POST {base_url}/chat/completions` over httpx and turns the SSE
-chunks into ModelEvents. Failures before the first streamed event
+It streams `POST {base_url}/chat/completions` over kept-alive connections
+(`HttpStreamPool`: this is the gateway's hot path; `probe` uses httpx) and
+turns the SSE chunks into ModelEvents. Failures before the first streamed event
 (connection errors, timeouts, 5xx, 408 and 429) are retried with short
 exponential backoff, because the consumer has seen nothing yet; once an
 event went out, a failure is raised as is, since a retry would duplicate
@@ -17,12 +18,19 @@ from contextlib import aclosing
 
 import httpx
 import orjson
-from httpx_sse import EventSource
 
+from server.platform.http_stream_pool import HttpStreamPool, UpstreamError
 from server.platform.models.openai_wire import ChunkAssembler, chat_request_body
+from server.platform.models.sse_decode import SseDataDecoder
 from server.platform.models.tokenizer import count_prompt_tokens
 from server.platform.models.types import ModelError, ModelEvent, ModelRequest
-from server.platform.upstream_http import TRANSIENT_KINDS, UpstreamHttp, status_error, transport_error
+from server.platform.upstream_http import (
+    TRANSIENT_KINDS,
+    UpstreamHttp,
+    status_error,
+    status_failure,
+    transport_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +51,7 @@ class OpenAICompatibleProvider:
     ) -> None:
         """`timeout` bounds each wait for upstream bytes (so a stalled stream
         fails), `connect_timeout` each connection attempt. A passed `client`
-        is shared and left open by `aclose`."""
+        (httpx, for `probe`) is shared and left open by `aclose`."""
         self.name = name
         self._http = UpstreamHttp(
             base_url,
@@ -57,7 +65,8 @@ class OpenAICompatibleProvider:
             retry_backoff=retry_backoff,
         )
         self.base_url = self._http.base_url
-        self._url = self._http.url("chat/completions")
+        self._pool = HttpStreamPool(self.base_url, connect_timeout=connect_timeout, read_timeout=timeout)
+        self._chat_head = self._pool.request_head("POST", "chat/completions", self._http.headers)
 
     def __repr__(self) -> str:
         # Deliberately omits headers: they hold the API key.
@@ -74,8 +83,8 @@ class OpenAICompatibleProvider:
                         started = True
                         yield event
                 return
-            except (ModelError, httpx.HTTPError) as exc:
-                error = exc if isinstance(exc, ModelError) else transport_error(exc)
+            except (ModelError, UpstreamError) as exc:
+                error = exc if isinstance(exc, ModelError) else ModelError(exc.message, kind=exc.kind)
                 transient = error.kind in TRANSIENT_KINDS
                 if started or not transient or attempt >= self._http.max_retries:
                     raise ModelError(
@@ -100,23 +109,19 @@ class OpenAICompatibleProvider:
         """One HTTP request. Leaving this generator (finished, failed, closed
         by the consumer or cancelled) closes the response, so the upstream
         sees the disconnect and stops generating."""
-        async with self._http.client.stream(
-            "POST", self._url, content=body, headers=self._http.headers, timeout=self._http.timeout
-        ) as response:
-            if response.status_code >= 300:
-                await response.aread()
-                raise status_error(response)
-            content_type = response.headers.get("content-type", "")
-            if not content_type.startswith("text/event-stream"):
-                raise ModelError(
-                    f"upstream answered {content_type or 'no content type'}, not text/event-stream",
-                    kind="bad_response",
-                )
+        async with self._pool.open(self._chat_head, body) as response:
+            if response.status >= 300:
+                raise status_failure(response.status, await response.read())
+            content_type = response.headers.get(b"content-type", b"")
+            if not content_type.startswith(b"text/event-stream"):
+                named = content_type.decode("latin-1") or "no content type"
+                raise ModelError(f"upstream answered {named}, not text/event-stream", kind="bad_response")
             assembler = ChunkAssembler()
+            decoder = SseDataDecoder()
             # Read to the end even after [DONE] so the connection can be reused.
-            async for sse in EventSource(response).aiter_sse():
-                if sse.data:  # an event of only `id:`/`retry:` fields carries no chunk
-                    for event in assembler.feed(sse.data):
+            while (received := await response.next_chunk()) is not None:
+                for data in decoder.feed(received):
+                    for event in assembler.feed(data):
                         yield event
             for event in assembler.finish(lambda: count_prompt_tokens(request.messages, request.tools)):
                 yield event
@@ -133,4 +138,5 @@ class OpenAICompatibleProvider:
             raise status_error(response)
 
     async def aclose(self) -> None:
+        await self._pool.aclose()
         await self._http.aclose()

@@ -144,13 +144,15 @@ class ChunkAssembler:
         self._usage: Usage | None = None
         self.done = False  # saw `data: [DONE]`
 
-    def feed(self, data: str) -> list[ModelEvent]:
-        if data.strip() == "[DONE]":
+    def feed(self, data: bytes | str) -> list[ModelEvent]:
+        """One event's data: JSON text, as bytes (straight off the wire) or str."""
+        raw = data.encode() if isinstance(data, str) else data
+        if raw[:1] != b"{" and raw.strip() == b"[DONE]":
             self.done = True
             return []
-        chunk = _parse_chunk(data)
+        chunk = _parse_chunk(raw)
         if chunk.get("error"):
-            raise ModelError(f"upstream error: {error_message(data.encode())}", kind="unavailable")
+            raise ModelError(f"upstream error: {error_message(raw)}", kind="unavailable")
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             self._usage = _usage(usage)
@@ -253,7 +255,7 @@ def _complete_calls(state: _Choice, choice: int) -> list[ModelEvent]:
     return events
 
 
-def _parse_chunk(data: str) -> dict[str, Any]:
+def _parse_chunk(data: bytes) -> dict[str, Any]:
     try:
         chunk = orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -5,7 +5,6 @@ import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 from server.platform.models.openai_compatible import OpenAICompatibleProvider
 from server.platform.models.openai_wire import ChunkAssembler
+from server.platform.models.sse_decode import SseDataDecoder
 from server.platform.models.tokenizer import count_prompt_tokens, count_tokens
 from server.platform.models.types import (
     ChatTurn,
@@ -377,18 +377,57 @@ def test_assembler_raises_in_stream_errors() -> None:
     assert "model overloaded" in str(caught.value)
 
 
-# -- SSE decoding (httpx-sse, fed by an upstream that writes exact bytes) ------
+# -- SSE decoding (from an upstream that writes exact bytes) --------------------
 
 
-class _Writes(httpx.AsyncByteStream):
-    """A response body arriving in exactly these writes."""
+async def _serve_writes(writes: list[bytes], head: bytes) -> asyncio.Server:
+    """A raw upstream answering each request with `head`, then the body in exactly these writes."""
 
-    def __init__(self, writes: list[bytes]) -> None:
-        self._writes = writes
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request_head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in request_head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(head)
+        for write in writes:
+            writer.write(b"%x\r\n%s\r\n" % (len(write), write) if write else b"")
+            await writer.drain()
+            await asyncio.sleep(0.001)  # separate reads on the other side
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for write in self._writes:
-            yield write
+    return await asyncio.start_server(answer, "127.0.0.1", 0)
+
+
+SSE_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+
+
+async def stream_from_writes(writes: list[str], head: bytes = SSE_HEAD) -> list[ModelEvent]:
+    server = await _serve_writes([write.encode() for write in writes], head)
+    port = server.sockets[0].getsockname()[1]
+    model = OpenAICompatibleProvider(
+        "scripted", f"http://127.0.0.1:{port}/v1", None, timeout=5, connect_timeout=1, max_retries=0
+    )
+    try:
+        return [event async for event in model.stream(HELLO)]
+    finally:
+        await model.aclose()
+        server.close()
+
+
+def decode(writes: list[str]) -> list[ModelEvent]:
+    """The events of a reply whose body arrives in these pieces, through the provider's own
+    decoding (SseDataDecoder into ChunkAssembler), without sockets: hypothesis runs many."""
+    decoder, assembler = SseDataDecoder(), ChunkAssembler()
+    events: list[ModelEvent] = []
+    for write in writes:
+        for data in decoder.feed(write.encode()):
+            events += assembler.feed(data)
+    return events + assembler.finish(lambda: 0)
 
 
 def _content(text: str, finish: str | None = None) -> str:
@@ -397,37 +436,32 @@ def _content(text: str, finish: str | None = None) -> str:
 
 SEPARATED = "line\u2028sep"  # raw in the JSON: a line separator that must not end the SSE line
 STREAM = (
-    ": heartbeat\r\n\r\n"
+    "\ufeff: heartbeat\r\n\r\n"  # a byte-order mark first is dropped
     f"data: {_content('a')}\r\n\r\n"
     "event: message\n"
     'data: {"choices": [{"index": 0,\n'
     'data:  "delta": {"content": "b"}, "finish_reason": null}]}\n\n'
     "retry: 10\n\n"  # an event with no data: nothing to assemble
+    "data\n\n"  # nor with empty data
     f"id: 7\rretry: 10\rdata: {_content(SEPARATED, 'stop')}\r\r"
     "data: [DONE]\n\n"
 )
 EXPECTED_TEXT = ["a", "b", SEPARATED]
 
 
-def decode(writes: list[str]) -> list[ModelEvent]:
-    """The events of a reply whose body arrives in these writes (a client of its own per call:
-    hypothesis runs each example outside the test's event loop)."""
+async def test_sse_over_a_real_connection() -> None:
+    """The whole path: chunked transfer coding, reads split anywhere, the same events."""
+    thirds = [STREAM[:7], STREAM[7:60], STREAM[60:61], STREAM[61:]]
+    events = await stream_from_writes(thirds)
+    assert [e.text for e in events if isinstance(e, TextDelta)] == EXPECTED_TEXT
+    assert events[-1] == Finish("stop")
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        body = _Writes([write.encode() for write in writes])
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
 
-    async def run() -> list[ModelEvent]:
-        client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-        model = OpenAICompatibleProvider(
-            "scripted", "http://upstream.test/v1", None, timeout=5, connect_timeout=1, max_retries=0, client=client
-        )
-        try:
-            return [event async for event in model.stream(HELLO)]
-        finally:
-            await client.aclose()
-
-    return asyncio.run(run())
+async def test_a_body_that_is_not_sse_is_a_bad_response() -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    with pytest.raises(ModelError) as caught:
+        await stream_from_writes(["{}"], head)
+    assert caught.value.kind == "bad_response" and "application/json" in caught.value.message
 
 
 def test_sse_fields_comments_and_line_endings() -> None:
