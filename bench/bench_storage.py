@@ -39,7 +39,9 @@ import aiosqlite
 import asyncpg
 from sqlalchemy import bindparam, select
 
-from server.platform.chat.store import _HISTORY, ChatStore, MessageRecord
+from server.platform.chat.conversation_store import _CONVERSATION as _HISTORY
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import NewMessage, new_message_id
 from server.platform.scope import Scope
 from server.platform.storage.compiled import compile_statement
 from server.platform.storage.database import Database
@@ -61,8 +63,13 @@ async def _seed(db: Database) -> tuple[dict[str, str], str]:
     scope = Scope("bench", "")
     session_id = str(uuid.uuid4())
     now = int(time.time() * 1000)
-    await ChatStore(db).append(
-        scope, session_id, [MessageRecord("user", "hello", now), MessageRecord("assistant", "hi there", now)]
+    await ConversationStore(db, "crispy").append(
+        scope,
+        session_id,
+        [
+            NewMessage(new_message_id(), "user", "hello", now),
+            NewMessage(new_message_id(), "assistant", "hi there", now),
+        ],
     )
     tenants = TenantService(db, _WallClock())
     from server.config import TenantSeed
@@ -70,7 +77,7 @@ async def _seed(db: Database) -> tuple[dict[str, str], str]:
     await tenants.ensure_seeded([TenantSeed(id="bench")])
     issued = await tenants.create_api_key("bench")
     prefix = issued.secret.split("_")[1]
-    return {"tenant_id": "bench", "owner_id": "", "session_id": session_id}, prefix
+    return {"surface": "crispy", "tenant_id": "bench", "owner_id": "", "conversation_id": session_id}, prefix
 
 
 class _WallClock:

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# --- models: the two tables of the read, and a tenant's limits ------------------------
+# --- models: the table of the read, and a tenant's limits ------------------------
 
 
 class Base(DeclarativeBase):
@@ -59,19 +59,13 @@ class Tenant(Base):
     burst_per_second: Mapped[int | None] = mapped_column(Integer)
 
 
-class ChatSession(Base):
-    __tablename__ = "chat_sessions"
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-
 class ChatMessage(Base):
-    __tablename__ = "chat_messages"
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    __tablename__ = "conversation_messages"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    surface: Mapped[str] = mapped_column(String(32))
     tenant_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(String(200))
-    session_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
@@ -189,14 +183,16 @@ def create_app(database_url: str) -> FastAPI:
         rows = (
             await db.execute(
                 select(ChatMessage.role, ChatMessage.content, ChatMessage.created_at_ms, ChatMessage.incomplete)
-                .where(ChatMessage.tenant_id == tenant.id, ChatMessage.owner_id == "", ChatMessage.session_id == sid)
-                .order_by(ChatMessage.id)
+                .where(
+                    ChatMessage.surface == "crispy",
+                    ChatMessage.tenant_id == tenant.id,
+                    ChatMessage.owner_id == "",
+                    ChatMessage.conversation_id == sid,
+                )
+                .order_by(ChatMessage.seq)
             )
         ).all()
-        session = select(ChatSession.id).where(
-            ChatSession.tenant_id == tenant.id, ChatSession.owner_id == "", ChatSession.id == sid
-        )
-        if not rows and (await db.execute(session)).first() is None:
+        if not rows:  # a session exists while it has messages
             raise ApiError(404, "Session not found", rid)
         return HistoryOut(
             session_id=sid,

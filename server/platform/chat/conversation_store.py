@@ -14,9 +14,11 @@ a principal's seq order their commit order.
 
 A conversation exists while it has messages: every turn writes at least one.
 
-Queries use SQLAlchemy Core on a plain connection with statements built once
-and bound parameters: on the hot read path the ORM session costs about three
-times as much, and building a select per call costs more than running it.
+Queries are SQLAlchemy Core statements built once with bound parameters, run
+through `Database.fetch_*` and `Database.transaction()`, which compile each
+shape once and skip SQLAlchemy's execution path (see storage/compiled.py):
+on the hot read path that path costs more than the indexed query itself.
+The purge alone, an IN over a batch of keys, runs on `Database.write()`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ _CONTEXT = (
 _LATEST_SEQ = select(func.max(_c.seq)).where(*_OWNED)
 _SEQ_OF = select(_c.seq, _c.conversation_id).where(*_OWNED, _c.id == bindparam("message_id"))
 _DELETE_CONVERSATION = delete(_messages).where(*_IN_CONVERSATION)
+_INSERT = insert(_messages)
 # The seq of the newest message that is no longer active: the one just past
 # the newest `active` (NULL while the conversation has no more than that).
 # Bind names differ from column names: UPDATE reserves those for SET values.
@@ -115,12 +118,12 @@ class ConversationStore:
         same transaction archives (at `now_ms`) what falls out of the
         conversation's newest `active_messages`."""
         params = self._conversation(scope, conversation_id)
-        async with self._db.write() as conn:
+        async with self._db.transaction() as tx:
             if self._db.dialect == "postgresql":
                 owner_key = f"conversation-messages/{self._surface}/{scope.tenant_id}/{scope.owner_id}"
-                await conn.execute(_LOCK_OWNER, {"owner_key": owner_key})
-            await conn.execute(
-                insert(_messages),
+                await tx.fetch_all(_LOCK_OWNER, {"owner_key": owner_key})
+            await tx.execute_many(
+                _INSERT,
                 [
                     {
                         **params,
@@ -138,12 +141,11 @@ class ConversationStore:
             )
             if active_messages is not None:
                 archive = {f"p_{key}": value for key, value in params.items()}
-                await conn.execute(_ARCHIVE, {**archive, "active": active_messages, "now_ms": now_ms})
+                await tx.execute(_ARCHIVE, {**archive, "active": active_messages, "now_ms": now_ms})
 
     async def conversation(self, scope: Scope, conversation_id: str) -> list[ConversationMessage] | None:
         """Every message of the conversation, oldest first, or None when it has none."""
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(_CONVERSATION, self._conversation(scope, conversation_id))).all()
+        rows = await self._db.fetch_all(_CONVERSATION, self._conversation(scope, conversation_id))
         return [_message(r) for r in rows] if rows else None
 
     async def context(self, scope: Scope, conversation_id: str, limit: int) -> list[ConversationMessage]:
@@ -151,15 +153,13 @@ class ConversationStore:
         if limit <= 0:
             return []
         params = {**self._conversation(scope, conversation_id), "limit": limit}
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(_CONTEXT, params)).all()
+        rows = await self._db.fetch_all(_CONTEXT, params)
         return [_message(r) for r in reversed(rows)]
 
     async def delete(self, scope: Scope, conversation_id: str) -> bool:
         """Deletes the conversation's messages; False when it had none."""
-        async with self._db.write() as conn:
-            result = await conn.execute(_DELETE_CONVERSATION, self._conversation(scope, conversation_id))
-            return bool(result.rowcount)
+        async with self._db.transaction() as tx:
+            return bool(await tx.execute(_DELETE_CONVERSATION, self._conversation(scope, conversation_id)))
 
     async def recent(
         self,
@@ -182,22 +182,18 @@ class ConversationStore:
             conditions.append(_c.seq > after_seq)
         if through_seq is not None:
             conditions.append(_c.seq <= through_seq)
-        statement = _COLUMNS.where(*conditions).order_by(_c.seq.desc()).limit(limit)
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(statement)).all()
+        rows = await self._db.fetch_all(_COLUMNS.where(*conditions).order_by(_c.seq.desc()).limit(limit))
         return [_message(r) for r in reversed(rows)]
 
     async def latest_seq(self, scope: Scope) -> int:
         """The `seq` of the principal's newest message (0 when none). A
         principal's appends commit in `seq` order (see the module doc), so
         every message up to it is visible once this is read."""
-        async with self._db.engine.connect() as conn:
-            return int((await conn.execute(_LATEST_SEQ, self._owner(scope))).scalar() or 0)
+        return int(await self._db.fetch_value(_LATEST_SEQ, self._owner(scope)) or 0)
 
     async def position(self, scope: Scope, message_id: str) -> MessagePosition | None:
         """Where one of the principal's messages sits, or None (unknown, purged, or not theirs)."""
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(_SEQ_OF, {**self._owner(scope), "message_id": message_id})).first()
+        row = await self._db.fetch_one(_SEQ_OF, {**self._owner(scope), "message_id": message_id})
         return None if row is None else MessagePosition(row[0], row[1])
 
     async def page(
@@ -223,8 +219,7 @@ class ConversationStore:
                 conditions.append(_c.seq < before_seq)
             order = _c.seq.desc()
         statement = _COLUMNS.where(*conditions).order_by(order).limit(limit + 1)
-        async with self._db.engine.connect() as conn:
-            rows = list((await conn.execute(statement)).all())
+        rows = await self._db.fetch_all(statement)
         has_more = len(rows) > limit
         rows = rows[:limit]
         if after_seq is None:
