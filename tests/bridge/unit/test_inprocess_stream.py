@@ -16,6 +16,13 @@ PATH = "/test.Streams/Count"
 SPEC = MethodSpec("test.Streams", "Count", "test", object, object, True, (), 200, None)
 
 
+class Num(int):
+    """A message the transport can size, as it sizes every protobuf message."""
+
+    def ByteSize(self) -> int:  # noqa: N802 (protobuf's name)
+        return 4
+
+
 def transport(handler: Any) -> InProcessTransport:
     return InProcessTransport({PATH: grpc.unary_stream_rpc_method_handler(handler)})
 
@@ -28,9 +35,9 @@ async def settle() -> None:
 async def test_ready_hands_over_what_is_queued_in_order() -> None:
     async def count(request: int, context: Any) -> AsyncIterator[int]:
         for i in range(request):
-            yield i
+            yield Num(i)
 
-    call = transport(count).callable_for(SPEC)(10)
+    call = transport(count).callable_for(SPEC)(Num(10))
     first = await call.read()
     batch = call.ready()
     assert [first, *batch] == list(range(10))  # all were queued in one turn, none waited
@@ -45,9 +52,9 @@ async def test_a_reader_that_does_not_read_holds_the_handler_back() -> None:
         nonlocal produced
         for i in range(request):
             produced += 1
-            yield i
+            yield Num(i)
 
-    call = transport(count).callable_for(SPEC)(200)
+    call = transport(count).callable_for(SPEC)(Num(200))
     await settle()
     assert produced == 64  # the handler waits once 64 are unread
     received = [await call.read(), *call.ready()]
@@ -60,10 +67,10 @@ async def test_a_reader_that_does_not_read_holds_the_handler_back() -> None:
 
 async def test_an_abort_after_messages_is_raised_after_them() -> None:
     async def failing(request: int, context: Any) -> AsyncIterator[int]:
-        yield 1
+        yield Num(1)
         await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "no more")
 
-    call = transport(failing).callable_for(SPEC)(0)
+    call = transport(failing).callable_for(SPEC)(Num(0))
     assert await call.read() == 1
     assert call.ready() == []  # the end is left for read()
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -77,11 +84,11 @@ async def test_cancel_stops_a_waiting_handler() -> None:
     async def endless(request: int, context: Any) -> AsyncIterator[int]:
         try:
             while True:
-                yield 0
+                yield Num(0)
         finally:
             stopped.set()
 
-    call = transport(endless).callable_for(SPEC)(0)
+    call = transport(endless).callable_for(SPEC)(Num(0))
     await settle()
     call.cancel()
     await asyncio.wait_for(stopped.wait(), 2)
@@ -96,10 +103,10 @@ async def test_an_unexpected_exception_ends_the_call_unknown_not_cleanly() -> No
     """As a gRPC server would: a reply cut by a bug must not read as a whole one."""
 
     async def broken(request: int, context: Any) -> AsyncIterator[int]:
-        yield 1
+        yield Num(1)
         raise RuntimeError("database pool exhausted")
 
-    call = transport(broken).callable_for(SPEC)(0)
+    call = transport(broken).callable_for(SPEC)(Num(0))
     assert await call.read() == 1
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await call.read()
