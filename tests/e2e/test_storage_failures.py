@@ -49,8 +49,16 @@ def test_read_only_data_directory_stops_start_with_one_line(tmp_path: Path, stat
 def test_full_disk_is_507_storage_full_on_rest_and_resource_exhausted_on_grpc(tmp_path: Path) -> None:
     disk = tmp_path / "proc" / "disk"
     disk.mkdir(parents=True)
+    # The disk holds a database migrated beforehand and 1 MiB of room: the schema's
+    # size (which grows with every migration) is not what this test is about.
+    migrated = tmp_path / "migrated"
+    migrated.mkdir()
+    run_cli(migrated, "migrate")
+    database = migrated / "chorus.db"
+    room = (database.stat().st_size + 2**20) // 1024
+    launcher = small_disk(disk, f"{room}k", seed=database)
     proc = ChorusProcess(
-        tmp_path / "proc", config_toml=ROOMY_LIMITS, env={"CHORUS_DATA_DIR": str(disk)}, launcher=small_disk(disk, "1m")
+        tmp_path / "proc", config_toml=ROOMY_LIMITS, env={"CHORUS_DATA_DIR": str(disk)}, launcher=launcher
     )
     with proc, httpx.Client(base_url=proc.rest_url, timeout=30) as client:
         first = str(uuid.uuid4())

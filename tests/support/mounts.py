@@ -38,6 +38,12 @@ def read_only(directory: Path) -> list[str]:
     return mounted(f"mount --bind {path} {path} && mount -o remount,ro,bind {path}")
 
 
-def small_disk(directory: Path, size: str) -> list[str]:
-    """A launcher under which `directory` is an empty tmpfs of `size` (e.g. "1m")."""
-    return mounted(f"mount -t tmpfs -o size={shlex.quote(size)} tmpfs {shlex.quote(str(directory))}")
+def small_disk(directory: Path, size: str, seed: Path | None = None) -> list[str]:
+    """A launcher under which `directory` is a tmpfs of `size` (e.g. "1m"): empty, or
+    holding a copy of the file `seed` (say, a database already migrated, so that
+    the disk's size is the room left for what the test writes)."""
+    target = shlex.quote(str(directory))
+    setup = f"mount -t tmpfs -o size={shlex.quote(size)} tmpfs {target}"
+    if seed is not None:
+        setup += f" && cp {shlex.quote(str(seed))} {target}/"
+    return mounted(setup)

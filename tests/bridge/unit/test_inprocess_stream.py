@@ -19,7 +19,7 @@ SPEC = MethodSpec("test.Streams", "Count", "test", object, object, True, (), 200
 class Num(int):
     """A message the transport can size, as it sizes every protobuf message."""
 
-    def ByteSize(self) -> int:  # noqa: N802 (protobuf's name)
+    def ByteSize(self) -> int:
         return 4
 
 
