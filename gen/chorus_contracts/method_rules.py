@@ -5,6 +5,46 @@
 from rest_bridge.method_rules import Access, MethodRule, RateLimitRule
 
 RULES: dict[str, MethodRule] = {
+    '/chaozcode.v2.UserService/CreateApiKey': MethodRule(
+        service='chaozcode.v2.UserService',
+        method='CreateApiKey',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('POST',),
+    ),
+    '/chaozcode.v2.UserService/DeleteApiKey': MethodRule(
+        service='chaozcode.v2.UserService',
+        method='DeleteApiKey',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('DELETE',),
+    ),
+    '/chaozcode.v2.UserService/GetMe': MethodRule(
+        service='chaozcode.v2.UserService',
+        method='GetMe',
+        surface='chaozcode',
+        access=Access(permission='read'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('GET',),
+    ),
+    '/chaozcode.v2.UserService/ListApiKeys': MethodRule(
+        service='chaozcode.v2.UserService',
+        method='ListApiKeys',
+        surface='chaozcode',
+        access=Access(permission='read'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('GET',),
+    ),
+    '/chaozcode.v2.UserService/UpdateMe': MethodRule(
+        service='chaozcode.v2.UserService',
+        method='UpdateMe',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('PATCH',),
+    ),
     '/chittyos.ai.v1.AiGatewayService/CreateChatCompletion': MethodRule(
         service='chittyos.ai.v1.AiGatewayService',
         method='CreateChatCompletion',

@@ -47,6 +47,8 @@ def rate_headers(decision: RateDecision, names: RateLimitHeaders = DEFAULT_RATE_
     }
     if not decision.allowed:
         headers["retry-after"] = str(decision.retry_after)
+        if names.retry_after:
+            headers[names.retry_after] = str(decision.retry_after)
     return headers
 
 
@@ -71,17 +73,21 @@ class RateLimiter:
         A moving window's hit is atomic (one Lua script on Redis), and a refused
         hit counts nothing, so no separate test is needed: a call refused by the
         burst window leaves the main window untouched. One refused by the main
-        window has used one burst slot, which frees itself within the burst
-        window. Each window costs one round trip, plus one for the headers
-        (testing first cost two more per window).
+        window gives back the burst slot it took: a refused call spends nothing.
+        Each window costs one round trip, plus one for the headers (testing
+        first cost two more per window).
 
         A refusal reports the wait until a retry passes: remaining 0, and the
         reset at the end of that wait, whichever window refused.
         """
         taken_at = time.time()
+        counted: list[RateLimitItem] = []
         for window in reversed(windows):
             if not await self._limiter.hit(window, key):
+                if counted:  # a refused call spends nothing: uncount the windows it passed
+                    await self._refunds.give_back(Hold(key, tuple(counted), 1, moving=True, taken_at=taken_at))
                 return await self._refused(key, window, windows[0])
+            counted.append(window)
         stats = await self._limiter.get_window_stats(windows[0], key)
         hold = Hold(key, windows, 1, moving=True, taken_at=taken_at)
         return RateDecision(True, windows[0].amount, stats.remaining, math.ceil(stats.reset_time), 0, hold)
