@@ -10,12 +10,13 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import NewMessage
 from server.platform.scope import Scope
 from server.platform.storage.base import Base
 from server.platform.storage.database import Database
 from server.platform.storage.migrate import alembic_config, upgrade, upgrade_async
 from server.schema import metadata, table_modules
-from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import backends
 from tests.support.chorus_process import ROOT, printed, run_cli
 
@@ -37,14 +38,15 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     # the platform's tables and the migrated schema: a table, column or index
     # missing on either side.
     command.check(alembic_config(url, metadata()))
-    assert {"tenants", "tenant_hosts", "api_keys", "chat_sessions", "chat_messages"} <= _tables(tmp_path)
+    assert {"tenants", "tenant_hosts", "api_keys", "conversation_messages"} <= _tables(tmp_path)
 
 
 def test_every_surface_owns_its_tables() -> None:
     schema = metadata()
     owners = {mapper.local_table.name: mapper.class_.__module__ for mapper in Base.registry.mappers}
     assert owners["tenants"] == owners["idempotency_keys"] == "server.platform.storage.tables"
-    assert owners["mcos_messages"] == "server.surfaces.mcos.tables"
+    assert owners["conversation_messages"] == "server.platform.storage.tables"
+    assert owners["mcos_tasks"] == "server.surfaces.mcos.tables"
     assert owners["chitty_ids"] == "server.surfaces.chittyos.id.tables"
     assert owners["auth_sessions"] == "server.surfaces.chittyos.auth.tables"
     assert owners["projects"] == "server.surfaces.chittyos.sync.tables"
@@ -99,14 +101,14 @@ _SEQUENCE_MAX = (
 async def test_postgresql_row_ids_go_past_32_bits(pg_redis: backends.PgRedis) -> None:
     url = pg_redis.new_database_url()
     await upgrade_async(url)
-    for table, column in (("chat_messages", "id"), ("project_todos", "id"), ("mcos_messages", "seq")):
+    for table, column in (("conversation_messages", "seq"), ("project_todos", "id")):
         key = {"table": table, "column": column}
         assert pg_redis.fetch(url, _COLUMN_TYPE, **key) == [("bigint",)]
         assert pg_redis.fetch(url, _SEQUENCE_MAX, **key) == [(2**63 - 1,)]
-    pg_redis.fetch(url, "SELECT setval(pg_get_serial_sequence('mcos_messages', 'seq'), 2147483647)")
+    pg_redis.fetch(url, "SELECT setval(pg_get_serial_sequence('conversation_messages', 'seq'), 2147483647)")
     db = Database(url)
     try:
-        store = ConversationStore(db)
+        store = ConversationStore(db, "mcos")
         scope = Scope("t", "owner")
         message = NewMessage("msg_" + "0" * 24, "user", "past 2^31", 1)
         await store.append(scope, "c", [message], active_messages=10, now_ms=1)

@@ -13,7 +13,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from server.platform.chat.store import ChatStore, MessageRecord
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import ConversationMessage, NewMessage, new_message_id
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
 from server.platform.errors import not_found, unavailable
@@ -37,7 +38,7 @@ class TurnResult:
 
 
 class ChatEngine:
-    def __init__(self, store: ChatStore, models: ModelRegistry, clock: Clock) -> None:
+    def __init__(self, store: ConversationStore, models: ModelRegistry, clock: Clock) -> None:
         self._store = store
         self._models = models
         self._clock = clock
@@ -53,7 +54,7 @@ class ChatEngine:
     ) -> AsyncIterator[TextDelta | TurnResult]:
         """Yields the reply's text deltas, then one TurnResult once it is stored."""
         received_ms = self._clock.now_ms()
-        history = await self._store.recent(scope, session_id, context_messages)
+        history = await self._store.context(scope, session_id, context_messages)
         request = ModelRequest(
             model=model or "",
             messages=(*(ChatTurn(m.role, m.content) for m in history), ChatTurn("user", message)),
@@ -90,14 +91,20 @@ class ChatEngine:
                 scope,
                 session_id,
                 [
-                    MessageRecord("user", message, received_ms),
-                    MessageRecord("assistant", reply, max(self._clock.now_ms(), received_ms), incomplete),
+                    NewMessage(new_message_id(), "user", message, received_ms),
+                    NewMessage(
+                        new_message_id(),
+                        "assistant",
+                        reply,
+                        max(self._clock.now_ms(), received_ms),
+                        incomplete=incomplete,
+                    ),
                 ],
             )
         )
 
-    async def history(self, scope: Scope, session_id: str) -> list[MessageRecord]:
-        messages = await self._store.history(scope, session_id)
+    async def history(self, scope: Scope, session_id: str) -> list[ConversationMessage]:
+        messages = await self._store.conversation(scope, session_id)
         if messages is None:
             raise not_found("Session not found")
         return messages

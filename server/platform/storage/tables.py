@@ -1,5 +1,5 @@
 """Tables every surface builds on: tenants and their keys, user accounts and their typed
-API keys, chat sessions, idempotency keys.
+API keys, conversation messages, idempotency keys.
 
 Every tenant-owned row carries its tenant id.
 """
@@ -7,10 +7,10 @@ Every tenant-owned row carries its tenant id.
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -97,38 +97,40 @@ class UserApiKeyRow(Base):
     revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-class ChatSessionRow(Base):
-    """A conversation. `owner_id` narrows it to a principal ('' = tenant-wide)."""
+class ConversationMessageRow(Base):
+    """One chat message of a (surface, tenant, principal, conversation).
 
-    __tablename__ = "chat_sessions"
+    Every surface's conversations share this table; `surface` keeps them
+    apart, so one surface never reads another's even for the same principal.
+    `seq` is the monotonic paging key (ids are random, timestamps can tie);
+    `archived_at_ms` is set once a surface's retention moves the message out
+    of the model's context (see `ConversationStore.append`).
+    """
 
-    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at_ms: Mapped[int] = mapped_column(BigInteger)
-    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
-
-
-class ChatMessageRow(Base):
-    __tablename__ = "chat_messages"
+    __tablename__ = "conversation_messages"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["tenant_id", "owner_id", "session_id"],
-            ["chat_sessions.tenant_id", "chat_sessions.owner_id", "chat_sessions.id"],
-            ondelete="CASCADE",
-        ),
-        Index("ix_chat_messages_session", "tenant_id", "owner_id", "session_id", "id"),
+        Index("ix_conversation_messages_conversation", "surface", "tenant_id", "owner_id", "conversation_id", "seq"),
+        Index("ix_conversation_messages_owner", "surface", "tenant_id", "owner_id", "seq"),
+        Index("ix_conversation_messages_archived", "archived_at_ms"),
     )
 
-    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    surface: Mapped[str] = mapped_column(String(32))
     tenant_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(String(200))
-    session_id: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
-    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # [{"id", "name", "args", "result"}, ...] in call order.
+    tool_calls: Mapped[list] = mapped_column(JSON)
     # True when the client cut the stream: content is what was produced before.
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"code", "message", "details"} when the turn failed: content and
+    # tool_calls are what it produced before the error.
+    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class IdempotencyKeyRow(Base):

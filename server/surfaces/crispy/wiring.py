@@ -5,8 +5,8 @@ from __future__ import annotations
 from chorus_contracts.crispy.v1 import chat_pb2_grpc
 
 from server.platform.admission.policies import ResolveTenant, TenantRateLimit
+from server.platform.chat.conversation_store import ConversationStore
 from server.platform.chat.engine import ChatEngine
-from server.platform.chat.store import ChatStore
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.crispy.servicer import CrispyChatService
 from server.surfaces.crispy.settings import SETTINGS
@@ -16,7 +16,7 @@ from server.surfaces.crispy.surface import SURFACE
 async def build(platform: Platform) -> list[ServiceUnit]:
     s, crispy = platform.settings, SETTINGS.of(platform.settings)
     await platform.tenants.ensure_seeded(crispy.tenants)
-    engine = ChatEngine(ChatStore(platform.db), platform.models, platform.clock)
+    engine = ChatEngine(ConversationStore(platform.db, SURFACE.name), platform.models, platform.clock)
     servicer = CrispyChatService(engine, platform.clock, crispy.model or s.models.default, crispy.context_messages)
     identify = ResolveTenant(platform.tenants, platform.key_failures)
     headers = SURFACE.dialect.rate_limit_headers

@@ -49,6 +49,7 @@ from server.platform.agent.loop import (
     invocation_turns,
 )
 from server.platform.agent.tool_box import ToolBox
+from server.platform.chat.messages import ConversationMessage, NewMessage, ReplyFailure, new_message_id
 from server.platform.clock import Clock
 from server.platform.completion import run_to_completion
 from server.platform.document_enums import DocumentEnum
@@ -58,11 +59,9 @@ from server.platform.models.types import ChatTurn, Usage
 from server.platform.scope import Scope
 from server.platform.times import rfc3339_ms
 from server.platform.validation import Violations
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure
-from server.surfaces.mcos.conversations import ConversationService, check_conversation_id, new_message_id
+from server.surfaces.mcos.conversations import ConversationService, check_conversation_id
 from server.surfaces.mcos.message_parts import message_text
 from server.surfaces.mcos.quotas import LLM_TOKENS
-from server.surfaces.mcos.stores.conversation_store import NewMessage
 
 MAX_MESSAGES = 100
 MAX_CONTENT_CHARS = 32_000

@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import logging
 
+from server.platform.chat.conversation_store import ConversationStore
 from server.platform.clock import Clock
-from server.surfaces.mcos.stores.conversation_store import ConversationStore
 
 log = logging.getLogger("chorus.mcos.retention")
 

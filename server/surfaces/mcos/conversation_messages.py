@@ -1,35 +1,12 @@
-"""What the MCoS chat stores per message, as other parts read it (state, history)."""
+"""What the MCoS state snapshot reads of the chat's messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
-from server.platform.agent.loop import ToolInvocation
+from server.platform.chat.messages import ConversationMessage
 from server.platform.scope import Scope
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyFailure:
-    """The error a failed turn ended with, as the client was told it."""
-
-    code: str  # one of the document's codes, e.g. "LLM_ERROR"
-    message: str
-    details: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationMessage:
-    id: str  # "msg_…"
-    conversation_id: str
-    role: str  # "user" | "assistant"
-    content: str
-    created_at_ms: int
-    tool_calls: tuple[ToolInvocation, ...] = ()
-    # A reply the client left before it ended, or one the turn's failure cut.
-    incomplete: bool = False
-    failure: ReplyFailure | None = None
 
 
 class RecentMessages(Protocol):

@@ -21,27 +21,20 @@ id the user cannot see.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import MESSAGE_ID, ConversationMessage, NewMessage
 from server.platform.clock import Clock
 from server.platform.errors import not_found
 from server.platform.scope import Scope
 from server.platform.validation import Violations
-from server.surfaces.mcos.conversation_messages import ConversationMessage
-from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from server.surfaces.mcos.stores.user_changes import ChangeWindow
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
-MESSAGE_ID = re.compile(r"msg_[0-9a-f]{24}")
-
-
-def new_message_id() -> str:
-    return f"msg_{secrets.token_hex(12)}"
-
 
 def check_conversation_id(violations: Violations, field: str, value: str) -> None:
     if value and not CONVERSATION_ID.fullmatch(value):
@@ -64,7 +57,9 @@ class ConversationService:
         self._active_messages = active_messages
 
     async def recent_messages(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
-        return await self._store.recent(scope, limit=limit, window=window)
+        return await self._store.recent(
+            scope, limit=limit, since_ms=window.since_ms, after_seq=window.after, through_seq=window.through
+        )
 
     async def latest_message_seq(self, scope: Scope) -> int:
         return await self._store.latest_seq(scope)

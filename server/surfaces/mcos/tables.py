@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     Index,
     String,
     Text,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.platform.storage.base import Base, RowId
+from server.platform.storage.base import Base
 
 
 class McosTaskRow(Base):
@@ -114,36 +113,3 @@ class McosUserChangeRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
-
-
-class McosMessageRow(Base):
-    """One MCoS chat message of a (principal, conversation).
-
-    `seq` is the monotonic paging key (ids are random, timestamps can tie);
-    `archived_at_ms` is set once the message falls out of the newest
-    `retention.active_messages` of its conversation.
-    """
-
-    __tablename__ = "mcos_messages"
-    __table_args__ = (
-        Index("ix_mcos_messages_conversation", "tenant_id", "owner_id", "conversation_id", "seq"),
-        Index("ix_mcos_messages_owner", "tenant_id", "owner_id", "seq"),
-        Index("ix_mcos_messages_archived", "archived_at_ms"),
-    )
-
-    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(32), unique=True)
-    tenant_id: Mapped[str] = mapped_column(String(64))
-    owner_id: Mapped[str] = mapped_column(String(200))
-    conversation_id: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
-    # [{"id", "name", "args", "result"}, ...] in call order.
-    tool_calls: Mapped[list] = mapped_column(JSON)
-    # True when the client cut the stream: content is what was produced before.
-    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
-    # {"code", "message", "details"} when the turn failed (migration 0009): content
-    # and tool_calls are what it produced before the error.
-    error: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    created_at_ms: Mapped[int] = mapped_column(BigInteger)
-    archived_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

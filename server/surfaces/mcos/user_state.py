@@ -27,10 +27,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from server.platform.chat.messages import ConversationMessage
 from server.platform.clock import Clock
 from server.platform.scope import Scope
 from server.platform.validation import Violations
-from server.surfaces.mcos.conversation_messages import ConversationMessage, RecentMessages
+from server.surfaces.mcos.conversation_messages import RecentMessages
 from server.surfaces.mcos.memories import MemoryRecord, MemoryService
 from server.surfaces.mcos.preferences import PreferenceService, PreferencesRecord
 from server.surfaces.mcos.record_fields import check_time, decode_cursor, encode_cursor

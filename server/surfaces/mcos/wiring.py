@@ -33,6 +33,7 @@ from chorus_contracts.mcos.v1 import (
 from server.platform.admission.idempotency import IdempotencyKeys
 from server.platform.admission.quota_policy import QuotaPolicy
 from server.platform.agent.tool_box import ToolBox
+from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.mcos.access.assertions import AccessAssertionVerifier, signing_keys
 from server.surfaces.mcos.access.policy import CloudflareAccess
@@ -60,7 +61,6 @@ from server.surfaces.mcos.servicers.state import McosStateService
 from server.surfaces.mcos.servicers.tasks import McosTaskService
 from server.surfaces.mcos.servicers.tools import McosToolService
 from server.surfaces.mcos.settings import SETTINGS, McosFlightsSettings
-from server.surfaces.mcos.stores.conversation_store import ConversationStore
 from server.surfaces.mcos.stores.user_changes import UserChanges
 from server.surfaces.mcos.surface import SURFACE
 from server.surfaces.mcos.tasks import TaskService
@@ -90,7 +90,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     policies = (CloudflareAccess(verifier, tenant), QuotaPolicy(quotas))
 
     tasks, memories, preferences = TaskService(db, clock), MemoryService(db, clock), PreferenceService(db, clock)
-    store = ConversationStore(db)
+    store = ConversationStore(db, SURFACE.name)
     conversations = ConversationService(store, clock, active_messages=settings.retention.active_messages)
     state = UserStateService(tasks, memories, preferences, conversations, UserChanges(db), clock)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import NewMessage, new_message_id
 from server.platform.clock import SystemClock
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.surfaces.mcos.conversations import ConversationService, new_message_id
-from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
+from server.surfaces.mcos.conversations import ConversationService
 
 BOB = Scope("mcos", "bob")
 WRITERS = 10
@@ -23,7 +24,9 @@ FOLLOWERS = 4
 
 
 async def test_a_follower_sees_every_message_appended_concurrently(two_processes: tuple[Database, Database]) -> None:
-    services = [ConversationService(ConversationStore(db), SystemClock(), active_messages=1000) for db in two_processes]
+    services = [
+        ConversationService(ConversationStore(db, "mcos"), SystemClock(), active_messages=1000) for db in two_processes
+    ]
     first = new_message_id()
     await services[0].append(BOB, "start", [NewMessage(first, "user", "start", 0)])
     written: list[str] = []

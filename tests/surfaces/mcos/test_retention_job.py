@@ -15,12 +15,13 @@ import grpc
 import pytest
 from chorus_contracts.mcos.v1 import chat_pb2, chat_pb2_grpc, resources_pb2
 
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.chat.messages import NewMessage, new_message_id
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.surfaces.mcos.chat_retention import DAY_MS, ChatRetention
-from server.surfaces.mcos.conversations import ConversationService, new_message_id
+from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.settings import McosRetentionSettings
-from server.surfaces.mcos.stores.conversation_store import ConversationStore, NewMessage
 from tests.support import mcos_identity as identity
 from tests.support.clock import ManualClock
 from tests.support.inprocess_chorus import running_chorus
@@ -59,7 +60,7 @@ async def contents(service: ConversationService, conversation: str) -> list[str]
 
 async def test_old_messages_leave_the_context_but_stay_in_history(db: Database) -> None:
     clock = ManualClock(START_MS)
-    service = ConversationService(ConversationStore(db), clock, active_messages=4)
+    service = ConversationService(ConversationStore(db, "mcos"), clock, active_messages=4)
     await add_turns(service, clock, "c", 3)
     assert await contents(service, "c") == ["q0", "a0", "q1", "a1", "q2", "a2"]
     context = await service.context(ALICE, "c", limit=50)
@@ -73,7 +74,7 @@ async def test_old_messages_leave_the_context_but_stay_in_history(db: Database) 
 
 async def test_archived_messages_are_purged_archive_days_after_archiving(db: Database) -> None:
     clock = ManualClock(START_MS)
-    store = ConversationStore(db)
+    store = ConversationStore(db, "mcos")
     service = ConversationService(store, clock, active_messages=2)
     retention = ChatRetention(store, clock, archive_days=90)
     await add_turns(service, clock, "c", 2)  # q0 a0 archived at day 0
@@ -98,14 +99,14 @@ async def test_archived_messages_are_purged_archive_days_after_archiving(db: Dat
 
 async def test_several_processes_purging_at_once_agree(db: Database, tmp_path: Path) -> None:
     clock = ManualClock(START_MS)
-    store = ConversationStore(db)
+    store = ConversationStore(db, "mcos")
     service = ConversationService(store, clock, active_messages=1)
     await add_turns(service, clock, "c", 30)  # 59 archived
     other = Database(db.url)
     try:
         clock.now += 91 * DAY_MS
         runs = [
-            ChatRetention(ConversationStore(database), clock, archive_days=90).run_once()
+            ChatRetention(ConversationStore(database, "mcos"), clock, archive_days=90).run_once()
             for database in (db, other, db, other)
         ]
         batched = [store.purge_archived(cutoff_ms=clock.now - 90 * DAY_MS, batch=7) for _ in range(2)]

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import Table, update
 
+from server.platform.chat.conversation_store import ConversationStore
 from server.platform.clock import SystemClock
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
@@ -27,7 +28,6 @@ from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.memories import MemoryService
 from server.surfaces.mcos.preferences import PreferenceService
 from server.surfaces.mcos.settings import McosRateLimits, McosRetentionSettings
-from server.surfaces.mcos.stores.conversation_store import ConversationStore
 from server.surfaces.mcos.stores.user_changes import UserChanges, next_change
 from server.surfaces.mcos.tables import McosTaskRow
 from server.surfaces.mcos.tasks import TaskService
@@ -117,7 +117,7 @@ assert isinstance(_tasks, Table)
 
 def state_service(db: Database) -> UserStateService:
     clock = SystemClock()
-    conversations = ConversationService(ConversationStore(db), clock, active_messages=100)
+    conversations = ConversationService(ConversationStore(db, "mcos"), clock, active_messages=100)
     return UserStateService(
         TaskService(db, clock),
         MemoryService(db, clock),

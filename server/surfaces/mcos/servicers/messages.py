@@ -5,9 +5,9 @@ from __future__ import annotations
 from chorus_contracts.mcos.v1 import resources_pb2
 
 from server.platform.agent.loop import ToolInvocation
+from server.platform.chat.messages import ConversationMessage
 from server.platform.struct_values import dict_to_struct, python_to_value
 from server.surfaces.mcos.assistant import ROLE
-from server.surfaces.mcos.conversation_messages import ConversationMessage
 
 
 def tool_invocation_pb(record: ToolInvocation) -> resources_pb2.ToolInvocation:

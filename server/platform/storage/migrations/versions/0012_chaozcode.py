@@ -1,7 +1,7 @@
 """chaozcode: user accounts and their typed API keys (platform), usage, projects, events
 
 Revision ID: 0012_chaozcode
-Revises: 0010 (the lead re-chains it onto 0011_one_conversation_store at merge)
+Revises: 0011
 
 `users` and `user_api_keys` are the platform's accounts (server/platform/accounts),
 which ChaozCode uses first; the `chaozcode_*` tables are the surface's own.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_chaozcode"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,22 @@
-"""MCoS conversation messages, always scoped by tenant and principal.
+"""Every surface's conversation messages, always scoped by surface, tenant and principal.
 
-A table of its own rather than `chat_store`'s: MCoS messages need public
-"msg_" ids usable as cursors, tool invocations, and archiving, and history
-pages across all of a user's conversations. Rows are ordered by `seq`, an
-autoincrement key, so paging is stable when messages arrive concurrently
-(timestamps can tie; ids are random). PostgreSQL takes a seq at INSERT but
-shows the row at COMMIT, so two writers' rows could appear out of seq order
-and a reader paging `after` would step past the earlier one for good: each
-user's appends therefore hold a transaction lock on that user (SQLite has one
-writer anyway), which makes a user's seq order their commit order.
+One store on one table (`conversation_messages`) for Crispy's sessions and
+MCoS's conversations alike. A store instance is bound to one surface: its
+queries never see another surface's rows.
 
-Queries use SQLAlchemy Core with statements built once (see `chat_store`).
+Rows are ordered by `seq`, an autoincrement key, so paging is stable when
+messages arrive concurrently (timestamps can tie; ids are random).
+PostgreSQL takes a seq at INSERT but shows the row at COMMIT, so two writers'
+rows could appear out of seq order and a reader paging `after` would step
+past the earlier one for good: each principal's appends therefore hold a
+transaction lock on that principal (SQLite has one writer anyway), which makes
+a principal's seq order their commit order.
+
+A conversation exists while it has messages: every turn writes at least one.
+
+Queries use SQLAlchemy Core on a plain connection with statements built once
+and bound parameters: on the hot read path the ORM session costs about three
+times as much, and building a select per call costs more than running it.
 """
 
 from __future__ import annotations
@@ -22,29 +28,35 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from server.platform.agent.loop import ToolInvocation
+from server.platform.chat.messages import ConversationMessage, NewMessage, ReplyFailure
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.surfaces.mcos.conversation_messages import ConversationMessage, ReplyFailure
-from server.surfaces.mcos.stores.user_changes import ChangeWindow
-from server.surfaces.mcos.tables import McosMessageRow
+from server.platform.storage.tables import ConversationMessageRow
 
-_messages = cast(Table, McosMessageRow.__table__)
+_messages = cast(Table, ConversationMessageRow.__table__)
 _c = _messages.c
 
-_OWNED = (_c.tenant_id == bindparam("tenant_id"), _c.owner_id == bindparam("owner_id"))
+_OWNED = (
+    _c.surface == bindparam("surface"),
+    _c.tenant_id == bindparam("tenant_id"),
+    _c.owner_id == bindparam("owner_id"),
+)
 _IN_CONVERSATION = (*_OWNED, _c.conversation_id == bindparam("conversation_id"))
 _COLUMNS = select(
     _c.id, _c.conversation_id, _c.role, _c.content, _c.created_at_ms, _c.tool_calls, _c.incomplete, _c.error
 )
+_CONVERSATION = _COLUMNS.where(*_IN_CONVERSATION).order_by(_c.seq)
 _CONTEXT = (
     _COLUMNS.where(*_IN_CONVERSATION, _c.archived_at_ms.is_(None)).order_by(_c.seq.desc()).limit(bindparam("limit"))
 )
 _LATEST_SEQ = select(func.max(_c.seq)).where(*_OWNED)
 _SEQ_OF = select(_c.seq, _c.conversation_id).where(*_OWNED, _c.id == bindparam("message_id"))
+_DELETE_CONVERSATION = delete(_messages).where(*_IN_CONVERSATION)
 # The seq of the newest message that is no longer active: the one just past
 # the newest `active` (NULL while the conversation has no more than that).
 # Bind names differ from column names: UPDATE reserves those for SET values.
 _IN_CONVERSATION_FOR_UPDATE = (
+    _c.surface == bindparam("p_surface"),
     _c.tenant_id == bindparam("p_tenant_id"),
     _c.owner_id == bindparam("p_owner_id"),
     _c.conversation_id == bindparam("p_conversation_id"),
@@ -62,25 +74,15 @@ _ARCHIVE = (
     .where(*_IN_CONVERSATION_FOR_UPDATE, _c.archived_at_ms.is_(None), _c.seq <= _LAST_TO_ARCHIVE)
     .values(archived_at_ms=bindparam("now_ms"))
 )
-# Released at commit. Distinct users may share a hash: that only serialises them too.
+# Released at commit. Distinct principals may share a hash: that only serialises them too.
 _LOCK_OWNER = text("SELECT pg_advisory_xact_lock(hashtextextended(:owner_key, 0))")
 # Purging goes in batches so no single transaction holds the writer for long.
 _PURGE_BATCH = (
-    select(_c.seq).where(_c.archived_at_ms < bindparam("cutoff_ms")).order_by(_c.seq).limit(bindparam("batch"))
+    select(_c.seq)
+    .where(_c.surface == bindparam("surface"), _c.archived_at_ms < bindparam("cutoff_ms"))
+    .order_by(_c.seq)
+    .limit(bindparam("batch"))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    """A message to append (its id is chosen by the caller)."""
-
-    id: str
-    role: str
-    content: str
-    created_at_ms: int
-    tool_calls: tuple[ToolInvocation, ...] = ()
-    incomplete: bool = False
-    failure: ReplyFailure | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,9 @@ class MessagePosition:
 
 
 class ConversationStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, surface: str) -> None:
         self._db = db
+        self._surface = surface
 
     async def append(
         self,
@@ -105,15 +108,17 @@ class ConversationStore:
         conversation_id: str,
         messages: Sequence[NewMessage],
         *,
-        active_messages: int,
-        now_ms: int,
+        active_messages: int | None = None,
+        now_ms: int = 0,
     ) -> None:
-        """Appends messages and archives what falls out of the newest
-        `active_messages`, all in one transaction."""
-        params = _params(scope, conversation_id)
+        """Appends messages in one transaction. With `active_messages`, the
+        same transaction archives (at `now_ms`) what falls out of the
+        conversation's newest `active_messages`."""
+        params = self._conversation(scope, conversation_id)
         async with self._db.write() as conn:
             if self._db.dialect == "postgresql":
-                await conn.execute(_LOCK_OWNER, {"owner_key": f"mcos-messages/{scope.tenant_id}/{scope.owner_id}"})
+                owner_key = f"conversation-messages/{self._surface}/{scope.tenant_id}/{scope.owner_id}"
+                await conn.execute(_LOCK_OWNER, {"owner_key": owner_key})
             await conn.execute(
                 insert(_messages),
                 [
@@ -131,42 +136,68 @@ class ConversationStore:
                     for m in messages
                 ],
             )
-            archive = {f"p_{key}": value for key, value in params.items()}
-            await conn.execute(_ARCHIVE, {**archive, "active": active_messages, "now_ms": now_ms})
+            if active_messages is not None:
+                archive = {f"p_{key}": value for key, value in params.items()}
+                await conn.execute(_ARCHIVE, {**archive, "active": active_messages, "now_ms": now_ms})
+
+    async def conversation(self, scope: Scope, conversation_id: str) -> list[ConversationMessage] | None:
+        """Every message of the conversation, oldest first, or None when it has none."""
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(_CONVERSATION, self._conversation(scope, conversation_id))).all()
+        return [_message(r) for r in rows] if rows else None
 
     async def context(self, scope: Scope, conversation_id: str, limit: int) -> list[ConversationMessage]:
         """The newest `limit` active messages, oldest first."""
         if limit <= 0:
             return []
+        params = {**self._conversation(scope, conversation_id), "limit": limit}
         async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(_CONTEXT, {**_params(scope, conversation_id), "limit": limit})).all()
+            rows = (await conn.execute(_CONTEXT, params)).all()
         return [_message(r) for r in reversed(rows)]
 
-    async def recent(self, scope: Scope, *, limit: int, window: ChangeWindow) -> list[ConversationMessage]:
-        """The user's newest messages across conversations in `window` (by
-        `seq` and creation time), oldest first."""
+    async def delete(self, scope: Scope, conversation_id: str) -> bool:
+        """Deletes the conversation's messages; False when it had none."""
+        async with self._db.write() as conn:
+            result = await conn.execute(_DELETE_CONVERSATION, self._conversation(scope, conversation_id))
+            return bool(result.rowcount)
+
+    async def recent(
+        self,
+        scope: Scope,
+        *,
+        limit: int,
+        since_ms: int | None = None,
+        after_seq: int | None = None,
+        through_seq: int | None = None,
+    ) -> list[ConversationMessage]:
+        """The principal's newest messages across conversations, oldest first:
+        created after `since_ms`, and with `after_seq < seq <= through_seq`,
+        where given."""
         if limit <= 0:
             return []
-        conditions = [_c.tenant_id == scope.tenant_id, _c.owner_id == scope.owner_id]
-        conditions += window.conditions(_c.seq, _c.created_at_ms)
+        conditions = self._owned_by(scope)
+        if since_ms is not None:
+            conditions.append(_c.created_at_ms > since_ms)
+        if after_seq is not None:
+            conditions.append(_c.seq > after_seq)
+        if through_seq is not None:
+            conditions.append(_c.seq <= through_seq)
         statement = _COLUMNS.where(*conditions).order_by(_c.seq.desc()).limit(limit)
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(statement)).all()
         return [_message(r) for r in reversed(rows)]
 
     async def latest_seq(self, scope: Scope) -> int:
-        """The `seq` of the user's newest message (0 when none). A user's appends
-        commit in `seq` order (see the module doc), so every message up to it
-        is visible once this is read."""
-        params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id}
+        """The `seq` of the principal's newest message (0 when none). A
+        principal's appends commit in `seq` order (see the module doc), so
+        every message up to it is visible once this is read."""
         async with self._db.engine.connect() as conn:
-            return int((await conn.execute(_LATEST_SEQ, params)).scalar() or 0)
+            return int((await conn.execute(_LATEST_SEQ, self._owner(scope))).scalar() or 0)
 
     async def position(self, scope: Scope, message_id: str) -> MessagePosition | None:
-        """Where one of the user's messages sits, or None (unknown, purged, or not theirs)."""
-        params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "message_id": message_id}
+        """Where one of the principal's messages sits, or None (unknown, purged, or not theirs)."""
         async with self._db.engine.connect() as conn:
-            row = (await conn.execute(_SEQ_OF, params)).first()
+            row = (await conn.execute(_SEQ_OF, {**self._owner(scope), "message_id": message_id})).first()
         return None if row is None else MessagePosition(row[0], row[1])
 
     async def page(
@@ -181,7 +212,7 @@ class ConversationStore:
         """`limit` messages, oldest first: the newest ones (before `before_seq`
         when given), or the oldest ones after `after_seq`. One extra row is read
         to learn whether more lie beyond."""
-        conditions = [_c.tenant_id == scope.tenant_id, _c.owner_id == scope.owner_id]
+        conditions = self._owned_by(scope)
         if conversation_id is not None:
             conditions.append(_c.conversation_id == conversation_id)
         if after_seq is not None:
@@ -201,13 +232,14 @@ class ConversationStore:
         return StoredPage([_message(r) for r in rows], has_more)
 
     async def purge_archived(self, *, cutoff_ms: int, batch: int = 500) -> int:
-        """Deletes messages archived before `cutoff_ms`, across all tenants.
-        Safe to run from several processes at once: each batch deletes by key,
-        so a row another process already took is simply not there."""
+        """Deletes this surface's messages archived before `cutoff_ms`, across all
+        tenants. Safe to run from several processes at once: each batch deletes
+        by key, so a row another process already took is simply not there."""
         purged = 0
+        params = {"surface": self._surface, "cutoff_ms": cutoff_ms, "batch": batch}
         while True:
             async with self._db.write() as conn:
-                seqs = list((await conn.execute(_PURGE_BATCH, {"cutoff_ms": cutoff_ms, "batch": batch})).scalars())
+                seqs = list((await conn.execute(_PURGE_BATCH, params)).scalars())
                 if seqs:
                     # Counted by what this delete removed, not what was selected.
                     result = await conn.execute(delete(_messages).where(_c.seq.in_(seqs)))
@@ -215,9 +247,14 @@ class ConversationStore:
             if len(seqs) < batch:
                 return purged
 
+    def _owner(self, scope: Scope) -> dict[str, str]:
+        return {"surface": self._surface, "tenant_id": scope.tenant_id, "owner_id": scope.owner_id}
 
-def _params(scope: Scope, conversation_id: str) -> dict[str, str]:
-    return {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "conversation_id": conversation_id}
+    def _conversation(self, scope: Scope, conversation_id: str) -> dict[str, str]:
+        return {**self._owner(scope), "conversation_id": conversation_id}
+
+    def _owned_by(self, scope: Scope) -> list[Any]:
+        return [_c.surface == self._surface, _c.tenant_id == scope.tenant_id, _c.owner_id == scope.owner_id]
 
 
 def _invocation_json(record: ToolInvocation) -> dict[str, Any]:
