@@ -5,6 +5,30 @@
 from rest_bridge.method_rules import Access, MethodRule, RateLimitRule
 
 RULES: dict[str, MethodRule] = {
+    '/chaozcode.v2.ModelService/ListModels': MethodRule(
+        service='chaozcode.v2.ModelService',
+        method='ListModels',
+        surface='chaozcode',
+        access=Access(permission='read'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('GET',),
+    ),
+    '/chaozcode.v2.QueryService/Query': MethodRule(
+        service='chaozcode.v2.QueryService',
+        method='Query',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('POST',),
+    ),
+    '/chaozcode.v2.QueryService/StreamQuery': MethodRule(
+        service='chaozcode.v2.QueryService',
+        method='StreamQuery',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('POST',),
+    ),
     '/chaozcode.v2.UserService/CreateApiKey': MethodRule(
         service='chaozcode.v2.UserService',
         method='CreateApiKey',

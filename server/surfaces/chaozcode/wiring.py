@@ -6,15 +6,18 @@ plan limit) and records it in the persisted usage counters.
 
 from __future__ import annotations
 
-from chorus_contracts.chaozcode.v2 import user_pb2_grpc
+from chorus_contracts.chaozcode.v2 import query_pb2_grpc, user_pb2_grpc
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
+from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
+from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
 from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.surface import SURFACE
@@ -36,7 +39,10 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         tenant.id, UserAccounts(platform.db, platform.clock), keys, key_types, limits, usage, platform.clock
     )
     policies = (ChaozCodeAdmission(keys, tenant, platform.key_failures, key_types, limits, usage, platform.clock),)
+    engine = QueryEngine(ModelCatalog(platform.settings, settings), platform.models, usage, platform.clock)
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, ChaozCodeUserService(accounts)),
+        ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, ChaozCodeQueryService(engine)),
+        ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
     )
     return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]
