@@ -32,12 +32,14 @@ class UsageRow(Base):
 
 
 class ProjectRow(Base):
+    """A user's project: ids are the owner's own (another user may hold the same one)."""
+
     __tablename__ = "chaozcode_projects"
     __table_args__ = (Index("ix_chaozcode_projects_owner", "tenant_id", "owner_id", "created_at_ms", "id"),)
 
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     settings: Mapped[str] = mapped_column(Text, default="{}")  # a JSON object
@@ -56,7 +58,7 @@ class EventRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(64))
-    # What the event is about ("project:<id>"), so deleting it deletes its events.
+    # What the event is about ("project:<id>"), so deleting it deletes its events (with owner_id).
     subject: Mapped[str] = mapped_column(String(120), index=True)
     data: Mapped[str] = mapped_column(Text)  # a JSON object
     created_at_ms: Mapped[int] = mapped_column(BigInteger)

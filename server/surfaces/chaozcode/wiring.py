@@ -6,7 +6,7 @@ plan limit) and records it in the persisted usage counters.
 
 from __future__ import annotations
 
-from chorus_contracts.chaozcode.v2 import query_pb2_grpc, user_pb2_grpc
+from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
@@ -16,12 +16,15 @@ from server.surfaces.chaozcode.admission import ChaozCodeAdmission
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
+from server.surfaces.chaozcode.projects import ProjectService
 from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
 from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
 from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.surface import SURFACE
 from server.surfaces.chaozcode.usage import UsageStore
+from server.surfaces.chaozcode.usage_report import UsageReports
 
 
 def account_keys(platform: Platform) -> AccountKeys:
@@ -39,10 +42,14 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         tenant.id, UserAccounts(platform.db, platform.clock), keys, key_types, limits, usage, platform.clock
     )
     policies = (ChaozCodeAdmission(keys, tenant, platform.key_failures, key_types, limits, usage, platform.clock),)
-    engine = QueryEngine(ModelCatalog(platform.settings, settings), platform.models, usage, platform.clock)
+    catalog = ModelCatalog(platform.settings, settings)
+    engine = QueryEngine(catalog, platform.models, usage, platform.clock)
+    user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
+    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
     services = (
-        ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, ChaozCodeUserService(accounts)),
+        ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
         ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, ChaozCodeQueryService(engine)),
         ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
+        ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
     )
     return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]

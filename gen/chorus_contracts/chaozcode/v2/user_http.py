@@ -34,6 +34,19 @@ METHODS: tuple[MethodSpec, ...] = (
     ),
     MethodSpec(
         service='chaozcode.v2.UserService',
+        method='GetUsage',
+        surface='chaozcode',
+        request_type=_chaozcode_v2_user_pb2.GetUsageRequest,
+        response_type=_chaozcode_v2_user_pb2.GetUsageResponse,
+        server_streaming=False,
+        bindings=(
+            HttpBinding('GET', '/user/usage', body='', response_body=''),
+        ),
+        success_status=200,
+        sse=None,
+    ),
+    MethodSpec(
+        service='chaozcode.v2.UserService',
         method='ListApiKeys',
         surface='chaozcode',
         request_type=_chaozcode_v2_user_pb2.ListApiKeysRequest,

@@ -165,3 +165,69 @@ class DeleteApiKeyResponse(_message.Message):
     revoked: bool
     revoked_at: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[str] = ..., revoked: _Optional[bool] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetUsageRequest(_message.Message):
+    __slots__ = ("days",)
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    days: int
+    def __init__(self, days: _Optional[int] = ...) -> None: ...
+
+class UsageCounts(_message.Message):
+    __slots__ = ("calls", "prompt_tokens", "completion_tokens", "total_tokens", "cost")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cost: float
+    def __init__(self, calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., total_tokens: _Optional[int] = ..., cost: _Optional[float] = ...) -> None: ...
+
+class UsagePeriod(_message.Message):
+    __slots__ = ("start", "end")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    end: str
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ...) -> None: ...
+
+class DayUsage(_message.Message):
+    __slots__ = ("date", "usage")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    usage: UsageCounts
+    def __init__(self, date: _Optional[str] = ..., usage: _Optional[_Union[UsageCounts, _Mapping]] = ...) -> None: ...
+
+class EndpointUsage(_message.Message):
+    __slots__ = ("endpoint", "calls")
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    endpoint: str
+    calls: int
+    def __init__(self, endpoint: _Optional[str] = ..., calls: _Optional[int] = ...) -> None: ...
+
+class ModelUsage(_message.Message):
+    __slots__ = ("model", "usage")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    usage: UsageCounts
+    def __init__(self, model: _Optional[str] = ..., usage: _Optional[_Union[UsageCounts, _Mapping]] = ...) -> None: ...
+
+class GetUsageResponse(_message.Message):
+    __slots__ = ("period", "totals", "days", "endpoints", "models")
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    period: UsagePeriod
+    totals: UsageCounts
+    days: _containers.RepeatedCompositeFieldContainer[DayUsage]
+    endpoints: _containers.RepeatedCompositeFieldContainer[EndpointUsage]
+    models: _containers.RepeatedCompositeFieldContainer[ModelUsage]
+    def __init__(self, period: _Optional[_Union[UsagePeriod, _Mapping]] = ..., totals: _Optional[_Union[UsageCounts, _Mapping]] = ..., days: _Optional[_Iterable[_Union[DayUsage, _Mapping]]] = ..., endpoints: _Optional[_Iterable[_Union[EndpointUsage, _Mapping]]] = ..., models: _Optional[_Iterable[_Union[ModelUsage, _Mapping]]] = ...) -> None: ...

@@ -50,6 +50,11 @@ class UserServiceStub:
                 request_serializer=chaozcode_dot_v2_dot_user__pb2.UpdateMeRequest.SerializeToString,
                 response_deserializer=chaozcode_dot_v2_dot_user__pb2.UpdateMeResponse.FromString,
                 _registered_method=True)
+        self.GetUsage = channel.unary_unary(
+                '/chaozcode.v2.UserService/GetUsage',
+                request_serializer=chaozcode_dot_v2_dot_user__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=chaozcode_dot_v2_dot_user__pb2.GetUsageResponse.FromString,
+                _registered_method=True)
         self.ListApiKeys = channel.unary_unary(
                 '/chaozcode.v2.UserService/ListApiKeys',
                 request_serializer=chaozcode_dot_v2_dot_user__pb2.ListApiKeysRequest.SerializeToString,
@@ -90,6 +95,14 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUsage(self, request, context):
+        """GetUsage reports calls and tokens per day, endpoint and model, with
+        their cost from the catalog's prices.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListApiKeys(self, request, context):
         """ListApiKeys lists the caller's live keys, masked.
         """
@@ -123,6 +136,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.UpdateMe,
                     request_deserializer=chaozcode_dot_v2_dot_user__pb2.UpdateMeRequest.FromString,
                     response_serializer=chaozcode_dot_v2_dot_user__pb2.UpdateMeResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=chaozcode_dot_v2_dot_user__pb2.GetUsageRequest.FromString,
+                    response_serializer=chaozcode_dot_v2_dot_user__pb2.GetUsageResponse.SerializeToString,
             ),
             'ListApiKeys': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApiKeys,
@@ -200,6 +218,33 @@ class UserService:
             '/chaozcode.v2.UserService/UpdateMe',
             chaozcode_dot_v2_dot_user__pb2.UpdateMeRequest.SerializeToString,
             chaozcode_dot_v2_dot_user__pb2.UpdateMeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/chaozcode.v2.UserService/GetUsage',
+            chaozcode_dot_v2_dot_user__pb2.GetUsageRequest.SerializeToString,
+            chaozcode_dot_v2_dot_user__pb2.GetUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

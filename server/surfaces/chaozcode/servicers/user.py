@@ -7,9 +7,11 @@ from chorus_contracts.chaozcode.v2 import user_pb2, user_pb2_grpc
 
 from server.platform.accounts.api_keys import AccountKey
 from server.platform.accounts.users import Account
+from server.platform.admission.call import current_tenant_id
 from server.platform.document_enums import DocumentEnum
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts, DailyUsage
 from server.surfaces.chaozcode.servicers.common import grant, timestamp
+from server.surfaces.chaozcode.usage_report import Counts, UsageReports
 
 PLAN = DocumentEnum(user_pb2.Plan)
 KEY_TYPE = DocumentEnum(user_pb2.KeyType)
@@ -40,9 +42,32 @@ def _api_key(key: AccountKey) -> user_pb2.ApiKey:
     )
 
 
+def _counts(counts: Counts) -> user_pb2.UsageCounts:
+    return user_pb2.UsageCounts(
+        calls=counts.calls,
+        prompt_tokens=counts.prompt_tokens,
+        completion_tokens=counts.completion_tokens,
+        total_tokens=counts.total_tokens,
+        cost=round(counts.cost, 6),
+    )
+
+
 class ChaozCodeUserService(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, accounts: ChaozCodeAccounts) -> None:
+    def __init__(self, accounts: ChaozCodeAccounts, reports: UsageReports) -> None:
         self._accounts = accounts
+        self._reports = reports
+
+    async def GetUsage(
+        self, request: user_pb2.GetUsageRequest, context: grpc.aio.ServicerContext
+    ) -> user_pb2.GetUsageResponse:
+        report = await self._reports.report(current_tenant_id(), grant().user_id, request.days)
+        return user_pb2.GetUsageResponse(
+            period=user_pb2.UsagePeriod(start=report.start, end=report.end),
+            totals=_counts(report.totals),
+            days=[user_pb2.DayUsage(date=d, usage=_counts(c)) for d, c in sorted(report.days.items())],
+            endpoints=[user_pb2.EndpointUsage(endpoint=e, calls=n) for e, n in sorted(report.endpoints.items())],
+            models=[user_pb2.ModelUsage(model=m, usage=_counts(c)) for m, c in sorted(report.models.items())],
+        )
 
     async def GetMe(self, request: user_pb2.GetMeRequest, context: grpc.aio.ServicerContext) -> user_pb2.GetMeResponse:
         return user_pb2.GetMeResponse(user=_user(*await self._accounts.me(grant().user_id)))

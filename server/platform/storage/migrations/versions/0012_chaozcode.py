@@ -37,14 +37,14 @@ def upgrade() -> None:
     op.create_table(
         "chaozcode_projects",
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
-        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("owner_id", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("settings", sa.Text(), nullable=False),
         sa.Column("created_at_ms", sa.BigInteger(), nullable=False),
         sa.Column("updated_at_ms", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("tenant_id", "id"),
+        sa.PrimaryKeyConstraint("tenant_id", "owner_id", "id"),
     )
     with op.batch_alter_table("chaozcode_projects", schema=None) as batch_op:
         batch_op.create_index(
