@@ -53,6 +53,14 @@ RULES: dict[str, MethodRule] = {
         rate_limit=RateLimitRule(''),
         http_verbs=('PATCH',),
     ),
+    '/chaozcode.v2.QueryService/Chat': MethodRule(
+        service='chaozcode.v2.QueryService',
+        method='Chat',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('POST',),
+    ),
     '/chaozcode.v2.QueryService/Query': MethodRule(
         service='chaozcode.v2.QueryService',
         method='Query',

@@ -10,10 +10,12 @@ from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, use
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
+from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
 from server.surfaces.chaozcode.catalog import ModelCatalog
+from server.surfaces.chaozcode.chat import ConversationChat
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
@@ -44,11 +46,15 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     policies = (ChaozCodeAdmission(keys, tenant, platform.key_failures, key_types, limits, usage, platform.clock),)
     catalog = ModelCatalog(platform.settings, settings)
     engine = QueryEngine(catalog, platform.models, usage, platform.clock)
+    chat = ConversationChat(
+        engine, ConversationStore(platform.db, SURFACE.name), platform.clock, settings.chat_context_messages
+    )
+    queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
     projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
-        ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, ChaozCodeQueryService(engine)),
+        ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
         ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
         ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
     )

@@ -51,6 +51,28 @@ METHODS: tuple[MethodSpec, ...] = (
         ),
     ),
     MethodSpec(
+        service='chaozcode.v2.QueryService',
+        method='Chat',
+        surface='chaozcode',
+        request_type=_chaozcode_v2_query_pb2.ChatRequest,
+        response_type=_chaozcode_v2_query_pb2.ChatResponse,
+        server_streaming=True,
+        bindings=(
+            HttpBinding('POST', '/query/chat', body='*', response_body=''),
+        ),
+        success_status=200,
+        sse=SseSpec(
+            style='data',
+            event_oneof='event',
+            type_key='type',
+            done_data='',
+            stream_flag_field='stream',
+            stream_flag_default=False,
+            unary_field='result',
+            error_event='error',
+        ),
+    ),
+    MethodSpec(
         service='chaozcode.v2.ModelService',
         method='ListModels',
         surface='chaozcode',

@@ -49,6 +49,11 @@ class QueryServiceStub:
                 request_serializer=chaozcode_dot_v2_dot_query__pb2.StreamQueryRequest.SerializeToString,
                 response_deserializer=chaozcode_dot_v2_dot_query__pb2.StreamQueryResponse.FromString,
                 _registered_method=True)
+        self.Chat = channel.unary_stream(
+                '/chaozcode.v2.QueryService/Chat',
+                request_serializer=chaozcode_dot_v2_dot_query__pb2.ChatRequest.SerializeToString,
+                response_deserializer=chaozcode_dot_v2_dot_query__pb2.ChatResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -75,6 +80,18 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Chat(self, request, context):
+        """Chat continues a multi-turn conversation: the messages, after the stored
+        ones of `conversation_id` when it is given (another user's conversation
+        is NOT_FOUND). Without one it starts a conversation; either way the
+        answer names it, and the turn (the non-system messages sent and the
+        reply) is stored once the reply is whole. One `result`, or with `stream`
+        true a stream like StreamQuery's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -87,6 +104,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.StreamQuery,
                     request_deserializer=chaozcode_dot_v2_dot_query__pb2.StreamQueryRequest.FromString,
                     response_serializer=chaozcode_dot_v2_dot_query__pb2.StreamQueryResponse.SerializeToString,
+            ),
+            'Chat': grpc.unary_stream_rpc_method_handler(
+                    servicer.Chat,
+                    request_deserializer=chaozcode_dot_v2_dot_query__pb2.ChatRequest.FromString,
+                    response_serializer=chaozcode_dot_v2_dot_query__pb2.ChatResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -148,6 +170,33 @@ class QueryService:
             '/chaozcode.v2.QueryService/StreamQuery',
             chaozcode_dot_v2_dot_query__pb2.StreamQueryRequest.SerializeToString,
             chaozcode_dot_v2_dot_query__pb2.StreamQueryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Chat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/chaozcode.v2.QueryService/Chat',
+            chaozcode_dot_v2_dot_query__pb2.ChatRequest.SerializeToString,
+            chaozcode_dot_v2_dot_query__pb2.ChatResponse.FromString,
             options,
             channel_credentials,
             insecure,

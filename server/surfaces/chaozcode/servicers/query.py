@@ -9,12 +9,16 @@ from chorus_contracts.chaozcode.v2 import query_pb2, query_pb2_grpc
 from google.protobuf.json_format import MessageToDict
 
 from server.platform.admission.call import current_tenant_id
+from server.platform.document_enums import DocumentEnum
 from server.platform.models.types import ChatTurn, Usage
+from server.platform.scope import Scope
+from server.surfaces.chaozcode.chat import ConversationChat
 from server.surfaces.chaozcode.query import Answer, Delta, QueryEngine, QueryParams, Started
 from server.surfaces.chaozcode.servicers.common import grant, timestamp
 
 QUERY = "POST /query"
 STREAM = "POST /query/stream"
+CHAT_ROLE = DocumentEnum(query_pb2.ChatRole)
 
 
 def params_of(request: query_pb2.QueryRequest) -> QueryParams:
@@ -47,8 +51,47 @@ def result_of(answer: Answer) -> query_pb2.QueryResult:
 
 
 class ChaozCodeQueryService(query_pb2_grpc.QueryServiceServicer):
-    def __init__(self, engine: QueryEngine) -> None:
+    def __init__(self, engine: QueryEngine, chat: ConversationChat) -> None:
         self._engine = engine
+        self._chat = chat
+
+    async def Chat(
+        self, request: query_pb2.ChatRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[query_pb2.ChatResponse]:
+        params = QueryParams(
+            model=request.model,
+            temperature=request.temperature if request.HasField("temperature") else None,
+            max_tokens=request.max_tokens if request.HasField("max_tokens") else None,
+            top_p=request.top_p if request.HasField("top_p") else None,
+        )
+        messages = [ChatTurn(CHAT_ROLE.text(m.role), m.content) for m in request.messages]
+        resume = request.conversation_id if request.HasField("conversation_id") else None
+        scope = Scope(current_tenant_id(), grant().user_id)
+        conversation, events = await self._chat.turn(scope, messages, params, resume)
+        streaming = request.HasField("stream") and request.stream
+        async for event in events:
+            if isinstance(event, Answer):
+                if streaming:
+                    yield query_pb2.ChatResponse(done=query_pb2.QueryDone(usage=usage_of(event.usage)))
+                else:
+                    result = result_of(event)
+                    yield query_pb2.ChatResponse(
+                        result=query_pb2.ChatResult(
+                            id=result.id,
+                            conversation_id=conversation,
+                            text=result.text,
+                            model=result.model,
+                            usage=result.usage,
+                            finish_reason=result.finish_reason,
+                            created_at=result.created_at,
+                        )
+                    )
+            elif not streaming:
+                continue
+            elif isinstance(event, Started):
+                yield query_pb2.ChatResponse(start=query_pb2.ChatStart(id=event.id, conversation_id=conversation))
+            else:
+                yield query_pb2.ChatResponse(delta=query_pb2.QueryDelta(content=event.content))
 
     def _run(self, request: query_pb2.QueryRequest, endpoint: str) -> AsyncIterator[Started | Delta | Answer]:
         params = params_of(request)
