@@ -83,6 +83,8 @@ class ChaozCodeSettings(SurfaceSettings):
     # The catalog, in listing order; `default_model` answers requests that name none.
     models: dict[str, CatalogModel] = Field(default_factory=_default_catalog)
     default_model: str = "gpt-4"
+    # Seconds usage counts gather in a process before they are written (reads write them first).
+    usage_flush_seconds: float = Field(default=0.5, gt=0)
     # How many stored messages of a conversation `POST /v2/query/chat` gives the model.
     chat_context_messages: int = Field(default=50, ge=1)
 

@@ -39,7 +39,8 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     keys = account_keys(platform)
     key_types = chaozcode_key_types(SURFACE.name)
     limits = PlanLimiter(platform.limiter, settings, f"chaozcode:{tenant.id}", SURFACE.dialect.rate_limit_headers)
-    usage = UsageStore(platform.db)
+    usage = UsageStore(platform.db, settings.usage_flush_seconds)
+    platform.closers.append(usage.aclose)
     accounts = ChaozCodeAccounts(
         tenant.id, UserAccounts(platform.db, platform.clock), keys, key_types, limits, usage, platform.clock
     )

@@ -13,7 +13,7 @@ from chorus_contracts.chaozcode.v2 import user_pb2, user_pb2_grpc
 
 from tests.support import backends
 from tests.support.chaozcode import add_user, new_key, rest
-from tests.support.chorus_process import ChorusProcess
+from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.grpc_status import error_info
 
 # Small limits, so the tests reach them: free bursts 3 in a minute; pro allows 3 a day.
@@ -58,11 +58,15 @@ def _assert_refused(response: httpx.Response, limit: int) -> None:
     assert abs(int(response.headers["x-ratelimit-reset"]) - (time.time() + wait)) <= 2
 
 
-def _calls_recorded(proc: ChorusProcess, user_id: str) -> int:
-    rows = backends.fetch(
-        proc.data_dir, "SELECT SUM(calls) FROM chaozcode_usage WHERE user_id = :u AND model = ''", u=user_id
-    )
-    return int(rows[0][0] or 0)
+def _calls_recorded(proc: ChorusProcess, user_id: str, expected: int) -> int:
+    """The calls written to the database, once they are (counts are written every half second)."""
+
+    def recorded() -> int:
+        sql = "SELECT SUM(calls) FROM chaozcode_usage WHERE user_id = :u AND model = ''"
+        return int(backends.fetch(proc.data_dir, sql, u=user_id)[0][0] or 0)
+
+    wait_until(lambda: recorded() == expected)
+    return recorded()
 
 
 def test_the_free_burst_then_429_and_refusals_spend_nothing(limited: ChorusProcess) -> None:
@@ -75,7 +79,7 @@ def test_the_free_burst_then_429_and_refusals_spend_nothing(limited: ChorusProce
         assert all("x-ratelimit-retryafter" not in r.headers for r in passed)
         for _ in range(3):
             _assert_refused(client.get("/user/me"), 2)
-    assert _calls_recorded(limited, account.user_id) == 3
+    assert _calls_recorded(limited, account.user_id, 3) == 3
     # Per key: the user's other key has its own windows.
     other = new_key(limited, add_user(limited, plan="free"), "production")
     with rest(limited, other) as client:
@@ -90,7 +94,7 @@ def test_the_daily_limit_refuses_and_gives_the_minute_back(limited: ChorusProces
         refused = client.get("/user/api-keys")
         _assert_refused(refused, 100)
         assert int(refused.headers["x-ratelimit-retryafter"]) > 86_000
-    assert _calls_recorded(limited, account.user_id) == 3
+    assert _calls_recorded(limited, account.user_id, 3) == 3
 
 
 def test_development_keys_get_the_development_limits(limited: ChorusProcess) -> None:

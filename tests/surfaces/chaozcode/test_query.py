@@ -17,7 +17,7 @@ from httpx_sse import connect_sse
 
 from tests.support import backends
 from tests.support.chaozcode import add_user, rest
-from tests.support.chorus_process import ChorusProcess
+from tests.support.chorus_process import ChorusProcess, wait_until
 from tests.support.grpc_status import error_info
 from tests.support.grpcurl import grpcurl, grpcurl_path
 
@@ -49,13 +49,13 @@ def test_the_documents_query_example(chaozcode: ChorusProcess) -> None:
     assert list(usage) == ["promptTokens", "completionTokens", "totalTokens"]
     assert usage["totalTokens"] == usage["promptTokens"] + usage["completionTokens"] > 0
     assert answer.headers["x-ratelimit-limit"] == "60"
-    rows = backends.fetch(
-        chaozcode.data_dir,
+    sql = (
         "SELECT endpoint, calls, prompt_tokens, completion_tokens FROM chaozcode_usage "
-        "WHERE user_id = :u AND model = 'gpt-4'",
-        u=account.user_id,
+        "WHERE user_id = :u AND model = 'gpt-4'"
     )
-    assert rows == [("POST /query", 1, usage["promptTokens"], usage["completionTokens"])]
+    expected = [("POST /query", 1, usage["promptTokens"], usage["completionTokens"])]
+    # Counts are written every half second.
+    assert wait_until(lambda: backends.fetch(chaozcode.data_dir, sql, u=account.user_id) == expected)
 
 
 def _events(client: httpx.Client, path: str, body: dict[str, object]) -> list[dict[str, object]]:

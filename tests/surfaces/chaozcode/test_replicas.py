@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.support.backends import PgRedis
-from tests.support.chorus_process import ChorusProcess, printed, run_cli
+from tests.support.chorus_process import ChorusProcess, printed, run_cli, wait_until
 
 BURST = 4
 LIMITS = "".join(
@@ -61,4 +61,4 @@ def test_a_keys_burst_and_usage_are_counted_once_across_replicas(
         assert refused.status_code == 429 and refused.json()["error"]["code"] == "RATE_LIMITED"
     # The persisted counter saw the admitted calls only, from both replicas.
     sql = "SELECT SUM(calls) FROM chaozcode_usage WHERE user_id = :u AND model = ''"
-    assert pg_redis.fetch(one.env["CHORUS_DATABASE_URL"], sql, u=user_id) == [(BURST,)]
+    assert wait_until(lambda: pg_redis.fetch(one.env["CHORUS_DATABASE_URL"], sql, u=user_id) == [(BURST,)])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support import backends
 from tests.support.chaozcode import add_user, rest
 from tests.support.chorus_process import ChorusProcess
 
@@ -57,3 +58,16 @@ def test_usage_outlives_a_restart(tmp_path_factory: pytest.TempPathFactory) -> N
         report = client.get("/user/usage").json()
     assert {e["endpoint"]: e["calls"] for e in report["endpoints"]}["POST /query"] == 1
     assert report["models"][0]["model"] == "gpt-4"
+
+
+def test_counts_pending_at_shutdown_are_written(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data = tmp_path_factory.mktemp("chaozcode-flush")
+    config = "[chaozcode]\nusage_flush_seconds = 3600\n"  # nothing is written but at reads and shutdown
+    with ChorusProcess(data, config_toml=config) as proc:
+        account = add_user(proc)
+        with rest(proc, account.key) as client:
+            for _ in range(3):
+                client.get("/models")
+        sql = "SELECT SUM(calls) FROM chaozcode_usage WHERE user_id = :u"
+        assert backends.fetch(data, sql, u=account.user_id) == [(None,)]
+    assert backends.fetch(data, sql, u=account.user_id) == [(3,)]
