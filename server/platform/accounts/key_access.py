@@ -32,10 +32,6 @@ class KeyTypes:
         self._endpoints = dict(endpoints)
         self.known_endpoints = frozenset(e for names in endpoints.values() for e in names)
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._types)
-
     def permissions(self) -> frozenset[str]:
         """Every permission some type holds: the ones a rule may demand."""
         return frozenset(p for t in self._types.values() for p in t.permissions)
