@@ -164,6 +164,35 @@ def _mcos_token(settings: Settings, args: argparse.Namespace) -> Awaitable[None]
     return run()
 
 
+def _chaozcode_users_add(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    """Creates a ChaozCode user and prints their first API key, once."""
+    from server.platform.accounts.api_keys import AccountKeys
+    from server.platform.accounts.users import UserAccounts
+    from server.platform.clock import SystemClock
+    from server.surfaces.chaozcode.accounts import add_user
+    from server.surfaces.chaozcode.key_types import LABELS
+    from server.surfaces.chaozcode.settings import SETTINGS
+
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
+        clock = SystemClock()
+        tenant = await service.seeded(SETTINGS.of(settings).tenant_seed())
+        account, issued = await add_user(
+            UserAccounts(db, clock),
+            AccountKeys(db, clock, LABELS),
+            tenant.id,
+            args.email,
+            args.name,
+            args.plan,
+            args.key_type,
+        )
+        print(
+            f"user: {account.id} ({account.email}, plan {account.plan})\n"
+            f"key:  {issued.secret}\n(a {issued.key.key_type} key, shown once; only its hash is stored)"
+        )
+
+    return _with_tenants(settings, action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chorus", description="Chorus: gRPC-first AI platform backend")
     parser.add_argument("--config", help="TOML config file (default: chorus.toml or $CHORUS_CONFIG)")
@@ -224,6 +253,20 @@ def _parser() -> argparse.ArgumentParser:
     mcos_token.add_argument("--email", default="")
     mcos_token.add_argument("--expires-in", type=int, default=3600, help="lifetime in seconds (default 3600)")
     mcos_token.set_defaults(run=_mcos_token)
+
+    chaozcode = sub.add_parser("chaozcode", help="ChaozCode API v2").add_subparsers(dest="action", required=True)
+    users = chaozcode.add_parser("users", help="ChaozCode users").add_subparsers(dest="users_action", required=True)
+    user_add = users.add_parser("add", help="create a user and print their first API key (once)")
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--name", default="")
+    user_add.add_argument("--plan", required=True, choices=("free", "pro", "team", "enterprise"))
+    user_add.add_argument(
+        "--key-type",
+        default="production",
+        choices=("production", "development", "readonly"),
+        help="the first key's type (default production)",
+    )
+    user_add.set_defaults(run=_chaozcode_users_add)
     return parser
 
 

@@ -643,6 +643,7 @@ def test_other_surfaces_get_a_status_like_error(library: Doc) -> None:
 _CREDENTIALS = {
     "crispy": {("apiKey", "header", "x-api-key"), ("apiKey", "header", "x-tenant-id")},
     "mcos": {("apiKey", "header", "CF-Access-JWT-Assertion")},
+    "chaozcode": {("http", "bearer", "")},
     **{f"chittyos-{s}": {("http", "bearer", "")} for s in ("id", "auth", "sync", "mcp", "ai")},
 }
 

@@ -110,6 +110,9 @@ class RateLimitHeaders:
     limit: str = "x-ratelimit-limit"
     remaining: str = "x-ratelimit-remaining"
     reset: str = "x-ratelimit-reset"
+    # Also the seconds to wait on a refusal, beside `Retry-After`, where a document names
+    # a header of its own for it (ChaozCode's `X-RateLimit-RetryAfter`); "" = none.
+    retry_after: str = ""
 
 
 DEFAULT_RATE_LIMIT_HEADERS = RateLimitHeaders()

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cachetools import TTLCache
 from sqlalchemy import bindparam, select
@@ -23,6 +24,9 @@ from server.platform.clock import Clock
 from server.platform.errors import already_exists, invalid_argument, not_found, unauthenticated
 from server.platform.storage.database import Database
 from server.platform.storage.tables import ApiKeyRow, TenantHostRow, TenantRow
+
+if TYPE_CHECKING:
+    from server.platform.accounts.api_keys import KeyGrant
 
 KEY_PREFIX = "chorus_"
 # What a key that failed is compared with, and looked up by, when it matches nothing:
@@ -44,6 +48,8 @@ class Tenant:
 class Caller:
     tenant: Tenant
     user_id: str | None  # set when an API key names a user
+    # A user account's typed API key (server/platform/accounts), where one made the call.
+    key: KeyGrant | None = None
 
 
 @dataclass(frozen=True, slots=True)

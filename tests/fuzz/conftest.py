@@ -42,7 +42,12 @@ CHECKS = [
 ]
 
 # Where each surface's mount serves its OpenAPI document (the bridge's default mounts).
-DOCUMENT_PATHS = {"mcos": "/api/openapi.json"}
+DOCUMENT_PATHS = {"mcos": "/api/openapi.json", "chaozcode": "/v2/openapi.json"}
+# ChaozCode's plans, raised so the fuzzer's thousands of calls stay under them.
+CHAOZCODE_PLANS = "".join(
+    f"\n[chaozcode.plans.{plan}]\nper_minute = 1000000\nper_day = 0\nburst = 1000000\n"
+    for plan in ("free", "pro", "team", "enterprise")
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ class Surface:
     host: str  # the Host that routes to it ("" when any host does)
     credentials: dict[str, str] = field(default_factory=dict)
     rest_url: str = ""  # the server's
+    prefix: str = ""  # the mount's path prefix (ChaozCode's "/v2"), before the document's paths
+
+    @property
+    def base_url(self) -> str:
+        return self.rest_url + self.prefix
 
     def document(self) -> dict[str, Any]:
         """The document as the server serves it (the generated one, as package data)."""
@@ -72,7 +82,8 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Itera
     # Operations declare their security, so schemathesis also sends made-up credentials: from
     # one address, enough to lock it out (`api_key_lockout`) for the valid key that follows.
     lockout = "\n[api_key_lockout]\nfailures = 1000000\n"
-    with ChorusProcess(data_dir, config_toml=CHITTYOS_CONFIG + mcos_config(jwks) + lockout) as proc:
+    config = CHITTYOS_CONFIG + mcos_config(jwks) + lockout + CHAOZCODE_PLANS
+    with ChorusProcess(data_dir, config_toml=config) as proc:
         yield proc
 
 
@@ -84,16 +95,21 @@ def _crispy_key(data: Path) -> str:
 @pytest.fixture(scope="session")
 def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
     data = fuzz_server.data_dir
-    with ThreadPoolExecutor(2) as pool:  # each admin command is a process start: run both at once
+    with ThreadPoolExecutor(3) as pool:  # each admin command is a process start: run them at once
         crispy = pool.submit(_crispy_key, data)
         chittyos = pool.submit(run_cli, data, "api-keys", "create", "--tenant", "chittyos", "--name", "fuzz")
+        chaozcode = pool.submit(
+            run_cli, data, "chaozcode", "users", "add", "--email", "fuzz@example.com", "--plan", "enterprise"
+        )
         crispy_key, chittyos_key = crispy.result(), printed(chittyos.result(), "key")
+        chaozcode_key = printed(chaozcode.result(), "key")
     token = mint(fuzz_server.rest_url, ["read", "write", "admin"])
     assertion = idp.token("fuzzer")
     url = fuzz_server.rest_url
     listed = [
         Surface("crispy", "", {"x-api-key": crispy_key}, url),
         Surface("mcos", "", {"cf-access-jwt-assertion": assertion}, url),
+        Surface("chaozcode", "api.chaozcode.com", {"authorization": f"Bearer {chaozcode_key}"}, url, "/v2"),
         Surface("chittyos-id", "id.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}, url),
         Surface("chittyos-auth", "auth.chitty.cc", {"authorization": f"Bearer {ADMIN_KEY}"}, url),
         Surface("chittyos-sync", "api.chitty.cc", {"authorization": f"Bearer {token}"}, url),

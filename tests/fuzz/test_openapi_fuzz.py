@@ -100,7 +100,7 @@ def test_every_surface_survives_schema_fuzzing(
     fuzz_server: ChorusProcess,
     surfaces: dict[str, Surface],
 ) -> None:
-    target = Target(surfaces[name], authenticated, fuzz_server.rest_url)
+    target = Target(surfaces[name], authenticated, surfaces[name].base_url)
     case_counts: Counter[str] = Counter()
     started = time.monotonic()
     failures: list[str] = []

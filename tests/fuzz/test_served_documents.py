@@ -39,6 +39,10 @@ CALLS = {
         Call("GET", "/api/health", 200),
         Call("GET", "/api/tasks", 401, authenticated=False),
     ],
+    "chaozcode": [
+        Call("GET", "/models", 200),
+        Call("POST", "/query", 422, body={"prompt": "x", "temperature": 3.0}),
+    ],
     "chittyos-id": [
         Call("GET", "/validate/{chittyId}", 200, path_parameters={"chittyId": "01-I-NFO-0001-T-25-C-X"}),
         Call("POST", "/generate", 401, authenticated=False, body={"metadata": {"entityType": "INFO"}}),
@@ -72,6 +76,6 @@ def test_real_answers_conform_to_the_served_document(
         operation = schema[call.path][call.method]
         case = operation.Case(path_parameters=call.path_parameters, query=call.query, body=call.body)
         headers = {**surface.headers(call.authenticated), **call.headers}
-        response = case.call(base_url=fuzz_server.rest_url, headers=headers)
+        response = case.call(base_url=surface.base_url, headers=headers)
         assert response.status_code == call.status, (call, response.text)
         case.validate_response(response, checks=CHECKS, headers=headers)

@@ -93,6 +93,16 @@ async def test_a_fixed_window_take_is_given_back(storage_uri: str) -> None:
     assert not (await limiter.take("q", day)).allowed
 
 
+async def test_a_call_the_main_window_refuses_gives_its_burst_slot_back(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri, f"t-{uuid.uuid4().hex}")
+    windows = (RateLimitItemPerMinute(1), RateLimitItemPerSecond(5))
+    assert (await limiter.hit("k", windows)).allowed
+    refused = [await limiter.hit("k", windows) for _ in range(3)]
+    assert not any(d.allowed for d in refused)
+    # The burst window passed each refused call, then took its count back: a refusal spends nothing.
+    assert (await limiter.peek_moving("k", windows[1])).remaining == 4
+
+
 async def test_a_moving_window_hit_is_given_back(storage_uri: str) -> None:
     limiter = RateLimiter(storage_uri, f"t-{uuid.uuid4().hex}")
     minute = (RateLimitItemPerMinute(2),)

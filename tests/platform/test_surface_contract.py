@@ -155,7 +155,7 @@ def test_default_mounts_and_settings_sections_come_from_the_surfaces() -> None:
     assert set(mounts) == {s.name for s in SERVED}
     assert mounts["echo"].paths == ["/api/v1/"] and mounts["mcos"].paths == ["/api/"]
     assert mounts["mcos"].openapi.path == "/api/openapi.json" and mounts["crispy"].openapi.path == "/openapi.json"
-    assert mounts["chittyos-sync"].hosts == ["sync.*", "api.*"]
+    assert mounts["chittyos-sync"].hosts == ["sync.*", "api.chitty.cc", "api.localhost"]
     assert settings.echo.greeting == "echo"  # type: ignore[attr-defined]
 
 

@@ -52,6 +52,8 @@ def rate_headers(decision: RateDecision, names: RateLimitHeaders = DEFAULT_RATE_
     }
     if not decision.allowed:
         headers["retry-after"] = str(decision.retry_after)
+        if names.retry_after:
+            headers[names.retry_after] = str(decision.retry_after)
     return headers
 
 
@@ -79,9 +81,9 @@ class RateLimiter:
         A moving window's hit is atomic (one Lua script on Redis), and a refused
         hit counts nothing, so no separate test is needed: a call refused by the
         burst window leaves the main window untouched. One refused by the main
-        window has used one burst slot, which frees itself within the burst
-        window. Each window costs one round trip, plus one for the headers
-        (testing first cost two more per window).
+        window gives back the burst slot it took: a refused call spends nothing.
+        Each window costs one round trip, plus one for the headers (testing
+        first cost two more per window).
 
         A refusal reports the wait until a retry passes: remaining 0, and the
         reset at the end of that wait, whichever window refused.
@@ -91,9 +93,13 @@ class RateLimiter:
         storage = self._moving
         # The strategy's own steps (MovingWindowRateLimiter.hit / get_window_stats) on the
         # storage directly, with the storage keys built once per caller, not per window per call.
+        counted: list[RateLimitItem] = []
         for window, storage_key in zip(reversed(windows), reversed(keys), strict=True):
             if not await storage.acquire_entry(storage_key, window.amount, window.get_expiry()):
+                if counted:  # a refused call spends nothing: uncount the windows it passed
+                    await self._refunds.give_back(Hold(key, tuple(counted), 1, moving=True, taken_at=taken_at))
                 return await self._refused(key, window, windows[0])
+            counted.append(window)
         reported = windows[0]
         start, count = await storage.get_moving_window(keys[0], reported.amount, reported.get_expiry())
         reset = math.ceil(start + reported.get_expiry())

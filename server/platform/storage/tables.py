@@ -1,4 +1,5 @@
-"""Tables every surface builds on: tenants and their keys, conversation messages, idempotency keys.
+"""Tables every surface builds on: tenants and their keys, user accounts and their typed
+API keys, conversation messages, idempotency keys.
 
 Every tenant-owned row carries its tenant id.
 """
@@ -15,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +55,45 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class UserRow(Base):
+    """A user account of a tenant (server/platform/accounts): e-mail unique within the tenant."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    # Stored lower-cased, so uniqueness ignores case.
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # The surface's plan name (e.g. ChaozCode's "free", "pro", ...).
+    plan: Mapped[str] = mapped_column(String(32))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class UserApiKeyRow(Base):
+    """A user's typed API key: its public label and lookup prefix, and a SHA-256 of the whole key."""
+
+    __tablename__ = "user_api_keys"
+    __table_args__ = (Index("ix_user_api_keys_owner", "tenant_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # e.g. "cc_live_": what the key begins with, before its prefix.
+    label: Mapped[str] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    key_type: Mapped[str] = mapped_column(String(32))
+    # JSON array of the endpoints a scoped key may call ("[]" for the others).
+    scopes: Mapped[str] = mapped_column(Text, default="[]")
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    last_used_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 

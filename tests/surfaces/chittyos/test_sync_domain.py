@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.platform.errors import ChorusError
+from server.platform.merge_patch import merge_patch
 from server.platform.storage.database import Database
 from server.platform.times import rfc3339_ms as iso_time
-from server.surfaces.chittyos.sync.merge_patch import merge_patch
 from server.surfaces.chittyos.sync.resource_fields import Page
 from server.surfaces.chittyos.sync.stores.todo_store import TodoRecord
 from server.surfaces.chittyos.sync.stores.work_session_store import WorkSessionStore

@@ -14,8 +14,8 @@ import grpc
 
 from server.platform.clock import Clock
 from server.platform.errors import ChorusError
+from server.platform.merge_patch import merge_patch
 from server.platform.validation import Violations
-from server.surfaces.chittyos.sync.merge_patch import merge_patch
 from server.surfaces.chittyos.sync.resource_fields import (
     INVALID_REQUEST,
     Page,

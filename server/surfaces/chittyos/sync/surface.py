@@ -1,4 +1,5 @@
-"""The ChittyOS sync hub (spec 000), declared: on sync.* and api.* hosts."""
+"""The ChittyOS sync hub (spec 000), declared: on sync.* hosts, and on its document's api.chitty.cc
+(and api.localhost): not on every api.* host, where other documents live (api.chaozcode.com)."""
 
 from __future__ import annotations
 
@@ -11,5 +12,5 @@ SURFACE = Surface(
     dialect=CHITTYOS_DIALECT,
     wiring="server.surfaces.chittyos.sync.wiring",
     settings=SETTINGS,
-    mounts=(DefaultMount(hosts=("sync.*", "api.*")),),
+    mounts=(DefaultMount(hosts=("sync.*", "api.chitty.cc", "api.localhost")),),
 )

@@ -1,0 +1,62 @@
+"""ChaozCode's services (spec 001): one deployment tenant, its users' typed keys and plans.
+
+Every service admits a call through `ChaozCodeAdmission` (key, key type,
+plan limit) and records it in the persisted usage counters.
+"""
+
+from __future__ import annotations
+
+from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc
+
+from server.platform.accounts.api_keys import AccountKeys
+from server.platform.accounts.users import UserAccounts
+from server.platform.chat.conversation_store import ConversationStore
+from server.platform.surface import Platform, ServiceUnit
+from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
+from server.surfaces.chaozcode.admission import ChaozCodeAdmission
+from server.surfaces.chaozcode.catalog import ModelCatalog
+from server.surfaces.chaozcode.chat import ConversationChat
+from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
+from server.surfaces.chaozcode.plan_limits import PlanLimiter
+from server.surfaces.chaozcode.projects import ProjectService
+from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
+from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
+from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
+from server.surfaces.chaozcode.settings import SETTINGS
+from server.surfaces.chaozcode.surface import SURFACE
+from server.surfaces.chaozcode.usage import UsageStore
+from server.surfaces.chaozcode.usage_report import UsageReports
+
+
+def account_keys(platform: Platform) -> AccountKeys:
+    return AccountKeys(platform.db, platform.clock, LABELS)
+
+
+async def build(platform: Platform) -> list[ServiceUnit]:
+    settings = SETTINGS.of(platform.settings)
+    tenant = await platform.tenants.seeded(settings.tenant_seed())
+    keys = account_keys(platform)
+    key_types = chaozcode_key_types(SURFACE.name)
+    limits = PlanLimiter(platform.limiter, settings, f"chaozcode:{tenant.id}", SURFACE.dialect.rate_limit_headers)
+    usage = UsageStore(platform.db, settings.usage_flush_seconds)
+    platform.closers.append(usage.aclose)
+    accounts = ChaozCodeAccounts(
+        tenant.id, UserAccounts(platform.db, platform.clock), keys, key_types, limits, usage, platform.clock
+    )
+    policies = (ChaozCodeAdmission(keys, tenant, platform.key_failures, key_types, limits, usage, platform.clock),)
+    catalog = ModelCatalog(platform.settings, settings)
+    engine = QueryEngine(catalog, platform.models, usage, platform.clock)
+    chat = ConversationChat(
+        engine, ConversationStore(platform.db, SURFACE.name), platform.clock, settings.chat_context_messages
+    )
+    queries = ChaozCodeQueryService(engine, chat)
+    user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
+    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
+    services = (
+        ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
+        ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
+        ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
+        ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
+    )
+    return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]
