@@ -85,7 +85,7 @@ class Partition:
         min_score: float | None = None,
         accept: Callable[[str], bool] | None = None,
     ) -> list[Hit]:
-        """The `k` best items by cosine, best first (ties: the earlier stored first)."""
+        """The `k` best items by cosine, best first (ties in no set order)."""
         count = len(self._ids)
         if count == 0 or k <= 0:
             return []
@@ -112,8 +112,8 @@ class Partition:
 
 
 def _top(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
-    """Indices of the `k` highest scores, highest first (stable: lower index first on ties)."""
+    """Indices of the `k` highest scores, highest first."""
     if k >= len(scores):
-        return np.argsort(-scores, kind="stable")
+        return np.argsort(-scores)
     candidates = np.argpartition(-scores, k - 1)[:k]
-    return candidates[np.lexsort((candidates, -scores[candidates]))]
+    return candidates[np.argsort(-scores[candidates])]
