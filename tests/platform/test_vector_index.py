@@ -183,6 +183,11 @@ async def test_a_restart_rebuilds_the_index_from_the_database(migrated_url: str)
         assert ids(await after.search(ALICE, axis(0), 3)) == ["k1", "k2", "k3"]
         assert await after.count(ALICE) == 9
         assert ids(await after.search(ACME, axis(0), 3)) == ["doc"]
+        # The loaded partition still grows and forgets.
+        await after.upsert(ALICE, [(f"more{i}", unit(0, 1, i / 20)) for i in range(20)])
+        await after.remove(ALICE, ["k1"])
+        assert await after.count(ALICE) == 28
+        assert ids(await after.search(ALICE, axis(0), 2)) == ["k2", "k3"]
         # Vectors of another model are not searched with this one's.
         assert await index_on(restarted, model="m2").count(ALICE) == 0
     finally:

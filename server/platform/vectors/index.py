@@ -223,8 +223,12 @@ class VectorIndex:
             .where(*self._owned(scope), _vectors.c.vector.is_not(None), _vectors.c.model == self.model)
             .order_by(_vectors.c.change, _vectors.c.item_id)
         )
+        item_ids, raws, changes = [], [], []
         for item_id, raw, change in rows:
-            partition.put(item_id, decode(raw), int(change))
+            item_ids.append(item_id)
+            raws.append(raw)
+            changes.append(int(change))
+        partition.load(item_ids, np.frombuffer(b"".join(raws), dtype="<f4").astype(np.float32), changes)
         return partition
 
     def _owned(self, scope: Scope) -> list[ColumnElement[bool]]:

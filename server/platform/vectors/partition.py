@@ -61,6 +61,19 @@ class Partition:
             self._slots[item_id] = slot
         self._matrix[slot] = vector
 
+    def load(self, item_ids: list[str], vectors: npt.NDArray[np.float32], changes: list[int]) -> None:
+        """Fills an empty partition in one go (a start-up load: no per-item copies)."""
+        assert not self._ids, "load fills an empty partition"
+        unique = dict(zip(item_ids, range(len(item_ids)), strict=True))
+        if len(unique) != len(item_ids):
+            raise ValueError("duplicate item ids")
+        self._matrix = np.array(vectors, dtype=np.float32, copy=True).reshape(len(item_ids), self.dimensions)
+        if len(self._matrix) < _INITIAL_ROWS:
+            self._matrix = np.vstack([self._matrix, np.zeros((_INITIAL_ROWS, self.dimensions), np.float32)])
+        self._ids = list(item_ids)
+        self._slots = unique
+        self._changes = dict(zip(item_ids, changes, strict=True))
+
     def drop(self, item_id: str, change: int) -> None:
         if change < self._changes.get(item_id, -1):
             return
@@ -89,7 +102,9 @@ class Partition:
         count = len(self._ids)
         if count == 0 or k <= 0:
             return []
-        scores = self._matrix[:count] @ query
+        # einsum, not `@`: BLAS's threaded matrix-vector product is 40x slower on a
+        # busy 2-core box (15 ms against 0.4 ms at 10k vectors), and no faster idle.
+        scores = np.einsum("ij,j->i", self._matrix[:count], query)
         hits: list[Hit] = []
         want = k if accept is None else min(count, 4 * k)
         while True:
