@@ -8,18 +8,22 @@ the database's rows and change numbers keep them consistent.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
 from sqlalchemy import text
 
-from server.config import SEMANTIC_EMBEDDING_MODEL, ModelSettings
-from server.platform.models.setup import build_embedding_registry
+from server.config import SEMANTIC_EMBEDDING_MODEL, ModelSettings, load_settings
+from server.platform.admission.rate_limit import RateLimiter
+from server.platform.models.setup import build_embedding_registry, build_model_registry
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
+from server.platform.surface import Platform
+from server.platform.tenancy import TenantService
 from server.platform.vectors.index import VectorIndex
 from server.platform.vectors.partition import Hit, Partition
-from server.platform.vectors.semantic import SemanticSearch
+from server.platform.vectors.semantic import SemanticSearch, semantic_search
 from tests.support.clock import ManualClock
 from tests.support.relevance_set import PAIRS
 
@@ -228,3 +232,35 @@ async def test_semantic_search_finds_a_stored_text_by_a_paraphrase(two_processes
         assert ids(await reader.search(ALICE, PAIRS[1][0], 1, min_score=0.99)) == []
     finally:
         await registry.aclose()
+
+
+async def test_a_process_shares_one_model_and_one_index_per_namespace(closing_db: Database) -> None:
+    settings = load_settings()
+    clock = ManualClock(0)
+    platform = Platform(
+        settings=settings,
+        clock=clock,
+        db=closing_db,
+        tenants=TenantService(closing_db, clock),
+        models=build_model_registry(settings.models),
+        limiter=RateLimiter(),
+    )
+    memories = await semantic_search(platform, "memories")
+    again = await semantic_search(platform, "memories")
+    documents = await semantic_search(platform, "documents")
+    try:
+        assert memories.index is again.index and memories.index is not documents.index
+        assert memories.model == SEMANTIC_EMBEDDING_MODEL and memories.index.dimensions == 384
+        await memories.store(ALICE, [("m1", PAIRS[0][1]), ("m2", PAIRS[1][1])])
+        assert ids(await again.search(ALICE, PAIRS[0][0], 1)) == ["m1"]
+        assert await documents.search(ALICE, PAIRS[0][0], 1) == []
+    finally:
+        for close in platform.closers:
+            await close()
+
+
+@pytest.fixture
+async def closing_db(migrated_url: str) -> AsyncIterator[Database]:
+    db = Database(migrated_url)
+    yield db
+    await db.close()
