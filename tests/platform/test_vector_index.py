@@ -153,6 +153,10 @@ async def test_a_replica_sees_the_other_replicas_writes_and_removals(
     await second.remove(ALICE, ["b"])
     assert ids(await first.search(ALICE, axis(0), 5)) == ["a"]
     assert ids(await second.search(ALICE, axis(0), 5)) == ["a"]
+    # Searches queued behind one read of the changes share it, and all see the write.
+    await first.upsert(ALICE, [("c", axis(0))])
+    together = await asyncio.gather(*(second.search(ALICE, axis(0), 1) for _ in range(10)))
+    assert [ids(hits) for hits in together] == [["c"]] * 10
 
 
 async def test_concurrent_writers_on_two_replicas_converge(replicas: tuple[VectorIndex, VectorIndex]) -> None:

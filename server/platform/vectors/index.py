@@ -9,8 +9,9 @@ the owner scopes it has searched (partition.py) and follows the table:
   row with a NULL vector (a tombstone), stamped like a write.
 - Before each search the index reads the rows stamped after the last number
   it applied and applies them to the partitions it holds: one indexed query,
-  usually returning nothing. So a search on any replica sees every write
-  committed before it began, its own and other processes' alike.
+  usually returning nothing, shared by the searches that queued behind it. So
+  a search on any replica sees every write committed before it began, its own
+  and other processes' alike.
 - A scope's partition is loaded from the table the first time it is
   searched after start (its live rows): a restart rebuilds from the database.
   Rows replayed after that load change nothing (each item keeps the number of
@@ -75,6 +76,8 @@ class VectorIndex:
         self._partitions: dict[_Key, Partition] = {}
         self._applied: int | None = None  # the last change number applied; None before the first read
         self._lock = asyncio.Lock()
+        self._reads = 0  # reads of the changes started so far (see `_current`)
+        self._failed = False
 
     # --- writes ---
 
@@ -163,19 +166,31 @@ class VectorIndex:
         vector = np.asarray(query, dtype=np.float32)
         if vector.shape != (self.dimensions,):
             raise ValueError(f"{self.namespace}: query of shape {vector.shape}, expected ({self.dimensions},)")
+        ticket = self._reads
         async with self._lock:
-            partition = await self._current(scope)
+            partition = await self._current(scope, ticket)
             if len(partition) > _THREAD_ABOVE:
                 return await asyncio.to_thread(partition.search, vector, k, min_score=min_score, accept=accept)
             return partition.search(vector, k, min_score=min_score, accept=accept)
 
     async def count(self, scope: Scope) -> int:
         """How many items the scope has stored."""
+        ticket = self._reads
         async with self._lock:
-            return len(await self._current(scope))
+            return len(await self._current(scope, ticket))
 
-    async def _current(self, scope: Scope) -> Partition:
-        """The scope's partition with every committed write applied (holds the lock)."""
+    async def _current(self, scope: Scope, ticket: int) -> Partition:
+        """The scope's partition with every write committed before the caller
+        arrived (when `_reads` was `ticket`) applied; call holding the lock.
+
+        Concurrent searches share reads: a read of the changes that started
+        after the caller arrived saw all it must see, so it needs no other."""
+        key = (scope.tenant_id, scope.owner_id)
+        partition = self._partitions.get(key)
+        if partition is not None and self._reads != ticket and not self._failed:
+            return partition
+        self._reads += 1
+        self._failed = True  # until this read completes: those queued behind it read again
         async with self._db.engine.connect() as conn:
             if self._applied is None:
                 # First use: nothing is held yet, so start from the latest number.
@@ -185,12 +200,11 @@ class VectorIndex:
                 self._applied = int(latest.scalar() or 0)
             else:
                 await self._follow(conn)
-            key = (scope.tenant_id, scope.owner_id)
-            partition = self._partitions.get(key)
             if partition is None:
                 partition = await self._load(conn, scope)
                 self._partitions[key] = partition
-            return partition
+        self._failed = False
+        return partition
 
     async def _follow(self, conn: AsyncConnection) -> None:
         assert self._applied is not None
