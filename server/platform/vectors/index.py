@@ -235,7 +235,6 @@ class VectorIndex:
         rows = await conn.execute(
             select(_vectors.c.item_id, _vectors.c.vector, _vectors.c.change)
             .where(*self._owned(scope), _vectors.c.vector.is_not(None), _vectors.c.model == self.model)
-            .order_by(_vectors.c.change, _vectors.c.item_id)
         )
         item_ids, raws, changes = [], [], []
         for item_id, raw, change in rows:
