@@ -118,3 +118,11 @@ def test_a_sentence_provider_cannot_serve_chat_and_an_unknown_semantic_model_sto
         load_settings(models={"routes": {"chat": {"provider": "sentence"}}, "default": "chat"})
     with pytest.raises(ConfigError, match=r"models.semantic_embedding: unknown embedding model 'nope'"):
         load_settings(models={"semantic_embedding": "nope"})
+
+
+def test_the_embedder_works_from_one_event_loop_to_the_next() -> None:
+    registry = build_embedding_registry(ModelSettings(), semantic=True)
+    first = asyncio.run(_embed(registry, ("same text",)))
+    second = asyncio.run(_embed(registry, ("same text",)))
+    asyncio.run(registry.aclose())
+    assert np.allclose(first, second, atol=1e-6)

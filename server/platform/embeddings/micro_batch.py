@@ -41,11 +41,14 @@ class MicroBatcher:
 
     async def embed(self, texts: Sequence[str]) -> tuple[Matrix, list[int]]:
         loop = asyncio.get_running_loop()
+        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
+            # First call, or on another event loop than the last worker's (which can no longer run).
+            self._pending = collections.deque(c for c in self._pending if c.future.get_loop() is loop)
+            self._wake = asyncio.Event()
+            self._worker = loop.create_task(self._drain(), name="embedding-batcher")
         call = _Call(texts, loop.create_future())
         self._pending.append(call)
         self._wake.set()
-        if self._worker is None or self._worker.done():
-            self._worker = loop.create_task(self._drain(), name="embedding-batcher")
         return await call.future
 
     async def _drain(self) -> None:
@@ -83,7 +86,8 @@ class MicroBatcher:
         return np.concatenate([p[0] for p in parts]), [n for p in parts for n in p[1]]
 
     async def aclose(self) -> None:
-        if self._worker is not None:
+        # A worker of another (ended) event loop ended with it.
+        if self._worker is not None and self._worker.get_loop() is asyncio.get_running_loop():
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
