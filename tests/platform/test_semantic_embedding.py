@@ -93,7 +93,7 @@ async def test_inference_leaves_the_event_loop_free(registry: EmbeddingRegistry)
     await _embed(registry, ("warm the model up",))
     ticker = asyncio.create_task(tick())
     try:
-        await _embed(registry, tuple(f"a longer sentence to embed, number {i}, with some words" for i in range(96)))
+        await _embed(registry, tuple(f"a longer sentence to embed, number {i}, with some words" for i in range(192)))
     finally:
         ticker.cancel()
     # On the loop, the ticker could not run at all while the model works.
