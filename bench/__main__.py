@@ -9,6 +9,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
   soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
   gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
+  semantic  the packaged sentence embedding (relevance vs lexical, speed) and the vector index (recall, p50, store)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -25,10 +26,11 @@ from bench.limits import run_bare_asgi
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
+from bench.semantic import run_semantic
 from bench.soak import run_soak
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -135,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         report.soak = run_soak(options)
     if "gateway" in parts:
         report.gateway = run_gateway(options)
+    if "semantic" in parts:
+        report.semantic = run_semantic()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from bench.gateway import Gateway
 from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
+from bench.semantic import Semantic, semantic_section
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
 from tests.support import backends
@@ -65,6 +66,7 @@ class Report:
     workers: list[Row] = field(default_factory=list)
     soak: Soak | None = None
     gateway: Gateway | None = None
+    semantic: Semantic | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -90,6 +92,8 @@ class Report:
             out += soak_section(self.soak, o, targets)
         if self.gateway is not None:
             out += gateway_section(self.gateway, o, targets)
+        if self.semantic is not None:
+            out += semantic_section(self.semantic, targets)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]

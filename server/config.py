@@ -148,7 +148,9 @@ class RestSettings(Listen):
 
 
 class ProviderSettings(BaseModel):
-    kind: Literal["builtin", "openai-compatible"]
+    # "sentence": the packaged semantic embedding model (embeddings only, see
+    # server/platform/embeddings/sentence.py).
+    kind: Literal["builtin", "openai-compatible", "sentence"]
     base_url: str = ""
     api_key: str = ""
     timeout: float = Field(default=60.0, gt=0)
@@ -173,7 +175,7 @@ class EmbeddingRouteSettings(ModelRouteSettings):
 
 
 def _default_providers() -> dict[str, ProviderSettings]:
-    return {"builtin": ProviderSettings(kind="builtin")}
+    return {"builtin": ProviderSettings(kind="builtin"), SENTENCE_PROVIDER: ProviderSettings(kind="sentence")}
 
 
 # The ChittyOS document's model ids. By default they are served by the builtin
@@ -181,6 +183,10 @@ def _default_providers() -> dict[str, ProviderSettings]:
 # serve real models under the same ids.
 CHITTYOS_CHAT_MODEL = "@cf/meta/llama-3.1-8b-instruct"
 CHITTYOS_EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
+# The packaged semantic embedding model (a "sentence" provider): what semantic
+# search (memories, documents) embeds with unless `models.semantic_embedding` says otherwise.
+SEMANTIC_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+SENTENCE_PROVIDER = "sentence"
 
 
 def _default_models() -> dict[str, ModelRouteSettings]:
@@ -191,7 +197,10 @@ def _default_models() -> dict[str, ModelRouteSettings]:
 
 
 def _default_embeddings() -> dict[str, EmbeddingRouteSettings]:
-    return {CHITTYOS_EMBEDDING_MODEL: EmbeddingRouteSettings(provider="builtin")}
+    return {
+        CHITTYOS_EMBEDDING_MODEL: EmbeddingRouteSettings(provider="builtin"),
+        SEMANTIC_EMBEDDING_MODEL: EmbeddingRouteSettings(provider=SENTENCE_PROVIDER),
+    }
 
 
 class ModelSettings(BaseModel):
@@ -201,6 +210,22 @@ class ModelSettings(BaseModel):
     # Embedding model ids -> provider (a `providers` entry: "builtin" kind is
     # the lexical embedding, "openai-compatible" calls {base_url}/embeddings).
     embeddings: dict[str, EmbeddingRouteSettings] = Field(default_factory=_default_embeddings)
+    # The embedding model semantic search (vector indexes) embeds with: an
+    # `embeddings` id, or the packaged model's id, which the platform serves
+    # even when `embeddings` does not list it (gateways list only `embeddings`).
+    semantic_embedding: str = SEMANTIC_EMBEDDING_MODEL
+
+    @model_validator(mode="after")
+    def _keep_the_sentence_provider(self) -> ModelSettings:
+        """The packaged model's provider stays when a configuration lists its own
+        providers (a table replaces the defaults whole): the default embedding
+        routes name it, and semantic search uses it (see `semantic_embedding`)."""
+        self.providers.setdefault(SENTENCE_PROVIDER, ProviderSettings(kind="sentence"))
+        return self
+
+    def served_by_chorus(self, provider: str) -> bool:
+        """Whether a provider is one of Chorus's own (no upstream): builtin or sentence."""
+        return self.providers[provider].kind in ("builtin", "sentence")
 
 
 class RateLimitSettings(BaseModel):
@@ -371,6 +396,10 @@ def _check_model_routes(models: ModelSettings) -> None:
             raise ConfigError(
                 f"invalid configuration: models.routes.{public_id}.provider: unknown provider {route.provider!r}"
             )
+        if models.providers[route.provider].kind == "sentence":
+            raise ConfigError(
+                f"invalid configuration: models.routes.{public_id}.provider: {route.provider!r} only embeds"
+            )
     for name, provider in models.providers.items():
         if provider.kind == "openai-compatible" and not provider.base_url:
             raise ConfigError(f"invalid configuration: models.providers.{name}.base_url: required")
@@ -390,3 +419,7 @@ def _check_embedding_routes(models: ModelSettings) -> None:
             raise ConfigError(
                 f"invalid configuration: {where}.dimensions: only the builtin embedding has a configurable size"
             )
+    if models.semantic_embedding not in (*models.embeddings, SEMANTIC_EMBEDDING_MODEL):
+        raise ConfigError(
+            f"invalid configuration: models.semantic_embedding: unknown embedding model {models.semantic_embedding!r}"
+        )

@@ -155,3 +155,39 @@ class IdempotencyKeyRow(Base):
     completed_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # The response message(s), each length-prefixed; NULL while running.
     response: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class VectorRow(Base):
+    """One item's embedding in a vector namespace ("chaozcode-memory", "crispy-documents", ...),
+    owned by a tenant and optionally one principal (`owner_id` '' = tenant-wide).
+
+    `vector` is float32 little-endian, L2-normalised; NULL once removed (a
+    tombstone, so every replica's index learns of the removal). `change` is the
+    namespace's change number of the row's latest write (see VectorNamespaceRow):
+    replicas follow a namespace by reading the rows whose `change` is past the
+    last one they applied (server/platform/vectors/index.py).
+    """
+
+    __tablename__ = "vectors"
+    __table_args__ = (Index("ix_vectors_change", "namespace", "change"),)
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The embedding model's public id: vectors of another model are never searched together.
+    model: Mapped[str] = mapped_column(String(100))
+    dimensions: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    change: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class VectorNamespaceRow(Base):
+    """A namespace's change counter: the number of its latest write. Taking the next
+    number locks this row until commit, so a namespace's numbers commit in order."""
+
+    __tablename__ = "vector_namespaces"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    change: Mapped[int] = mapped_column(BigInteger)

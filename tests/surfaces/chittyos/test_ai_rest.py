@@ -490,3 +490,16 @@ def test_float_output_is_compact(ai: httpx.Client) -> None:
     numbers = re.findall(rb"-?\d+\.\d+(?:e-?\d+)?", raw)
     assert numbers and max(len(n) for n in numbers) <= 12, "values are rounded to 8 decimal places"
     assert json.loads(raw)["data"][0]["embedding"]
+
+
+def test_the_packaged_sentence_model_embeds_semantically(ai: httpx.Client) -> None:
+    """The platform's semantic model is listed (Chorus's own) and served by `/v1/embeddings`."""
+    listed = {m["id"]: m for m in ai.get("/v1/models").json()["data"]}
+    assert listed["all-MiniLM-L6-v2"]["owned_by"] == "chorus"
+    texts = ["I forgot my password", "Resetting account credentials after a lost login", "Bake the bread at 220 C"]
+    response = ai.post("/v1/embeddings", json={"model": "all-MiniLM-L6-v2", "input": texts})
+    assert response.status_code == 200, response.text
+    vectors = [item["embedding"] for item in response.json()["data"]]
+    assert [len(v) for v in vectors] == [384, 384, 384]
+    similar, unrelated = (sum(a * b for a, b in zip(vectors[0], v, strict=True)) for v in vectors[1:])
+    assert similar > unrelated + 0.2

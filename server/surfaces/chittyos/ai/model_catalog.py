@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from server.config import ModelRouteSettings, ModelSettings
 
-# `owned_by` of the models Chorus itself serves (the builtin development model
-# and the builtin lexical embedding): they are not the named vendor's models.
+# `owned_by` of the models Chorus itself serves (the builtin development model,
+# the builtin lexical embedding and the packaged sentence embedding): they are not the named vendor's models.
 BUILTIN_OWNER = "chorus"
 
 
@@ -21,10 +21,10 @@ class ModelCard:
 def model_cards(settings: ModelSettings, started_at: int) -> tuple[ModelCard, ...]:
     """Chat models (in configuration order), then embedding models. `created`
     is the route's configured value, else `started_at`; `owned_by` is
-    "chorus" for builtin providers, else the provider's configured name."""
+    "chorus" for Chorus's own providers, else the provider's configured name."""
     routes: list[tuple[str, ModelRouteSettings]] = [*settings.routes.items(), *settings.embeddings.items()]
     cards = []
     for public_id, route in routes:
-        builtin = settings.providers[route.provider].kind == "builtin"
+        builtin = settings.served_by_chorus(route.provider)
         cards.append(ModelCard(public_id, route.created or started_at, BUILTIN_OWNER if builtin else route.provider))
     return tuple(cards)
