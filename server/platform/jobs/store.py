@@ -104,7 +104,7 @@ async def _key_slot_free(
 ) -> bool:
     if conn.dialect.name == "postgresql":
         locked = await conn.execute(
-            select(func.pg_try_advisory_xact_lock(func.hashtextextended(f"{kind}\x00{key}", 0)))
+            select(func.pg_try_advisory_xact_lock(func.hashtextextended(f"jobs:{len(kind)}:{kind}:{key}", 0)))
         )
         if not locked.scalar_one():
             return False  # another replica is claiming this key now
