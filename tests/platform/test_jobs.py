@@ -5,6 +5,7 @@ jobs once across processes, and the drain."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -52,8 +53,8 @@ def runner(db: Database, *types: JobType, poll: float = 0.05, lease: float = 1.0
     return jobs
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
+async def until(check: Callable[[], Awaitable[bool]], what: str, within: float = 15.0) -> None:
+    deadline = time.monotonic() + within
     while not await check():
         assert time.monotonic() < deadline, f"timed out waiting for: {what}"
         await asyncio.sleep(0.02)
@@ -64,11 +65,11 @@ async def state_of(jobs: Jobs, job_id: str) -> str | None:
     return status.state if status else None
 
 
-async def reaches(jobs: Jobs, job_id: str, state: str, timeout: float = 15.0) -> None:
+async def reaches(jobs: Jobs, job_id: str, state: str, within: float = 15.0) -> None:
     async def check() -> bool:
         return await state_of(jobs, job_id) == state
 
-    await until(check, f"{job_id} {state}", timeout)
+    await until(check, f"{job_id} {state}", within)
 
 
 async def test_a_job_exists_only_if_its_transaction_commits(db: Database) -> None:
@@ -105,12 +106,10 @@ async def _logged(log: Path, event: str, job_id: str, pid: int | None = None) ->
     async def check() -> bool:
         return any(e == event and j == job_id and (pid is None or int(p) == pid) for e, j, _, p in lines(log))
 
-    await until(check, f"{event} {job_id} in {log.name}", timeout=30)
+    await until(check, f"{event} {job_id} in {log.name}", within=30)
 
 
-async def test_a_job_whose_process_is_killed_is_retried_or_failed_after_its_lease(
-    db: Database, tmp_path: Path
-) -> None:
+async def test_a_job_whose_process_is_killed_is_retried_or_failed_after_its_lease(db: Database, tmp_path: Path) -> None:
     log = tmp_path / "jobs.log"
     jobs = worker_jobs(db)  # enqueues only; the worker processes run the jobs
     retried = await jobs.submit("test.hang_then_retry", {"log": str(log)})
@@ -145,10 +144,11 @@ async def test_a_periodic_job_runs_once_per_period_across_two_processes(db: Data
     log = tmp_path / "ticks.log"
     workers = [_start_worker(db.url, log, "--periodic", "0.25") for _ in range(2)]
     try:
+
         async def ticks() -> bool:
             return sum(1 for e, *_ in lines(log) if e == "tick") >= 8
 
-        await until(ticks, "eight periods", timeout=40)
+        await until(ticks, "eight periods", within=40)
     finally:
         for worker in workers:
             worker.terminate()
@@ -175,7 +175,7 @@ async def test_a_job_past_its_timeout_fails_with_a_reason(db: Database) -> None:
     try:
         job_id = await jobs.submit("t.slow", {})
         await reaches(jobs, job_id, FAILED)
-        short = await jobs.submit("t.slow", {}, timeout=0.05, max_attempts=1)
+        short = await jobs.submit("t.slow", {}, attempt_timeout=0.05, max_attempts=1)
         await reaches(jobs, short, FAILED)
     finally:
         await jobs.drain(5)
@@ -244,7 +244,7 @@ async def test_at_most_the_limit_of_one_key_runs_at_once_across_replicas(
             await replica.drain(5)
     for key, runs in spans.items():
         ordered = sorted(runs)
-        assert all(end <= next_start for (_, end), (next_start, _) in zip(ordered, ordered[1:])), key
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(ordered)), key
     assert len(spans["a"]) == 4 and len(spans["b"]) == 2
     # Another key is not held up: some "b" ran while an "a" did.
     assert any(a0 < b1 and b0 < a1 for a0, a1 in spans["a"] for b0, b1 in spans["b"])

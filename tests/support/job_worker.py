@@ -16,7 +16,7 @@ import signal
 from pathlib import Path
 
 from server.platform.clock import SystemClock
-from server.platform.jobs import Backoff, JobContext, JobType, Jobs, LeaseLost
+from server.platform.jobs import Backoff, JobContext, Jobs, JobType, LeaseLost
 from server.platform.storage.database import Database
 
 LEASE = 1.0
@@ -44,12 +44,12 @@ async def _tick(job: JobContext) -> None:
     note(job.payload["log"], "tick", job)
 
 
-def worker_jobs(db: Database, *, lease: float = LEASE, poll: float = POLL, periodic: float = 0.0, log: str = "") -> Jobs:
+def worker_jobs(
+    db: Database, *, lease: float = LEASE, poll: float = POLL, periodic: float = 0.0, log: str = ""
+) -> Jobs:
     jobs = Jobs(db, SystemClock(), poll_interval=poll, lease=lease)
     jobs.register(JobType("test.hang_then_retry", _hang_first_attempt, timeout=3600, max_attempts=3))
-    jobs.register(
-        JobType("test.hang_then_fail", _hang_first_attempt, timeout=3600, on_lease_lost=LeaseLost.FAIL)
-    )
+    jobs.register(JobType("test.hang_then_fail", _hang_first_attempt, timeout=3600, on_lease_lost=LeaseLost.FAIL))
     jobs.register(JobType("test.tick", _tick, backoff=Backoff(base=0.05)))
     if periodic:
         jobs.every("test.tick", "test.tick", periodic, {"log": log})
@@ -63,8 +63,6 @@ async def _serve(url: str, log: str, periodic: float) -> None:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     jobs.start()
-    with open(log, "a") as out:
-        out.write(f"ready - 0 {os.getpid()}\n")
     await stop.wait()
     await jobs.drain(5.0)
     await db.close()

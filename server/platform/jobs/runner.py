@@ -105,12 +105,13 @@ class Jobs:
         key: str | None = None,
         delay: float = 0.0,
         job_id: str | None = None,
-        timeout: float | None = None,
+        attempt_timeout: float | None = None,
         max_attempts: int | None = None,
     ) -> str:
         """Writes a job in `conn`'s open transaction (it exists only if that commits) and
         returns its id. `key`: the type's concurrency limit counts per key (say, one
-        webhook endpoint); `timeout`, `max_attempts`: override the type's for this job."""
+        webhook endpoint); `attempt_timeout` (seconds), `max_attempts`: override the
+        type's for this job (say, an agent run's own timeout)."""
         job_type = self._types.get(kind)
         if job_type is None:
             raise ValueError(f"no job type {kind!r}")
@@ -120,7 +121,7 @@ class Jobs:
             payload=payload,
             key=key,
             max_attempts=max_attempts or job_type.max_attempts,
-            timeout_ms=round((timeout if timeout is not None else job_type.timeout) * 1000),
+            timeout_ms=round((attempt_timeout if attempt_timeout is not None else job_type.timeout) * 1000),
             run_at_ms=now + round(delay * 1000),
             id=job_id or store.new_job_id(),
         )

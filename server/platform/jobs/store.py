@@ -139,8 +139,16 @@ async def claim(
     skipped = list(skip)
     query = (
         select(
-            _j.id, _j.kind, _j.concurrency_key, _j.payload, _j.state, _j.attempts,
-            _j.max_attempts, _j.timeout_ms, _j.cancel_requested, _j.created_at_ms,
+            _j.id,
+            _j.kind,
+            _j.concurrency_key,
+            _j.payload,
+            _j.state,
+            _j.attempts,
+            _j.max_attempts,
+            _j.timeout_ms,
+            _j.cancel_requested,
+            _j.created_at_ms,
         )
         .where(due, _j.kind.in_(list(types)), *([_j.id.not_in(skipped)] if skipped else []))
         .order_by(_j.run_at_ms)
@@ -165,9 +173,9 @@ async def claim(
             if job_type.on_lease_lost is LeaseLost.FAIL or attempts >= max_attempts:
                 await _end(conn, same, FAILED, LEASE_EXPIRED_REASON, now_ms)
                 continue
-        if key is not None and job_type.concurrency is not None:
-            if not await _key_slot_free(conn, kind, key, job_type.concurrency, now_ms, taken):
-                continue
+        limit_of_key = job_type.concurrency if key is not None else None
+        if limit_of_key is not None and not await _key_slot_free(conn, kind, key, limit_of_key, now_ms, taken):
+            continue
         took = await conn.execute(
             update(jobs_table)
             .where(*same)
@@ -245,8 +253,15 @@ async def status(conn: AsyncConnection, job_id: str) -> JobStatus | None:
     row = (
         await conn.execute(
             select(
-                _j.id, _j.kind, _j.state, _j.attempts, _j.error,
-                _j.created_at_ms, _j.started_at_ms, _j.finished_at_ms, _j.run_at_ms,
+                _j.id,
+                _j.kind,
+                _j.state,
+                _j.attempts,
+                _j.error,
+                _j.created_at_ms,
+                _j.started_at_ms,
+                _j.finished_at_ms,
+                _j.run_at_ms,
             ).where(_j.id == job_id)
         )
     ).first()
@@ -256,4 +271,3 @@ async def status(conn: AsyncConnection, job_id: str) -> JobStatus | None:
 async def purge_finished(conn: AsyncConnection, before_ms: int) -> int:
     result = await conn.execute(delete(jobs_table).where(_j.state.in_(FINISHED), _j.finished_at_ms < before_ms))
     return int(result.rowcount or 0)
-
