@@ -7,6 +7,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
   soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
   gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
+  jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -18,13 +19,14 @@ import sys
 from pathlib import Path
 
 from bench.gateway import run_gateway
+from bench.jobs import run_jobs
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
 from bench.soak import run_soak
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "jobs")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gateway-tokens", type=int, default=20, help="gateway: content chunks per upstream answer (default 20)"
     )
+    parser.add_argument(
+        "--job-count", type=int, default=2000, help="jobs: no-op jobs per throughput row (default 2000)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the Markdown report goes")
     parser.add_argument(
         "--py-spy",
@@ -129,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         report.soak = run_soak(options)
     if "gateway" in parts:
         report.gateway = run_gateway(options)
+    if "jobs" in parts:
+        report.jobs = run_jobs(args.job_count)
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

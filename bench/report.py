@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench.gateway import Gateway
+from bench.jobs import JobsPart, jobs_section
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
 from bench.soak import Soak
@@ -54,6 +55,7 @@ class Report:
     workers: list[Row] = field(default_factory=list)
     soak: Soak | None = None
     gateway: Gateway | None = None
+    jobs: JobsPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -79,6 +81,8 @@ class Report:
             out += soak_section(self.soak, o, targets)
         if self.gateway is not None:
             out += gateway_section(self.gateway, o, targets)
+        if self.jobs is not None:
+            out += jobs_section(self.jobs)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]
