@@ -199,6 +199,9 @@ class Jobs:
         free = self._concurrency - len(self._running)
         if free <= 0 or self._stopping:
             return
+        async with self._db.engine.connect() as reader:
+            if not await store.any_due(reader, self._types, self._clock.now_ms()):
+                return
         async with self._db.write() as conn:
             claimed = await store.claim(
                 conn, self._types, self.owner, self._clock.now_ms(), self._lease_ms, free, skip=list(self._running)

@@ -116,6 +116,19 @@ async def _key_slot_free(
     return int(running.scalar_one()) + taken.get((kind, key), 0) < limit
 
 
+def _due(now_ms: int) -> Any:
+    return or_(
+        and_(_j.state == QUEUED, _j.run_at_ms <= now_ms),
+        and_(_j.state == RUNNING, _j.lease_until_ms < now_ms),
+    )
+
+
+async def any_due(conn: AsyncConnection, kinds: Iterable[str], now_ms: int) -> bool:
+    """Whether a claim could find anything: a read, so an idle poll takes no write lock."""
+    found = await conn.execute(select(_j.id).where(_due(now_ms), _j.kind.in_(list(kinds))).limit(1))
+    return found.first() is not None
+
+
 async def claim(
     conn: AsyncConnection,
     types: Mapping[str, JobType],
@@ -132,10 +145,7 @@ async def claim(
     """
     if conn.dialect.name == "sqlite":
         await _take_sqlite_write_lock(conn)
-    due = or_(
-        and_(_j.state == QUEUED, _j.run_at_ms <= now_ms),
-        and_(_j.state == RUNNING, _j.lease_until_ms < now_ms),
-    )
+    due = _due(now_ms)
     skipped = list(skip)
     query = (
         select(
