@@ -326,3 +326,30 @@ async def test_the_drain_lets_short_jobs_finish_and_leaves_long_ones_to_their_le
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_an_attempt_that_fails_after_a_cancel_was_asked_is_not_retried(
+    two_processes: tuple[Database, Database],
+) -> None:
+    asked = asyncio.Event()
+    attempts: list[int] = []
+
+    async def fail_once_asked(job: JobContext) -> None:
+        attempts.append(job.attempt)
+        await asked.wait()
+        raise ConnectionError("receiver down")
+
+    kind = JobType("t.fails", fail_once_asked, backoff=Backoff(base=0.01))
+    # A slow poll: the runner does not see the cancel before the attempt fails.
+    running_here = runner(two_processes[0], kind, poll=5.0, lease=30.0)
+    elsewhere = runner(two_processes[1], kind)
+    running_here.start()
+    try:
+        job_id = await elsewhere.submit("t.fails", {})
+        await until(lambda: _true(job_id in running_here.running), "running")
+        assert await elsewhere.cancel(job_id) == RUNNING
+        asked.set()
+        await reaches(elsewhere, job_id, CANCELLED)
+    finally:
+        await running_here.drain(5)
+    assert attempts == [1]

@@ -294,7 +294,10 @@ class Jobs:
             return
         delay_ms = round(job_type.backoff.delay(job.attempt, self._rng) * 1000)
         async with self._db.write() as conn:
-            await store.retry_later(conn, job, self.owner, reason, self._clock.now_ms() + delay_ms)
+            now = self._clock.now_ms()
+            if not await store.retry_later(conn, job, self.owner, reason, now + delay_ms):
+                # Cancelled while this attempt ran (a lost lease matches nothing here either).
+                await store.finish(conn, job, self.owner, CANCELLED, store.CANCELLED_REASON, now)
 
     async def _purge_finished(self, _: JobContext) -> None:
         async with self._db.write() as conn:

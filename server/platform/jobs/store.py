@@ -225,9 +225,10 @@ async def finish(conn: AsyncConnection, job: Claimed, owner: str, state: str, er
 
 
 async def retry_later(conn: AsyncConnection, job: Claimed, owner: str, error: str, run_at_ms: int) -> bool:
+    """Queues the next attempt; False when the lease was lost or a cancel was asked meanwhile."""
     result = await conn.execute(
         update(jobs_table)
-        .where(*_mine(job, owner))
+        .where(*_mine(job, owner), _j.cancel_requested.is_(False))
         .values(state=QUEUED, error=error, run_at_ms=run_at_ms, lease_owner=None, lease_until_ms=None)
     )
     return bool(result.rowcount)
