@@ -10,6 +10,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
   gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
   semantic  the packaged sentence embedding (relevance vs lexical, speed) and the vector index (recall, p50, store)
+  jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from bench.fastapi_row import run_fastapi_row
 from bench.gateway import run_gateway
 from bench.limits import run_bare_asgi
+from bench.jobs import run_jobs
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
@@ -30,7 +32,7 @@ from bench.semantic import run_semantic
 from bench.soak import run_soak
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -95,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gateway-tokens", type=int, default=20, help="gateway: content chunks per upstream answer (default 20)"
     )
+    parser.add_argument(
+        "--job-count", type=int, default=2000, help="jobs: no-op jobs per throughput row (default 2000)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where the Markdown report goes")
     parser.add_argument(
         "--py-spy",
@@ -139,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         report.gateway = run_gateway(options)
     if "semantic" in parts:
         report.semantic = run_semantic()
+    if "jobs" in parts:
+        report.jobs = run_jobs(args.job_count)
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
 from bench.limits import ratio_targets
+from bench.jobs import JobsPart, jobs_section
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
 from bench.semantic import Semantic, semantic_section
@@ -67,6 +68,7 @@ class Report:
     soak: Soak | None = None
     gateway: Gateway | None = None
     semantic: Semantic | None = None
+    jobs: JobsPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -94,6 +96,8 @@ class Report:
             out += gateway_section(self.gateway, o, targets)
         if self.semantic is not None:
             out += semantic_section(self.semantic, targets)
+        if self.jobs is not None:
+            out += jobs_section(self.jobs)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]

@@ -309,6 +309,8 @@ class Chorus:
                 raise OSError(f"cannot listen for gRPC on {loopback}:0")
             self.endpoints.own_grpc = f"{loopback}:{own}"
         await server.start()
+        if s.jobs.enabled:
+            platform.jobs.start()
         await mark_serving(health_servicer, self._service_names, True)
         self._grpc_server, self._health = server, health_servicer
         self.endpoints.grpc = f"{s.grpc.host}:{port}"
@@ -406,6 +408,9 @@ class Chorus:
             cut = asyncio.get_running_loop().call_later(grace, self._bridge.cut_streams)
         if self._rest_task is not None:
             waits.append(self._rest_task)
+        if self._platform is not None:
+            # Background jobs drain alongside the open calls (see server/platform/jobs/runner.py).
+            waits.append(self._platform.jobs.drain(grace))
         try:
             await asyncio.gather(*waits, return_exceptions=True)
         finally:

@@ -262,6 +262,27 @@ class ApiKeyLockoutSettings(BaseModel):
     window: int = Field(default=600, ge=1)
 
 
+class JobSettings(BaseModel):
+    """Background jobs (server/platform/jobs): every process runs them."""
+
+    # Run jobs in this process (enqueueing works either way).
+    enabled: bool = True
+    # Jobs one process runs at once.
+    concurrency: int = Field(default=8, ge=1)
+    # Seconds between looks for due jobs; a job enqueued in this process starts at once.
+    poll_interval: float = Field(default=1.0, gt=0)
+    # Seconds a claim lasts unrenewed: how soon a replica takes over the jobs of a dead process.
+    lease: float = Field(default=30.0, gt=0)
+    # Days finished jobs stay readable.
+    keep_finished_days: float = Field(default=7.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_outlives_polls(self) -> JobSettings:
+        if self.lease <= 2 * self.poll_interval:
+            raise ValueError("jobs.lease must be more than twice jobs.poll_interval (leases are renewed each poll)")
+        return self
+
+
 class Settings(BaseSettings):
     """The platform's settings. A process's settings class adds each surface's section
     (`compose_settings`); `load_settings` reads it."""
@@ -291,6 +312,7 @@ class Settings(BaseSettings):
     grpc: GrpcSettings = Field(default_factory=GrpcSettings)
     rest: RestSettings = Field(default_factory=RestSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     # The surfaces this class was composed for (`compose_settings`).
     surfaces: ClassVar[tuple[Surface, ...]] = ()
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from server.platform.admission.policies import Policy
     from server.platform.admission.rate_limit import RateLimiter
     from server.platform.clock import Clock
+    from server.platform.jobs.runner import Jobs
     from server.platform.models.registry import ModelRegistry
     from server.platform.storage.database import Database
     from server.platform.tenancy import TenantService
@@ -118,10 +119,23 @@ class Platform:
     closers: list[Callable[[], Any]] = field(default_factory=list)
     # The one lockout of client addresses that keep sending wrong API keys, whichever surface they call.
     key_failures: KeyFailures = field(init=False)
+    # The background job runner: surfaces register job types and schedules on it.
+    jobs: Jobs = field(init=False)
     _shared: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.key_failures = KeyFailures(self.limiter, self.settings.api_key_lockout)
+        from server.platform.jobs.runner import Jobs  # loads storage: not for declarations alone
+
+        s = self.settings.jobs
+        self.jobs = Jobs(
+            self.db,
+            self.clock,
+            concurrency=s.concurrency,
+            poll_interval=s.poll_interval,
+            lease=s.lease,
+            keep_finished_days=s.keep_finished_days,
+        )
 
     async def shared(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
         """What `build` returns, built once per process under `key` (say, a deployment's

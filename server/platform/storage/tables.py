@@ -1,5 +1,5 @@
 """Tables every surface builds on: tenants and their keys, user accounts and their typed
-API keys, conversation messages, idempotency keys.
+API keys, conversation messages, idempotency keys, vectors, jobs.
 
 Every tenant-owned row carries its tenant id.
 """
@@ -191,3 +191,43 @@ class VectorNamespaceRow(Base):
 
     namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
     change: Mapped[int] = mapped_column(BigInteger)
+
+
+class JobRow(Base):
+    """One background job (server/platform/jobs): written in the transaction of the
+    change that causes it, claimed by any replica under a lease (migration 0014).
+
+    `state` is queued, running, succeeded, failed or cancelled. A running job's
+    `lease_owner` renews `lease_until_ms` while it runs; once that passes, any
+    replica may take the job back (see `JobType.on_lease_lost`).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        # Claiming: due queued jobs and expired leases, oldest first.
+        Index("ix_jobs_due", "state", "run_at_ms"),
+        # Per-key concurrency: the running jobs of one kind and key.
+        Index("ix_jobs_key", "kind", "concurrency_key", "state"),
+        # Purging finished jobs.
+        Index("ix_jobs_finished", "finished_at_ms"),
+    )
+
+    # `job_<hex>`, or the caller's own id (one job per id: a periodic job's is its period).
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    concurrency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    timeout_ms: Mapped[int] = mapped_column(BigInteger)
+    # When it may run (next): enqueued, or after a failed attempt's backoff.
+    run_at_ms: Mapped[int] = mapped_column(BigInteger)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the last attempt failed (or the job was cancelled).
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    started_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    finished_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

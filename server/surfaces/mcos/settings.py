@@ -70,11 +70,16 @@ class McosChatSettings(BaseModel):
 class McosRetentionSettings(BaseModel):
     """Spec 003, "Data Retention": the newest `active_messages` of a
     conversation are active; older ones are archived, and purged
-    `archive_days` after they were archived."""
+    `archive_days` after they were archived. Completed tasks are kept
+    `completed_task_days`, the event log `event_log_days`, and a deleted
+    task's tombstone (what `since`/`cursor` reads report) `tombstone_days`."""
 
     active_messages: int = Field(default=100, ge=1)
     archive_days: float = Field(default=90.0, gt=0)
-    # Seconds between retention runs; 0 disables the background job.
+    completed_task_days: float = Field(default=365.0, gt=0)
+    event_log_days: float = Field(default=30.0, gt=0)
+    tombstone_days: float = Field(default=30.0, gt=0)
+    # Seconds (of the clock) between retention runs, each rule a background job; 0 schedules none.
     interval: float = Field(default=3600.0, ge=0)
 
 

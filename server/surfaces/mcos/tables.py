@@ -1,5 +1,5 @@
 """MCoS's tables: tasks, pinned memories, preferences and change numbers
-(migrations 0005, 0010), and conversation messages (0006).
+(migrations 0005, 0010), conversation messages (0006) and each user's event log (0015).
 
 Every tenant-owned row carries its tenant id.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.platform.storage.base import Base
+from server.platform.storage.base import Base, RowId
 
 
 class McosTaskRow(Base):
@@ -113,3 +113,30 @@ class McosUserChangeRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
+    # The newest change number and deletion time of the tombstones retention has
+    # purged (migration 0015): a `cursor` before the one, or a `since` before the
+    # other, might need a deletion no longer kept, so it is refused.
+    forgotten_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    forgotten_before_ms: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class McosUserEventRow(Base):
+    """One entry of a user's event log (spec 003 "Data Retention": 30 days): a change
+    to their tasks, memories or preferences, written in the change's own transaction,
+    or a tool call the assistant made for them."""
+
+    __tablename__ = "mcos_user_events"
+    __table_args__ = (
+        Index("ix_mcos_user_events_owner", "tenant_id", "owner_id", "seq"),
+        Index("ix_mcos_user_events_at", "at_ms"),
+    )
+
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+    # e.g. task.created, task.updated, task.deleted, memory.pinned, preferences.updated, tool.called
+    kind: Mapped[str] = mapped_column(String(40))
+    # What it is about: a task id, a memory key, a tool name.
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON)

@@ -20,6 +20,13 @@ before `since` (or now, for a `since` in the future).
 
 Each list is bounded: a client that receives a full one should reload that
 resource from its own route.
+
+Deleted tasks are reported from tombstones, which retention purges after
+`retention.tombstone_days`. A `since` or `cursor` from before the newest
+purged tombstone might need one that is gone, so it is refused
+(VALIDATION_ERROR, reload without it) rather than answered without that
+deletion. The purge point is read after the tombstones, so a purge that
+commits during the read is seen.
 """
 
 from __future__ import annotations
@@ -110,6 +117,8 @@ class UserStateService:
             self._conversations.recent_messages(owner, limit=MAX_MESSAGES, window=messages),
             self._deleted(owner, records),
         )
+        if records.incremental:
+            _refuse_forgotten(await self._changes.forgotten(owner), since_ms, after)
         changes = [
             *(t.updated_at_ms for t in tasks[:1]),
             *(m.updated_at_ms for m in memories[:1]),
@@ -135,6 +144,17 @@ class UserStateService:
         if not window.incremental:
             return []
         return await self._tasks.deleted(owner, window, MAX_DELETED_TASKS)
+
+
+def _refuse_forgotten(forgotten: tuple[int, int], since_ms: int | None, after: _Position | None) -> None:
+    forgotten_change, forgotten_ms = forgotten
+    problems = Violations()
+    reload = "deleted tasks before it are no longer kept: reload the state without it"
+    if after is not None and after.change < forgotten_change:
+        problems.add("cursor", f"This cursor is too old; {reload}")
+    if since_ms is not None and since_ms < forgotten_ms:
+        problems.add("since", f"This time is too old; {reload}")
+    problems.raise_if_any("Invalid state query")
 
 
 def _decode(problems: Violations, cursor: str) -> _Position | None:

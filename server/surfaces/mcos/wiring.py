@@ -45,7 +45,7 @@ from server.surfaces.mcos.assistant_tools import (
     rank_flights_tool,
     search_flights_tool,
 )
-from server.surfaces.mcos.chat_retention import ChatRetention, stop
+from server.surfaces.mcos.chat_retention import ChatRetention
 from server.surfaces.mcos.component_health import ComponentHealth
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.flights.extra import FLIGHTS
@@ -54,6 +54,7 @@ from server.surfaces.mcos.flights.service import FlightTools
 from server.surfaces.mcos.memories import MemoryService
 from server.surfaces.mcos.preferences import PreferenceService
 from server.surfaces.mcos.quotas import mcos_quotas
+from server.surfaces.mcos.retention_jobs import McosRetention
 from server.surfaces.mcos.servicers.chat import McosChatService
 from server.surfaces.mcos.servicers.health import McosHealthService
 from server.surfaces.mcos.servicers.memory import McosMemoryService
@@ -61,7 +62,9 @@ from server.surfaces.mcos.servicers.state import McosStateService
 from server.surfaces.mcos.servicers.tasks import McosTaskService
 from server.surfaces.mcos.servicers.tools import McosToolService
 from server.surfaces.mcos.settings import SETTINGS, McosFlightsSettings
+from server.surfaces.mcos.stores.task_store import TaskStore
 from server.surfaces.mcos.stores.user_changes import UserChanges
+from server.surfaces.mcos.stores.user_events import UserEvents, logged_tool
 from server.surfaces.mcos.surface import SURFACE
 from server.surfaces.mcos.tasks import TaskService
 from server.surfaces.mcos.user_state import UserStateService
@@ -100,12 +103,16 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     platform.closers.append(flights_client.aclose)
     flights = FlightTools(flights_client, settings.flights.tool)
 
+    events = UserEvents(db)
     tools = [
-        list_tasks_tool(tasks),
-        create_task_tool(tasks),
-        pin_memory_tool(memories),
-        search_flights_tool(flights),
-        rank_flights_tool(flights),
+        logged_tool(tool, events, clock)
+        for tool in (
+            list_tasks_tool(tasks),
+            create_task_tool(tasks),
+            pin_memory_tool(memories),
+            search_flights_tool(flights),
+            rank_flights_tool(flights),
+        )
     ]
     assistant = Assistant(
         conversations,
@@ -117,10 +124,9 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         context_messages=settings.chat.context_messages,
         max_tool_rounds=settings.chat.max_tool_rounds,
     )
-    if settings.retention.interval > 0:
-        retention = ChatRetention(store, clock, archive_days=settings.retention.archive_days)
-        task = retention.start(settings.retention.interval)
-        platform.closers.append(lambda: stop(task))
+    chat_retention = ChatRetention(store, clock, archive_days=settings.retention.archive_days)
+    retention = McosRetention(chat_retention, TaskStore(db), events, clock, settings.retention)
+    retention.register(platform.jobs, settings.retention.interval)
 
     health = ComponentHealth(db, platform.models, settings.chat.model)
     idempotency = IdempotencyKeys(round(settings.idempotency_ttl_hours * 3_600_000))

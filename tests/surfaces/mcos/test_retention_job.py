@@ -142,4 +142,4 @@ async def test_the_server_runs_the_job_on_its_clock(tmp_path: Path, idp: identit
         while await stored() != ["second"]:
             assert time.monotonic() < deadline, "the retention job did not purge"
             await asyncio.sleep(0.02)
-    assert not [t for t in asyncio.all_tasks() if t.get_name() == "mcos-chat-retention" and not t.done()]
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "chorus-jobs" and not t.done()]

@@ -14,6 +14,7 @@ from sqlalchemy import Table, select, tuple_
 from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
 from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.stores.user_events import record_event
 from server.surfaces.mcos.tables import McosMemoryRow
 
 _memories = cast(Table, McosMemoryRow.__table__)
@@ -81,6 +82,7 @@ class MemoryStore:
                 },
             ).returning(*_COLUMNS)
             row = (await conn.execute(upsert)).one()
+            await record_event(conn, scope, "memory.pinned", memory.key, memory.updated_at_ms)
         return _record(row)
 
     async def page(

@@ -15,6 +15,7 @@ from sqlalchemy import Table, select
 from server.platform.scope import Scope
 from server.platform.storage.database import Database, upsert_insert
 from server.surfaces.mcos.stores.user_changes import change_of
+from server.surfaces.mcos.stores.user_events import record_event
 from server.surfaces.mcos.tables import McosPreferencesRow
 
 _preferences = cast(Table, McosPreferencesRow.__table__)
@@ -75,4 +76,5 @@ class PreferenceStore:
                 set_={name: stmt.excluded[name] for name in (*changes, "updated_at_ms", "change_seq")},
             ).returning(*_SELECTED)
             row = (await conn.execute(upsert)).one()
+            await record_event(conn, scope, "preferences.updated", "preferences", now_ms, {"fields": sorted(changes)})
         return _record(row)

@@ -2,7 +2,15 @@
 
 A deleted task stays as a tombstone (see `McosTaskRow`); only
 `deleted` reads tombstones, every other read skips them. Every write takes
-the owner's next change number first (see `user_changes`).
+the owner's next change number first (see `user_changes`) and writes its
+entry in the owner's event log (`user_events`) in the same transaction.
+
+Retention (spec 003: completed tasks are kept 1 year): `expire_completed`
+turns a task completed before the cutoff into a tombstone, so clients
+following `since`/`cursor` learn it is gone; `purge_tombstones` deletes
+tombstones older than their window and records, on the owner's counter, the
+newest change and time it forgot, so a cursor that might need them is
+refused instead of silently missing a deletion (see `user_state`).
 """
 
 from __future__ import annotations
@@ -11,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, insert, or_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of
+from server.surfaces.mcos.stores.user_changes import ChangeWindow, change_of, forget_through
+from server.surfaces.mcos.stores.user_events import record_event
 from server.surfaces.mcos.tables import McosTaskRow, McosTaskTagRow
 
 _tasks = cast(Table, McosTaskRow.__table__)
@@ -166,6 +175,7 @@ class TaskStore:
                 )
             )
             await _write_tags(conn, scope, task.id, task.tags)
+            await record_event(conn, scope, "task.created", task.id, task.created_at_ms, {"status": task.status})
 
     async def get(self, scope: Scope, task_id: str) -> TaskRecord | None:
         params = {"tenant_id": scope.tenant_id, "owner_id": scope.owner_id, "task_id": task_id}
@@ -200,6 +210,8 @@ class TaskStore:
             )
             if changed.tags != current.tags:
                 await _write_tags(conn, scope, task_id, changed.tags)
+            fields = sorted(k for k, v in _values(changed).items() if v != _values(current)[k] and k != "updated_at_ms")
+            await record_event(conn, scope, "task.updated", task_id, changed.updated_at_ms, {"fields": fields})
         return changed
 
     async def delete(self, scope: Scope, task_id: str, now_ms: int) -> bool:
@@ -213,6 +225,7 @@ class TaskStore:
             if not result.rowcount:
                 return False
             await _write_tags(conn, scope, task_id, ())
+            await record_event(conn, scope, "task.deleted", task_id, now_ms)
         return True
 
     async def changed(self, scope: Scope, window: ChangeWindow, limit: int) -> list[TaskRecord]:
@@ -239,3 +252,80 @@ class TaskStore:
         )
         rows = await self._db.fetch_all(query)
         return [(r[0], r[1]) for r in rows]
+
+    async def expire_completed(self, completed_before_ms: int, now_ms: int, batch: int = 500) -> int:
+        """Turns live tasks completed before `completed_before_ms` into tombstones
+        (deleted at `now_ms`), one owner's at a time; returns how many."""
+        expired = 0
+        while True:
+            due = (
+                select(_tasks.c.tenant_id, _tasks.c.owner_id)
+                .where(
+                    _tasks.c.deleted_at_ms.is_(None),
+                    _tasks.c.status == "completed",
+                    _tasks.c.completed_at_ms < completed_before_ms,
+                )
+                .limit(1)
+            )
+            async with self._db.engine.connect() as conn:
+                owner = (await conn.execute(due)).first()
+            if owner is None:
+                return expired
+            scope = Scope(owner[0], owner[1])
+            async with change_of(self._db, scope) as (conn, change):
+                ids = (
+                    (
+                        await conn.execute(
+                            select(_tasks.c.id)
+                            .where(*_live(scope), _tasks.c.status == "completed")
+                            .where(_tasks.c.completed_at_ms < completed_before_ms)
+                            .limit(batch)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                await conn.execute(
+                    update(_tasks)
+                    .where(*_owned(scope), _tasks.c.id.in_(ids))
+                    .values(title="", tags=[], deleted_at_ms=now_ms, updated_at_ms=now_ms, change_seq=change)
+                )
+                await conn.execute(
+                    delete(_tags).where(
+                        _tags.c.tenant_id == scope.tenant_id,
+                        _tags.c.owner_id == scope.owner_id,
+                        _tags.c.task_id.in_(ids),
+                    )
+                )
+            expired += len(ids)
+
+    async def purge_tombstones(self, deleted_before_ms: int) -> int:
+        """Deletes tombstones of tasks deleted before `deleted_before_ms`, one owner's at a
+        time, recording what each owner's cursors can no longer be answered for; returns how many."""
+        purged = 0
+        while True:
+            due = (
+                select(_tasks.c.tenant_id, _tasks.c.owner_id)
+                .where(_tasks.c.deleted_at_ms.is_not(None), _tasks.c.deleted_at_ms < deleted_before_ms)
+                .limit(1)
+            )
+            async with self._db.engine.connect() as conn:
+                owner = (await conn.execute(due)).first()
+            if owner is None:
+                return purged
+            scope = Scope(owner[0], owner[1])
+            async with self._db.write() as conn:
+                gone = and_(
+                    *_owned(scope), _tasks.c.deleted_at_ms.is_not(None), _tasks.c.deleted_at_ms < deleted_before_ms
+                )
+                newest = (
+                    await conn.execute(
+                        select(func.max(_tasks.c.change_seq), func.max(_tasks.c.deleted_at_ms)).where(gone)
+                    )
+                ).one()
+                if newest[0] is None:
+                    continue
+                # The counter row first, as writers take it (see `user_changes`).
+                await forget_through(conn, scope, int(newest[0]), int(newest[1]))
+                result = await conn.execute(delete(_tasks).where(gone, _tasks.c.change_seq <= newest[0]))
+            purged += int(result.rowcount or 0)

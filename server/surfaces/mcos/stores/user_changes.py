@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.scope import Scope
@@ -43,6 +43,24 @@ async def next_change(conn: AsyncConnection, scope: Scope) -> int:
         index_elements=["tenant_id", "owner_id"], set_={"seq": _counters.c.seq + 1}
     ).returning(_counters.c.seq)
     return int((await conn.execute(bump)).scalar_one())
+
+
+async def forget_through(conn: AsyncConnection, scope: Scope, change: int, deleted_ms: int) -> None:
+    """Records that the user's tombstones up to change number `change`, deleted up to
+    `deleted_ms`, are purged (in the purge's transaction; the counter row exists: the
+    tombstones' own writes made it)."""
+    await conn.execute(
+        update(_counters)
+        .where(_counters.c.tenant_id == scope.tenant_id, _counters.c.owner_id == scope.owner_id)
+        .values(
+            forgotten_seq=func.max(_counters.c.forgotten_seq, change)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(_counters.c.forgotten_seq, change),
+            forgotten_before_ms=func.max(_counters.c.forgotten_before_ms, deleted_ms)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(_counters.c.forgotten_before_ms, deleted_ms),
+        )
+    )
 
 
 @contextlib.asynccontextmanager
@@ -97,3 +115,12 @@ class UserChanges:
         )
         async with self._db.engine.connect() as conn:
             return int((await conn.execute(query)).scalar() or 0)
+
+    async def forgotten(self, scope: Scope) -> tuple[int, int]:
+        """(change number, deletion time) up to which the user's tombstones were purged; (0, 0) if none."""
+        query = select(_counters.c.forgotten_seq, _counters.c.forgotten_before_ms).where(
+            _counters.c.tenant_id == scope.tenant_id, _counters.c.owner_id == scope.owner_id
+        )
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
