@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bench.fastapi_row import run_fastapi_row
 from bench.gateway import run_gateway
-from bench.limits import run_bare_asgi
 from bench.jobs import run_jobs
+from bench.limits import run_bare_asgi
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
-from bench.limits import ratio_targets
 from bench.jobs import JobsPart, jobs_section
+from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
 from bench.semantic import Semantic, semantic_section
