@@ -24,7 +24,7 @@ class SpeechSettings(BaseModel):
     workers: int = Field(default=2, ge=1)
     max_pending: int = Field(default=8, ge=1)
     # Seconds an audioUrl stays valid (the clip is deleted after that).
-    link_lifetime: int = Field(default=3600, ge=60)
+    link_lifetime: int = Field(default=3600, ge=1)
     # Key signing the audio links; empty: a random key kept in <data_dir>/audio/url-signing.key.
     url_secret: SecretStr = SecretStr("")
     # Base of audioUrl (e.g. "https://api.example.com"); empty: http:// and the request's Host.

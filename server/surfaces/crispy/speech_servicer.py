@@ -54,8 +54,7 @@ class CrispySpeechService(speech_pb2_grpc.SpeechServiceServicer):
     async def GetAudio(
         self, request: speech_pb2.GetAudioRequest, context: grpc.aio.ServicerContext
     ) -> httpbody_pb2.HttpBody:
-        call = current_call()
         audio_format, data = await asyncio.to_thread(self._store.load, request.file, request.token)
         # The link is the credential: shared caches must not keep what it unlocked.
-        call.response_headers["cache-control"] = "private, max-age=300"
+        context.set_trailing_metadata((("cache-control", "private, max-age=300"),))
         return httpbody_pb2.HttpBody(content_type=FORMATS[audio_format][2], data=data)
