@@ -7,6 +7,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   workers  the read RPC and non-streaming `POST /chat` on 1 process vs `chorus serve --workers N` (+ Redis)
   soak   a fixed number of SSE chats in waves on one server, with the memory of each process per wave
   gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
+  tts    Crispy `POST /tts` real-time factor vs the Piper engine alone (bench/tts.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -22,9 +23,10 @@ from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
 from bench.soak import run_soak
+from bench.tts import run_tts
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "tts")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -129,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         report.soak = run_soak(options)
     if "gateway" in parts:
         report.gateway = run_gateway(options)
+    if "tts" in parts:
+        report.tts = run_tts()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

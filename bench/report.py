@@ -14,6 +14,7 @@ from bench.report_scale import error_kinds, gateway_section, soak_section, worke
 from bench.runs import BenchOptions, EchoPart, Row
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
+from bench.tts import TtsPart, tts_section
 from tests.support import backends
 
 BRIDGE_P50_TARGET = 1.5  # bridge p50 / gRPC p50
@@ -54,6 +55,7 @@ class Report:
     workers: list[Row] = field(default_factory=list)
     soak: Soak | None = None
     gateway: Gateway | None = None
+    tts: TtsPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -79,6 +81,8 @@ class Report:
             out += soak_section(self.soak, o, targets)
         if self.gateway is not None:
             out += gateway_section(self.gateway, o, targets)
+        if self.tts is not None:
+            out += tts_section(self.tts)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]
