@@ -145,7 +145,7 @@ def tts_section(part: TtsPart) -> list[str]:
     engine = {r.text: r for r in part.rows if r.path.startswith("engine")}
     served = [r for r in part.rows if not r.path.startswith("engine")]
     if engine and served:
-        ratios = ", ".join(f"{r.rtf / engine[r.text].rtf:.2f}×" for r in served if r.text in engine)
+        ratios = ", ".join(f"{r.rtf / engine[r.text].rtf:.2f}x" for r in served if r.text in engine)
         out += ["", f"Chorus RTF / engine RTF, per text: {ratios}."]
     c = part.concurrent
     if c:
@@ -157,4 +157,4 @@ def tts_section(part: TtsPart) -> list[str]:
         ]
     if part.problems:
         out += ["", "Server problems: " + "; ".join(part.problems[:5])]
-    return out + [""]
+    return [*out, ""]
