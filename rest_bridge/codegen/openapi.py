@@ -523,7 +523,8 @@ class _Document:
         summary, description = _split_comment(comment)
         self.tags.setdefault(tag, "")
         self.schemas.of_type(m.request_type)
-        self.outputs.of_type(m.response_type)
+        if m.response_type != HTTP_BODY:  # raw bytes: no JSON schema
+            self.outputs.of_type(m.response_type)
         for number, binding in enumerate(m.bindings):
             operation_id = self._operation_id(f"{service_name}_{m.method}" + (f"_{number}" if number else ""))
             op: Schema = {
