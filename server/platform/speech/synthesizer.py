@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from server.platform.errors import ChorusError
+from server.platform.errors import ChorusError, FieldViolation, invalid_argument
 
 if TYPE_CHECKING:
     from server.platform.speech.encoding import EncodedAudio
 
 BUSY = "SPEECH_BUSY"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 UNAVAILABLE = "SPEECH_UNAVAILABLE"
 
 
@@ -70,8 +72,13 @@ class Synthesizer:
 
         from server.platform.speech.encoding import encode
 
+        # Control characters are unspeakable, and NUL ends espeak's C strings.
+        text = _CONTROL.sub(" ", text)
         chunks = [chunk.audio_int16_array for chunk in piper_voice.synthesize(text)]
-        pcm = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+        if not chunks or not any(len(c) for c in chunks):
+            # Only punctuation or symbols: nothing the voice can say.
+            raise invalid_argument("Validation error", [FieldViolation("text", "Text has nothing to speak")])
+        pcm = np.concatenate(chunks)
         return encode(pcm, piper_voice.config.sample_rate, audio_format)
 
     def _voice(self, source: str) -> Any:

@@ -92,6 +92,9 @@ def test_bad_requests_list_their_issues(rest: httpx.Client) -> None:
         {"path": ["text"], "message": "String must contain at most 5000 character(s)"}
     ]
     assert_error(_speak(rest, {"text": "Hello."}, headers={}), "crispy", 401)
+    unspeakable = _speak(rest, {"text": "{ }"})
+    assert_error(unspeakable, "crispy", 400)
+    assert unspeakable.json()["details"]["issues"] == [{"path": ["text"], "message": "Text has nothing to speak"}]
 
 
 def test_audio_links_are_the_credential(rest: httpx.Client) -> None:
