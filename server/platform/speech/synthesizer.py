@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
+from server.platform.completion import finish
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument
 
 if TYPE_CHECKING:
@@ -62,7 +63,10 @@ class Synthesizer:
         self._pending += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, self._render, text, self.voices[voice], audio_format)
+            work = loop.run_in_executor(self._pool, self._render, text, self.voices[voice], audio_format)
+            # A caller that goes away does not stop its thread: the slot frees when the work ends,
+            # so clients that hang up cannot pile up work past the bound.
+            return await finish(work)
         finally:
             self._pending -= 1
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -146,9 +147,11 @@ def test_speech_over_grpc(chorus: ChorusProcess, rest: httpx.Client) -> None:
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_links_expire_and_use_the_public_url(tmp_path: Path) -> None:
+def test_links_expire_and_use_the_public_url_and_synthesis_is_bounded(tmp_path: Path) -> None:
     config = """
 [crispy.speech]
+workers = 1
+max_pending = 1
 link_lifetime = 1
 public_url = "https://speech.example.com/"
 url_secret = "a-configured-signing-secret"
@@ -169,3 +172,15 @@ url_secret = "a-configured-signing-secret"
         # The next clip prunes the expired one from the data directory.
         client.post("/tts", json={"text": "Next.", "format": "wav"}, headers={"x-tenant-id": "demo"})
         assert not stored[0].exists()
+
+        # One synthesis at a time: the others are refused at once, not queued.
+        long_text = {"text": "Multi-tenant architecture keeps every customer apart. " * 12}
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(
+                pool.map(lambda _: client.post("/tts", json=long_text, headers={"x-tenant-id": "demo"}), range(3))
+            )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses[0] == 200 and 429 in statuses, statuses
+        busy = next(a for a in answers if a.status_code == 429)
+        assert_error(busy, "crispy", 429)
+        assert busy.headers["retry-after"] == "1"
