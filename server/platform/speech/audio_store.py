@@ -10,6 +10,7 @@ it). Clips older than their lifetime are pruned as new ones are written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -49,12 +50,19 @@ class AudioStore:
     def __init__(self, root: Path, *, lifetime_s: int, secret: str = "") -> None:
         self._root = root
         self._lifetime_s = lifetime_s
-        root.mkdir(parents=True, exist_ok=True)
-        self._key = secret.encode() if secret else _shared_key(root / "url-signing.key")
+        self._secret = secret.encode()
+
+    @functools.cached_property
+    def _key(self) -> bytes:
+        # Made on first use: a server that never speaks needs no writable audio directory.
+        if self._secret:
+            return self._secret
+        self._root.mkdir(parents=True, exist_ok=True)
+        return _shared_key(self._root / "url-signing.key")
 
     def save(self, tenant_id: str, data: bytes, audio_format: str) -> StoredClip:
         folder = self._folder(tenant_id)
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         self._prune(folder)
         clip_id = uuid.uuid4().hex
         part = folder / f".{clip_id}.part"
