@@ -11,6 +11,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   gateway  ChittyOS `POST /v1/chat/completions` through Chorus vs straight to a local OpenAI-compatible upstream
   semantic  the packaged sentence embedding (relevance vs lexical, speed) and the vector index (recall, p50, store)
   jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
+  tts    Crispy `POST /tts` real-time factor vs the Piper engine alone (bench/tts.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -30,9 +31,10 @@ from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
 from bench.semantic import run_semantic
 from bench.soak import run_soak
+from bench.tts import run_tts
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -146,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         report.semantic = run_semantic()
     if "jobs" in parts:
         report.jobs = run_jobs(args.job_count)
+    if "tts" in parts:
+        report.tts = run_tts()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from bench.runs import BenchOptions, EchoPart, Row
 from bench.semantic import Semantic, semantic_section
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
+from bench.tts import TtsPart, tts_section
 from tests.support import backends
 
 BRIDGE_P50_TARGET = 1.5  # bridge p50 / gRPC p50
@@ -69,6 +70,7 @@ class Report:
     gateway: Gateway | None = None
     semantic: Semantic | None = None
     jobs: JobsPart | None = None
+    tts: TtsPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -98,6 +100,8 @@ class Report:
             out += semantic_section(self.semantic, targets)
         if self.jobs is not None:
             out += jobs_section(self.jobs)
+        if self.tts is not None:
+            out += tts_section(self.tts)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]

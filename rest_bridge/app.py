@@ -34,6 +34,7 @@ from rest_bridge.asgi import (
     Scope,
     Send,
     read_body,
+    send_bytes,
     send_empty,
     send_json,
 )
@@ -107,6 +108,8 @@ class Route:
     # The body's message type when the body's keys fill an empty `update_mask`.
     mask_from_body: Descriptor | None = None
     cors: CorsPolicy | None = None
+    # The method answers google.api.HttpBody: its `data` is the response body.
+    raw_body: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,7 @@ class BridgeApp:
                 bound_fields=frozenset(bound),
                 mask_from_body=autofill_target(spec.request_type.DESCRIPTOR, binding.body),
                 cors=site.cors,
+                raw_body=spec.response_type.DESCRIPTOR.full_name == "google.api.HttpBody",
             )
             site.router.add(binding.verb, site.mount.prefix + binding.template, route)
 
@@ -426,6 +430,11 @@ class BridgeApp:
         status = route.spec.success_status
         if status == 204:
             await send_empty(send, 204, headers)
+            return
+        if route.raw_body:
+            # google.api.HttpBody: the bytes as they are, under their own type.
+            head = [(b"content-type", response.content_type.encode("latin-1")), *headers]
+            await send_bytes(send, status, response.data, head, head_only=head_only)
             return
         payload = _json_body(route.response_codec, response, route.binding.response_body)
         await send_json(send, status, payload, headers, head_only=head_only)

@@ -52,6 +52,13 @@ async def send_json(send: Send, status: int, payload: bytes, headers: Headers, *
     await send({"type": "http.response.body", "body": b"" if head_only else payload})
 
 
+async def send_bytes(send: Send, status: int, payload: bytes, headers: Headers, *, head_only: bool = False) -> None:
+    """`headers` carry the content type."""
+    all_headers = [(b"content-length", str(len(payload)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else payload})
+
+
 async def send_empty(send: Send, status: int, headers: Headers) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

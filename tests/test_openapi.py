@@ -64,7 +64,15 @@ def test_crispy_routes(crispy: Doc) -> None:
         ("post", "/chat"),
         ("get", "/chat/{sessionId}/history"),
         ("delete", "/chat/{sessionId}"),
+        ("post", "/tools/execute"),
+        ("get", "/tools"),
+        ("post", "/tts"),
+        ("get", "/audio/{file}"),
     }
+    audio = crispy["paths"]["/audio/{file}"]["get"]
+    # google.api.HttpBody: the clip's bytes under their own type, and the link's token is the credential.
+    assert list(audio["responses"]["200"]["content"]) == ["*/*"]
+    assert audio["security"] == [] and audio["x-access"] == "public"
     chat = crispy["paths"]["/chat"]["post"]
     assert chat["operationId"] == "ChatService_Chat"
     assert chat["tags"] == ["ChatService"]
@@ -169,6 +177,14 @@ def test_crispy_schemas_are_exactly_the_reachable_messages(crispy: Doc) -> None:
                 "Role",
                 "DeleteSessionRequest",
                 "DeleteSessionResponse",
+                "ExecuteToolRequest",
+                "ExecuteToolResponse",
+                "ListToolsRequest",
+                "ListToolsResponse",
+                "ToolDescription",
+                "SynthesizeRequest",
+                "SynthesizeResponse",
+                "GetAudioRequest",
             )
         ),
     }

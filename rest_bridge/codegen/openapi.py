@@ -125,6 +125,8 @@ _OPAQUE_WKTS = frozenset(
     {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Any"}
 )
 _NULL_VALUE = "google.protobuf.NullValue"
+# google.api.HttpBody: a method answering with raw bytes (grpc-gateway's convention).
+HTTP_BODY = "google.api.HttpBody"
 
 
 def _wkt_schema(full_name: str) -> Schema | None:
@@ -490,9 +492,7 @@ def _render_path(items: list[str | _PathVar], suffix: str, verb: str) -> str:
 
 
 class _Document:
-    def __init__(
-        self, surface: str, files: dict[str, descriptor_pb2.FileDescriptorProto], dialect: Dialect
-    ) -> None:
+    def __init__(self, surface: str, files: dict[str, descriptor_pb2.FileDescriptorProto], dialect: Dialect) -> None:
         self.surface = surface
         self.index = _Index(files)
         components: dict[str, Schema] = {}
@@ -523,7 +523,8 @@ class _Document:
         summary, description = _split_comment(comment)
         self.tags.setdefault(tag, "")
         self.schemas.of_type(m.request_type)
-        self.outputs.of_type(m.response_type)
+        if m.response_type != HTTP_BODY:  # raw bytes: no JSON schema
+            self.outputs.of_type(m.response_type)
         for number, binding in enumerate(m.bindings):
             operation_id = self._operation_id(f"{service_name}_{m.method}" + (f"_{number}" if number else ""))
             op: Schema = {
@@ -706,6 +707,12 @@ class _Document:
             responses[str(status)] = self._stream_response(m, phrase)
         elif status == 204:
             responses["204"] = {"description": "No Content: the response has no body."}
+        elif m.response_type == HTTP_BODY:
+            # The body is the message's `data`, sent as is under its `content_type`.
+            responses[str(status)] = {
+                "description": f"{phrase}: the bytes themselves, with their own Content-Type.",
+                "content": {"*/*": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}},
+            }
         else:
             response = self.index.messages.get(m.response_type)
             if binding.response_body and response is not None:

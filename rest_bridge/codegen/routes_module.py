@@ -74,12 +74,16 @@ def _type_modules(file: descriptor_pb2.FileDescriptorProto, type_names: set[str]
         elif name.startswith("google.protobuf."):
             leaf = name.rsplit(".", 1)[1]
             out[name] = "google.protobuf." + _WKT_MODULES.get(leaf, leaf.lower()) + "_pb2"
+        elif name in _GOOGLEAPIS_MODULES:
+            out[name] = _GOOGLEAPIS_MODULES[name]
         else:
             raise ValueError(f"{file.name}: cannot place message type {name}")
     return out
 
 
 _WKT_MODULES = {"Empty": "empty", "Struct": "struct", "Timestamp": "timestamp"}
+# googleapis messages a method may answer with (modules of googleapis-common-protos).
+_GOOGLEAPIS_MODULES = {"google.api.HttpBody": "google.api.httpbody_pb2"}
 
 
 def _ref(

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
+import numpy as np
 import pytest
+import soundfile
 
 from tests.support.chorus_process import ChorusProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _curl_blocks() -> list[str]:
+CHAT_EXAMPLES = "## Crispy Enigma: the document's examples"
+UPCOMING_EXAMPLES = "## Crispy Enigma: upcoming endpoints"
+
+
+def _curl_blocks(heading: str = CHAT_EXAMPLES) -> list[str]:
     text = (ROOT / "README.md").read_text()
-    # Crispy's section only: ChittyOS's examples have their own test.
-    text = text.split("## Crispy Enigma: the document's examples", 1)[1].split("\n## ", 1)[0]
+    # Crispy's sections only: ChittyOS's examples have their own test.
+    text = text.split(heading, 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```bash\n(curl .*?)```", text, flags=re.S)
     return [b.strip() for b in blocks]
 
@@ -29,25 +37,49 @@ def test_readme_has_the_documents_examples() -> None:
     assert any("-X DELETE" in b for b in blocks) and any("/history" in b for b in blocks)
 
 
-def test_readme_curl_examples_work(tmp_path: Path) -> None:
-    curl = shutil.which("curl")
-    if curl is None:
+def _run_blocks(proc: ChorusProcess, blocks: list[str]) -> list[tuple[str, str]]:
+    if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
+    outputs = []
+    for block in blocks:
+        command = block.replace("http://localhost:8080", proc.rest_url)
+        done = subprocess.run(
+            ["bash", "-c", command.replace("curl ", "curl -sS -w '\\n%{http_code}' ", 1)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        body, _, status = done.stdout.rpartition("\n")
+        outputs.append((status, body))
+    return outputs
+
+
+def test_readme_curl_examples_work(tmp_path: Path) -> None:
     with ChorusProcess(tmp_path / "readme") as proc:
-        outputs = []
-        for block in _curl_blocks():
-            command = block.replace("http://localhost:8080", proc.rest_url)
-            done = subprocess.run(
-                ["bash", "-c", command.replace("curl ", "curl -sS -w '\\n%{http_code}' ", 1)],
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert done.returncode == 0, done.stderr
-            body, _, status = done.stdout.rpartition("\n")
-            outputs.append((status, body))
+        outputs = _run_blocks(proc, _curl_blocks())
     (health_status, health), (chat_status, chat), (hist_status, hist), (del_status, deleted) = outputs
     assert health_status == "200" and json.loads(health)["tenant"] == "demo"
     assert chat_status == "200" and chat.startswith("event: token\ndata: ")
     assert hist_status == "200" and len(json.loads(hist)["messages"]) == 2
     assert del_status == "200" and json.loads(deleted)["success"] is True
+
+
+def test_readme_upcoming_endpoint_examples_work(tmp_path: Path) -> None:
+    """The document's M5 and M6 requests, and `GET /tools`, as the README shows them."""
+    blocks = _curl_blocks(UPCOMING_EXAMPLES)
+    assert len(blocks) == 3
+    assert "/tools/execute" in blocks[0] and "/tts" in blocks[1] and "/tools " in blocks[2]
+    with ChorusProcess(tmp_path / "readme-upcoming") as proc:
+        (tool_status, tool), (tts_status, tts), (list_status, listed) = _run_blocks(proc, blocks)
+        assert tool_status == "200" and json.loads(tool)["toolName"] == "summarize"
+        assert len(json.loads(tool)["result"]) <= 200
+        assert list_status == "200" and "summarize" in [t["name"] for t in json.loads(listed)["tools"]]
+        assert tts_status == "200"
+        spoken = json.loads(tts)
+        assert spoken["format"] == "mp3"
+        audio = httpx.get(spoken["audioUrl"].replace("http://localhost:8080", proc.rest_url), timeout=30)
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+    samples, rate = soundfile.read(io.BytesIO(audio.content), dtype="float32")
+    assert len(samples) / rate == pytest.approx(spoken["duration"], abs=0.002)
+    assert float(np.sqrt(np.mean(np.square(samples)))) > 0.02  # speech, not silence

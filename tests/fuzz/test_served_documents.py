@@ -34,6 +34,12 @@ CALLS = {
     "crispy": [
         Call("GET", "/health", 200),
         Call("POST", "/chat", 400, body={"messages": "not a list"}),
+        Call("GET", "/tools", 200),
+        Call("POST", "/tools/execute", 200, body={"tool": "word_count", "args": {"text": "Two words."}}),
+        Call("POST", "/tools/execute", 400, body={"tool": "nope"}),
+        Call("POST", "/tts", 200, body={"text": "Hi.", "format": "wav"}),
+        Call("POST", "/tts", 400, body={"text": "", "voice": "robot"}),
+        Call("GET", "/audio/{file}", 404, authenticated=False, path_parameters={"file": "x.mp3"}, query={"token": "t"}),
     ],
     "mcos": [
         Call("GET", "/api/health", 200),

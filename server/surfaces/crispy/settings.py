@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from server.config import ConfigError, RateLimitSettings, Settings, SurfaceSettings, TenantSeed
+from server.platform.speech.settings import SpeechSettings
 from server.platform.surface import SettingsSection
 
 
@@ -19,6 +20,8 @@ class CrispySettings(SurfaceSettings):
     model: str = ""  # empty: models.default
     # How many earlier messages of a session are sent to the model.
     context_messages: int = Field(default=20, ge=0)
+    # `POST /tts`: voices, limits, audio links.
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     def tenant_seeds(self) -> list[TenantSeed]:
         return list(self.tenants)
