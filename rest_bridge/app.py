@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import grpc
@@ -26,6 +26,8 @@ from google.protobuf.message import Message
 
 from rest_bridge import json_body, sse
 from rest_bridge.asgi import (
+    BODY_SIZE_KEY,
+    ROUTE_KEY,
     BodyTimeout,
     BodyTooLarge,
     ClientGone,
@@ -193,6 +195,26 @@ class _HostSites:
         return order
 
 
+class Exchange(Protocol):
+    async def send(self, message: Any) -> None: ...
+
+    def end(self, scope: Scope) -> None: ...
+
+
+class RequestObserver(Protocol):
+    """Watches each request (metrics, access log): `begin` wraps the response's `send`;
+    the exchange's `end` sees the scope, with the route under ROUTE_KEY when one matched.
+    Streams report their open, each event, and their close."""
+
+    def begin(self, send: Send) -> Exchange: ...
+
+    def stream_opened(self, route: Route) -> Any: ...
+
+    def stream_event(self, stream: Any) -> None: ...
+
+    def stream_closed(self, stream: Any) -> None: ...
+
+
 class BridgeApp:
     def __init__(
         self,
@@ -202,10 +224,13 @@ class BridgeApp:
         dialects: Mapping[str, Dialect],
         limits: BridgeLimits = BridgeLimits(),
         documents: Callable[[str], bytes | None] = packaged_document,
+        observer: RequestObserver | None = None,
     ) -> None:
         """`dialects`: surface name -> its dialect, for every mounted surface (as
-        grpc-gateway's mux takes its options: the bridge knows no surface itself)."""
+        grpc-gateway's mux takes its options: the bridge knows no surface itself).
+        `observer`: sees every request (metrics, access log); None costs nothing."""
         self.transport = transport
+        self.observer = observer
         self.limits = limits
         unknown = sorted({m.surface for m in mounts} - set(dialects))
         if unknown:
@@ -247,12 +272,20 @@ class BridgeApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            observer = self.observer
+            exchange = None
+            if observer is not None:
+                exchange = observer.begin(send)
+                send = exchange.send
             try:
                 await self._http(scope, receive, send)
             except Exception:
                 # A bug, not an input: answer in an envelope rather than uvicorn's plain text.
                 log.exception("bridge failed on %s %s", scope.get("method"), scope.get("path"))
                 await self._send_unexpected_failure(scope, send)
+            finally:
+                if exchange is not None:
+                    exchange.end(scope)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
@@ -265,6 +298,9 @@ class BridgeApp:
         raw_path = scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
         route, variables, failure = self._match(head.host, verb, path)
+        if route is not None:
+            scope[ROUTE_KEY] = route
+            scope[BODY_SIZE_KEY] = head.content_length
         dialect = route.dialect if route is not None else failure[0].dialect
         request_id = _request_id(headers, dialect.request_id_header)
         cors = route.cors if route is not None else failure[0].cors
@@ -498,6 +534,8 @@ class BridgeApp:
         # In-process calls can hand over every message already queued: those go out in one
         # write (one chunk, one syscall) instead of one each. Nothing waits to fill a batch.
         ready = getattr(call, "ready", None)
+        observer = self.observer
+        watched = observer.stream_opened(route) if observer is not None else None
         with self._streams.tracking() as task:
             try:
                 while (message := await call.read()) is not grpc.aio.EOF:
@@ -506,6 +544,8 @@ class BridgeApp:
                     if more:
                         frame = b"".join([frame, *map(encoder.event, more)])
                     await writer.write(frame)
+                    if observer is not None:
+                        observer.stream_event(watched)
             except grpc.aio.AioRpcError as exc:
                 failure = exc
             except (asyncio.CancelledError, OSError):
@@ -517,6 +557,8 @@ class BridgeApp:
                 keepalive.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await keepalive
+                if observer is not None:
+                    observer.stream_closed(watched)
         if cut:
             error = route.dialect.shutting_down()
             if not writer.started:

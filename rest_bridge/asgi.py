@@ -14,6 +14,10 @@ Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 JSON_TYPE = (b"content-type", b"application/json")
+# Scope keys where the bridge leaves the matched route and the declared body size,
+# for its RequestObserver (rest_bridge/app.py).
+ROUTE_KEY = "chorus.route"
+BODY_SIZE_KEY = "chorus.body_size"
 
 
 class BodyTooLarge(Exception):

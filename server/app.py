@@ -35,6 +35,7 @@ from server.platform.clock import Clock, SystemClock
 from server.platform.grpc.interceptor import PipelineInterceptor
 from server.platform.grpc.server import build_grpc_server, mark_serving, register_handlers
 from server.platform.models.setup import build_model_registry
+from server.platform.observability.setup import Observability
 from server.platform.storage.database import Database
 from server.platform.storage.idempotency_store import IdempotencyStore
 from server.platform.storage.migrate import upgrade_async
@@ -100,6 +101,8 @@ class Endpoints:
     # This process's gRPC server alone, for its own bridge: a pre-forked
     # worker's `grpc` port is shared, so a call there may land on a sibling.
     own_grpc: str = ""
+    # The admin port's URL (/metrics, /livez, /readyz); "" when `[admin]` is off.
+    admin: str = ""
 
 
 def bind_socket(host: str, port: int, reuse_port: bool = False) -> socket.socket:
@@ -247,6 +250,8 @@ class Chorus:
         self._units: list[ServiceUnit] = []
         self._handlers: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
         self._wrapped: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        # Metrics, probes, access log: the admin port (`[admin]`), started with the first server.
+        self.observability = Observability(settings)
 
     # --- gRPC side ---
 
@@ -263,6 +268,7 @@ class Chorus:
             models=build_model_registry(s.models),
             limiter=RateLimiter(s.redis_url or "memory://", s.redis_prefix),
         )
+        self.observability.attach(platform)
         contract_surfaces = {rule.service: rule.surface for rule in self.rules.values()}
         surface_of: dict[str, Surface] = {}
         for surface in self.surfaces:
@@ -284,7 +290,10 @@ class Chorus:
         )
         idempotency = Idempotency(IdempotencyStore(db), self.clock, keeps_keys, self.rules)
         platform.closers.append(idempotency.aclose)
-        self._interceptor = interceptor = PipelineInterceptor(pipeline, idempotency)
+        surface_names = {name: surface.name for name, surface in surface_of.items()}
+        self._interceptor = interceptor = PipelineInterceptor(
+            pipeline, idempotency, events=self.observability.call_events(surface_names)
+        )
         # Each handler wrapped once, here, rather than by a server interceptor on every call
         # (an interceptor also keeps grpc off its registered-method fast path); the in-process
         # bridge calls the very same wrapped handlers.
@@ -293,7 +302,10 @@ class Chorus:
             for name, handlers in self._handlers.items()
         }
         server, health_servicer = build_grpc_server(
-            [(register_handlers, handlers, name) for name, handlers in self._wrapped.items()],
+            [
+                (register_handlers, handlers, name)
+                for name, handlers in self.observability.grpc_handlers(self._wrapped, surface_names).items()
+            ],
             [],
             reuse_port=self.worker,
             max_message_bytes=s.grpc.max_message_bytes,
@@ -314,6 +326,7 @@ class Chorus:
         await mark_serving(health_servicer, self._service_names, True)
         self._grpc_server, self._health = server, health_servicer
         self.endpoints.grpc = f"{s.grpc.host}:{port}"
+        self.endpoints.admin = await self.observability.start_admin(reuse_port=self.worker)
         return self.endpoints.grpc
 
     @property
@@ -358,6 +371,7 @@ class Chorus:
             [_bridge_mount(m) for m in rest_mounts(s, self.surfaces)],
             dialects(self.surfaces),
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
+            observer=self.observability.bridge_meter,
         )
         sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)
         config = uvicorn.Config(
@@ -386,6 +400,7 @@ class Chorus:
             await asyncio.sleep(0.01)
         host, port = sock.getsockname()[:2]
         self.endpoints.rest = f"http://{host}:{port}"
+        self.endpoints.admin = await self.observability.start_admin(reuse_port=self.worker)
         return self.endpoints.rest
 
     # --- lifecycle ---
@@ -393,6 +408,8 @@ class Chorus:
     async def stop(self) -> None:
         """Stops accepting, lets open calls finish within the grace period, then cancels."""
         grace = self.settings.grpc.shutdown_grace
+        # First: /readyz answers 503 from now on, while open calls and streams finish.
+        self.observability.readiness.draining = True
         if self._health is not None:
             await mark_serving(self._health, self._service_names, False)
         if self._rest_server is not None:
@@ -426,6 +443,7 @@ class Chorus:
                     await result
         if self._db is not None:
             await self._db.close()
+        await self.observability.stop()
 
     def _cut_open_calls(self) -> None:
         count = self._interceptor.open_calls.cut()

@@ -283,6 +283,33 @@ class JobSettings(BaseModel):
         return self
 
 
+class AdminSettings(BaseModel):
+    """The operator's port: /metrics, /livez, /readyz (server/platform/observability/admin.py).
+    Never behind a surface's auth: bind it where only the scraper and the load balancer reach."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)  # 0 picks a free port
+    # Record and serve Prometheus metrics (off: /metrics is 404 and requests cost nothing extra).
+    metrics: bool = True
+
+
+class LogSettings(BaseModel):
+    """Process logs: text or one JSON object per line; the access log, one line per request."""
+
+    format: Literal["text", "json"] = "text"
+    access_log: bool = False
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces, exported over OTLP/gRPC; off unless `otlp_endpoint` is set."""
+
+    otlp_endpoint: str = ""  # e.g. "http://collector:4317"
+    service_name: str = "chorus"
+    # Share of new traces recorded (those continuing a caller's trace follow its choice).
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class Settings(BaseSettings):
     """The platform's settings. A process's settings class adds each surface's section
     (`compose_settings`); `load_settings` reads it."""
@@ -313,6 +340,9 @@ class Settings(BaseSettings):
     rest: RestSettings = Field(default_factory=RestSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    logs: LogSettings = Field(default_factory=LogSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     # The surfaces this class was composed for (`compose_settings`).
     surfaces: ClassVar[tuple[Surface, ...]] = ()
 

@@ -73,9 +73,22 @@ class RateLimiter:
         self._fixed = FixedWindowRateLimiter(self._storage)
         self._refunds = refunds_for(self._storage)
         self._moving = cast(MovingWindowSupport, self._storage)
+        # Times the storage's calls (Redis latency); a StorageObserver, None costs nothing.
+        self.observer: Any = None
         self._keys: dict[tuple[str, tuple[RateLimitItem, ...]], tuple[str, ...]] = {}
 
     async def hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
+        """`_hit`, timed when an observer watches the storage (Redis latency)."""
+        observer = self.observer
+        if observer is None:
+            return await self._hit(key, windows)
+        watch = observer.started("hit")
+        try:
+            return await self._hit(key, windows)
+        finally:
+            observer.ended(watch)
+
+    async def _hit(self, key: str, windows: tuple[RateLimitItem, ...]) -> RateDecision:
         """Counts a call in every window, the last (the burst) first; `windows[0]` is reported.
 
         A moving window's hit is atomic (one Lua script on Redis), and a refused
@@ -123,6 +136,16 @@ class RateLimiter:
 
     async def take(self, key: str, window: RateLimitItem, cost: int = 1) -> RateDecision:
         """Counts `cost` units in a fixed window, or refuses (counting nothing)."""
+        observer = self.observer
+        if observer is None:
+            return await self._take(key, window, cost)
+        watch = observer.started("take")
+        try:
+            return await self._take(key, window, cost)
+        finally:
+            observer.ended(watch)
+
+    async def _take(self, key: str, window: RateLimitItem, cost: int = 1) -> RateDecision:
         allowed = await self._fixed.hit(window, key, cost=cost)
         stats = await self._fixed.get_window_stats(window, key)
         reset = math.ceil(stats.reset_time)

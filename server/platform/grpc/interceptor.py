@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from grpc_status import rpc_status
@@ -47,11 +47,24 @@ async def abort_with(
     await context.abort(status.code, status.details, trailing_metadata=trailing)
 
 
+class CallEvents(Protocol):
+    """What the wrapper reports (metrics): calls refused with an error, idempotent replays."""
+
+    def refused(self, service: str, exc: ChorusError) -> None: ...
+
+    def replayed(self, method: str) -> None: ...
+
+
 class PipelineInterceptor(grpc.aio.ServerInterceptor):
     def __init__(
-        self, pipeline: Pipeline, idempotency: Idempotency | None = None, open_calls: OpenCalls | None = None
+        self,
+        pipeline: Pipeline,
+        idempotency: Idempotency | None = None,
+        open_calls: OpenCalls | None = None,
+        events: CallEvents | None = None,
     ) -> None:
         self._pipeline = pipeline
+        self._events = events
         self._idempotency = idempotency
         self.open_calls = open_calls or OpenCalls()
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
@@ -78,6 +91,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter, request=request)
         except ChorusError as exc:
             service = method[1:].split("/", 1)[0]
+            if self._events is not None:
+                self._events.refused(service, exc)
             id_key = self._pipeline.request_id_key(service)
             await abort_with(context, exc, exc.headers.get(id_key, ""), self._pipeline.error_domain(service))
             raise AssertionError("unreachable") from exc
@@ -107,6 +122,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
             if not isinstance(claim, Replay):
                 async with held(claim):
                     await self._pipeline.meter(call)
+            elif self._events is not None:
+                self._events.replayed(method)
         await context.send_initial_metadata(tuple(call.response_headers.items()))
         return call, claim
 
@@ -209,6 +226,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         await give_back(call)
         if isinstance(exc, grpc.aio.AbortError):
             raise exc
+        if self._events is not None and isinstance(exc, ChorusError):
+            self._events.refused(call.service, exc)
         domain = self._pipeline.error_domain(call.service)
         await abort_with(context, _as_status(call, exc), call.request_id, domain)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.jobs.types import LEASE_EXPIRED_REASON, JobType, LeaseLost
@@ -282,3 +282,11 @@ async def status(conn: AsyncConnection, job_id: str) -> JobStatus | None:
 async def purge_finished(conn: AsyncConnection, before_ms: int) -> int:
     result = await conn.execute(delete(jobs_table).where(_j.state.in_(FINISHED), _j.finished_at_ms < before_ms))
     return int(result.rowcount or 0)
+
+
+async def queue_stats(db: Any, now_ms: int) -> tuple[int, float]:
+    """(jobs queued, age in seconds of the oldest one due): what an operator watches."""
+    due_since = func.min(case((_j.run_at_ms <= now_ms, _j.run_at_ms)))
+    row = await db.fetch_one(select(func.count(), due_since).where(_j.state == QUEUED))
+    count, oldest = (row[0], row[1]) if row is not None else (0, None)
+    return int(count or 0), (max(0, now_ms - int(oldest)) / 1000 if oldest is not None else 0.0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from server.platform.models.types import ModelError, ModelEvent, ModelProvider, ModelRequest
+from server.platform.models.types import ModelError, ModelEvent, ModelProvider, ModelRequest, TextDelta, Usage
 from server.platform.route_table import close_each_once, index_routes
 
 
@@ -15,6 +16,18 @@ class ModelRoute:
     public_id: str
     provider: str
     upstream_model: str
+
+
+class ModelObserver(Protocol):
+    """Watches model calls (metrics, traces): `started` returns what the others are given."""
+
+    def started(self, model: str, provider: str) -> Any: ...
+
+    def first_text(self, watch: Any) -> None: ...
+
+    def usage(self, watch: Any, prompt_tokens: int, completion_tokens: int) -> None: ...
+
+    def ended(self, watch: Any, error: str | None) -> None: ...
 
 
 class ModelRegistry:
@@ -29,25 +42,50 @@ class ModelRegistry:
         if default_model not in self._routes:
             raise ValueError(f"default model {default_model!r} has no route")
         self.default_model = default_model
+        self.observer: ModelObserver | None = None
 
-    def resolve(self, public_id: str | None) -> tuple[ModelProvider, str]:
-        """(provider, upstream model id); None or "" means the default model."""
+    def _route(self, public_id: str | None) -> ModelRoute:
         route = self._routes.get(public_id or self.default_model)
         if route is None:
             raise ModelError(f"The model {public_id!r} does not exist", kind="unknown_model")
+        return route
+
+    def resolve(self, public_id: str | None) -> tuple[ModelProvider, str]:
+        """(provider, upstream model id); None or "" means the default model."""
+        route = self._route(public_id)
         return self._providers[route.provider], route.upstream_model
 
     def public_ids(self) -> list[str]:
         return list(self._routes)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        provider, upstream_model = self.resolve(request.model)
-        upstream_request = dataclasses.replace(request, model=upstream_model)
+        route = self._route(request.model)
+        provider = self._providers[route.provider]
+        upstream_request = dataclasses.replace(request, model=route.upstream_model)
         events = provider.stream(upstream_request)
+        observer = self.observer
+        # Labelled by the configured ids (bounded), never by what the client sent.
+        watch = None if observer is None else observer.started(route.public_id, route.provider)
+        failure: str | None = None
+        texted = False
         try:
             async for event in events:
+                if observer is not None:
+                    if not texted and isinstance(event, TextDelta):
+                        texted = True
+                        observer.first_text(watch)
+                    elif isinstance(event, Usage):
+                        observer.usage(watch, event.prompt_tokens, event.completion_tokens)
                 yield event
+        except ModelError as exc:
+            failure = exc.kind
+            raise
+        except Exception:
+            failure = "error"
+            raise
         finally:
+            if observer is not None:
+                observer.ended(watch, failure)
             # When our consumer stops early, close the provider's stream now
             # (releasing its upstream connection), not whenever GC gets to it.
             close = getattr(events, "aclose", None)

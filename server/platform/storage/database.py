@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from sqlalchemy import event
@@ -126,6 +126,14 @@ class _WriteConnection(AsyncConnection):
         return await run_to_completion(super().exec_driver_sql(statement, parameters, execution_options))
 
 
+class StorageObserver(Protocol):
+    """Watches database calls: `started(operation)` returns what `ended` is given."""
+
+    def started(self, operation: str) -> Any: ...
+
+    def ended(self, watch: Any) -> None: ...
+
+
 class Database:
     """Owns the engine; runs reads, hands out write transactions and ORM sessions.
 
@@ -185,11 +193,23 @@ class Database:
         self._writes_under_way = 0
         self._no_writes = asyncio.Event()
         self._no_writes.set()
+        # Watches reads and write transactions (metrics, traces); None costs nothing.
+        self.observer: StorageObserver | None = None
 
     def session(self) -> AsyncSession:
         return self.sessions()
 
     async def fetch_all(self, statement: Any, params: dict[str, Any] | None = None) -> list[Row]:
+        observer = self.observer
+        if observer is None:
+            return await self._fetch_all(statement, params)
+        watch = observer.started("fetch")
+        try:
+            return await self._fetch_all(statement, params)
+        finally:
+            observer.ended(watch)
+
+    async def _fetch_all(self, statement: Any, params: dict[str, Any] | None) -> list[Row]:
         found = self._compile(statement, params)
         if found is None or self._reads is None:
             async with self.engine.connect() as conn:
@@ -246,11 +266,25 @@ class Database:
             raise ValueError(f"not for Database.transaction (use write()): {statement}")
         return found
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         """One write transaction (see the class docstring): committed when the block
         ends, rolled back on any error or cancellation, closed either way before
         the caller goes on (and, on SQLite, before the next writer starts)."""
+        if self.observer is None:
+            return self._transaction()
+        return self._observed_transaction(self.observer)
+
+    @contextlib.asynccontextmanager
+    async def _observed_transaction(self, observer: StorageObserver) -> AsyncIterator[Transaction]:
+        watch = observer.started("transaction")
+        try:
+            async with self._transaction() as tx:
+                yield tx
+        finally:
+            observer.ended(watch)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Transaction]:
         writes = self._writes
         if isinstance(self._reads, PostgresPool):
             async with self._postgres_transaction(self._reads) as tx:

@@ -1,0 +1,150 @@
+"""Builds the operator's view of one process from its settings and wires it into the
+platform's parts: the bridge, the gRPC handlers, storage, Redis, models, admission."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from server.config import Settings
+from server.platform.observability.admin import AdminApp, Readiness, now_ms
+from server.platform.observability.meters import CallTimer, ModelMeter, refresh_job_gauges, watch_loop_lag
+from server.platform.observability.metrics import Metrics
+from server.platform.observability.requests import BridgeMeter, CallEvents, GrpcMeter
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from server.platform.surface import Platform
+
+log = logging.getLogger("chorus.admin")
+
+
+class Observability:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        admin = settings.admin
+        self.metrics = Metrics() if admin.enabled and admin.metrics else None
+        access = settings.logs.access_log
+        watched = self.metrics is not None or access
+        self.bridge_meter = BridgeMeter(self.metrics, access) if watched else None
+        self._access = access
+        self.readiness = Readiness({})
+        self._platform: Platform | None = None
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lag: asyncio.Task[None] | None = None
+        self.url = ""
+
+    # --- wiring ---
+
+    def attach(self, platform: Platform) -> None:
+        """Watches the platform's storage, Redis and model calls; readiness checks them."""
+        self._platform = platform
+        metrics = self.metrics
+        if metrics is not None:
+            platform.db.observer = CallTimer(metrics.db_duration)
+            if platform.settings.redis_url:
+                platform.limiter.observer = CallTimer(metrics.redis_duration)
+            platform.models.observer = ModelMeter(metrics)
+        checks = self.readiness.checks
+        checks["storage"] = platform.db.ping
+        checks["migrations"] = _at_head(platform.db)
+        if platform.settings.redis_url:
+            checks["redis"] = _redis_answers(platform.settings.redis_url, platform)
+
+    def call_events(self, surfaces: Mapping[str, str]) -> CallEvents | None:
+        return CallEvents(self.metrics, surfaces) if self.metrics is not None else None
+
+    def grpc_handlers(
+        self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]], surfaces: Mapping[str, str]
+    ) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+        """The gRPC server's handlers, metered (the in-process bridge keeps the plain ones)."""
+        if self.metrics is None and not self._access:
+            return {name: dict(methods) for name, methods in handlers.items()}
+        meter = GrpcMeter(self.metrics, self._access, surfaces)
+        return {name: {p: meter.wrap(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
+
+    # --- the admin port ---
+
+    async def start_admin(self, *, reuse_port: bool = False) -> str:
+        """Serves /metrics, /livez, /readyz when `[admin]` is enabled; returns its URL ("" if not)."""
+        admin = self.settings.admin
+        if not admin.enabled or self._task is not None:
+            return self.url
+        import uvicorn
+
+        from server.app import _EmbeddedUvicorn, bind_socket
+
+        app = AdminApp(self.readiness, self.metrics, self._refresh if self.metrics is not None else None)
+        sock = bind_socket(admin.host, admin.port, reuse_port=reuse_port)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+        server = _EmbeddedUvicorn(config)
+        self._server = server
+        self._task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+        if self.metrics is not None:
+            self._lag = asyncio.create_task(watch_loop_lag(self.metrics))
+        host, port = sock.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def _refresh(self) -> None:
+        if self.metrics is not None and self._platform is not None:
+            await refresh_job_gauges(self.metrics, self._platform.db, now_ms())
+
+    async def stop(self) -> None:
+        """Last of all at shutdown: /readyz keeps answering 503 while the rest drains."""
+        if self._lag is not None:
+            self._lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._server = self._task = None
+
+
+def _at_head(db: Any) -> Any:
+    """A check that the schema is at the newest migration the code knows."""
+    head: list[str] = []
+
+    async def check() -> None:
+        from sqlalchemy import text
+
+        if not head:
+            head.append(await asyncio.to_thread(_script_head))
+        current = await db.fetch_value(text("SELECT version_num FROM alembic_version"))
+        if current != head[0]:
+            raise RuntimeError(f"schema at {current!r}, code expects {head[0]!r} (run `chorus migrate`)")
+
+    return check
+
+
+def _script_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from server.platform.storage.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return head or ""
+
+
+def _redis_answers(url: str, platform: Platform) -> Any:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    platform.closers.append(client.aclose)
+
+    async def check() -> None:
+        await client.ping()
+
+    return check
