@@ -22,6 +22,8 @@ def _serve(
         chorus = Chorus(settings, worker=ready is not None)
         grpc_addr, rest = await chorus.start_grpc(), ""
         if ready is None:
+            if chorus.endpoints.admin:
+                print(f"chorus: admin listening on {chorus.endpoints.admin}", flush=True)
             print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
         if not args.grpc_only and settings.rest.enabled:
             inprocess = settings.rest.transport == "inprocess" and not settings.rest.upstream
@@ -46,6 +48,8 @@ def _bridge(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
     async def run() -> None:
         chorus = Chorus(settings)
         rest = await chorus.start_rest(args.upstream)
+        if chorus.endpoints.admin:
+            print(f"chorus: admin listening on {chorus.endpoints.admin}", flush=True)
         print(f"chorus: REST listening on {rest} (upstream {args.upstream})", flush=True)
         await chorus.run_until_signal()
 

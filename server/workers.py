@@ -38,6 +38,7 @@ import selectors
 import signal
 import socket
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -90,30 +91,56 @@ def serve_workers(
             "PostgreSQL (database_url = postgresql+asyncpg://...) is the scale-out database"
         )
     reserved: list[socket.socket] = []
+    admin = settings.admin
     try:
         reserved.append(_reserve(settings.grpc.host, settings.grpc.port))
         if serves_rest:
             reserved.append(_reserve(settings.rest.host, settings.rest.port))
+        if admin.enabled:
+            # One admin port for all: a scrape lands on any worker, which reads every worker's values.
+            admin_socket = _reserve(admin.host, admin.port)
+            reserved.append(admin_socket)
     except OSError as exc:
         for sock in reserved:
             sock.close()
         print(f"chorus: {exc}", file=sys.stderr)
         return 1
+    metrics_dir = None
+    if admin.enabled and admin.metrics:
+        from server.platform.observability.metrics import enable_multiprocess
+
+        metrics_dir = tempfile.TemporaryDirectory(prefix="chorus-metrics-")
+        enable_multiprocess(metrics_dir.name)
     for module in _PRELOAD:
         importlib.import_module(module)
     grpc_port = reserved[0].getsockname()[1]
     rest_port = reserved[1].getsockname()[1] if serves_rest else settings.rest.port
-    worker_settings = settings.model_copy(
-        update={
-            "grpc": settings.grpc.model_copy(update={"port": grpc_port}),
-            "rest": settings.rest.model_copy(update={"port": rest_port}),
-        }
-    )
+    update = {
+        "grpc": settings.grpc.model_copy(update={"port": grpc_port}),
+        "rest": settings.rest.model_copy(update={"port": rest_port}),
+    }
+    if admin.enabled:
+        update["admin"] = admin.model_copy(update={"port": admin_socket.getsockname()[1]})
+    worker_settings = settings.model_copy(update=update)
     supervisor = _Supervisor(count, settings.grpc.shutdown_grace, reserved)
+    if admin.enabled:
+        supervisor.admin_url = f"http://{admin.host}:{admin_socket.getsockname()[1]}"
     try:
         return supervisor.run(prepare, lambda ready: worker(worker_settings, ready), serves_rest)
     finally:
         supervisor.close()
+        if metrics_dir is not None:
+            metrics_dir.cleanup()
+
+
+def _forget_metrics_of(pid: int) -> None:
+    """A dead worker's live gauges (open streams) stop counting; its counters stay summed."""
+    from server.platform.observability.metrics import multiprocess_dir
+
+    if multiprocess_dir() is not None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
 
 
 def _reserve(host: str, port: int) -> socket.socket:
@@ -165,6 +192,7 @@ class _Supervisor:
         self.announced = False
         self.last_exit = 0
         self._serves_rest = False
+        self.admin_url = ""  # announced with the listening lines
         self._serve: Callable[[Ready], int] = lambda ready: 1
         self._selector = selectors.DefaultSelector()
         # Signals arrive as bytes on this socket (signal.set_wakeup_fd): the
@@ -259,6 +287,8 @@ class _Supervisor:
         # The pids first: whoever waits for the "listening" lines has them by then.
         pids = ", ".join(str(pid) for pid in self.children)
         print(f"chorus: {self.count} workers ready (pids {pids})", flush=True)
+        if self.admin_url:
+            print(f"chorus: admin listening on {self.admin_url}", flush=True)
         print(f"chorus: gRPC listening on {grpc_addr}", flush=True)
         if self._serves_rest:
             print(f"chorus: REST listening on {rest_url}", flush=True)
@@ -282,6 +312,7 @@ class _Supervisor:
                     self._selector.unregister(child.pipe)
                 os.close(child.pipe)
             self.last_exit = code = os.waitstatus_to_exitcode(status)
+            _forget_metrics_of(pid)
             self._on_exit(child, code)
 
     def _on_exit(self, child: _Child, code: int) -> None:

@@ -17,7 +17,7 @@ from tests.support import backends
 
 ROOT = Path(__file__).resolve().parents[2]
 CHORUS = [sys.executable, "-m", "server.cli"]
-_LISTEN = re.compile(r"chorus: (gRPC|REST) listening on (\S+)")
+_LISTEN = re.compile(r"chorus: (gRPC|REST|admin) listening on (\S+)")
 
 
 @dataclass
@@ -30,6 +30,8 @@ class ChorusProcess:
     launcher: Sequence[str] = ()
     grpc_addr: str = ""
     rest_url: str = ""
+    # The admin port (/metrics, /livez, /readyz), when `[admin]` is enabled.
+    admin_url: str = ""
     output: list[str] = field(default_factory=list)
     _proc: subprocess.Popen[str] | None = None
 
@@ -72,6 +74,8 @@ class ChorusProcess:
                 if found:
                     if found.group(1) == "gRPC":
                         self.grpc_addr = found.group(2)
+                    elif found.group(1) == "admin":
+                        self.admin_url = found.group(2)
                     else:
                         self.rest_url = found.group(2)
                 if (self.rest_url or not expect_rest) and (self.grpc_addr or not expect_grpc):
