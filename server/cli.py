@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from server.platform.logs import configure
 
-    configure(settings.log_level)
+    configure(settings.log_level, settings.logs.format)
     url = settings.resolved_database_url
     if args.command == "serve" and args.workers > 1:
         # Dispatched before any event loop exists: the supervisor forks first.

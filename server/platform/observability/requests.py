@@ -64,7 +64,14 @@ class _Series:
         self.response_size.observe(sent)
 
 
-def _log_access(series: _Series, status: Any, elapsed: float, received: int, sent: int, path: str) -> None:
+# Response headers that carry a request's id (the dialects' names for it).
+_REQUEST_ID_HEADERS = (b"x-request-id", b"x-correlation-id")
+
+
+def _log_access(
+    series: _Series, status: Any, elapsed: float, received: int, sent: int, path: str, request_id: str | None = None
+) -> None:
+    extra: dict[str, Any] = {} if request_id is None else {"request_id": request_id}
     access_log.info(
         "%s %s %s %.1fms",
         series.transport,
@@ -81,6 +88,7 @@ def _log_access(series: _Series, status: Any, elapsed: float, received: int, sen
             "request_bytes": received,
             "response_bytes": sent,
             "path": path,
+            **extra,
         },
     )
 
@@ -88,7 +96,7 @@ def _log_access(series: _Series, status: Any, elapsed: float, received: int, sen
 class _Exchange:
     """One HTTP request under way: its start, and what its response sent."""
 
-    __slots__ = ("_meter", "_send", "sent", "start", "status")
+    __slots__ = ("_meter", "_send", "headers", "sent", "start", "status")
 
     def __init__(self, meter: BridgeMeter, send: Callable[[Any], Awaitable[None]]) -> None:
         self._meter = meter
@@ -96,13 +104,21 @@ class _Exchange:
         self.start = perf_counter()
         self.status = 0
         self.sent = 0
+        self.headers: Any = ()
 
     async def send(self, message: Any) -> None:
         if message["type"] == "http.response.body":
             self.sent += len(message.get("body", b""))
         else:
             self.status = message.get("status", 0)
+            self.headers = message.get("headers", ())
         await self._send(message)
+
+    def request_id(self) -> str:
+        for key, value in self.headers:
+            if key in _REQUEST_ID_HEADERS:
+                return bytes(value).decode("latin-1")
+        return "-"
 
     def end(self, scope: Mapping[str, Any]) -> None:
         self._meter.finished(self, scope)
@@ -151,7 +167,8 @@ class BridgeMeter:
         received = scope.get(BODY_SIZE_KEY) or 0
         series.observe(exchange.status, elapsed, received, exchange.sent)
         if self._access:
-            _log_access(series, exchange.status, elapsed, received, exchange.sent, scope.get("path", ""))
+            path = scope.get("path", "")
+            _log_access(series, exchange.status, elapsed, received, exchange.sent, path, exchange.request_id())
 
     # --- server-sent event streams ---
 
