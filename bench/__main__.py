@@ -12,6 +12,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   semantic  the packaged sentence embedding (relevance vs lexical, speed) and the vector index (recall, p50, store)
   jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
   tts    Crispy `POST /tts` real-time factor vs the Piper engine alone (bench/tts.py)
+  metrics  what Prometheus metrics cost per request, off vs on side by side (bench/bench_observability.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 
 from bench.fastapi_row import run_fastapi_row
+from bench.bench_observability import run_metrics
 from bench.gateway import run_gateway
 from bench.jobs import run_jobs
 from bench.limits import run_bare_asgi
@@ -34,7 +36,7 @@ from bench.soak import run_soak
 from bench.tts import run_tts
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts", "metrics")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -150,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         report.jobs = run_jobs(args.job_count)
     if "tts" in parts:
         report.tts = run_tts()
+    if "metrics" in parts:
+        report.metrics = run_metrics()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

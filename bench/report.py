@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
+from bench.bench_observability import MetricsRow, metrics_section
 from bench.jobs import JobsPart, jobs_section
 from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
@@ -70,6 +71,7 @@ class Report:
     gateway: Gateway | None = None
     semantic: Semantic | None = None
     jobs: JobsPart | None = None
+    metrics: list[MetricsRow] | None = None
     tts: TtsPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -100,6 +102,8 @@ class Report:
             out += semantic_section(self.semantic, targets)
         if self.jobs is not None:
             out += jobs_section(self.jobs)
+        if self.metrics is not None:
+            out += metrics_section(self.metrics)
         if self.tts is not None:
             out += tts_section(self.tts)
         if targets:

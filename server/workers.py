@@ -43,7 +43,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from server.config import Settings
 
@@ -115,7 +115,7 @@ def serve_workers(
         importlib.import_module(module)
     grpc_port = reserved[0].getsockname()[1]
     rest_port = reserved[1].getsockname()[1] if serves_rest else settings.rest.port
-    update = {
+    update: dict[str, Any] = {
         "grpc": settings.grpc.model_copy(update={"port": grpc_port}),
         "rest": settings.rest.model_copy(update={"port": rest_port}),
     }

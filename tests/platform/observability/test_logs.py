@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -11,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rest_bridge.method_rules import MethodRule
 from server.platform import logs
 from server.platform.admission.call import CallInfo, bind_call
-from rest_bridge.method_rules import MethodRule
 from tests.support.chorus_process import ChorusProcess, wait_until
 
 SECRETS = {
@@ -72,9 +73,13 @@ def test_secrets_never_reach_the_output(captured: io.StringIO) -> None:
 
 def test_json_lines_carry_the_call(captured: io.StringIO) -> None:
     rule = MethodRule(service="mcos.v1.TaskService", method="ListTasks", surface="mcos", access="public")
-    bind_call(CallInfo(method="/mcos.v1.TaskService/ListTasks", metadata={}, client_ip="", request_id="req-7", rule=rule))
-    logging.getLogger("chorus.test").info("inside a call")
-    bind_call(None)  # type: ignore[arg-type]
+    call = CallInfo(method="/mcos.v1.TaskService/ListTasks", metadata={}, client_ip="", request_id="req-7", rule=rule)
+
+    def inside_a_call() -> None:
+        bind_call(call)
+        logging.getLogger("chorus.test").info("inside a call")
+
+    contextvars.copy_context().run(inside_a_call)
     line = json.loads(captured.getvalue().splitlines()[0])
     assert set(line) >= {"time", "level", "logger", "message", "request_id", "trace_id", "method"}
     assert line["request_id"] == "req-7" and line["method"] == "mcos.v1.TaskService/ListTasks"
