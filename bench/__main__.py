@@ -23,8 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench.fastapi_row import run_fastapi_row
 from bench.bench_observability import run_metrics
+from bench.fastapi_row import run_fastapi_row
 from bench.gateway import run_gateway
 from bench.jobs import run_jobs
 from bench.limits import run_bare_asgi

@@ -165,9 +165,7 @@ def metrics_section(rows: list[MetricsRow]) -> list[str]:
     ]
     for r in rows:
         result = "met" if r.cost_us <= TARGET_US else "**MISSED**"
-        out.append(
-            f"| {r.name} | {r.off_us:.1f} | {r.on_us:.1f} | {r.cost_us:.1f} | ≤ {TARGET_US:g} | {result} |"
-        )
+        out.append(f"| {r.name} | {r.off_us:.1f} | {r.on_us:.1f} | {r.cost_us:.1f} | ≤ {TARGET_US:g} | {result} |")
     out.append("")
     return out
 

@@ -9,9 +9,9 @@ import platform
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.bench_observability import MetricsRow, metrics_section
 from bench.fastapi_row import fastapi_targets
 from bench.gateway import Gateway
-from bench.bench_observability import MetricsRow, metrics_section
 from bench.jobs import JobsPart, jobs_section
 from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
