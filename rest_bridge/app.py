@@ -206,7 +206,11 @@ class RequestObserver(Protocol):
     the exchange's `end` sees the scope, with the route under ROUTE_KEY when one matched.
     Streams report their open, each event, and their close."""
 
-    def begin(self, send: Send) -> Exchange: ...
+    def begin(self, scope: Scope, send: Send) -> Exchange: ...
+
+    def metadata(self, metadata: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        """The gRPC metadata of the call, as the observer wants it sent (trace context)."""
+        ...
 
     def stream_opened(self, route: Route) -> Any: ...
 
@@ -275,7 +279,7 @@ class BridgeApp:
             observer = self.observer
             exchange = None
             if observer is not None:
-                exchange = observer.begin(send)
+                exchange = observer.begin(scope, send)
                 send = exchange.send
             try:
                 await self._http(scope, receive, send)
@@ -358,6 +362,8 @@ class BridgeApp:
         metadata = request_metadata(
             headers, client[0] if client else "", request_id, dialect.request_id_header, route.binding.verb
         )
+        if self.observer is not None:
+            metadata = self.observer.metadata(metadata)
         if route.spec.server_streaming:
             await self._stream(route, request, metadata, request_id, receive, send)
         else:

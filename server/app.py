@@ -278,7 +278,7 @@ class Chorus:
                 surface_of[unit.name] = surface
         keeps_keys = {u.name: u.idempotency for u in self._units if u.idempotency}
         # Deny by default: no server while a served method lacks a rule or a policy to enforce it.
-        self._handlers = _served_handlers(self._units)
+        self._handlers = self.observability.servicers(_served_handlers(self._units))
         check_rules(self._handlers, {u.name: u.policies for u in self._units}, self.rules, keeps_keys)
         first = (_name_worker,) if self.worker else ()
         pipeline = Pipeline(
@@ -297,10 +297,13 @@ class Chorus:
         # Each handler wrapped once, here, rather than by a server interceptor on every call
         # (an interceptor also keeps grpc off its registered-method fast path); the in-process
         # bridge calls the very same wrapped handlers.
-        self._wrapped = {
-            name: {path: interceptor.wrap(path, handler) for path, handler in handlers.items()}
-            for name, handlers in self._handlers.items()
-        }
+        self._wrapped = self.observability.calls(
+            {
+                name: {path: interceptor.wrap(path, handler) for path, handler in handlers.items()}
+                for name, handlers in self._handlers.items()
+            },
+            interceptor,
+        )
         server, health_servicer = build_grpc_server(
             [
                 (register_handlers, handlers, name)
@@ -371,7 +374,7 @@ class Chorus:
             [_bridge_mount(m) for m in rest_mounts(s, self.surfaces)],
             dialects(self.surfaces),
             BridgeLimits(s.rest.max_body_bytes, s.rest.sse_heartbeat, s.rest.body_timeout),
-            observer=self.observability.bridge_meter,
+            observer=self.observability.bridge_observer(),
         )
         sock = bind_socket(s.rest.host, s.rest.port, reuse_port=self.worker)
         config = uvicorn.Config(

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import httptools
 import httpx
 
+from server.platform import trace_context
+
 UpstreamErrorKind = Literal["unavailable", "timeout", "bad_response"]
 
 # Bytes buffered for a reader that is not keeping up before the socket stops being read.
@@ -268,7 +270,7 @@ class HttpStreamPool:
         """`async with pool.open(head, body) as response:` sends the request and waits for the
         response's headers. Leaving the block early closes the connection, so the upstream sees
         the client leave; a response read to its end returns it to the pool."""
-        return _Exchange(self, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return _Exchange(self, head + trace_context.header_lines() + b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()

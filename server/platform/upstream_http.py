@@ -13,6 +13,7 @@ import httpx
 
 from server.platform.models.openai_wire import error_message
 from server.platform.models.types import ModelError
+from server.platform.trace_context import traced_client
 
 _TRANSIENT_STATUSES = frozenset({408, 429})
 _MAX_BACKOFF = 2.0
@@ -47,7 +48,7 @@ class UpstreamHttp:
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
         self._owns_client = client is None
-        self.client = client if client is not None else httpx.AsyncClient(timeout=self.timeout)
+        self.client = client if client is not None else traced_client(timeout=self.timeout)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path}"

@@ -65,6 +65,8 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
     ) -> None:
         self._pipeline = pipeline
         self._events = events
+        # Set when tracing is on: a context manager factory for the admission's span.
+        self.admission_span: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
         self._idempotency = idempotency
         self.open_calls = open_calls or OpenCalls()
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
@@ -88,7 +90,15 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         self, method: str, context: grpc.aio.ServicerContext, request: Any, meter: bool = True
     ) -> CallInfo:
         try:
-            call = await self._pipeline.admit(method, _metadata(context), context.peer(), meter=meter, request=request)
+            if self.admission_span is None:
+                call = await self._pipeline.admit(
+                    method, _metadata(context), context.peer(), meter=meter, request=request
+                )
+            else:
+                with self.admission_span():
+                    call = await self._pipeline.admit(
+                        method, _metadata(context), context.peer(), meter=meter, request=request
+                    )
         except ChorusError as exc:
             service = method[1:].split("/", 1)[0]
             if self._events is not None:

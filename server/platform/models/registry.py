@@ -30,6 +30,15 @@ class ModelObserver(Protocol):
     def ended(self, watch: Any, error: str | None) -> None: ...
 
 
+class ContextObserver(ModelObserver, Protocol):
+    """A ModelObserver whose watch is made current while the provider runs (a trace span,
+    so the provider's HTTP request carries it): `resume` before, `pause` after, each step."""
+
+    def resume(self, watch: Any) -> Any: ...
+
+    def pause(self, token: Any) -> None: ...
+
+
 class ModelRegistry:
     def __init__(
         self,
@@ -68,6 +77,8 @@ class ModelRegistry:
         watch = None if observer is None else observer.started(route.public_id, route.provider)
         failure: str | None = None
         texted = False
+        if observer is not None and hasattr(observer, "resume"):
+            events = _in_context(events, observer, watch)
         try:
             async for event in events:
                 if observer is not None:
@@ -99,3 +110,22 @@ class ModelRegistry:
 
     async def aclose(self) -> None:
         await close_each_once(self._providers.values())
+
+
+async def _in_context(events: AsyncIterator[ModelEvent], observer: Any, watch: Any) -> AsyncIterator[ModelEvent]:
+    """`events`, each step run with the observer's context current (never across a yield)."""
+    iterator = events.__aiter__()
+    try:
+        while True:
+            token = observer.resume(watch)
+            try:
+                event = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                observer.pause(token)
+            yield event
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()

@@ -86,6 +86,13 @@ class Observers:
         for o, w in zip(self._observers, watch, strict=True):
             o.ended(w, *args)
 
+    def resume(self, watch: list[Any]) -> list[tuple[Any, Any]]:
+        return [(o, o.resume(w)) for o, w in zip(self._observers, watch, strict=True) if hasattr(o, "resume")]
+
+    def pause(self, tokens: list[tuple[Any, Any]]) -> None:
+        for o, token in reversed(tokens):
+            o.pause(token)
+
 
 LAG_INTERVAL = 0.25
 

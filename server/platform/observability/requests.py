@@ -143,8 +143,11 @@ class BridgeMeter:
         self._streams: dict[int, tuple[Any, Any, Any, Any]] = {}
         self._unmatched = _Series(metrics, "", "", UNMATCHED, "rest")
 
-    def begin(self, send: Callable[[Any], Awaitable[None]]) -> _Exchange:
+    def begin(self, scope: Any, send: Callable[[Any], Awaitable[None]]) -> _Exchange:
         return _Exchange(self, send)
+
+    def metadata(self, metadata: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return metadata
 
     def _series_for(self, route: Any) -> _Series:
         if route is None:

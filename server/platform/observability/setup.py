@@ -13,7 +13,13 @@ import grpc
 
 from server.config import Settings
 from server.platform.observability.admin import AdminApp, Readiness, now_ms
-from server.platform.observability.meters import CallTimer, ModelMeter, refresh_job_gauges, watch_loop_lag
+from server.platform.observability.meters import (
+    CallTimer,
+    ModelMeter,
+    Observers,
+    refresh_job_gauges,
+    watch_loop_lag,
+)
 from server.platform.observability.metrics import Metrics
 from server.platform.observability.requests import BridgeMeter, CallEvents, GrpcMeter
 
@@ -35,6 +41,7 @@ class Observability:
         self.bridge_meter = BridgeMeter(self.metrics, access) if watched else None
         self._access = access
         self.readiness = Readiness({})
+        self.tracing = _tracing(settings)
         self._platform: Platform | None = None
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -46,12 +53,13 @@ class Observability:
     def attach(self, platform: Platform) -> None:
         """Watches the platform's storage, Redis and model calls; readiness checks them."""
         self._platform = platform
-        metrics = self.metrics
-        if metrics is not None:
-            platform.db.observer = CallTimer(metrics.db_duration)
-            if platform.settings.redis_url:
-                platform.limiter.observer = CallTimer(metrics.redis_duration)
-            platform.models.observer = ModelMeter(metrics)
+        metrics, tracing = self.metrics, self.tracing
+        if metrics is not None and platform.settings.redis_url:
+            platform.limiter.observer = CallTimer(metrics.redis_duration)
+        storage = [o for o in (metrics and CallTimer(metrics.db_duration), tracing and tracing.storage()) if o]
+        platform.db.observer = _one(storage)
+        models = [o for o in (metrics and ModelMeter(metrics), tracing and tracing.models()) if o]
+        platform.models.observer = _one(models)
         checks = self.readiness.checks
         checks["storage"] = platform.db.ping
         checks["migrations"] = _at_head(platform.db)
@@ -60,6 +68,33 @@ class Observability:
 
     def call_events(self, surfaces: Mapping[str, str]) -> CallEvents | None:
         return CallEvents(self.metrics, surfaces) if self.metrics is not None else None
+
+    def bridge_observer(self) -> Any:
+        """The bridge's request observer: metrics and access log, inside a span when tracing."""
+        if self.tracing is None:
+            return self.bridge_meter
+        return self.tracing.bridge(self.bridge_meter)
+
+    def servicers(
+        self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]]
+    ) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+        """The surfaces' own handlers, each in a span when tracing (before admission wraps them)."""
+        tracing = self.tracing
+        if tracing is None:
+            return {name: dict(methods) for name, methods in handlers.items()}
+        return {
+            name: {p: tracing.wrap_servicer(p, h) for p, h in methods.items()} for name, methods in handlers.items()
+        }
+
+    def calls(
+        self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]], interceptor: Any
+    ) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+        """The admitted handlers (what the in-process bridge calls), in a span when tracing."""
+        tracing = self.tracing
+        if tracing is None:
+            return {name: dict(methods) for name, methods in handlers.items()}
+        interceptor.admission_span = lambda: tracing.span("admission")
+        return {name: {p: tracing.wrap_rpc(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
 
     def grpc_handlers(
         self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]], surfaces: Mapping[str, str]
@@ -111,6 +146,27 @@ class Observability:
             self._server.should_exit = True
             await asyncio.gather(self._task, return_exceptions=True)
         self._server = self._task = None
+        if self.tracing is not None:
+            await self.tracing.shutdown()
+
+
+def _one(observers: list[Any]) -> Any:
+    """None, the one observer, or all of them behind one."""
+    if not observers:
+        return None
+    return observers[0] if len(observers) == 1 else Observers(*observers)
+
+
+def _tracing(settings: Settings) -> Any:
+    """Tracing when an OTLP endpoint is configured; off, OpenTelemetry is not even imported."""
+    if not settings.tracing.otlp_endpoint:
+        return None
+    from server.platform import logs, trace_context
+    from server.platform.observability import tracing
+
+    trace_context.current_headers = tracing.current_trace_headers
+    logs.trace_id_of_current_span = tracing.current_trace_id
+    return tracing.Tracing(settings.tracing)
 
 
 def _at_head(db: Any) -> Any:

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from server.platform.trace_context import traced_client
+
 # An answer is a few hundred bytes; anything this large is not one.
 _MAX_ANSWER_BYTES = 1_048_576
 
@@ -51,7 +53,7 @@ class ChittyIdUpstream:
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._owns_client = client is None
-        self._client = client if client is not None else httpx.AsyncClient(timeout=timeout)
+        self._client = client if client is not None else traced_client(timeout=timeout)
 
     def __repr__(self) -> str:
         # Deliberately omits headers: they hold the API key.
