@@ -147,7 +147,7 @@ class Metrics:
         )
         self.db_duration = Histogram(
             "chorus_db_call_duration_seconds",
-            "Database calls, by operation (fetch: a read; transaction: a write transaction)",
+            "Database calls, by operation (fetch: a read; transaction, write: a write transaction)",
             ("operation",),
             buckets=LATENCY_BUCKETS,
             registry=registry,

@@ -237,16 +237,20 @@ class TracedBridge:
 
 
 class SpanPerCall:
-    """A StorageObserver: one span per database call."""
+    """A StorageObserver: one span per database call made within a traced request (the
+    job runner's polls and start-up's queries would each be a trace of their own)."""
 
     def __init__(self, tracer: trace.Tracer) -> None:
         self._tracer = tracer
 
-    def started(self, operation: str) -> trace.Span:
+    def started(self, operation: str) -> trace.Span | None:
+        if not trace.get_current_span().get_span_context().is_valid:
+            return None
         return self._tracer.start_span(f"db {operation}", attributes={"db.operation.name": operation})
 
-    def ended(self, watch: trace.Span) -> None:
-        watch.end()
+    def ended(self, watch: trace.Span | None) -> None:
+        if watch is not None:
+            watch.end()
 
 
 class ModelSpans:
@@ -276,5 +280,3 @@ class ModelSpans:
 
     def pause(self, token: object) -> None:
         otel_context.detach(token)  # type: ignore[arg-type]
-
-

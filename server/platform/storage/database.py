@@ -291,7 +291,7 @@ class Database:
                 yield tx
             return
         if writes is None:
-            async with self.write() as conn:
+            async with self._write() as conn:
                 yield SqlAlchemyTransaction(conn)
             return
         self._writes_under_way += 1
@@ -310,12 +310,26 @@ class Database:
             if not self._writes_under_way:
                 self._no_writes.set()
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    def write(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """A connection in a transaction that commits on success and rolls back
         on any error or cancellation. Either way the transaction is closed and
         the connection back in the pool before the caller goes on (and, on
         SQLite, before the next writer gets the lock)."""
+        if self.observer is None:
+            return self._write()
+        return self._observed_write(self.observer)
+
+    @contextlib.asynccontextmanager
+    async def _observed_write(self, observer: StorageObserver) -> AsyncIterator[AsyncConnection]:
+        watch = observer.started("write")
+        try:
+            async with self._write() as conn:
+                yield conn
+        finally:
+            observer.ended(watch)
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
         self._writes_under_way += 1
         self._no_writes.clear()
         try:
