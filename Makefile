@@ -6,7 +6,7 @@ TOOLS  := .tools
 BUF    := $(TOOLS)/node_modules/.bin/buf
 UV     := $(BIN)/uv
 # The optional surface features (pyproject.toml's extras, comma-separated) that `make run` and `make test` install.
-EXTRAS := flights,speech
+EXTRAS := flights,speech,tracing
 COMPILE_FLAGS = -q --universal --python-version 3.11 --custom-compile-command 'make pins' pyproject.toml
 
 .PHONY: run test gen lint bench tools clean pins upgrade-pins check-pins

@@ -329,7 +329,7 @@ class Chorus:
         await mark_serving(health_servicer, self._service_names, True)
         self._grpc_server, self._health = server, health_servicer
         self.endpoints.grpc = f"{s.grpc.host}:{port}"
-        self.endpoints.admin = await self.observability.start_admin(reuse_port=self.worker)
+        self.endpoints.admin = await self._start_admin()
         return self.endpoints.grpc
 
     @property
@@ -403,8 +403,14 @@ class Chorus:
             await asyncio.sleep(0.01)
         host, port = sock.getsockname()[:2]
         self.endpoints.rest = f"http://{host}:{port}"
-        self.endpoints.admin = await self.observability.start_admin(reuse_port=self.worker)
+        self.endpoints.admin = await self._start_admin()
         return self.endpoints.rest
+
+    async def _start_admin(self) -> str:
+        def bind(host: str, port: int) -> socket.socket:
+            return bind_socket(host, port, reuse_port=self.worker)
+
+        return await self.observability.start_admin(bind, _EmbeddedUvicorn)
 
     # --- lifecycle ---
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+import socket
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -107,19 +108,23 @@ class Observability:
 
     # --- the admin port ---
 
-    async def start_admin(self, *, reuse_port: bool = False) -> str:
-        """Serves /metrics, /livez, /readyz when `[admin]` is enabled; returns its URL ("" if not)."""
+    async def start_admin(
+        self,
+        bind: Callable[[str, int], socket.socket],
+        server_class: Callable[[uvicorn.Config], uvicorn.Server],
+    ) -> str:
+        """Serves /metrics, /livez, /readyz when `[admin]` is enabled; returns its URL ("" if not).
+        `bind(host, port)`: the listening socket; `server_class`: uvicorn's server, as the REST
+        bridge's (the process owns the signals)."""
         admin = self.settings.admin
         if not admin.enabled or self._task is not None:
             return self.url
         import uvicorn
 
-        from server.app import _EmbeddedUvicorn, bind_socket
-
         app = AdminApp(self.readiness, self.metrics, self._refresh if self.metrics is not None else None)
-        sock = bind_socket(admin.host, admin.port, reuse_port=reuse_port)
+        sock = bind(admin.host, admin.port)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
-        server = _EmbeddedUvicorn(config)
+        server = server_class(config)
         self._server = server
         self._task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
@@ -161,8 +166,15 @@ def _tracing(settings: Settings) -> Any:
     """Tracing when an OTLP endpoint is configured; off, OpenTelemetry is not even imported."""
     if not settings.tracing.otlp_endpoint:
         return None
+    from server.config import ConfigError
     from server.platform import logs, trace_context
-    from server.platform.observability import tracing
+
+    try:
+        from server.platform.observability import tracing
+    except ImportError as exc:
+        raise ConfigError(
+            f"tracing.otlp_endpoint is set, but OpenTelemetry is not installed ({exc.name}): install chorus[tracing]"
+        ) from None
 
     trace_context.current_headers = tracing.current_trace_headers
     logs.trace_id_of_current_span = tracing.current_trace_id
