@@ -86,8 +86,22 @@ def test_json_lines_carry_the_call(captured: io.StringIO) -> None:
     assert line["level"] == "info" and line["logger"] == "chorus.test"
 
 
+def test_json_lines_carry_the_trace_id(captured: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from server.platform.observability import tracing
+
+    monkeypatch.setattr(logs, "trace_id_of_current_span", tracing.current_trace_id)
+    with TracerProvider().get_tracer("test").start_as_current_span("request") as span:
+        logging.getLogger("chorus.test").info("inside a span")
+    logging.getLogger("chorus.test").info("outside")
+    inside, outside = (json.loads(line) for line in captured.getvalue().splitlines())
+    assert inside["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    assert outside["trace_id"] == ""
+
+
 CONFIG = """
-log_level = "debug"
+log_level = "info"
 [logs]
 format = "json"
 access_log = true

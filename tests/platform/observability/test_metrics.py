@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from chorus_contracts.mcos.v1 import tasks_pb2, tasks_pb2_grpc
 
+from server.platform.jobs.store import NewJob, insert_job, new_job_id
 from tests.platform.observability.support import observed_chorus, observed_settings, scrape, value
 from tests.support import mcos_identity as identity
 from tests.support.sse import parse_sse
@@ -48,6 +50,12 @@ async def test_every_series_from_real_traffic(tmp_path: Path, idp: identity.Test
             assert len(listed.tasks) == 1
             with pytest.raises(grpc.aio.AioRpcError):
                 await tasks_pb2_grpc.TaskServiceStub(channel).ListTasks(tasks_pb2.ListTasksRequest())
+        # A job of a kind no runner takes, due for 5 s: the queue's depth and age.
+        assert chorus._db is not None
+        async with chorus._db.write() as conn:
+            now = int(time.time() * 1000)
+            job = NewJob("ops-unclaimed", {}, None, 1, 1000, now - 5000, new_job_id())
+            await insert_job(conn, job, now, once=False)
         await asyncio.sleep(0.3)  # one turn of the event-loop lag watch
         samples = await scrape(chorus.endpoints.admin)
 
@@ -79,7 +87,8 @@ async def test_every_series_from_real_traffic(tmp_path: Path, idp: identity.Test
     assert value(samples, "chorus_upstream_duration_seconds_count", provider="builtin") == 2
     assert value(samples, "chorus_rate_limit_refusals_total", surface="mcos") == 1
     assert value(samples, "chorus_idempotent_replays_total", surface="mcos", method=f"{TASKS}/CreateTask") == 1
-    assert ("chorus_jobs_queue_depth", ()) in samples and ("chorus_jobs_oldest_age_seconds", ()) in samples
+    assert value(samples, "chorus_jobs_queue_depth") >= 1
+    assert value(samples, "chorus_jobs_oldest_age_seconds") >= 5
     assert value(samples, "chorus_db_call_duration_seconds_count", operation="fetch") > 0
     assert value(samples, "chorus_db_call_duration_seconds_count", operation="transaction") > 0
     if settings.redis_url:
