@@ -23,8 +23,12 @@ from server.platform.admission.call import current_call_or_none
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 REDACTED = "[REDACTED]"
 
+def no_trace_id() -> str:
+    return ""
+
+
 # The current trace id ("" without one); tracing (server/platform/observability/tracing.py) sets it.
-trace_id_of_current_span: Callable[[], str] = lambda: ""  # noqa: E731
+trace_id_of_current_span: Callable[[], str] = no_trace_id
 
 # Fields a record may carry (`extra=`) that JSON lines include.
 _CALL_FIELDS = (

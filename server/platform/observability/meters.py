@@ -4,7 +4,6 @@ model calls, database and Redis calls, the event loop's lag, the job queue."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from time import perf_counter
 from typing import Any
@@ -111,8 +110,11 @@ async def refresh_job_gauges(metrics: Metrics, db: Any, now_ms: int) -> None:
     """The job queue's depth and oldest age, read now (at scrape time)."""
     from server.platform.jobs.store import queue_stats
 
-    with contextlib.suppress(Exception):  # a scrape must not fail on a slow or missing database
+    try:
         async with asyncio.timeout(2.0):
             depth, age = await queue_stats(db, now_ms)
-            metrics.jobs_depth.set(depth)
-            metrics.jobs_age.set(age)
+    except Exception as exc:  # a scrape must not fail on a slow or missing database: /readyz says so
+        log.warning("metrics: could not read the job queue: %s", exc)
+        return
+    metrics.jobs_depth.set(depth)
+    metrics.jobs_age.set(age)

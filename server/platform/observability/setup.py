@@ -153,6 +153,10 @@ class Observability:
         self._server = self._task = None
         if self.tracing is not None:
             await self.tracing.shutdown()
+            from server.platform import logs, trace_context
+
+            trace_context.current_headers = None
+            logs.trace_id_of_current_span = logs.no_trace_id
 
 
 def _one(observers: list[Any]) -> Any:
