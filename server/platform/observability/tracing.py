@@ -133,8 +133,8 @@ def _traced(
             tracer, name, parent, kind = start(context)
             span = tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
             span_context = trace.set_span_in_context(span, parent)
+            messages = inner_stream(request, context).__aiter__()
             try:
-                messages = inner_stream(request, context).__aiter__()
                 while True:
                     # Current only while the handler runs, never across a yield.
                     token = otel_context.attach(span_context)
@@ -149,6 +149,14 @@ def _traced(
                         otel_context.detach(token)
                     yield message
             finally:
+                # Closed now (a cut chat stores its reply here), not whenever GC gets to it.
+                close = getattr(messages, "aclose", None)
+                if close is not None:
+                    token = otel_context.attach(span_context)
+                    try:
+                        await close()
+                    finally:
+                        otel_context.detach(token)
                 span.end()
 
         return grpc.unary_stream_rpc_method_handler(
