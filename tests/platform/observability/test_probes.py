@@ -81,3 +81,48 @@ async def test_not_ready_as_soon_as_draining(tmp_path: Path, idp: identity.TestI
     finally:
         if stopping is None:
             await chorus.stop()
+
+
+SLOW = """
+[grpc]
+shutdown_grace = 10.0
+[models.providers.builtin]
+kind = "builtin"
+token_delay = 0.05
+[admin]
+enabled = true
+port = 0
+"""
+
+
+def test_sigterm_turns_readyz_false_while_a_stream_runs(tmp_path: Path) -> None:
+    import signal
+    import threading
+    import uuid
+
+    from tests.support.chorus_process import ChorusProcess, wait_until
+
+    with ChorusProcess(tmp_path, config_toml=SLOW) as proc:
+        assert httpx.get(proc.admin_url + "/readyz", timeout=10).status_code == 200
+        received: list[str] = []
+        first = threading.Event()
+
+        def chat() -> None:
+            body = {"sessionId": str(uuid.uuid4()), "message": "Tell me a long story about the sea", "stream": True}
+            with httpx.stream(
+                "POST", proc.rest_url + "/chat", json=body, headers={"x-tenant-id": "demo"}, timeout=30
+            ) as response:
+                for text in response.iter_text():
+                    received.append(text)
+                    first.set()
+
+        reader = threading.Thread(target=chat)
+        reader.start()
+        assert first.wait(10)
+        proc.signal(signal.SIGTERM)
+        assert wait_until(lambda: httpx.get(proc.admin_url + "/readyz", timeout=5).status_code == 503, timeout=5)
+        assert reader.is_alive()  # the stream is still being served
+        reader.join(30)
+        assert proc.wait(30) == 0
+    events = parse_sse("".join(received))[0]
+    assert events and events[-1].event != "error"
