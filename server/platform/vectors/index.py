@@ -233,8 +233,9 @@ class VectorIndex:
     async def _load(self, conn: AsyncConnection, scope: Scope) -> Partition:
         partition = Partition(self.dimensions)
         rows = await conn.execute(
-            select(_vectors.c.item_id, _vectors.c.vector, _vectors.c.change)
-            .where(*self._owned(scope), _vectors.c.vector.is_not(None), _vectors.c.model == self.model)
+            select(_vectors.c.item_id, _vectors.c.vector, _vectors.c.change).where(
+                *self._owned(scope), _vectors.c.vector.is_not(None), _vectors.c.model == self.model
+            )
         )
         item_ids, raws, changes = [], [], []
         for item_id, raw, change in rows:
