@@ -36,10 +36,14 @@ class Chunk:
     text: str
 
     def embedding_text(self, title: str) -> str:
-        # A document's first heading is often its title: not repeated.
-        parts = [self.heading] if self.heading.startswith(title) else [title, self.heading]
-        context = " > ".join(part for part in parts if part)
+        context = section_path(title, self.heading)
         return f"{context}\n{self.text}" if context else self.text
+
+
+def section_path(title: str, heading: str) -> str:
+    """ "Title > Heading > Subheading"; a document's first heading is often its title: not repeated."""
+    parts = [heading] if heading.startswith(title) else [title, heading]
+    return " > ".join(part for part in parts if part)
 
 
 def chunk_document(text: str, document_format: DocumentFormat, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:

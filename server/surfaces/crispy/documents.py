@@ -163,7 +163,7 @@ class DocumentStore:
             raise not_found("Document not found")
         return _document(row)
 
-    async def list(self, tenant_id: str, limit: int, cursor: str = "") -> tuple[list[Document], str]:
+    async def page(self, tenant_id: str, limit: int, cursor: str = "") -> tuple[list[Document], str]:
         """A page of the tenant's documents, newest first, and the cursor of the next page ('' at the end)."""
         query = select(*_COLUMNS).where(_documents.c.tenant_id == tenant_id)
         if cursor:
@@ -212,8 +212,22 @@ class DocumentStore:
         found = [StoredChunk(*row) for row in rows]
         return {item_id(c.document_id, c.index): c for c in found}
 
+    async def chunks_of(self, tenant_id: str, document_ids: Sequence[str], limit: int) -> list[StoredChunk]:
+        """The first `limit` chunks of these documents, in document order."""
+        rows = await self._db.fetch_all(
+            select(_chunks.c.document_id, _documents.c.title, _chunks.c.chunk_index, _chunks.c.heading, _chunks.c.text)
+            .join(
+                _documents,
+                and_(_documents.c.tenant_id == _chunks.c.tenant_id, _documents.c.id == _chunks.c.document_id),
+            )
+            .where(_chunks.c.tenant_id == tenant_id, _chunks.c.document_id.in_(list(document_ids)))
+            .order_by(_chunks.c.chunk_index)
+            .limit(limit)
+        )
+        return [StoredChunk(*row) for row in rows]
+
     async def recent_chunks(self, tenant_id: str, limit: int) -> list[StoredChunk]:
-        """Chunks of the tenant's newest documents, the first of each document first."""
+        """Chunks of the tenant's newest documents: the first chunk of each, then the second, ..."""
         rows = await self._db.fetch_all(
             select(_chunks.c.document_id, _documents.c.title, _chunks.c.chunk_index, _chunks.c.heading, _chunks.c.text)
             .join(

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -34,6 +35,7 @@ from importlib import resources
 
 import grpc
 
+from server.platform.documents.chunker import section_path
 from server.platform.errors import ChorusError
 from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import ChatTurn, ModelError, ModelRequest, TextDelta
@@ -120,35 +122,35 @@ def confidence(answer: str, sources: Sequence[Source]) -> float:
 def prompt(query: str, sources: Sequence[Source]) -> str:
     numbered = []
     for n, source in enumerate(sources, 1):
-        where = " > ".join(p for p in (source.chunk.title, source.chunk.heading) if p)
+        where = section_path(source.chunk.title, source.chunk.heading)
         numbered.append(f"[{n}] ({where})\n{source.chunk.text}")
     return "Sources:\n\n" + "\n\n".join(numbered) + f"\n\nQuestion: {query}"
 
 
-def _topics(chunk: StoredChunk) -> list[str]:
-    topics = []
-    if chunk.heading:
-        topics.append(chunk.heading.rsplit(" > ", 1)[-1])
+def _keyword(text: str) -> str:
     import yake
 
-    extractor = yake.KeywordExtractor(lan="en", n=3, top=2)
-    topics.extend(keyword for keyword, _ in extractor.extract_keywords(chunk.text))
-    return topics
+    found = yake.KeywordExtractor(lan="en", n=2, top=1).extract_keywords(text)
+    return str(found[0][0]) if found else ""
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def follow_up_candidates(query: str, chunks: Sequence[StoredChunk]) -> list[str]:
-    """Questions about the chunks' sections and key phrases, ones the query already asks left out."""
-    asked = set(content_words(query))
-    seen: set[str] = set()
+    """Questions about the chunks' sections (their headings first), then their key phrases;
+    a topic sharing a word with the query or with a topic already asked about is left out."""
+    used = {_stem(w) for w in content_words(query)}
+    topics = [(c, c.heading.rsplit(" > ", 1)[-1]) for c in chunks if c.heading]
+    topics += [(c, _keyword(c.text)) for c in chunks]
     questions = []
-    for chunk in chunks:
-        for topic in _topics(chunk):
-            key = topic.lower()
-            words = set(content_words(topic))
-            if not words or key in seen or words <= asked:
-                continue
-            seen.add(key)
-            questions.append(f"What does {chunk.title} say about {topic}?")
+    for chunk, topic in topics:
+        words = {_stem(w) for w in content_words(topic)}
+        if not words or words & used or topic == chunk.title:
+            continue
+        used |= words
+        questions.append(f"What does {chunk.title} say about {topic}?")
     return questions
 
 
@@ -189,7 +191,12 @@ class GroundedSearch:
                     parts.append(event.text)
                     yield AnswerToken(event.text)
             answer = "".join(parts).strip() or NOTHING_FOUND
-            base = [s.chunk for s in sources[1:]] + [sources[0].chunk]
+            # The other sources, then other sections of the same documents: nearby topics.
+            # The best source's own section is what was asked: only its key phrase is offered.
+            siblings = await self._documents.chunks_of(tenant_id, list({s.chunk.document_id: 0 for s in sources}), 12)
+            retrieved = {(s.chunk.document_id, s.chunk.index) for s in sources}
+            base = [s.chunk for s in sources[1:]] + [c for c in siblings if (c.document_id, c.index) not in retrieved]
+            base.append(dataclasses.replace(sources[0].chunk, heading=""))
         else:
             answer = NOTHING_FOUND
             yield AnswerToken(answer)

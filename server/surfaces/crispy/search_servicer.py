@@ -94,7 +94,7 @@ class CrispyDocumentService(search_pb2_grpc.DocumentServiceServicer):
             problems = Violations()
             problems.add("limit", f"Must be between 1 and {MAX_PAGE}")
             problems.raise_if_any()
-        documents, next_cursor = await self._documents.list(_tenant(), limit, request.cursor)
+        documents, next_cursor = await self._documents.page(_tenant(), limit, request.cursor)
         return search_pb2.ListDocumentsResponse(
             documents=[_document(d) for d in documents], next_cursor=next_cursor, request_id=current_call().request_id
         )
