@@ -12,6 +12,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   semantic  the packaged sentence embedding (relevance vs lexical, speed) and the vector index (recall, p50, store)
   jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
   tts    Crispy `POST /tts` real-time factor vs the Piper engine alone (bench/tts.py)
+  search  Crispy `POST /search`: recall on a labelled corpus (semantic vs lexical) and latency (bench/search.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -29,12 +30,13 @@ from bench.limits import run_bare_asgi
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
+from bench.search import run_search
 from bench.semantic import run_semantic
 from bench.soak import run_soak
 from bench.tts import run_tts
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts", "search")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -150,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         report.jobs = run_jobs(args.job_count)
     if "tts" in parts:
         report.tts = run_tts()
+    if "search" in parts:
+        report.search = run_search()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from bench.jobs import JobsPart, jobs_section
 from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
+from bench.search import SearchPart, search_section
 from bench.semantic import Semantic, semantic_section
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
@@ -71,6 +72,7 @@ class Report:
     semantic: Semantic | None = None
     jobs: JobsPart | None = None
     tts: TtsPart | None = None
+    search: SearchPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -102,6 +104,8 @@ class Report:
             out += jobs_section(self.jobs)
         if self.tts is not None:
             out += tts_section(self.tts)
+        if self.search is not None:
+            out += search_section(self.search)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]
