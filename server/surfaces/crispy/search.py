@@ -138,19 +138,26 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
-def follow_up_candidates(query: str, chunks: Sequence[StoredChunk]) -> list[str]:
-    """Questions about the chunks' sections (their headings first), then their key phrases;
-    a topic sharing a word with the query or with a topic already asked about is left out."""
+def follow_up_candidates(query: str, chunks: Sequence[StoredChunk], limit: int) -> list[str]:
+    """Up to `limit` questions about the chunks' sections (their headings first), then their key
+    phrases (YAKE, computed only when the headings give too few); a topic sharing a word with the
+    query or with a topic already asked about is left out."""
     used = {_stem(w) for w in content_words(query)}
-    topics = [(c, c.heading.rsplit(" > ", 1)[-1]) for c in chunks if c.heading]
-    topics += [(c, _keyword(c.text)) for c in chunks]
-    questions = []
-    for chunk, topic in topics:
+    questions: list[str] = []
+
+    def offer(chunk: StoredChunk, topic: str) -> None:
         words = {_stem(w) for w in content_words(topic)}
-        if not words or words & used or topic == chunk.title:
-            continue
-        used |= words
-        questions.append(f"What does {chunk.title} say about {topic}?")
+        if len(questions) < limit and words and not words & used and topic != chunk.title:
+            used.update(words)
+            questions.append(f"What does {chunk.title} say about {topic}?")
+
+    for chunk in chunks:
+        if chunk.heading:
+            offer(chunk, chunk.heading.rsplit(" > ", 1)[-1])
+    for chunk in chunks:
+        if len(questions) == limit:
+            break
+        offer(chunk, _keyword(chunk.text))
     return questions
 
 
@@ -228,7 +235,8 @@ class GroundedSearch:
             ) from exc
 
     async def _follow_ups(self, tenant_id: str, query: str, chunks: Sequence[StoredChunk]) -> list[str]:
-        candidates = (await asyncio.to_thread(follow_up_candidates, query, chunks))[: 3 * _MAX_FOLLOW_UPS]
+        # One spare: a candidate that retrieves nothing is dropped.
+        candidates = await asyncio.to_thread(follow_up_candidates, query, chunks, _MAX_FOLLOW_UPS + 1)
         if not candidates:
             return []
         vectors, _ = await self._semantic.embed(candidates)
