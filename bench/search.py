@@ -104,17 +104,19 @@ def _latency(http: httpx.Client) -> dict[str, tuple[float, float]]:
 
 def run_search() -> SearchPart:
     part = SearchPart()
-    with chorus(name="search") as server, httpx.Client(
-        base_url=server.rest_url, headers={"x-tenant-id": TENANT}, timeout=120
-    ) as http:
+    with (
+        chorus(name="search") as server,
+        httpx.Client(base_url=server.rest_url, headers={"x-tenant-id": TENANT}, timeout=120) as http,
+    ):
         http.post("/search", json={"query": "warm up"}).raise_for_status()  # loads the model
         store_s, part.chunks = _store(http)
         part.retrieval.append(_retrieval(http, "all-MiniLM-L6-v2 (semantic)", store_s))
         part.latency_ms = _latency(http)
         part.problems += server.problems()
-    with chorus(config_toml=LEXICAL_CONFIG, name="search-lexical") as server, httpx.Client(
-        base_url=server.rest_url, headers={"x-tenant-id": TENANT}, timeout=120
-    ) as http:
+    with (
+        chorus(config_toml=LEXICAL_CONFIG, name="search-lexical") as server,
+        httpx.Client(base_url=server.rest_url, headers={"x-tenant-id": TENANT}, timeout=120) as http,
+    ):
         store_s, _ = _store(http)
         part.retrieval.append(_retrieval(http, "builtin lexical (baseline)", store_s))
         part.problems += server.problems()
