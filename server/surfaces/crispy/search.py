@@ -138,10 +138,10 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
-def follow_up_candidates(query: str, chunks: Sequence[StoredChunk], limit: int) -> list[str]:
-    """Up to `limit` questions about the chunks' sections (their headings first), then their key
-    phrases (YAKE, computed only when the headings give too few); a topic sharing a word with the
-    query or with a topic already asked about is left out."""
+def follow_up_candidates(query: str, chunks: Sequence[StoredChunk], limit: int, enough: int) -> list[str]:
+    """Up to `limit` questions about the chunks' sections (their headings), then, while there are
+    fewer than `enough`, their key phrases (YAKE: it costs a few ms a chunk); a topic sharing a word
+    with the query or with a topic already asked about is left out."""
     used = {_stem(w) for w in content_words(query)}
     questions: list[str] = []
 
@@ -155,7 +155,7 @@ def follow_up_candidates(query: str, chunks: Sequence[StoredChunk], limit: int) 
         if chunk.heading:
             offer(chunk, chunk.heading.rsplit(" > ", 1)[-1])
     for chunk in chunks:
-        if len(questions) == limit:
+        if len(questions) >= enough:
             break
         offer(chunk, _keyword(chunk.text))
     return questions
@@ -235,19 +235,13 @@ class GroundedSearch:
             ) from exc
 
     async def _follow_ups(self, tenant_id: str, query: str, chunks: Sequence[StoredChunk]) -> list[str]:
-        # One spare: a candidate that retrieves nothing is dropped.
-        candidates = await asyncio.to_thread(follow_up_candidates, query, chunks, _MAX_FOLLOW_UPS + 1)
+        # One spare heading: a candidate that retrieves nothing is dropped.
+        candidates = await asyncio.to_thread(follow_up_candidates, query, chunks, _MAX_FOLLOW_UPS + 1, _MAX_FOLLOW_UPS)
         if not candidates:
             return []
         vectors, _ = await self._semantic.embed(candidates)
-        scope = Scope(tenant_id)
-        kept = []
-        for question, vector in zip(candidates, vectors, strict=True):
-            if await self._semantic.index.search(scope, vector, 1, min_score=self._min_score):
-                kept.append(question)
-                if len(kept) == _MAX_FOLLOW_UPS:
-                    break
-        return kept
+        found = await self._semantic.index.search_many(Scope(tenant_id), vectors, 1, min_score=self._min_score)
+        return [question for question, hits in zip(candidates, found, strict=True) if hits][:_MAX_FOLLOW_UPS]
 
     async def answer(self, scope: Scope, query: str, top_k: int) -> dict[str, object]:
         """The whole outcome as `POST /search` answers it (for the `search` tool)."""
