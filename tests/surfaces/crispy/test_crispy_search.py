@@ -11,8 +11,9 @@ import pytest
 from chorus_contracts.crispy.v1 import search_pb2, search_pb2_grpc
 
 from tests.support.chorus_process import ChorusProcess, run_cli
-from tests.support.crispy_server import DEMO
+from tests.support.crispy_server import DEMO, SEED_CONFIG
 from tests.support.envelopes import assert_error
+from tests.support.openai_upstream import OpenAIUpstream
 from tests.support.search_corpus import DOCUMENTS, QUESTIONS, UNANSWERABLE, section_of
 from tests.support.sse import parse_sse
 
@@ -290,3 +291,49 @@ def test_cli_loads_a_folder(rest: httpx.Client, data_dir: Path, tmp_path: Path) 
         assert rest.delete(f"/documents/{document_id}", headers=DEMO).status_code == 200
     with pytest.raises(RuntimeError, match="no such tenant"):
         run_cli(data_dir, "crispy", "documents", "load", str(folder), "--tenant", "nobody")
+
+
+def test_a_real_model_answers_from_the_chunks_alone(tmp_path: Path) -> None:
+    """The model gets the numbered chunks and the question, nothing else; confidence falls when
+    the answer says what the chunks do not; a failing model is a clean 503."""
+    with OpenAIUpstream().serve() as upstream:
+        config = SEED_CONFIG + f"""
+[models]
+default = "upstream-model"
+[models.providers.builtin]
+kind = "builtin"
+[models.providers.local]
+kind = "openai-compatible"
+base_url = "{upstream.base_url}"
+[models.routes.upstream-model]
+provider = "local"
+"""
+        with (
+            ChorusProcess(tmp_path / "search", config_toml=config) as proc,
+            httpx.Client(base_url=proc.rest_url, timeout=60, headers={"x-tenant-id": "demo"}) as client,
+        ):
+            title, text = DOCUMENTS["tenancy-guide"]
+            assert client.post("/documents", json={"id": "t", "title": title, "text": text}).status_code == 201
+            other = {"title": "Secret", "text": "Tenant isolation of the other tenant: codeword albatross."}
+            assert client.post("/documents", json=other, headers=OTHER).status_code == 201
+
+            upstream.reply(
+                "Tenant isolation keeps every customer's data apart: each query is scoped by the tenant id [1]."
+            )
+            grounded = client.post("/search", json={"query": "What is tenant isolation?", "topK": 2}).json()
+            sent = upstream.chat_requests()[-1].body["messages"]
+            assert [m["role"] for m in sent] == ["system", "user"]
+            assert "ONLY the numbered sources" in sent[0]["content"]
+            assert sent[1]["content"].startswith("Sources:\n\n[1] (Tenancy Guide > Tenant isolation)\nTenant isolation")
+            assert sent[1]["content"].endswith("Question: What is tenant isolation?")
+            assert "albatross" not in str(sent)  # another tenant's chunk never reaches the model
+            assert grounded["answer"].endswith("[1].") and len(grounded["sources"]) == 2
+            assert grounded["confidence"] >= 0.7
+
+            upstream.reply("Tenant isolation was invented on the moon by astronauts eating cheese in 1969 [1].")
+            invented = client.post("/search", json={"query": "What is tenant isolation?", "topK": 2}).json()
+            assert invented["confidence"] < grounded["confidence"] / 2
+
+            upstream.fail_next(5, status=400)
+            failed = client.post("/search", json={"query": "What is tenant isolation?"})
+            assert assert_error(failed, "crispy", 503)["error"].startswith("The answer model failed")
