@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from server.platform.clock import Clock
-from server.platform.documents.chunker import Chunk, DocumentFormat, chunk_document
+from server.platform.documents.chunker import DocumentFormat, chunk_document
 from server.platform.errors import FieldViolation, invalid_argument, not_found
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
@@ -239,6 +239,3 @@ class DocumentStore:
             .limit(limit)
         )
         return [StoredChunk(*row) for row in rows]
-
-
-__all__ = ["NAMESPACE", "Chunk", "Document", "DocumentStore", "StoredChunk", "item_id"]

@@ -16,11 +16,13 @@
    - support: the share of the answer's content words (not stop words, not
      citation marks) that occur in the sources' text, titles or headings. An
      answer that says things the chunks do not lowers it.
-5. Follow-ups: two or three questions the corpus can answer. Each asks what a
-   retrieved document says about a section (its heading) or a key phrase of a
-   chunk (YAKE); a candidate is kept only if it itself retrieves a chunk at
-   or above `min_score`. With nothing retrieved they come from the tenant's
-   newest documents, so they point at what the corpus does cover.
+5. Follow-ups: up to three questions the corpus can answer, "What does
+   <title> say about <topic>?". Topics are the headings of the other
+   retrieved chunks and of the same documents' other sections, then (only
+   when those give fewer than three) key phrases of the chunks (YAKE). All
+   candidates are embedded in one batch and one is kept only if it retrieves
+   a chunk at or above `min_score` itself. With nothing retrieved they come
+   from the tenant's newest documents, so they point at what it does cover.
 """
 
 from __future__ import annotations
