@@ -13,6 +13,7 @@ Parts (each starts fresh server processes in temp dirs and stops them):
   jobs   the platform job queue: enqueue-to-start latency and no-op throughput (bench/jobs.py)
   tts    Crispy `POST /tts` real-time factor vs the Piper engine alone (bench/tts.py)
   metrics  what Prometheus metrics cost per request, off vs on side by side (bench/bench_observability.py)
+  search  Crispy `POST /search`: recall on a labelled corpus (semantic vs lexical) and latency (bench/search.py)
 
 Prints a Markdown report and writes it to bench/results/latest.md. See bench/README.md.
 """
@@ -31,12 +32,13 @@ from bench.limits import run_bare_asgi
 from bench.procs import raise_own_nofile
 from bench.report import Report, machine_info
 from bench.runs import BenchOptions, run_echo, run_sse, run_unary
+from bench.search import run_search
 from bench.semantic import run_semantic
 from bench.soak import run_soak
 from bench.tts import run_tts
 from bench.workers import run_workers
 
-PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts", "metrics")
+PARTS = ("unary", "echo", "sse", "workers", "soak", "gateway", "semantic", "jobs", "tts", "metrics", "search")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         report.tts = run_tts()
     if "metrics" in parts:
         report.metrics = run_metrics()
+    if "search" in parts:
+        report.search = run_search()
     text = report.render()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

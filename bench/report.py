@@ -16,6 +16,7 @@ from bench.jobs import JobsPart, jobs_section
 from bench.limits import ratio_targets
 from bench.report_scale import error_kinds, gateway_section, soak_section, workers_section
 from bench.runs import BenchOptions, EchoPart, Row
+from bench.search import SearchPart, search_section
 from bench.semantic import Semantic, semantic_section
 from bench.soak import Soak
 from bench.stats import fmt, pct, ratio
@@ -73,6 +74,7 @@ class Report:
     jobs: JobsPart | None = None
     metrics: list[MetricsRow] | None = None
     tts: TtsPart | None = None
+    search: SearchPart | None = None
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def render(self) -> str:
@@ -106,6 +108,8 @@ class Report:
             out += metrics_section(self.metrics)
         if self.tts is not None:
             out += tts_section(self.tts)
+        if self.search is not None:
+            out += search_section(self.search)
         if targets:
             out += ["## Targets", "", "| Check | Measured | Target | Result |", "|---|---|---|---|"]
             out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets]

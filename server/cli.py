@@ -197,6 +197,45 @@ def _chaozcode_users_add(settings: Settings, args: argparse.Namespace) -> Awaita
     return _with_tenants(settings, action)
 
 
+def _crispy_documents_load(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    """Stores a folder's .md / .txt files as the tenant's Crispy documents (embedded here, in this process)."""
+    from pathlib import Path
+
+    from server.platform.clock import SystemClock
+    from server.platform.errors import not_found
+    from server.platform.models.setup import build_embedding_registry
+    from server.platform.vectors.semantic import SemanticSearch, vector_index
+    from server.surfaces.crispy.documents import NAMESPACE, DocumentStore
+    from server.surfaces.crispy.loader import load_folder
+
+    folder = Path(args.folder)
+    is_folder = folder.is_dir()
+
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
+        if not is_folder:
+            raise not_found(f"no such folder: {folder}")
+        if await service.get(args.tenant) is None:
+            raise not_found(f"no such tenant: {args.tenant}")
+        clock = SystemClock()
+        models = settings.models
+        registry = build_embedding_registry(models, semantic=True)
+        try:
+            index = await vector_index(registry, models.semantic_embedding, db, clock, NAMESPACE)
+            store = DocumentStore(db, clock, SemanticSearch(registry, models.semantic_embedding, index))
+            loaded = await load_folder(store, args.tenant, folder)
+        finally:
+            await registry.aclose()
+        for path, outcome in loaded:
+            if isinstance(outcome, str):
+                print(f"skipped {path}: {outcome}")
+            else:
+                print(f"loaded  {path} -> {outcome.id} ({outcome.chunk_count} chunks)")
+        stored = sum(1 for _, outcome in loaded if not isinstance(outcome, str))
+        print(f"chorus: {stored} documents stored for tenant {args.tenant}", flush=True)
+
+    return _with_tenants(settings, action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chorus", description="Chorus: gRPC-first AI platform backend")
     parser.add_argument("--config", help="TOML config file (default: chorus.toml or $CHORUS_CONFIG)")
@@ -271,6 +310,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the first key's type (default production)",
     )
     user_add.set_defaults(run=_chaozcode_users_add)
+
+    crispy = sub.add_parser("crispy", help="Crispy Enigma").add_subparsers(dest="action", required=True)
+    documents = crispy.add_parser("documents", help="a tenant's documents for POST /search").add_subparsers(
+        dest="documents_action", required=True
+    )
+    load = documents.add_parser(
+        "load", help="store a folder's .md / .markdown / .txt files (again: replaces them, by path)"
+    )
+    load.add_argument("folder")
+    load.add_argument("--tenant", required=True, help="the tenant whose documents they become")
+    load.set_defaults(run=_crispy_documents_load)
     return parser
 
 

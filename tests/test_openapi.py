@@ -68,6 +68,10 @@ def test_crispy_routes(crispy: Doc) -> None:
         ("get", "/tools"),
         ("post", "/tts"),
         ("get", "/audio/{file}"),
+        ("post", "/documents"),
+        ("get", "/documents"),
+        ("delete", "/documents/{documentId}"),
+        ("post", "/search"),
     }
     audio = crispy["paths"]["/audio/{file}"]["get"]
     # google.api.HttpBody: the clip's bytes under their own type, and the link's token is the credential.
@@ -185,6 +189,20 @@ def test_crispy_schemas_are_exactly_the_reachable_messages(crispy: Doc) -> None:
                 "SynthesizeRequest",
                 "SynthesizeResponse",
                 "GetAudioRequest",
+                "CreateDocumentRequest",
+                "CreateDocumentResponse",
+                "DeleteDocumentRequest",
+                "DeleteDocumentResponse",
+                "Document",
+                "ListDocumentsRequest",
+                "ListDocumentsResponse",
+                "SearchRequest",
+                "SearchResponse",
+                "SearchSources",
+                "SearchSource",
+                "SearchToken",
+                "SearchDone",
+                "SearchResult",
             )
         ),
     }

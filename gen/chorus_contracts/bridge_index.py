@@ -12,6 +12,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     'chorus_contracts.chittyos.mcp.v1.mcp_http',
     'chorus_contracts.chittyos.sync.v1.sync_http',
     'chorus_contracts.crispy.v1.chat_http',
+    'chorus_contracts.crispy.v1.search_http',
     'chorus_contracts.crispy.v1.speech_http',
     'chorus_contracts.crispy.v1.tools_http',
     'chorus_contracts.mcos.v1.chat_http',

@@ -96,9 +96,7 @@ def unavailable(message: str, reason: str = "UNAVAILABLE") -> ChorusError:
 
 def shutting_down() -> ChorusError:
     """A call still running when the server's shutdown grace period ran out."""
-    return ChorusError(
-        grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "The server is shutting down", retry_after=1.0
-    )
+    return ChorusError(grpc.StatusCode.UNAVAILABLE, "SHUTTING_DOWN", "The server is shutting down", retry_after=1.0)
 
 
 STORAGE_FULL = "STORAGE_FULL"
@@ -154,4 +152,3 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 def internal(message: str = "Internal server error", reason: str = "INTERNAL") -> ChorusError:
     return ChorusError(grpc.StatusCode.INTERNAL, reason, message)
-

@@ -66,12 +66,15 @@ def test_readme_curl_examples_work(tmp_path: Path) -> None:
 
 
 def test_readme_upcoming_endpoint_examples_work(tmp_path: Path) -> None:
-    """The document's M5 and M6 requests, and `GET /tools`, as the README shows them."""
+    """The document's M3-M6 requests, and our extensions, as the README shows them."""
     blocks = _curl_blocks(UPCOMING_EXAMPLES)
-    assert len(blocks) == 3
+    assert len(blocks) == 8
     assert "/tools/execute" in blocks[0] and "/tts" in blocks[1] and "/tools " in blocks[2]
+    assert "/documents" in blocks[3] and "/search" in blocks[4] and '"stream": true' in blocks[5]
+    assert "-X DELETE" in blocks[7] and "/documents" in blocks[6]
     with ChorusProcess(tmp_path / "readme-upcoming") as proc:
-        (tool_status, tool), (tts_status, tts), (list_status, listed) = _run_blocks(proc, blocks)
+        outputs = _run_blocks(proc, blocks)
+        (tool_status, tool), (tts_status, tts), (list_status, listed) = outputs[:3]
         assert tool_status == "200" and json.loads(tool)["toolName"] == "summarize"
         assert len(json.loads(tool)["result"]) <= 200
         assert list_status == "200" and "summarize" in [t["name"] for t in json.loads(listed)["tools"]]
@@ -79,6 +82,18 @@ def test_readme_upcoming_endpoint_examples_work(tmp_path: Path) -> None:
         spoken = json.loads(tts)
         assert spoken["format"] == "mp3"
         audio = httpx.get(spoken["audioUrl"].replace("http://localhost:8080", proc.rest_url), timeout=30)
+        (doc_status, doc), (search_status, found), (stream_status, streamed), (docs_status, docs), (del_status, _) = (
+            outputs[3:]
+        )
+        assert doc_status == "201" and json.loads(doc)["document"]["chunks"] == 3
+        assert search_status == "200"
+        answer = json.loads(found)
+        assert answer["sources"][0]["documentId"] == "doc-1"
+        assert answer["sources"][0]["chunk"].startswith("Tenant isolation ensures")
+        assert "[1]" in answer["answer"] and 0 < answer["confidence"] <= 1 and len(answer["followUps"]) >= 2
+        assert stream_status == "200" and streamed.startswith("event: sources\ndata: ")
+        assert [d["id"] for d in json.loads(docs)["documents"]] == ["doc-1"] and docs_status == "200"
+        assert del_status == "200"
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
     samples, rate = soundfile.read(io.BytesIO(audio.content), dtype="float32")
     assert len(samples) / rate == pytest.approx(spoken["duration"], abs=0.002)

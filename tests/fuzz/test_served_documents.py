@@ -40,6 +40,12 @@ CALLS = {
         Call("POST", "/tts", 200, body={"text": "Hi.", "format": "wav"}),
         Call("POST", "/tts", 400, body={"text": "", "voice": "robot"}),
         Call("GET", "/audio/{file}", 404, authenticated=False, path_parameters={"file": "x.mp3"}, query={"token": "t"}),
+        Call("POST", "/documents", 201, body={"title": "Kites", "text": "# Kites\n\nKites fly in steady wind."}),
+        Call("POST", "/documents", 400, body={"title": "", "text": "x", "format": "pdf"}),
+        Call("GET", "/documents", 200, query={"limit": "5"}),
+        Call("DELETE", "/documents/{documentId}", 404, path_parameters={"documentId": "no-such-document"}),
+        Call("POST", "/search", 200, body={"query": "When do kites fly?", "topK": 3}),
+        Call("POST", "/search", 400, body={"query": "", "topK": 0}),
     ],
     "mcos": [
         Call("GET", "/api/health", 200),

@@ -140,6 +140,21 @@ async def test_upsert_replaces_and_remove_forgets(replicas: tuple[VectorIndex, V
         await index.upsert(ALICE, [("bad", np.zeros(DIMS + 1, dtype=np.float32))])
 
 
+async def test_search_many_answers_each_query_as_search_does(replicas: tuple[VectorIndex, VectorIndex]) -> None:
+    index, other = replicas
+    await index.upsert(ALICE, [("a", axis(0)), ("b", axis(1)), ("c", unit(1, 1))])
+    queries = [axis(0), axis(1), axis(2)]
+    many = await index.search_many(ALICE, queries, 2, min_score=0.5)
+    assert [ids(hits) for hits in many] == [ids(await index.search(ALICE, q, 2, min_score=0.5)) for q in queries]
+    assert [ids(hits) for hits in many] == [["a", "c"], ["b", "c"], []]
+    # One read of the new changes serves them all: another replica's write is seen.
+    await other.upsert(ALICE, [("d", axis(2))])
+    assert [ids(h) for h in await index.search_many(ALICE, [axis(2)], 1)] == [["d"]]
+    assert await index.search_many(BOB, [axis(0)], 3) == [[]]
+    with pytest.raises(ValueError, match="expected"):
+        await index.search_many(ALICE, [np.zeros(DIMS + 1, dtype=np.float32)], 1)
+
+
 async def test_a_replica_sees_the_other_replicas_writes_and_removals(
     replicas: tuple[VectorIndex, VectorIndex],
 ) -> None:

@@ -245,9 +245,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
 def _rebuilt(handler: grpc.RpcMethodHandler, behaviour: Any) -> grpc.RpcMethodHandler:
     """A handler of the same kind and (de)serializers as `handler` that runs `behaviour`."""
     make = (
-        grpc.unary_unary_rpc_method_handler
-        if handler.unary_unary is not None
-        else grpc.unary_stream_rpc_method_handler
+        grpc.unary_unary_rpc_method_handler if handler.unary_unary is not None else grpc.unary_stream_rpc_method_handler
     )
     return make(
         behaviour,

@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from server.platform.clock import Clock
 from server.platform.embeddings.registry import EmbeddingRegistry
 from server.platform.embeddings.types import EmbeddingRequest
 from server.platform.models.setup import build_embedding_registry
 from server.platform.scope import Scope
+from server.platform.storage.database import Database
 from server.platform.surface import Platform
 from server.platform.vectors.index import VectorIndex
 from server.platform.vectors.partition import Hit, Vector
@@ -62,15 +64,21 @@ async def semantic_search(platform: Platform, namespace: str) -> SemanticSearch:
         return registry
 
     registry = await platform.shared(("platform.embeddings", "semantic"), build_registry)
-    model = models.semantic_embedding
 
     async def build_index() -> VectorIndex:
-        route = registry.route(model)
-        dimensions = route.dimensions
-        if dimensions is None:  # an upstream model: its size is what it answers
-            probe = await registry.embed(model, EmbeddingRequest(model, ("dimensions",)))
-            dimensions = len(probe.vectors[0])
-        return VectorIndex(platform.db, platform.clock, namespace, model=model, dimensions=dimensions)
+        return await vector_index(registry, models.semantic_embedding, platform.db, platform.clock, namespace)
 
     index = await platform.shared(("platform.vectors", namespace), build_index)
-    return SemanticSearch(registry, model, index)
+    return SemanticSearch(registry, models.semantic_embedding, index)
+
+
+async def vector_index(
+    registry: EmbeddingRegistry, model: str, db: Database, clock: Clock, namespace: str
+) -> VectorIndex:
+    """An index of `namespace` for `model`'s vectors (outside a server: the `chorus` CLI, benches)."""
+    route = registry.route(model)
+    dimensions = route.dimensions
+    if dimensions is None:  # an upstream model: its size is what it answers
+        probe = await registry.embed(model, EmbeddingRequest(model, ("dimensions",)))
+        dimensions = len(probe.vectors[0])
+    return VectorIndex(db, clock, namespace, model=model, dimensions=dimensions)

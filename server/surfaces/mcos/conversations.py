@@ -36,6 +36,7 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
+
 def check_conversation_id(violations: Violations, field: str, value: str) -> None:
     if value and not CONVERSATION_ID.fullmatch(value):
         violations.add(field, "Must be 1-100 characters of letters, digits, '_' or '-'")

@@ -17,7 +17,7 @@ from tests.support.envelopes import assert_error
 from tests.support.grpc_status import detail
 from tests.support.openai_upstream import OpenAIUpstream
 
-TOOLS = ["summarize", "word_count", "detect_language", "extract_keywords"]
+TOOLS = ["summarize", "word_count", "detect_language", "extract_keywords", "search"]
 ARTICLE = (
     "Tenant isolation keeps every customer's data apart. Each request carries a tenant id, "
     "and every query is scoped by it.\n\nRate limits are counted per tenant, so one noisy "

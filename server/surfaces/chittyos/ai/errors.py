@@ -19,7 +19,7 @@ _INDEX = re.compile(r"\[(\d+)\]")
 
 
 def dotted(param: str) -> str:
-    """"messages[0].content" -> "messages.0.content"."""
+    """ "messages[0].content" -> "messages.0.content"."""
     return _INDEX.sub(r".\1", param)
 
 

@@ -102,9 +102,7 @@ class AccessTokenService:
         if session.revoked:
             raise ChorusError(grpc.StatusCode.FAILED_PRECONDITION, "SESSION_REVOKED", "Session revoked")
         if session.subject != subject:
-            raise ChorusError(
-                grpc.StatusCode.ALREADY_EXISTS, "SESSION_CONFLICT", "Session belongs to another ChittyID"
-            )
+            raise ChorusError(grpc.StatusCode.ALREADY_EXISTS, "SESSION_CONFLICT", "Session belongs to another ChittyID")
         return self._sign(tenant_id, subject, granted, lifetime, session_id)
 
     def _sign(
