@@ -248,7 +248,11 @@ def test_grpc(chaozcode: ChorusProcess, chaozcode_channel: grpc.Channel) -> None
         ),
         metadata=meta,
     )
-    assert [d.name for d in analysis.dependencies][0] == "github.com/gin-gonic/gin"
+    assert [d.name for d in analysis.dependencies] == [
+        "github.com/gin-gonic/gin",
+        "golang.org/x/sync",
+        "github.com/google/uuid",
+    ]
     review = stub.ReviewCode(codebase_pb2.ReviewCodeRequest(code="import os\n", focus=["bugs"]), metadata=meta)
     assert [(i.source, i.rule) for i in review.issues] == [("ruff", "F401")]
     assert stub.GenerateCode(codebase_pb2.GenerateCodeRequest(task="hello world"), metadata=meta).code

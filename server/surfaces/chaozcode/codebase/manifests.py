@@ -39,7 +39,8 @@ _NPM_KINDS = {
     "optionalDependencies": "optional",
 }
 _CARGO_KINDS = {"dependencies": "runtime", "dev-dependencies": "dev", "build-dependencies": "build"}
-_REQUIREMENTS = re.compile(r"(.*[-_.])?requirements([-_.].*)?\.(txt|in)|.*requirements/.*\.(txt|in)")
+# requirements.txt, requirements-dev.txt, dev-requirements.in, requirements/base.txt ...
+_REQUIREMENTS = re.compile(r"(.*/)?((.*[-_.])?requirements([-_.][^/]*)?|requirements/[^/]+)\.(txt|in)")
 
 
 def is_manifest(path: str) -> bool:
