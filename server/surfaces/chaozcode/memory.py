@@ -4,7 +4,7 @@ Callable from Python by any part of ChaozCode (the servicer, agents): every
 method takes the `Scope` whose memories it reads or writes (the tenant, and the
 user as owner), so nothing here depends on a call's credentials.
 
-- Every change (store, update, delete, restore, purge) goes through
+- Every change (store, update, delete, restore) goes through
   `_commit`: one transaction writing the memory, its version and tag rows, its
   vector (in the same transaction, see VectorIndex) and a `memory.<change>`
   event in `chaozcode_events`, for webhook deliveries.
@@ -37,8 +37,10 @@ from server.platform.models.tokenizer import count_tokens
 from server.platform.models.types import ModelError
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
-from server.platform.vectors.semantic import SemanticSearch
+from server.platform.surface import Platform
+from server.platform.vectors.semantic import SemanticSearch, semantic_search
 from server.surfaces.chaozcode.query import missing
+from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.tables import EventRow, MemoryRow, MemoryTagRow, MemoryVersionRow
 
 NAMESPACE = "chaozcode-memory"
@@ -575,6 +577,17 @@ class MemorySpine:
     @staticmethod
     def _tag_owner(scope: Scope, table: Table = _tags) -> list[Any]:
         return [table.c.tenant_id == scope.tenant_id, table.c.owner_id == scope.owner_id]
+
+
+async def memory_spine(platform: Platform) -> MemorySpine:
+    """The process's one Memory Spine (the servicer's, and any other part's: agents)."""
+
+    async def build() -> MemorySpine:
+        settings = SETTINGS.of(platform.settings)
+        semantic = await semantic_search(platform, NAMESPACE)
+        return MemorySpine(platform.db, platform.clock, semantic, retention_days=settings.memory_retention_days)
+
+    return await platform.shared(("chaozcode", "memory-spine"), build)
 
 
 def _columns(memory: Memory, metadata_json: str) -> dict[str, Any]:

@@ -18,14 +18,13 @@ from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
 from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
-from server.platform.vectors.semantic import semantic_search
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.chat import ConversationChat
 from server.surfaces.chaozcode.codebase.assistant import CodeAssistant
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
-from server.surfaces.chaozcode.memory import NAMESPACE, MemorySpine
+from server.surfaces.chaozcode.memory import memory_spine
 from server.surfaces.chaozcode.memory_jobs import register_purge
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
@@ -65,12 +64,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
     projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
-    spine = MemorySpine(
-        platform.db,
-        platform.clock,
-        await semantic_search(platform, NAMESPACE),
-        retention_days=settings.memory_retention_days,
-    )
+    spine = await memory_spine(platform)
     register_purge(platform.jobs, spine, settings.memory_purge_interval)
     memory = ChaozCodeMemoryService(spine)
     codebase = ChaozCodeCodebaseService(CodeAssistant(engine))
