@@ -216,7 +216,9 @@ def test_grpc(chaozcode: ChorusProcess, chaozcode_channel: grpc.Channel) -> None
         metadata=meta,
     )
     assert stored.ok and stored.id == "g1"
-    assert stub.UpdateMemory(memory_pb2.UpdateMemoryRequest(id="g1", importance="low"), metadata=meta).version == 2
+    assert (
+        stub.UpdateMemory(memory_pb2.UpdateMemoryRequest(id="g1", importance="low"), metadata=meta).memory.version == 2
+    )
     found = stub.SearchMemories(memory_pb2.SearchMemoriesRequest(query="user prefers dark mode"), metadata=meta)
     assert [r.id for r in found.results] == ["g1"] and found.total == 1
     assert len(stub.ListMemoryVersions(memory_pb2.ListMemoryVersionsRequest(id="g1"), metadata=meta).versions) == 2
@@ -229,8 +231,8 @@ def test_grpc(chaozcode: ChorusProcess, chaozcode_channel: grpc.Channel) -> None
         raise AssertionError("a deleted memory was found")
     except grpc.RpcError as exc:
         assert exc.code() == grpc.StatusCode.NOT_FOUND and error_info(exc).reason == "NOT_FOUND"
-    assert stub.RestoreMemory(memory_pb2.RestoreMemoryRequest(id="g1"), metadata=meta).version == 2
-    assert stub.GetMemory(memory_pb2.GetMemoryRequest(id="g1"), metadata=meta).importance == "low"
+    assert stub.RestoreMemory(memory_pb2.RestoreMemoryRequest(id="g1"), metadata=meta).memory.version == 2
+    assert stub.GetMemory(memory_pb2.GetMemoryRequest(id="g1"), metadata=meta).memory.importance == "low"
 
 
 def test_readonly_keys_read_but_do_not_write(chaozcode: ChorusProcess) -> None:

@@ -29,7 +29,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63haozcode/v2/memory.proto\x12\x0c\x63haozcode.v2\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\x06Memory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07version\x18\x06 \x01(\x05\x12\x11\n\tvector_id\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x01\n\x12StoreMemoryRequest\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07\x63ontent\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"p\n\x13StoreMemoryResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\n\n\x02id\x18\x02 \x01(\t\x12\x11\n\tvector_id\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"~\n\x15SearchMemoriesRequest\x12\x13\n\x05query\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x16\n\tmin_score\x18\x04 \x01(\x01H\x01\x88\x01\x01\x42\x08\n\x06_limitB\x0c\n\n_min_score\"x\n\x0cSearchResult\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x16SearchMemoriesResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.chaozcode.v2.SearchResult\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0c\n\x04took\x18\x03 \x01(\x05\"\x17\n\x15GetMemoryStatsRequest\"|\n\x0bMemoryStats\x12\x14\n\x0cvector_count\x18\x01 \x01(\x05\x12\x1d\n\rstorage_bytes\x18\x02 \x01(\x03\x42\x06\xa2\x9f\x19\x02\x08\x01\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x17\n\x0f\x61vg_response_ms\x18\x04 \x01(\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\"X\n\x19\x42uildMemoryContextRequest\x12\x13\n\x05query\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\nmax_tokens\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\r\n\x0b_max_tokens\"Y\n\rContextMemory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x0e\n\x06tokens\x18\x05 \x01(\x05\"\x87\x01\n\rMemoryContext\x12\r\n\x05query\x18\x01 \x01(\t\x12-\n\x08memories\x18\x02 \x03(\x0b\x32\x1b.chaozcode.v2.ContextMemory\x12\x13\n\x0btoken_count\x18\x03 \x01(\x05\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x0f\n\x07omitted\x18\x05 \x01(\x05\"\x1e\n\x10GetMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xa4\x01\n\x13UpdateMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x17\n\nimportance\x18\x04 \x01(\tH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.StructB\n\n\x08_contentB\r\n\x0b_importance\"!\n\x13\x44\x65leteMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"a\n\x14\x44\x65leteMemoryResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\x12,\n\x08purge_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x19ListMemoryVersionsRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xae\x01\n\rMemoryVersion\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x1aListMemoryVersionsResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0f\x63urrent_version\x18\x02 \x01(\x05\x12-\n\x08versions\x18\x03 \x03(\x0b\x32\x1b.chaozcode.v2.MemoryVersion\"\"\n\x14RestoreMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t2\x8b\t\n\rMemoryService\x12~\n\x0bStoreMemory\x12 .chaozcode.v2.StoreMemoryRequest\x1a!.chaozcode.v2.StoreMemoryResponse\"*\xa2\x9f\x19\x0e\x08\xc9\x01\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x12\"\r/memory/store:\x01*\x12\x84\x01\n\x0eSearchMemories\x12#.chaozcode.v2.SearchMemoriesRequest\x1a$.chaozcode.v2.SearchMemoriesResponse\"\'\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x13\"\x0e/memory/search:\x01*\x12u\n\x0eGetMemoryStats\x12#.chaozcode.v2.GetMemoryStatsRequest\x1a\x19.chaozcode.v2.MemoryStats\"#\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x0f\x12\r/memory/stats\x12\x84\x01\n\x12\x42uildMemoryContext\x12\'.chaozcode.v2.BuildMemoryContextRequest\x1a\x1b.chaozcode.v2.MemoryContext\"(\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x14\"\x0f/memory/context:\x01*\x12\x65\n\tGetMemory\x12\x1e.chaozcode.v2.GetMemoryRequest\x1a\x14.chaozcode.v2.Memory\"\"\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x0e\x12\x0c/memory/{id}\x12o\n\x0cUpdateMemory\x12!.chaozcode.v2.UpdateMemoryRequest\x1a\x14.chaozcode.v2.Memory\"&\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x11\x1a\x0c/memory/{id}:\x01*\x12z\n\x0c\x44\x65leteMemory\x12!.chaozcode.v2.DeleteMemoryRequest\x1a\".chaozcode.v2.DeleteMemoryResponse\"#\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x0e*\x0c/memory/{id}\x12\x94\x01\n\x12ListMemoryVersions\x12\'.chaozcode.v2.ListMemoryVersionsRequest\x1a(.chaozcode.v2.ListMemoryVersionsResponse\"+\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x17\x12\x15/memory/{id}/versions\x12y\n\rRestoreMemory\x12\".chaozcode.v2.RestoreMemoryRequest\x1a\x14.chaozcode.v2.Memory\".\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x19\"\x14/memory/{id}/restore:\x01*\x1a\x0f\xa2\x9f\x19\x0b\n\tchaozcodeb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63haozcode/v2/memory.proto\x12\x0c\x63haozcode.v2\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\x06Memory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07version\x18\x06 \x01(\x05\x12\x11\n\tvector_id\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x01\n\x12StoreMemoryRequest\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07\x63ontent\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\"p\n\x13StoreMemoryResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\n\n\x02id\x18\x02 \x01(\t\x12\x11\n\tvector_id\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"~\n\x15SearchMemoriesRequest\x12\x13\n\x05query\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x05limit\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x16\n\tmin_score\x18\x04 \x01(\x01H\x01\x88\x01\x01\x42\x08\n\x06_limitB\x0c\n\n_min_score\"x\n\x0cSearchResult\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x16SearchMemoriesResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.chaozcode.v2.SearchResult\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0c\n\x04took\x18\x03 \x01(\x05\"\x17\n\x15GetMemoryStatsRequest\"\x87\x01\n\x16GetMemoryStatsResponse\x12\x14\n\x0cvector_count\x18\x01 \x01(\x05\x12\x1d\n\rstorage_bytes\x18\x02 \x01(\x03\x42\x06\xa2\x9f\x19\x02\x08\x01\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x17\n\x0f\x61vg_response_ms\x18\x04 \x01(\x01\x12\x0e\n\x06status\x18\x05 \x01(\t\"X\n\x19\x42uildMemoryContextRequest\x12\x13\n\x05query\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\nmax_tokens\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\r\n\x0b_max_tokens\"Y\n\rContextMemory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x01\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x0e\n\x06tokens\x18\x05 \x01(\x05\"\x94\x01\n\x1a\x42uildMemoryContextResponse\x12\r\n\x05query\x18\x01 \x01(\t\x12-\n\x08memories\x18\x02 \x03(\x0b\x32\x1b.chaozcode.v2.ContextMemory\x12\x13\n\x0btoken_count\x18\x03 \x01(\x05\x12\x12\n\nmax_tokens\x18\x04 \x01(\x05\x12\x0f\n\x07omitted\x18\x05 \x01(\x05\"\x1e\n\x10GetMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"9\n\x11GetMemoryResponse\x12$\n\x06memory\x18\x01 \x01(\x0b\x32\x14.chaozcode.v2.Memory\"<\n\x14UpdateMemoryResponse\x12$\n\x06memory\x18\x01 \x01(\x0b\x32\x14.chaozcode.v2.Memory\"=\n\x15RestoreMemoryResponse\x12$\n\x06memory\x18\x01 \x01(\x0b\x32\x14.chaozcode.v2.Memory\"\xa4\x01\n\x13UpdateMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x17\n\nimportance\x18\x04 \x01(\tH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.StructB\n\n\x08_contentB\r\n\x0b_importance\"!\n\x13\x44\x65leteMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\"a\n\x14\x44\x65leteMemoryResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\x12,\n\x08purge_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x19ListMemoryVersionsRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xae\x01\n\rMemoryVersion\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x0c\n\x04tags\x18\x03 \x03(\t\x12\x12\n\nimportance\x18\x04 \x01(\t\x12)\n\x08metadata\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\x1aListMemoryVersionsResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0f\x63urrent_version\x18\x02 \x01(\x05\x12-\n\x08versions\x18\x03 \x03(\x0b\x32\x1b.chaozcode.v2.MemoryVersion\"\"\n\x14RestoreMemoryRequest\x12\n\n\x02id\x18\x01 \x01(\t2\xe6\t\n\rMemoryService\x12~\n\x0bStoreMemory\x12 .chaozcode.v2.StoreMemoryRequest\x1a!.chaozcode.v2.StoreMemoryResponse\"*\xa2\x9f\x19\x0e\x08\xc9\x01\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x12\"\r/memory/store:\x01*\x12\x84\x01\n\x0eSearchMemories\x12#.chaozcode.v2.SearchMemoriesRequest\x1a$.chaozcode.v2.SearchMemoriesResponse\"\'\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x13\"\x0e/memory/search:\x01*\x12\x80\x01\n\x0eGetMemoryStats\x12#.chaozcode.v2.GetMemoryStatsRequest\x1a$.chaozcode.v2.GetMemoryStatsResponse\"#\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x0f\x12\r/memory/stats\x12\x91\x01\n\x12\x42uildMemoryContext\x12\'.chaozcode.v2.BuildMemoryContextRequest\x1a(.chaozcode.v2.BuildMemoryContextResponse\"(\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x14\"\x0f/memory/context:\x01*\x12x\n\tGetMemory\x12\x1e.chaozcode.v2.GetMemoryRequest\x1a\x1f.chaozcode.v2.GetMemoryResponse\"*\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x16\x12\x0c/memory/{id}b\x06memory\x12\x85\x01\n\x0cUpdateMemory\x12!.chaozcode.v2.UpdateMemoryRequest\x1a\".chaozcode.v2.UpdateMemoryResponse\".\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x19\x1a\x0c/memory/{id}:\x01*b\x06memory\x12z\n\x0c\x44\x65leteMemory\x12!.chaozcode.v2.DeleteMemoryRequest\x1a\".chaozcode.v2.DeleteMemoryResponse\"#\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02\x0e*\x0c/memory/{id}\x12\x94\x01\n\x12ListMemoryVersions\x12\'.chaozcode.v2.ListMemoryVersionsRequest\x1a(.chaozcode.v2.ListMemoryVersionsResponse\"+\xa2\x9f\x19\n\x1a\x06\x1a\x04read:\x00\x82\xd3\xe4\x93\x02\x17\x12\x15/memory/{id}/versions\x12\x90\x01\n\rRestoreMemory\x12\".chaozcode.v2.RestoreMemoryRequest\x1a#.chaozcode.v2.RestoreMemoryResponse\"6\xa2\x9f\x19\x0b\x1a\x07\x1a\x05write:\x00\x82\xd3\xe4\x93\x02!\"\x14/memory/{id}/restore:\x01*b\x06memory\x1a\x0f\xa2\x9f\x19\x0b\n\tchaozcodeb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,8 +42,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STOREMEMORYREQUEST'].fields_by_name['content']._serialized_options = b'\342A\001\002'
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['query']._loaded_options = None
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['query']._serialized_options = b'\342A\001\002'
-  _globals['_MEMORYSTATS'].fields_by_name['storage_bytes']._loaded_options = None
-  _globals['_MEMORYSTATS'].fields_by_name['storage_bytes']._serialized_options = b'\242\237\031\002\010\001'
+  _globals['_GETMEMORYSTATSRESPONSE'].fields_by_name['storage_bytes']._loaded_options = None
+  _globals['_GETMEMORYSTATSRESPONSE'].fields_by_name['storage_bytes']._serialized_options = b'\242\237\031\002\010\001'
   _globals['_BUILDMEMORYCONTEXTREQUEST'].fields_by_name['query']._loaded_options = None
   _globals['_BUILDMEMORYCONTEXTREQUEST'].fields_by_name['query']._serialized_options = b'\342A\001\002'
   _globals['_MEMORYSERVICE']._loaded_options = None
@@ -57,15 +57,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE'].methods_by_name['BuildMemoryContext']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['BuildMemoryContext']._serialized_options = b'\242\237\031\n\032\006\032\004read:\000\202\323\344\223\002\024\"\017/memory/context:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\242\237\031\n\032\006\032\004read:\000\202\323\344\223\002\016\022\014/memory/{id}'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\242\237\031\n\032\006\032\004read:\000\202\323\344\223\002\026\022\014/memory/{id}b\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\242\237\031\013\032\007\032\005write:\000\202\323\344\223\002\021\032\014/memory/{id}:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\242\237\031\013\032\007\032\005write:\000\202\323\344\223\002\031\032\014/memory/{id}:\001*b\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\242\237\031\013\032\007\032\005write:\000\202\323\344\223\002\016*\014/memory/{id}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryVersions']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryVersions']._serialized_options = b'\242\237\031\n\032\006\032\004read:\000\202\323\344\223\002\027\022\025/memory/{id}/versions'
   _globals['_MEMORYSERVICE'].methods_by_name['RestoreMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['RestoreMemory']._serialized_options = b'\242\237\031\013\032\007\032\005write:\000\202\323\344\223\002\031\"\024/memory/{id}/restore:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['RestoreMemory']._serialized_options = b'\242\237\031\013\032\007\032\005write:\000\202\323\344\223\002!\"\024/memory/{id}/restore:\001*b\006memory'
   _globals['_MEMORY']._serialized_start=203
   _globals['_MEMORY']._serialized_end=449
   _globals['_STOREMEMORYREQUEST']._serialized_start=452
@@ -80,30 +80,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=1054
   _globals['_GETMEMORYSTATSREQUEST']._serialized_start=1056
   _globals['_GETMEMORYSTATSREQUEST']._serialized_end=1079
-  _globals['_MEMORYSTATS']._serialized_start=1081
-  _globals['_MEMORYSTATS']._serialized_end=1205
-  _globals['_BUILDMEMORYCONTEXTREQUEST']._serialized_start=1207
-  _globals['_BUILDMEMORYCONTEXTREQUEST']._serialized_end=1295
-  _globals['_CONTEXTMEMORY']._serialized_start=1297
-  _globals['_CONTEXTMEMORY']._serialized_end=1386
-  _globals['_MEMORYCONTEXT']._serialized_start=1389
-  _globals['_MEMORYCONTEXT']._serialized_end=1524
-  _globals['_GETMEMORYREQUEST']._serialized_start=1526
-  _globals['_GETMEMORYREQUEST']._serialized_end=1556
-  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1559
-  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1723
-  _globals['_DELETEMEMORYREQUEST']._serialized_start=1725
-  _globals['_DELETEMEMORYREQUEST']._serialized_end=1758
-  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1760
-  _globals['_DELETEMEMORYRESPONSE']._serialized_end=1857
-  _globals['_LISTMEMORYVERSIONSREQUEST']._serialized_start=1859
-  _globals['_LISTMEMORYVERSIONSREQUEST']._serialized_end=1898
-  _globals['_MEMORYVERSION']._serialized_start=1901
-  _globals['_MEMORYVERSION']._serialized_end=2075
-  _globals['_LISTMEMORYVERSIONSRESPONSE']._serialized_start=2077
-  _globals['_LISTMEMORYVERSIONSRESPONSE']._serialized_end=2189
-  _globals['_RESTOREMEMORYREQUEST']._serialized_start=2191
-  _globals['_RESTOREMEMORYREQUEST']._serialized_end=2225
-  _globals['_MEMORYSERVICE']._serialized_start=2228
-  _globals['_MEMORYSERVICE']._serialized_end=3391
+  _globals['_GETMEMORYSTATSRESPONSE']._serialized_start=1082
+  _globals['_GETMEMORYSTATSRESPONSE']._serialized_end=1217
+  _globals['_BUILDMEMORYCONTEXTREQUEST']._serialized_start=1219
+  _globals['_BUILDMEMORYCONTEXTREQUEST']._serialized_end=1307
+  _globals['_CONTEXTMEMORY']._serialized_start=1309
+  _globals['_CONTEXTMEMORY']._serialized_end=1398
+  _globals['_BUILDMEMORYCONTEXTRESPONSE']._serialized_start=1401
+  _globals['_BUILDMEMORYCONTEXTRESPONSE']._serialized_end=1549
+  _globals['_GETMEMORYREQUEST']._serialized_start=1551
+  _globals['_GETMEMORYREQUEST']._serialized_end=1581
+  _globals['_GETMEMORYRESPONSE']._serialized_start=1583
+  _globals['_GETMEMORYRESPONSE']._serialized_end=1640
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1642
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1702
+  _globals['_RESTOREMEMORYRESPONSE']._serialized_start=1704
+  _globals['_RESTOREMEMORYRESPONSE']._serialized_end=1765
+  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1768
+  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1932
+  _globals['_DELETEMEMORYREQUEST']._serialized_start=1934
+  _globals['_DELETEMEMORYREQUEST']._serialized_end=1967
+  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1969
+  _globals['_DELETEMEMORYRESPONSE']._serialized_end=2066
+  _globals['_LISTMEMORYVERSIONSREQUEST']._serialized_start=2068
+  _globals['_LISTMEMORYVERSIONSREQUEST']._serialized_end=2107
+  _globals['_MEMORYVERSION']._serialized_start=2110
+  _globals['_MEMORYVERSION']._serialized_end=2284
+  _globals['_LISTMEMORYVERSIONSRESPONSE']._serialized_start=2286
+  _globals['_LISTMEMORYVERSIONSRESPONSE']._serialized_end=2398
+  _globals['_RESTOREMEMORYREQUEST']._serialized_start=2400
+  _globals['_RESTOREMEMORYREQUEST']._serialized_end=2434
+  _globals['_MEMORYSERVICE']._serialized_start=2437
+  _globals['_MEMORYSERVICE']._serialized_end=3691
 # @@protoc_insertion_point(module_scope)

@@ -101,7 +101,7 @@ class GetMemoryStatsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
-class MemoryStats(_message.Message):
+class GetMemoryStatsResponse(_message.Message):
     __slots__ = ("vector_count", "storage_bytes", "version", "avg_response_ms", "status")
     VECTOR_COUNT_FIELD_NUMBER: _ClassVar[int]
     STORAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -137,7 +137,7 @@ class ContextMemory(_message.Message):
     tokens: int
     def __init__(self, id: _Optional[str] = ..., content: _Optional[str] = ..., score: _Optional[float] = ..., tags: _Optional[_Iterable[str]] = ..., tokens: _Optional[int] = ...) -> None: ...
 
-class MemoryContext(_message.Message):
+class BuildMemoryContextResponse(_message.Message):
     __slots__ = ("query", "memories", "token_count", "max_tokens", "omitted")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     MEMORIES_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +156,24 @@ class GetMemoryRequest(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: Memory
+    def __init__(self, memory: _Optional[_Union[Memory, _Mapping]] = ...) -> None: ...
+
+class UpdateMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: Memory
+    def __init__(self, memory: _Optional[_Union[Memory, _Mapping]] = ...) -> None: ...
+
+class RestoreMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: Memory
+    def __init__(self, memory: _Optional[_Union[Memory, _Mapping]] = ...) -> None: ...
 
 class UpdateMemoryRequest(_message.Message):
     __slots__ = ("id", "content", "tags", "importance", "metadata")

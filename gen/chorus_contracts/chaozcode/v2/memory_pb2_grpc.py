@@ -52,22 +52,22 @@ class MemoryServiceStub:
         self.GetMemoryStats = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/GetMemoryStats',
                 request_serializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.MemoryStats.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsResponse.FromString,
                 _registered_method=True)
         self.BuildMemoryContext = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/BuildMemoryContext',
                 request_serializer=chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.MemoryContext.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextResponse.FromString,
                 _registered_method=True)
         self.GetMemory = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/GetMemory',
                 request_serializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryResponse.FromString,
                 _registered_method=True)
         self.UpdateMemory = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/UpdateMemory',
                 request_serializer=chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryResponse.FromString,
                 _registered_method=True)
         self.DeleteMemory = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/DeleteMemory',
@@ -82,7 +82,7 @@ class MemoryServiceStub:
         self.RestoreMemory = channel.unary_unary(
                 '/chaozcode.v2.MemoryService/RestoreMemory',
                 request_serializer=chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryResponse.FromString,
                 _registered_method=True)
 
 
@@ -179,22 +179,22 @@ def add_MemoryServiceServicer_to_server(servicer, server):
             'GetMemoryStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMemoryStats,
                     request_deserializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.MemoryStats.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsResponse.SerializeToString,
             ),
             'BuildMemoryContext': grpc.unary_unary_rpc_method_handler(
                     servicer.BuildMemoryContext,
                     request_deserializer=chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.MemoryContext.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextResponse.SerializeToString,
             ),
             'GetMemory': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMemory,
                     request_deserializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.Memory.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.GetMemoryResponse.SerializeToString,
             ),
             'UpdateMemory': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateMemory,
                     request_deserializer=chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.Memory.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryResponse.SerializeToString,
             ),
             'DeleteMemory': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteMemory,
@@ -209,7 +209,7 @@ def add_MemoryServiceServicer_to_server(servicer, server):
             'RestoreMemory': grpc.unary_unary_rpc_method_handler(
                     servicer.RestoreMemory,
                     request_deserializer=chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.Memory.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -297,7 +297,7 @@ class MemoryService:
             target,
             '/chaozcode.v2.MemoryService/GetMemoryStats',
             chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsRequest.SerializeToString,
-            chaozcode_dot_v2_dot_memory__pb2.MemoryStats.FromString,
+            chaozcode_dot_v2_dot_memory__pb2.GetMemoryStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -324,7 +324,7 @@ class MemoryService:
             target,
             '/chaozcode.v2.MemoryService/BuildMemoryContext',
             chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextRequest.SerializeToString,
-            chaozcode_dot_v2_dot_memory__pb2.MemoryContext.FromString,
+            chaozcode_dot_v2_dot_memory__pb2.BuildMemoryContextResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -351,7 +351,7 @@ class MemoryService:
             target,
             '/chaozcode.v2.MemoryService/GetMemory',
             chaozcode_dot_v2_dot_memory__pb2.GetMemoryRequest.SerializeToString,
-            chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+            chaozcode_dot_v2_dot_memory__pb2.GetMemoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -378,7 +378,7 @@ class MemoryService:
             target,
             '/chaozcode.v2.MemoryService/UpdateMemory',
             chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryRequest.SerializeToString,
-            chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+            chaozcode_dot_v2_dot_memory__pb2.UpdateMemoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -459,7 +459,7 @@ class MemoryService:
             target,
             '/chaozcode.v2.MemoryService/RestoreMemory',
             chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryRequest.SerializeToString,
-            chaozcode_dot_v2_dot_memory__pb2.Memory.FromString,
+            chaozcode_dot_v2_dot_memory__pb2.RestoreMemoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

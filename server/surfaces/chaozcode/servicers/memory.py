@@ -86,9 +86,9 @@ class ChaozCodeMemoryService(memory_pb2_grpc.MemoryServiceServicer):
 
     async def GetMemoryStats(
         self, request: memory_pb2.GetMemoryStatsRequest, context: grpc.aio.ServicerContext
-    ) -> memory_pb2.MemoryStats:
+    ) -> memory_pb2.GetMemoryStatsResponse:
         stats = await self._spine.stats(caller_scope())
-        return memory_pb2.MemoryStats(
+        return memory_pb2.GetMemoryStatsResponse(
             vector_count=stats.vector_count,
             storage_bytes=stats.storage_bytes,
             version=stats.version,
@@ -98,13 +98,13 @@ class ChaozCodeMemoryService(memory_pb2_grpc.MemoryServiceServicer):
 
     async def BuildMemoryContext(
         self, request: memory_pb2.BuildMemoryContextRequest, context: grpc.aio.ServicerContext
-    ) -> memory_pb2.MemoryContext:
+    ) -> memory_pb2.BuildMemoryContextResponse:
         packed = await self._spine.context(
             caller_scope(),
             request.query,
             request.max_tokens if request.HasField("max_tokens") else DEFAULT_CONTEXT_TOKENS,
         )
-        return memory_pb2.MemoryContext(
+        return memory_pb2.BuildMemoryContextResponse(
             query=packed.query,
             memories=[
                 memory_pb2.ContextMemory(
@@ -123,12 +123,12 @@ class ChaozCodeMemoryService(memory_pb2_grpc.MemoryServiceServicer):
 
     async def GetMemory(
         self, request: memory_pb2.GetMemoryRequest, context: grpc.aio.ServicerContext
-    ) -> memory_pb2.Memory:
-        return _memory(await self._spine.get(caller_scope(), request.id))
+    ) -> memory_pb2.GetMemoryResponse:
+        return memory_pb2.GetMemoryResponse(memory=_memory(await self._spine.get(caller_scope(), request.id)))
 
     async def UpdateMemory(
         self, request: memory_pb2.UpdateMemoryRequest, context: grpc.aio.ServicerContext
-    ) -> memory_pb2.Memory:
+    ) -> memory_pb2.UpdateMemoryResponse:
         memory = await self._spine.update(
             caller_scope(),
             request.id,
@@ -137,7 +137,7 @@ class ChaozCodeMemoryService(memory_pb2_grpc.MemoryServiceServicer):
             importance=request.importance if request.HasField("importance") else None,
             metadata=MessageToDict(request.metadata) if request.HasField("metadata") else None,
         )
-        return _memory(memory)
+        return memory_pb2.UpdateMemoryResponse(memory=_memory(memory))
 
     async def DeleteMemory(
         self, request: memory_pb2.DeleteMemoryRequest, context: grpc.aio.ServicerContext
@@ -167,5 +167,6 @@ class ChaozCodeMemoryService(memory_pb2_grpc.MemoryServiceServicer):
 
     async def RestoreMemory(
         self, request: memory_pb2.RestoreMemoryRequest, context: grpc.aio.ServicerContext
-    ) -> memory_pb2.Memory:
-        return _memory(await self._spine.restore(caller_scope(), request.id))
+    ) -> memory_pb2.RestoreMemoryResponse:
+        restored = await self._spine.restore(caller_scope(), request.id)
+        return memory_pb2.RestoreMemoryResponse(memory=_memory(restored))
