@@ -171,10 +171,12 @@ def _check_content(content: str) -> None:
         raise missing("content")
     if len(content) > MAX_CONTENT:
         raise _invalid("content", "too_long", f"content must be at most {MAX_CONTENT:,} characters")
+    if "\x00" in content:  # PostgreSQL text cannot hold it
+        raise _invalid("content", "invalid", "content must not contain NUL characters")
 
 
 def _check_tags(tags: Sequence[str]) -> list[str]:
-    if len(tags) > MAX_TAGS or any(not 1 <= len(t) <= MAX_TAG for t in tags):
+    if len(tags) > MAX_TAGS or any(not 1 <= len(t) <= MAX_TAG or "\x00" in t for t in tags):
         raise _invalid("tags", "invalid", f"tags takes at most {MAX_TAGS} tags of 1-{MAX_TAG} characters")
     return list(dict.fromkeys(tags))  # once each, in the order given
 

@@ -216,6 +216,12 @@ def test_grpc(chaozcode: ChorusProcess, chaozcode_channel: grpc.Channel) -> None
         metadata=meta,
     )
     assert stored.ok and stored.id == "g1"
+    try:  # REST refuses NUL in any string; over gRPC the Memory Spine does (PostgreSQL text cannot hold it)
+        stub.StoreMemory(memory_pb2.StoreMemoryRequest(id="nul", content="a\x00b"), metadata=meta)
+        raise AssertionError("NUL was stored")
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT and error_info(exc).reason == "VALIDATION_ERROR"
+        assert "NUL" in str(exc.details())
     assert (
         stub.UpdateMemory(memory_pb2.UpdateMemoryRequest(id="g1", importance="low"), metadata=meta).memory.version == 2
     )
