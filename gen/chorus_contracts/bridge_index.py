@@ -3,6 +3,8 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chorus_contracts.chaozcode.v2.codebase_http',
+    'chorus_contracts.chaozcode.v2.memory_http',
     'chorus_contracts.chaozcode.v2.projects_http',
     'chorus_contracts.chaozcode.v2.query_http',
     'chorus_contracts.chaozcode.v2.user_http',

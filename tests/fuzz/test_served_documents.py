@@ -54,6 +54,9 @@ CALLS = {
     "chaozcode": [
         Call("GET", "/models", 200),
         Call("POST", "/query", 422, body={"prompt": "x", "temperature": 3.0}),
+        Call("GET", "/memory/stats", 200),
+        Call("POST", "/memory/store", 422, body={"id": "has space", "content": "x"}),
+        Call("POST", "/codebase/analyze", 200, body={"files": [{"path": "a.py", "content": "x = 1\n"}]}),
     ],
     "chittyos-id": [
         Call("GET", "/validate/{chittyId}", 200, path_parameters={"chittyId": "01-I-NFO-0001-T-25-C-X"}),

@@ -22,7 +22,15 @@ import orjson
 from server.platform.clock import Clock
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument
 from server.platform.models.registry import ModelRegistry
-from server.platform.models.types import ChatTurn, Finish, ModelError, ModelRequest, TextDelta, Usage
+from server.platform.models.types import (
+    ChatTurn,
+    Finish,
+    ModelError,
+    ModelRequest,
+    ResponseFormat,
+    TextDelta,
+    Usage,
+)
 from server.surfaces.chaozcode.catalog import CatalogEntry, ModelCatalog
 from server.surfaces.chaozcode.usage import UsageStore
 
@@ -42,6 +50,8 @@ class QueryParams:
     top_p: float | None = None
     stop: tuple[str, ...] = ()
     context: dict[str, Any] | None = None
+    # JSON the answer must be (the codebase routes' structured answers); None: text.
+    response_format: ResponseFormat | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +163,7 @@ class QueryEngine:
             max_tokens=params.max_tokens or DEFAULT_MAX_TOKENS,
             temperature=DEFAULT_TEMPERATURE if params.temperature is None else params.temperature,
             stop=params.stop,
+            response_format=params.response_format,
             passthrough={"top_p": params.top_p} if params.top_p is not None else {},
         )
         events = self._models.stream(request)

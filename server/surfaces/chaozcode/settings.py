@@ -87,6 +87,10 @@ class ChaozCodeSettings(SurfaceSettings):
     usage_flush_seconds: float = Field(default=0.5, gt=0)
     # How many stored messages of a conversation `POST /v2/query/chat` gives the model.
     chat_context_messages: int = Field(default=50, ge=1)
+    # Memory Spine: a deleted memory can be restored this long, then the purge job removes it.
+    memory_retention_days: float = Field(default=30.0, gt=0)
+    # Seconds between purge runs (of the clock, once across every replica); 0: never scheduled.
+    memory_purge_interval: float = Field(default=3600.0, ge=0)
 
     @field_validator("plans")
     @classmethod

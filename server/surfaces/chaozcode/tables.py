@@ -1,11 +1,12 @@
-"""ChaozCode's tables: usage counters, projects, and the events the webhooks issue will deliver.
+"""ChaozCode's tables: usage counters, projects, memories (with versions and tags), and the events
+the webhooks issue will deliver.
 
 Accounts and their API keys are the platform's (`users`, `user_api_keys`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.storage.base import Base
@@ -62,3 +63,52 @@ class EventRow(Base):
     subject: Mapped[str] = mapped_column(String(120), index=True)
     data: Mapped[str] = mapped_column(Text)  # a JSON object
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemoryRow(Base):
+    """A user's memory at its current version (the Memory Spine). Ids are the owner's own.
+    `deleted_at_ms` set: soft-deleted, out of search, purged `memory_retention_days` later."""
+
+    __tablename__ = "chaozcode_memories"
+    __table_args__ = (Index("ix_chaozcode_memories_deleted", "deleted_at_ms"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    vector_id: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text, default="[]")  # a JSON array
+    importance: Mapped[str] = mapped_column(String(16))
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")  # a JSON object
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    deleted_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class MemoryVersionRow(Base):
+    """Every version of a memory, the current one included (PUT makes a new one)."""
+
+    __tablename__ = "chaozcode_memory_versions"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    memory_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(Text, default="[]")
+    importance: Mapped[str] = mapped_column(String(16))
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemoryTagRow(Base):
+    """The current tags of a memory, one row each, so a tag filter is an indexed query."""
+
+    __tablename__ = "chaozcode_memory_tags"
+    __table_args__ = (Index("ix_chaozcode_memory_tags_tag", "tenant_id", "owner_id", "tag"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    memory_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -6,7 +6,13 @@ plan limit) and records it in the persisted usage counters.
 
 from __future__ import annotations
 
-from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc
+from chorus_contracts.chaozcode.v2 import (
+    codebase_pb2_grpc,
+    memory_pb2_grpc,
+    projects_pb2_grpc,
+    query_pb2_grpc,
+    user_pb2_grpc,
+)
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
@@ -16,10 +22,15 @@ from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.chat import ConversationChat
+from server.surfaces.chaozcode.codebase.assistant import CodeAssistant
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
+from server.surfaces.chaozcode.memory import memory_spine
+from server.surfaces.chaozcode.memory_jobs import register_purge
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
 from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.codebase import ChaozCodeCodebaseService
+from server.surfaces.chaozcode.servicers.memory import ChaozCodeMemoryService
 from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
 from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
@@ -53,10 +64,16 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
     projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
+    spine = await memory_spine(platform)
+    register_purge(platform.jobs, spine, settings.memory_purge_interval)
+    memory = ChaozCodeMemoryService(spine)
+    codebase = ChaozCodeCodebaseService(CodeAssistant(engine))
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
         ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
         ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
         ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
+        ("chaozcode.v2.MemoryService", memory_pb2_grpc.add_MemoryServiceServicer_to_server, memory),
+        ("chaozcode.v2.CodebaseService", codebase_pb2_grpc.add_CodebaseServiceServicer_to_server, codebase),
     )
     return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]

@@ -1,0 +1,189 @@
+"""Codebase analysis: a pure function of the files sent, deterministic, nothing executed.
+
+- Languages come from file extensions; lines are `str.splitlines()`; each
+  language's share is of the lines (of the files when there are no lines).
+- A file's role (test, hook, component, util; one at most, in that order)
+  comes from the conventions of its path: test_*.py, *.test.ts, __tests__/,
+  React hooks named use<Name>, .tsx/.jsx/.vue/.svelte components, utils/ and
+  lib/ folders.
+- Dependencies come from the manifests (manifests.py), parsed by their
+  formats' own parsers.
+- Python sources are parsed with `ast`: a syntax error is a parse problem,
+  and function lengths feed the suggestions.
+- `basic` stops at counts and dependencies; `standard` adds the deterministic
+  suggestions; `deep` is `standard` plus the model's (added by the caller:
+  this module never calls a model).
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from server.surfaces.chaozcode.codebase.manifests import Dependency, ManifestError, is_manifest, parse_manifest
+
+DEPTHS = ("basic", "standard", "deep")
+LONG_FILE_LINES = 500
+LONG_FUNCTION_LINES = 80
+
+_LANGUAGES = {
+    ".py": "python", ".pyi": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
+    ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".css": "css", ".scss": "scss", ".sass": "scss", ".less": "less", ".html": "html", ".htm": "html",
+    ".json": "json", ".md": "markdown", ".mdx": "markdown", ".go": "go", ".rs": "rust", ".java": "java",
+    ".kt": "kotlin", ".swift": "swift", ".rb": "ruby", ".php": "php", ".cs": "csharp", ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".sh": "shell", ".bash": "shell", ".sql": "sql",
+    ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".xml": "xml", ".vue": "vue", ".svelte": "svelte",
+    ".txt": "text", ".mod": "go-mod",
+}  # fmt: skip
+_SCRIPT = ("typescript", "javascript")
+_COMPONENT_EXTENSIONS = (".tsx", ".jsx", ".vue", ".svelte")
+_TEST_NAME = re.compile(r"test_.+\.py|.+_test\.(py|go)|.+\.(test|spec)\.[cm]?[jt]sx?|.+Test\.(java|kt)")
+_TEST_DIRS = {"tests", "test", "__tests__", "spec", "specs"}
+_HOOK_NAME = re.compile(r"use[A-Z]\w*")
+_UTIL_DIRS = {"utils", "util", "lib", "helpers", "helper"}
+_UTIL_NAMES = {"utils", "util", "helpers", "helper"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    source: str  # "analysis" or "model"
+    message: str
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseProblem:
+    path: str
+    message: str
+
+
+@dataclass
+class Analysis:
+    total_files: int
+    total_lines: int
+    languages: dict[str, float]  # percent of the lines
+    primary_language: str
+    components: int = 0
+    hooks: int = 0
+    utils: int = 0
+    tests: int = 0
+    dependencies: list[Dependency] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    parse_problems: list[ParseProblem] = field(default_factory=list)
+
+
+def language_of(path: str) -> str:
+    name = posixpath.basename(path)
+    if name == "go.mod":
+        return "go-mod"
+    return _LANGUAGES.get(posixpath.splitext(name)[1].lower(), "other")
+
+
+def role_of(path: str) -> str:
+    """'test', 'hook', 'component', 'util' or '' (by the path's conventions)."""
+    folders = set(posixpath.dirname(path).lower().split("/"))
+    name = posixpath.basename(path)
+    stem, extension = posixpath.splitext(name)
+    stem = stem.split(".")[0]
+    language = language_of(path)
+    if _TEST_NAME.fullmatch(name) or folders & _TEST_DIRS:
+        return "test"
+    if language in _SCRIPT and (_HOOK_NAME.fullmatch(stem) or "hooks" in folders):
+        return "hook"
+    if extension in _COMPONENT_EXTENSIONS or (language in _SCRIPT and "components" in folders):
+        return "component"
+    if folders & _UTIL_DIRS or stem.lower() in _UTIL_NAMES:
+        return "util"
+    return ""
+
+
+def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "standard") -> Analysis:
+    """The analysis of `files` at `depth` (the model's suggestions excepted)."""
+    if depth not in DEPTHS:
+        raise ValueError(f"depth must be one of {', '.join(DEPTHS)}")
+    lines: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    per_file: dict[str, int] = {}
+    for source in files:
+        file_language = language_of(source.path)
+        n = len(source.content.splitlines())
+        per_file[source.path] = n
+        lines[file_language] += n
+        counts[file_language] += 1
+        roles[role_of(source.path)] += 1
+    total_lines = sum(lines.values())
+    weights = lines if total_lines else counts
+    whole = sum(weights.values()) or 1
+    shares = {lang: round(100 * n / whole, 1) for lang, n in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))}
+    primary = language or next(iter(shares), "")
+    analysis = Analysis(
+        len(files),
+        total_lines,
+        shares,
+        primary,
+        components=roles["component"],
+        hooks=roles["hook"],
+        utils=roles["util"],
+        tests=roles["test"],
+    )
+    for source in files:
+        if is_manifest(source.path):
+            try:
+                analysis.dependencies.extend(parse_manifest(source.path, source.content))
+            except ManifestError as exc:
+                analysis.parse_problems.append(ParseProblem(source.path, str(exc)))
+    long_functions: list[Suggestion] = []
+    for source in files:
+        if language_of(source.path) == "python":
+            try:
+                tree = ast.parse(source.content, filename=source.path)
+            except (SyntaxError, ValueError) as exc:
+                analysis.parse_problems.append(ParseProblem(source.path, f"Python syntax error: {exc}"))
+                continue
+            long_functions.extend(_long_functions(source.path, tree))
+    if depth != "basic":
+        analysis.suggestions = _suggestions(analysis, per_file, long_functions)
+    return analysis
+
+
+def _long_functions(path: str, tree: ast.AST) -> list[Suggestion]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+            length = node.end_lineno - node.lineno + 1
+            if length > LONG_FUNCTION_LINES:
+                found.append(
+                    Suggestion("analysis", f"Function '{node.name}' is {length} lines long: split it up", path)
+                )
+    return found
+
+
+def _suggestions(analysis: Analysis, per_file: dict[str, int], long_functions: list[Suggestion]) -> list[Suggestion]:
+    suggestions: list[Suggestion] = []
+    code_files = analysis.total_files - analysis.tests
+    if analysis.tests == 0 and code_files > 0:
+        suggestions.append(Suggestion("analysis", "No test files found: add tests for the main code paths"))
+    for path, n in per_file.items():
+        if n > LONG_FILE_LINES:
+            suggestions.append(Suggestion("analysis", f"{n} lines: consider splitting this file", path))
+    suggestions.extend(long_functions)
+    for dep in analysis.dependencies:
+        if not dep.version or dep.version in ("*", "latest"):
+            suggestions.append(
+                Suggestion("analysis", f"Dependency '{dep.name}' has no version constraint: pin it", dep.manifest)
+            )
+    for problem in analysis.parse_problems:
+        suggestions.append(Suggestion("analysis", f"Fix the parse error: {problem.message}", problem.path))
+    return suggestions
