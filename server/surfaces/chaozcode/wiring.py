@@ -6,16 +6,18 @@ plan limit) and records it in the persisted usage counters.
 
 from __future__ import annotations
 
-from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc
+from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc, webhooks_pb2_grpc
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
 from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
+from server.platform.webhooks import webhook_delivery
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.chat import ConversationChat
+from server.surfaces.chaozcode.events import ChaozCodeEvents
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
@@ -23,6 +25,7 @@ from server.surfaces.chaozcode.query import QueryEngine
 from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
 from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
+from server.surfaces.chaozcode.servicers.webhooks import ChaozCodeWebhookService
 from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.surface import SURFACE
 from server.surfaces.chaozcode.usage import UsageStore
@@ -52,11 +55,17 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
-    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
+    events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
+    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock, events))
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
         ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
         ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
         ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
+        (
+            "chaozcode.v2.WebhookService",
+            webhooks_pb2_grpc.add_WebhookServiceServicer_to_server,
+            ChaozCodeWebhookService(events.webhooks),
+        ),
     )
     return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]
