@@ -1,8 +1,9 @@
 """A real HTTPS webhook receiver on loopback (aiohttp in a thread of its own), with a
 certificate from a throwaway CA (trustme) that the server under test is told to trust.
 
-Each path answers from a script: a list of steps ("ok", "fail", "hang", "redirect")
-taken one per request, the last repeating. Every request is recorded with its
+Each path answers from a script: a list of steps ("ok", "fail", "hang", "redirect",
+"fail-first": fail the first request of each event id, answer the rest) taken one
+per request, the last repeating. Every request is recorded with its
 raw body and headers, so tests verify signatures on exactly the bytes sent.
 """
 
@@ -61,6 +62,10 @@ class WebhookReceiver:
             self.received.append(Received(request.path, dict(request.headers), body))
             steps = self._scripts.get(request.path, ["ok"])
             step = steps.pop(0) if len(steps) > 1 else steps[0]
+            if step == "fail-first":
+                event_id = request.headers.get("webhook-id")
+                seen = sum(1 for r in self.received if r.path == request.path and r.headers.get("webhook-id") == event_id)
+                step = "fail" if seen == 1 else "ok"
         if step == "hang":
             await asyncio.sleep(3600)
         if step == "fail":
@@ -94,8 +99,16 @@ class WebhookReceiver:
         return self
 
     def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        async def close() -> None:
+            # Requests still hanging on purpose end here, not at interpreter exit.
+            hanging = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in hanging:
+                task.cancel()
+            await asyncio.gather(*hanging, return_exceptions=True)
+            if self._runner is not None:
+                await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
