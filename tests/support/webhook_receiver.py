@@ -64,7 +64,9 @@ class WebhookReceiver:
             step = steps.pop(0) if len(steps) > 1 else steps[0]
             if step == "fail-first":
                 event_id = request.headers.get("webhook-id")
-                seen = sum(1 for r in self.received if r.path == request.path and r.headers.get("webhook-id") == event_id)
+                seen = sum(
+                    1 for r in self.received if r.path == request.path and r.headers.get("webhook-id") == event_id
+                )
                 step = "fail" if seen == 1 else "ok"
         if step == "hang":
             await asyncio.sleep(3600)

@@ -87,6 +87,9 @@ class ChaozCodeSettings(SurfaceSettings):
     usage_flush_seconds: float = Field(default=0.5, gt=0)
     # How many stored messages of a conversation `POST /v2/query/chat` gives the model.
     chat_context_messages: int = Field(default=50, ge=1)
+    # `usage.threshold` is emitted (once a day per user) when a user's calls of the day
+    # reach this fraction of the plan's daily limit.
+    usage_threshold: float = Field(default=0.8, gt=0, le=1)
 
     @field_validator("plans")
     @classmethod

@@ -30,6 +30,7 @@ from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.surface import SURFACE
 from server.surfaces.chaozcode.usage import UsageStore
 from server.surfaces.chaozcode.usage_report import UsageReports
+from server.surfaces.chaozcode.usage_threshold import UsageThreshold
 
 
 def account_keys(platform: Platform) -> AccountKeys:
@@ -56,6 +57,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
     events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
+    usage.after_write = UsageThreshold(events, limits.daily_limit, settings.usage_threshold, platform.clock)
     projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock, events))
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),

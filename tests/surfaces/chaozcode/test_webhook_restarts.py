@@ -103,7 +103,9 @@ def replicas(
             replica.stop()
 
 
-def test_two_replicas_deliver_each_event_once_per_attempt(replicas: tuple[ChorusProcess, ...], receiver: WebhookReceiver) -> None:
+def test_two_replicas_deliver_each_event_once_per_attempt(
+    replicas: tuple[ChorusProcess, ...], receiver: WebhookReceiver
+) -> None:
     one, _ = replicas
     email = f"wh-{uuid.uuid4().hex[:8]}@example.com"
     out = run_cli(one.data_dir, "chaozcode", "users", "add", "--email", email, "--plan", "pro", env=one.env)

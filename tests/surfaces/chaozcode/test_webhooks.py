@@ -37,10 +37,33 @@ def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebhookReceiv
         yield running
 
 
+# The free plan's day is 10 calls here, and usage.threshold fires at half of it.
+PLANS = """
+[chaozcode]
+usage_threshold = 0.5
+[chaozcode.plans.free]
+per_minute = 100
+per_day = 10
+burst = 100
+[chaozcode.plans.pro]
+per_minute = 60
+per_day = 10000
+burst = 100
+[chaozcode.plans.team]
+per_minute = 300
+per_day = 100000
+burst = 500
+[chaozcode.plans.enterprise]
+per_minute = 1000
+per_day = 0
+burst = 1000
+"""
+
+
 @pytest.fixture(scope="module")
 def hooks(tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver) -> Iterator[ChorusProcess]:
     """A server that may deliver to the loopback receiver (tests allow private addresses)."""
-    with ChorusProcess(tmp_path_factory.mktemp("hooks"), config_toml=config_toml(receiver)) as proc:
+    with ChorusProcess(tmp_path_factory.mktemp("hooks"), config_toml=config_toml(receiver, extra=PLANS)) as proc:
         yield proc
 
 
@@ -102,7 +125,7 @@ def test_project_updated_is_delivered_signed_both_ways(hooks: ChorusProcess, rec
     account = add_user(hooks)
     generated = make_webhook(hooks, account, receiver.script("/signed-a", "ok"), ["project.updated"])
     chosen = "my own signing secret 123"
-    own = make_webhook(hooks, account, receiver.script("/signed-b", "ok"), ["project.updated"], chosen)
+    make_webhook(hooks, account, receiver.script("/signed-b", "ok"), ["project.updated"], chosen)
     make_webhook(hooks, account, receiver.script("/not-subscribed", "ok"), ["agent.completed"])
     with rest(hooks, account.key) as client:
         project = client.post("/projects", json={"name": "Hooked"}).json()
@@ -256,3 +279,28 @@ def test_a_body_is_exactly_what_was_signed(hooks: ChorusProcess, receiver: Webho
 
 def test_the_receiver_fixture_needs_no_network(receiver: WebhookReceiver, tmp_path: Path) -> None:
     assert receiver.port > 0 and receiver.ca_file.exists()
+
+
+def test_usage_threshold_is_emitted_once_when_the_day_crosses_it(
+    hooks: ChorusProcess, receiver: WebhookReceiver
+) -> None:
+    account = add_user(hooks, plan="free")
+    hook = make_webhook(hooks, account, receiver.script("/usage", "ok"), ["usage.threshold"])  # call 1
+    with rest(hooks, account.key) as client:
+        for _ in range(3):  # calls 2-4: below half of 10
+            assert client.get("/user/me").status_code == 200
+    assert not wait_until(lambda: bool(receiver.at("/usage")), timeout=1.5)
+    with rest(hooks, account.key) as client:
+        for _ in range(3):  # calls 5-7: the threshold (5) is crossed
+            assert client.get("/user/me").status_code == 200
+    assert wait_until(lambda: len(receiver.at("/usage")) == 1, timeout=10)
+    payload = verify_both_ways(hook["secret"], receiver.at("/usage")[0])
+    assert payload["type"] == "usage.threshold"
+    data = payload["data"]
+    assert isinstance(data, dict)
+    assert data["userId"] == account.user_id and data["plan"] == "free" and data["limit"] == 10
+    assert data["threshold"] == 0.5 and 5 <= int(data["calls"]) <= 7
+    with rest(hooks, account.key) as client:
+        assert client.get("/user/me").status_code == 200
+    # Once a day.
+    assert not wait_until(lambda: len(receiver.at("/usage")) > 1, timeout=1.5)
