@@ -3,6 +3,7 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chorus_contracts.chaozcode.v2.agents_http',
     'chorus_contracts.chaozcode.v2.projects_http',
     'chorus_contracts.chaozcode.v2.query_http',
     'chorus_contracts.chaozcode.v2.user_http',

@@ -5,6 +5,38 @@
 from rest_bridge.method_rules import Access, MethodRule, RateLimitRule
 
 RULES: dict[str, MethodRule] = {
+    '/chaozcode.v2.AgentService/CancelAgent': MethodRule(
+        service='chaozcode.v2.AgentService',
+        method='CancelAgent',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('DELETE',),
+    ),
+    '/chaozcode.v2.AgentService/GetAgent': MethodRule(
+        service='chaozcode.v2.AgentService',
+        method='GetAgent',
+        surface='chaozcode',
+        access=Access(permission='read'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('GET',),
+    ),
+    '/chaozcode.v2.AgentService/ListAgentTypes': MethodRule(
+        service='chaozcode.v2.AgentService',
+        method='ListAgentTypes',
+        surface='chaozcode',
+        access=Access(permission='read'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('GET',),
+    ),
+    '/chaozcode.v2.AgentService/SpawnAgent': MethodRule(
+        service='chaozcode.v2.AgentService',
+        method='SpawnAgent',
+        surface='chaozcode',
+        access=Access(permission='write'),
+        rate_limit=RateLimitRule(''),
+        http_verbs=('POST',),
+    ),
     '/chaozcode.v2.ModelService/ListModels': MethodRule(
         service='chaozcode.v2.ModelService',
         method='ListModels',

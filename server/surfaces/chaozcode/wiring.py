@@ -6,15 +6,24 @@ plan limit) and records it in the persisted usage counters.
 
 from __future__ import annotations
 
-from chorus_contracts.chaozcode.v2 import projects_pb2_grpc, query_pb2_grpc, user_pb2_grpc, webhooks_pb2_grpc
+from chorus_contracts.chaozcode.v2 import (
+    agents_pb2_grpc,
+    projects_pb2_grpc,
+    query_pb2_grpc,
+    user_pb2_grpc,
+    webhooks_pb2_grpc,
+)
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
+from server.platform.admission.quotas import Quotas
 from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
 from server.platform.webhooks import webhook_delivery
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
+from server.surfaces.chaozcode.agents.runs import AgentRuns
+from server.surfaces.chaozcode.agents.tools import ChaozCodeAgentTools
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.chat import ConversationChat
 from server.surfaces.chaozcode.events import ChaozCodeEvents
@@ -22,6 +31,7 @@ from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
 from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.agents import ChaozCodeAgentService
 from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
 from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
@@ -58,12 +68,32 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
     events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
     usage.after_write = UsageThreshold(events, limits.daily_limit, settings.usage_threshold, platform.clock)
-    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock, events))
+    project_service = ProjectService(platform.db, platform.clock, events)
+    projects = ChaozCodeProjectService(project_service)
+    # The agents' tools: memory and codebase tools join in ChaozCodeAgentTools.tools().
+    agent_tools = ChaozCodeAgentTools(project_service, platform.models, catalog.default.route)
+    agent_runs = AgentRuns(
+        platform.db,
+        platform.clock,
+        platform.jobs,
+        events,
+        platform.models,
+        catalog,
+        agent_tools,
+        Quotas(platform.limiter, (), f"chaozcode-agents:{tenant.id}", "RATE_LIMITED"),
+        usage,
+        tenant.id,
+    )
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
         ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
         ("chaozcode.v2.ModelService", query_pb2_grpc.add_ModelServiceServicer_to_server, ChaozCodeModelService(engine)),
         ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
+        (
+            "chaozcode.v2.AgentService",
+            agents_pb2_grpc.add_AgentServiceServicer_to_server,
+            ChaozCodeAgentService(agent_runs, platform.clock),
+        ),
         (
             "chaozcode.v2.WebhookService",
             webhooks_pb2_grpc.add_WebhookServiceServicer_to_server,
