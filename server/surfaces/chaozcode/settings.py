@@ -90,6 +90,8 @@ class ChaozCodeSettings(SurfaceSettings):
     # `usage.threshold` is emitted (once a day per user) when a user's calls of the day
     # reach this fraction of the plan's daily limit.
     usage_threshold: float = Field(default=0.8, gt=0, le=1)
+    # Seconds between sweeps that end agent runs whose process died (see agents/runs.py).
+    agent_settle_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("plans")
     @classmethod

@@ -83,6 +83,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         Quotas(platform.limiter, (), f"chaozcode-agents:{tenant.id}", "RATE_LIMITED"),
         usage,
         tenant.id,
+        settings.agent_settle_seconds,
     )
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),

@@ -47,6 +47,7 @@ context_window = 128000
 input_price = 0.01
 output_price = 0.02
 """
+SETTLE_OFTEN = "[chaozcode]\nagent_settle_seconds = 1.0\n"
 LONG_PROMPT = " ".join(f"word{n}" for n in range(400))
 
 
@@ -211,8 +212,9 @@ def test_runs_are_their_owners(agents: ChorusProcess) -> None:
 
 
 def test_a_run_whose_process_is_killed_fails_with_the_reason(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    """Agent runs are not repeated after a crash (see agents/runs.py): the run ends failed."""
-    toml = config_toml(receiver, extra=SLOW_MODEL)
+    """Agent runs are not repeated after a crash (see agents/runs.py): the run ends failed,
+    and agent.failed is emitted by the periodic sweep before anyone reads it."""
+    toml = config_toml(receiver, extra=SETTLE_OFTEN + SLOW_MODEL)
     first = ChorusProcess(tmp_path, config_toml=toml).start()
     try:
         account = add_user(first)
@@ -223,12 +225,13 @@ def test_a_run_whose_process_is_killed_fails_with_the_reason(tmp_path: Path, rec
         first.signal(signal.SIGKILL)
         first.wait(10)
     with ChorusProcess(tmp_path, config_toml=toml) as second:
-        done = finished(second, account, started["agentId"], timeout=15)
-        assert done["status"] == "failed"
-        assert done["error"] == "the process running it stopped (its lease expired)"
-        assert wait_until(lambda: len(receiver.at("/agents-killed")) == 2, timeout=10)
-        kinds = sorted(e["type"] for e in events_at(receiver, "/agents-killed", secret))
-        assert kinds == ["agent.failed", "agent.started"]
+        assert wait_until(lambda: len(receiver.at("/agents-killed")) == 2, timeout=15)
+        events = events_at(receiver, "/agents-killed", secret)
+        assert sorted(e["type"] for e in events) == ["agent.failed", "agent.started"]
+        reason = "the process running it stopped (its lease expired)"
+        assert [e["data"]["error"] for e in events if e["type"] == "agent.failed"] == [reason]
+        done = agent(second, account, started["agentId"])
+        assert done["status"] == "failed" and done["error"] == reason
 
 
 def test_readonly_keys_cannot_spawn(agents: ChorusProcess) -> None:

@@ -6,9 +6,10 @@ Restarts: the job type is `LeaseLost.FAIL` with one attempt. A run is not
 repeated after its process dies (it would spend the model's tokens and call tools
 again); the runner fails its job once the lease expires, and the run reads as
 `failed` with that reason (recorded, and `agent.failed` emitted, by the first read
-after; see `_settle`). A run past its `timeout` fails with "timed out after N s";
-`DELETE` cancels it: the row says `cancelled` at once and the job is stopped (here
-at once, on another replica within its poll interval).
+after or the periodic `chaozcode.agent_settle` job, whichever comes first). A run
+past its `timeout` fails with "timed out after N s"; `DELETE` cancels it: the row
+says `cancelled` at once and the job is stopped (here at once, on another replica
+within its poll interval).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import ChatTurn, Usage
 from server.platform.scope import Scope
 from server.platform.storage.database import Database
+from server.platform.storage.tables import JobRow
 from server.surfaces.chaozcode.agents.tools import ChaozCodeAgentTools
 from server.surfaces.chaozcode.agents.types import AGENT_TYPES, AgentType
 from server.surfaces.chaozcode.catalog import CatalogEntry, ModelCatalog
@@ -42,6 +44,7 @@ from server.surfaces.chaozcode.tables import AgentRunRow
 from server.surfaces.chaozcode.usage import UsageStore
 
 RUN = "chaozcode.agent_run"
+SETTLE = "chaozcode.agent_settle"
 DEFAULT_TIMEOUT, MAX_TIMEOUT = 300, 3600
 RUNNING, COMPLETED, FAILED_RUN, CANCELLED = "running", "completed", "failed", "cancelled"
 ENDPOINT = "POST /agents/spawn"
@@ -113,6 +116,7 @@ class AgentRuns:
         quotas: Quotas,
         usage: UsageStore,
         tenant_id: str,
+        settle_every: float,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -125,6 +129,8 @@ class AgentRuns:
         self._usage = usage
         self._tenant_id = tenant_id
         jobs.register(JobType(RUN, self._execute, max_attempts=1, on_lease_lost=LeaseLost.FAIL))
+        jobs.register(JobType(SETTLE, self._settle_all, timeout=120.0, max_attempts=1))
+        jobs.every(SETTLE, SETTLE, settle_every)
 
     def types(self) -> list[AgentType]:
         return list(AGENT_TYPES.values())
@@ -207,6 +213,21 @@ class AgentRuns:
             return
         reason = status.error or "failed"
         await self._fail(row, reason)
+
+    async def _settle_all(self, _: JobContext) -> None:
+        """Every run still `running` whose job failed (its process died): failed, with
+        `agent.failed`, whether or not anyone reads it."""
+        async with self._db.session() as session:
+            rows = (
+                await session.scalars(
+                    select(AgentRunRow)
+                    .join(JobRow, JobRow.id == AgentRunRow.job_id)
+                    .where(AgentRunRow.status == RUNNING, JobRow.state == FAILED)
+                    .limit(500)
+                )
+            ).all()
+        for row in rows:
+            await self._settle(row)
 
     async def _end(self, conn: AsyncConnection, run_id: str, status: str, **values: Any) -> bool:
         ended = await conn.execute(
