@@ -130,3 +130,19 @@ def config_toml(receiver: WebhookReceiver, retry_delays: str = "[0.3, 0.3, 0.3]"
         f"retry_delays = {retry_delays}\n"
         "[jobs]\npoll_interval = 0.1\nlease = 2.0\n" + extra
     )
+
+
+def main() -> None:
+    """`python -m tests.support.webhook_receiver CERT_DIR`: a receiver in a process of its
+    own (so it does not share a GIL with what it measures) answering 204 to every POST;
+    prints `port N`, then serves until its standard input closes."""
+    import sys
+
+    receiver = WebhookReceiver(Path(sys.argv[1])).start()
+    print(f"port {receiver.port}", flush=True)
+    sys.stdin.read()
+    receiver.stop()
+
+
+if __name__ == "__main__":
+    main()
