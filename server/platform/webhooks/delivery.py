@@ -44,6 +44,7 @@ from server.platform.webhooks.signing import chaozcode_signature, standard_heade
 DELIVER = "webhooks.deliver"
 DAY_MS = 86_400_000
 USER_AGENT = "Chorus-Webhooks/1"
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 class DeliveryFailed(Exception):
@@ -200,7 +201,17 @@ class WebhookDelivery:
             except httpx.ConnectError as exc:
                 last = exc
                 continue
-            await response.aclose()  # the status is the answer; the body is not read
+            try:
+                # The status is the answer; a short body is read to its end so the
+                # connection goes back to the pool (a TLS handshake per delivery
+                # otherwise), a long one is cut off.
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read > MAX_ANSWER_BYTES:
+                        break
+            finally:
+                await response.aclose()
             return response.status_code
         assert last is not None
         raise last
