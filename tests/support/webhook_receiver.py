@@ -10,6 +10,9 @@ raw body and headers, so tests verify signatures on exactly the bytes sent.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import ssl
 import threading
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import trustme
 from aiohttp import web
+from standardwebhooks import Webhook
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,25 @@ def config_toml(receiver: WebhookReceiver, retry_delays: str = "[0.3, 0.3, 0.3]"
         f"retry_delays = {retry_delays}\n"
         "[jobs]\npoll_interval = 0.1\nlease = 2.0\n" + extra
     )
+
+
+def document_recipe_valid(secret: str, received: Received) -> bool:
+    """The document's Node snippet, in Python: HMAC-SHA256 of the raw body, hex."""
+    signature = hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
+    header = received.headers["X-ChaozCode-Signature"]
+    return header.startswith("sha256=") and hmac.compare_digest(signature, header.removeprefix("sha256="))
+
+
+def standard_secret(secret: str) -> str:
+    """What a receiver passes to its Standard Webhooks library (`whsec_` secrets as they are)."""
+    return secret if secret.startswith("whsec_") else "whsec_" + base64.b64encode(secret.encode()).decode()
+
+
+def verify_both_ways(secret: str, received: Received) -> dict[str, object]:
+    assert document_recipe_valid(secret, received)
+    payload = Webhook(standard_secret(secret)).verify(received.body, received.headers)
+    assert received.headers["webhook-id"] == payload["id"]
+    return dict(payload)
 
 
 def main() -> None:

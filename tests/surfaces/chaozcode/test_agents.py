@@ -17,8 +17,7 @@ import pytest
 from tests.support import backends
 from tests.support.chaozcode import Account, add_user, rest
 from tests.support.chorus_process import ChorusProcess, wait_until
-from tests.support.webhook_receiver import WebhookReceiver, config_toml, webhook_receiver
-from tests.surfaces.chaozcode.test_webhooks import verify_both_ways
+from tests.support.webhook_receiver import WebhookReceiver, config_toml, verify_both_ways, webhook_receiver
 
 # A second builtin provider that streams a token every 0.2 s: runs that take a while.
 SLOW_MODEL = """

@@ -4,12 +4,8 @@ HMAC recipe; retries, redirects, tests and the attempt log; SSRF refusals."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -17,7 +13,14 @@ from standardwebhooks import Webhook
 
 from tests.support.chaozcode import Account, add_user, rest
 from tests.support.chorus_process import ChorusProcess, wait_until
-from tests.support.webhook_receiver import Received, WebhookReceiver, config_toml, webhook_receiver
+from tests.support.webhook_receiver import (
+    Received,
+    WebhookReceiver,
+    config_toml,
+    document_recipe_valid,
+    verify_both_ways,
+    webhook_receiver,
+)
 
 EVENTS = [
     "memory.stored",
@@ -65,25 +68,6 @@ def hooks(tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver) -
     """A server that may deliver to the loopback receiver (tests allow private addresses)."""
     with ChorusProcess(tmp_path_factory.mktemp("hooks"), config_toml=config_toml(receiver, extra=PLANS)) as proc:
         yield proc
-
-
-def document_recipe_valid(secret: str, received: Received) -> bool:
-    """The document's Node snippet, in Python: HMAC-SHA256 of the raw body, hex."""
-    signature = hmac.new(secret.encode(), received.body, hashlib.sha256).hexdigest()
-    header = received.headers["X-ChaozCode-Signature"]
-    return header.startswith("sha256=") and hmac.compare_digest(signature, header.removeprefix("sha256="))
-
-
-def standard_secret(secret: str) -> str:
-    """What a receiver passes to its Standard Webhooks library (`whsec_` secrets as they are)."""
-    return secret if secret.startswith("whsec_") else "whsec_" + base64.b64encode(secret.encode()).decode()
-
-
-def verify_both_ways(secret: str, received: Received) -> dict[str, object]:
-    assert document_recipe_valid(secret, received)
-    payload = Webhook(standard_secret(secret)).verify(received.body, received.headers)
-    assert received.headers["webhook-id"] == payload["id"]
-    return dict(payload)
 
 
 def make_webhook(proc: ChorusProcess, account: Account, url: str, events: list[str], secret: str = "") -> dict:  # type: ignore[type-arg]
@@ -275,10 +259,6 @@ def test_a_body_is_exactly_what_was_signed(hooks: ChorusProcess, receiver: Webho
     assert not document_recipe_valid(hook["secret"], tampered)
     with pytest.raises(Exception, match="No matching signature found"):
         Webhook(hook["secret"]).verify(tampered.body, tampered.headers)
-
-
-def test_the_receiver_fixture_needs_no_network(receiver: WebhookReceiver, tmp_path: Path) -> None:
-    assert receiver.port > 0 and receiver.ca_file.exists()
 
 
 def test_usage_threshold_is_emitted_once_when_the_day_crosses_it(
