@@ -310,6 +310,29 @@ class TracingSettings(BaseModel):
     sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
+class WebhookSettings(BaseModel):
+    """Webhook deliveries (server/platform/webhooks), whichever surface sends them."""
+
+    # Deliver to loopback, private and other non-public addresses (tests, private networks).
+    # Off, such URLs are refused when made and again at each delivery, whatever DNS answers.
+    allow_private_addresses: bool = False
+    # Seconds before retry 1, 2, ... after a failed attempt: Svix's schedule (the first
+    # attempt is immediate). Each is spread by +-10% jitter.
+    retry_delays: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0], min_length=1
+    )
+    # An attempt succeeds on a 2xx answer within this many seconds.
+    attempt_timeout: float = Field(default=15.0, gt=0)
+    # An endpoint whose deliveries keep failing this long is disabled.
+    disable_after_days: float = Field(default=5.0, gt=0)
+    # The key signing secrets are sealed with in the database (a Fernet key, urlsafe
+    # base64 of 32 bytes). Empty: one generated into <data_dir>/webhook-secret.key;
+    # replicas sharing a database need the same key, so set it for them.
+    secret_key: str = ""
+    # A PEM bundle of further certificate authorities endpoints may use (private PKI, tests).
+    ca_file: str = ""
+
+
 class Settings(BaseSettings):
     """The platform's settings. A process's settings class adds each surface's section
     (`compose_settings`); `load_settings` reads it."""
@@ -343,6 +366,7 @@ class Settings(BaseSettings):
     admin: AdminSettings = Field(default_factory=AdminSettings)
     logs: LogSettings = Field(default_factory=LogSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     # The surfaces this class was composed for (`compose_settings`).
     surfaces: ClassVar[tuple[Surface, ...]] = ()
 

@@ -231,3 +231,45 @@ class JobRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     started_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     finished_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class WebhookEndpointRow(Base):
+    """A user's webhook endpoint (server/platform/webhooks, migration 0017).
+
+    `secret` is the signing secret sealed with the deployment's webhook key
+    (`webhooks.secret_key`): signing needs it back, so it cannot be hashed.
+    `failing_since_ms` is when the current run of failed deliveries began
+    (None after a success); past `webhooks.disable_after_days` the endpoint is
+    disabled (`disabled_at_ms`) and its remaining deliveries end.
+    """
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_owner", "tenant_id", "owner_id", "created_at_ms"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "wh_" + hex
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(Text)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    failing_since_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    disabled_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class WebhookAttemptRow(Base):
+    """One delivery attempt of one event to one endpoint: its outcome, logged whatever it was."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_endpoint", "endpoint_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer)
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+    duration_ms: Mapped[int] = mapped_column(BigInteger)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -3,7 +3,7 @@
 A project's associated data, in this part of the API, is its recorded events
 (`project.updated`, kept for webhook deliveries): deleting the project
 deletes them in the same transaction. An update records `project.updated`
-in the transaction that changes the project.
+in the transaction that changes the project, and emits it to the owner's webhooks there.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from server.platform.clock import Clock
 from server.platform.errors import ChorusError, FieldViolation, already_exists, invalid_argument, not_found
 from server.platform.merge_patch import merge_patch
 from server.platform.storage.database import Database
+from server.surfaces.chaozcode.events import PROJECT_UPDATED, ChaozCodeEvents
 from server.surfaces.chaozcode.query import missing
 from server.surfaces.chaozcode.tables import EventRow, ProjectRow
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 10_000
 DEFAULT_PAGE, MAX_PAGE = 20, 100
-PROJECT_UPDATED = "project.updated"
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -81,9 +81,10 @@ def _subject(project_id: str) -> str:
 
 
 class ProjectService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, events: ChaozCodeEvents) -> None:
         self._db = db
         self._clock = clock
+        self._events = events
 
     async def create(
         self, tenant_id: str, owner_id: str, name: str, description: str, settings: dict[str, Any], project_id: str
@@ -170,14 +171,16 @@ class ProjectService:
                 row.settings = orjson.dumps(merge_patch(orjson.loads(row.settings), settings)).decode()
                 changed.append("settings")
             row.updated_at_ms = now
+            data = {"projectId": project_id, "changed": changed}
+            event_id = await self._events.emit(await session.connection(), owner_id, PROJECT_UPDATED, data)
             session.add(
                 EventRow(
-                    id="evt_" + secrets.token_hex(12),
+                    id=event_id,
                     tenant_id=tenant_id,
                     owner_id=owner_id,
                     type=PROJECT_UPDATED,
                     subject=_subject(project_id),
-                    data=orjson.dumps({"projectId": project_id, "changed": changed}).decode(),
+                    data=orjson.dumps(data).decode(),
                     created_at_ms=now,
                 )
             )

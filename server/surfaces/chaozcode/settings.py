@@ -91,6 +91,11 @@ class ChaozCodeSettings(SurfaceSettings):
     memory_retention_days: float = Field(default=30.0, gt=0)
     # Seconds between purge runs (of the clock, once across every replica); 0: never scheduled.
     memory_purge_interval: float = Field(default=3600.0, ge=0)
+    # `usage.threshold` is emitted (once a day per user) when a user's calls of the day
+    # reach this fraction of the plan's daily limit.
+    usage_threshold: float = Field(default=0.8, gt=0, le=1)
+    # Seconds between sweeps that end agent runs whose process died (see agents/runs.py).
+    agent_settle_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("plans")
     @classmethod

@@ -6,7 +6,7 @@ Accounts and their API keys are the platform's (`users`, `user_api_keys`).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.storage.base import Base
@@ -112,3 +112,27 @@ class MemoryTagRow(Base):
     owner_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     memory_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class AgentRunRow(Base):
+    """One `POST /v2/agents/spawn`: a job on the platform runner (`job_id`) and what it came to."""
+
+    __tablename__ = "chaozcode_agent_runs"
+    __table_args__ = (Index("ix_chaozcode_agent_runs_owner", "tenant_id", "owner_id", "created_at_ms"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "agent_" + hex
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(32))
+    prompt: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(100))
+    timeout_s: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[str] = mapped_column(String(200))
+    # running, completed, failed or cancelled.
+    status: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)  # a JSON object
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    finished_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

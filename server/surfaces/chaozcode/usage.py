@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.platform.completion import run_to_completion
 from server.platform.storage.database import Database, upsert_insert
@@ -56,9 +58,14 @@ def _pending() -> _Pending:
     return defaultdict(lambda: [0, 0, 0])
 
 
+# Runs in the transaction that writes a batch: the (tenant, user, day) counts it changed.
+AfterWrite = Callable[[AsyncConnection, set[tuple[str, str, str]]], Awaitable[None]]
+
+
 class UsageStore:
     def __init__(self, db: Database, flush_interval: float = DEFAULT_FLUSH_INTERVAL) -> None:
         self._db = db
+        self.after_write: AfterWrite | None = None
         self._interval = flush_interval
         insert = upsert_insert(db.dialect)(_usage)
         self._upsert = insert.on_conflict_do_update(
@@ -127,6 +134,10 @@ class UsageStore:
         try:
             async with self._db.write() as conn:
                 await conn.execute(self._upsert, rows)
+                if self.after_write is not None:
+                    await self.after_write(
+                        conn, {(str(r["tenant_id"]), str(r["user_id"]), str(r["day"])) for r in rows}
+                    )
         except Exception:
             for key, (calls, prompt, completion) in batch.items():
                 counts = self._pending[key]

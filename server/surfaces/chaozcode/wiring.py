@@ -7,37 +7,47 @@ plan limit) and records it in the persisted usage counters.
 from __future__ import annotations
 
 from chorus_contracts.chaozcode.v2 import (
+    agents_pb2_grpc,
     codebase_pb2_grpc,
     memory_pb2_grpc,
     projects_pb2_grpc,
     query_pb2_grpc,
     user_pb2_grpc,
+    webhooks_pb2_grpc,
 )
 
 from server.platform.accounts.api_keys import AccountKeys
 from server.platform.accounts.users import UserAccounts
+from server.platform.admission.quotas import Quotas
 from server.platform.chat.conversation_store import ConversationStore
 from server.platform.surface import Platform, ServiceUnit
+from server.platform.webhooks import webhook_delivery
 from server.surfaces.chaozcode.accounts import ChaozCodeAccounts
 from server.surfaces.chaozcode.admission import ChaozCodeAdmission
+from server.surfaces.chaozcode.agents.runs import AgentRuns
+from server.surfaces.chaozcode.agents.tools import ChaozCodeAgentTools
 from server.surfaces.chaozcode.catalog import ModelCatalog
 from server.surfaces.chaozcode.chat import ConversationChat
 from server.surfaces.chaozcode.codebase.assistant import CodeAssistant
+from server.surfaces.chaozcode.events import ChaozCodeEvents
 from server.surfaces.chaozcode.key_types import LABELS, chaozcode_key_types
 from server.surfaces.chaozcode.memory import memory_spine
 from server.surfaces.chaozcode.memory_jobs import register_purge
 from server.surfaces.chaozcode.plan_limits import PlanLimiter
 from server.surfaces.chaozcode.projects import ProjectService
 from server.surfaces.chaozcode.query import QueryEngine
+from server.surfaces.chaozcode.servicers.agents import ChaozCodeAgentService
 from server.surfaces.chaozcode.servicers.codebase import ChaozCodeCodebaseService
 from server.surfaces.chaozcode.servicers.memory import ChaozCodeMemoryService
 from server.surfaces.chaozcode.servicers.projects import ChaozCodeProjectService
 from server.surfaces.chaozcode.servicers.query import ChaozCodeModelService, ChaozCodeQueryService
 from server.surfaces.chaozcode.servicers.user import ChaozCodeUserService
+from server.surfaces.chaozcode.servicers.webhooks import ChaozCodeWebhookService
 from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.surface import SURFACE
 from server.surfaces.chaozcode.usage import UsageStore
 from server.surfaces.chaozcode.usage_report import UsageReports
+from server.surfaces.chaozcode.usage_threshold import UsageThreshold
 
 
 def account_keys(platform: Platform) -> AccountKeys:
@@ -63,11 +73,29 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
-    projects = ChaozCodeProjectService(ProjectService(platform.db, platform.clock))
     spine = await memory_spine(platform)
     register_purge(platform.jobs, spine, settings.memory_purge_interval)
     memory = ChaozCodeMemoryService(spine)
     codebase = ChaozCodeCodebaseService(CodeAssistant(engine))
+    events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
+    usage.after_write = UsageThreshold(events, limits.daily_limit, settings.usage_threshold, platform.clock)
+    project_service = ProjectService(platform.db, platform.clock, events)
+    projects = ChaozCodeProjectService(project_service)
+    # The agents' tools: memory and codebase tools join in ChaozCodeAgentTools.tools().
+    agent_tools = ChaozCodeAgentTools(project_service, platform.models, catalog.default.route)
+    agent_runs = AgentRuns(
+        platform.db,
+        platform.clock,
+        platform.jobs,
+        events,
+        platform.models,
+        catalog,
+        agent_tools,
+        Quotas(platform.limiter, (), f"chaozcode-agents:{tenant.id}", "RATE_LIMITED"),
+        usage,
+        tenant.id,
+        settings.agent_settle_seconds,
+    )
     services = (
         ("chaozcode.v2.UserService", user_pb2_grpc.add_UserServiceServicer_to_server, user_service),
         ("chaozcode.v2.QueryService", query_pb2_grpc.add_QueryServiceServicer_to_server, queries),
@@ -75,5 +103,15 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         ("chaozcode.v2.ProjectService", projects_pb2_grpc.add_ProjectServiceServicer_to_server, projects),
         ("chaozcode.v2.MemoryService", memory_pb2_grpc.add_MemoryServiceServicer_to_server, memory),
         ("chaozcode.v2.CodebaseService", codebase_pb2_grpc.add_CodebaseServiceServicer_to_server, codebase),
+        (
+            "chaozcode.v2.AgentService",
+            agents_pb2_grpc.add_AgentServiceServicer_to_server,
+            ChaozCodeAgentService(agent_runs, platform.clock),
+        ),
+        (
+            "chaozcode.v2.WebhookService",
+            webhooks_pb2_grpc.add_WebhookServiceServicer_to_server,
+            ChaozCodeWebhookService(events.webhooks),
+        ),
     )
     return [ServiceUnit(name, register, servicer, policies) for name, register, servicer in services]

@@ -1,0 +1,67 @@
+"""The tools ChaozCode's agents may call: the seam where tools over the user's data join.
+
+`agent_tools` gathers every tool by name; each agent type (`types.py`) names the
+ones it uses. A further tool (memory search and context, codebase analysis) is
+one more `Tool` in `ChaozCodeAgentTools.tools()` and its name in the types that
+should have it. A tool's result may carry `"files": [...]` (paths): the run
+reports them in `result.files`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from server.platform.agent.tool_box import AssistantTool
+from server.platform.models.registry import ModelRegistry
+from server.platform.scope import Scope
+from server.platform.tools.registry import Tool, ToolArgs, ToolRegistry
+from server.platform.tools.summarize import summarize_tool
+from server.platform.tools.text_tools import TEXT_TOOLS
+from server.surfaces.chaozcode.projects import Project, ProjectService
+
+LIST_PROJECTS, GET_PROJECT = "list_projects", "get_project"
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+class ProjectArgs(ToolArgs):
+    project_id: str = Field(min_length=1, max_length=64, description="The project's id.")
+
+
+def _project(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "description": project.description,
+        "settings": project.settings,
+    }
+
+
+class ChaozCodeAgentTools:
+    def __init__(self, projects: ProjectService, models: ModelRegistry, summary_model: str) -> None:
+        self._projects = projects
+        self._models = models
+        self._summary_model = summary_model
+
+    async def _list_projects(self, scope: Scope, _: NoArgs) -> dict[str, Any]:
+        page = await self._projects.page(scope.tenant_id, scope.owner_id, 100, "")
+        return {"projects": [_project(p) for p in page.projects], "total": page.total}
+
+    async def _get_project(self, scope: Scope, args: ProjectArgs) -> dict[str, Any]:
+        return _project(await self._projects.get(scope.tenant_id, scope.owner_id, args.project_id))
+
+    def tools(self) -> list[Tool]:
+        """Every tool an agent may be given. Memory and codebase tools join here."""
+        return [
+            Tool(LIST_PROJECTS, "Lists the user's projects with their settings.", NoArgs, self._list_projects),
+            Tool(GET_PROJECT, "One of the user's projects, its settings included.", ProjectArgs, self._get_project),
+            summarize_tool(self._models, self._summary_model),
+            *TEXT_TOOLS,
+        ]
+
+    def by_name(self) -> dict[str, AssistantTool]:
+        return {tool.spec.name: tool for tool in ToolRegistry(self.tools()).assistant_tools()}
