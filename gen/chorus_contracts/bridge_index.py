@@ -3,6 +3,8 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chorus_contracts.agentchassis.v1.agent_http',
+    'chorus_contracts.agentchassis.v1.auth_http',
     'chorus_contracts.chaozcode.v2.projects_http',
     'chorus_contracts.chaozcode.v2.query_http',
     'chorus_contracts.chaozcode.v2.user_http',
