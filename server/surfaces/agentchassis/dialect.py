@@ -41,9 +41,8 @@ class AgentChassisDialect(Dialect):
 
     def error_body(self, error: ErrorView) -> dict[str, Any]:
         message = error.message
-        if error.violations:
-            problems = "; ".join(f"{field}: {text}" if field else text for field, text in error.violations)
-            message = f"{message}: {problems}" if message and message != "Validation error" else problems
+        if error.violations and message in ("", "Validation error"):  # the bridge's own findings
+            message = "; ".join(f"{field}: {text}" if field else text for field, text in error.violations)
         return {"detail": message}
 
     def stream_error_data(self, error: ErrorView) -> dict[str, Any]:

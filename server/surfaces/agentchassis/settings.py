@@ -7,26 +7,11 @@ import os
 from pydantic import BaseModel, Field
 
 from server.config import ConfigError, Settings, SurfaceSettings, TenantSeed
+from server.platform.mail import SmtpSettings
 from server.platform.surface import SettingsSection
 
 # The document's name for the API key (its `.env`), read when `api_key` is not set.
 API_KEY_ALIAS = "CHASSIS_API_KEY"
-
-
-class SmtpSettings(BaseModel):
-    """Where mail goes. No host: development mode, mail is kept in the outbox
-    (`chorus agentchassis outbox` prints it)."""
-
-    host: str = ""
-    port: int = Field(default=587, ge=1, le=65535)
-    username: str = ""
-    password: str = ""
-    # "starttls" (upgrade a plain connection), "tls" (implicit TLS, port 465) or "none".
-    security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
-    # Verify the server's certificate (turn off only for a local test server).
-    verify_certificate: bool = True
-    sender: str = "Agent Chassis <no-reply@localhost>"
-    timeout: float = Field(default=10.0, gt=0)
 
 
 class GoogleSettings(BaseModel):
@@ -56,6 +41,9 @@ class AgentChassisSettings(SurfaceSettings):
     mails_per_minute: int = Field(default=1, ge=1)
     # Model of requests that name none (empty: models.default), and tool rounds per turn.
     model: str = ""
+    # Model ids accepted beside `models.routes`' own, each served by the route named (empty:
+    # the route of that id if there is one, else models.default: the builtin development model).
+    models: dict[str, str] = Field(default_factory=lambda: {"kimi-k2-thinking": ""})
     max_tool_rounds: int = Field(default=4, ge=1, le=16)
     # Stored messages of a session the model sees.
     context_messages: int = Field(default=50, ge=1)
@@ -76,6 +64,19 @@ class AgentChassisSettings(SurfaceSettings):
     def check(self, settings: Settings) -> None:
         if self.model and self.model not in settings.models.routes:
             raise ConfigError(f"invalid configuration: agentchassis.model: unknown model {self.model!r}")
+        for model_id, route in self.models.items():
+            if route and route not in settings.models.routes:
+                raise ConfigError(f"invalid configuration: agentchassis.models.{model_id}: unknown model {route!r}")
+
+    def route_of(self, model_id: str, settings: Settings) -> str | None:
+        """The `models.routes` id serving a request's model ("" = the default); None: unknown."""
+        if not model_id:
+            return self.model or settings.models.default
+        if model_id in settings.models.routes:
+            return model_id
+        if model_id in self.models:
+            return self.models[model_id] or settings.models.default
+        return None
 
 
 SETTINGS = SettingsSection("agentchassis", AgentChassisSettings)
