@@ -137,7 +137,7 @@ class ChassisAgent:
             turns = [ChatTurn(role, content) for role, content in request.messages]
             return Turn(None, self._run(loop, Scope(self._tenant, caller_id), turns, None, None, request))
         if request.session_id is not None:
-            session = await self._sessions.continuable(request.session_id, caller_id)
+            session = await self._sessions.open(request.session_id, caller_id, request.metadata)
         else:
             session = await self._sessions.create(caller_id, request.metadata)
         owner = Scope(self._tenant, session.owner_id)

@@ -14,11 +14,13 @@ so a shared user's turns land in the owner's conversation.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from server.platform.clock import Clock
 from server.platform.errors import FieldViolation, invalid_argument, not_found
@@ -28,6 +30,7 @@ from server.surfaces.agentchassis.tables import AgentSessionRow
 PRIVATE, SHARED, PUBLIC = "private", "shared", "public"
 VISIBILITIES = (PRIVATE, SHARED, PUBLIC)
 MAX_SHARED = 100
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +72,28 @@ class AgentSessions:
         self._clock = clock
         self._tenant = tenant_id
 
-    async def create(self, owner_id: str, metadata: dict[str, Any]) -> SessionInfo:
+    async def open(self, session_id: str, caller_id: str, metadata: dict[str, Any]) -> SessionInfo:
+        """The session to continue: the caller's (or one they may continue), or, when no
+        session has that id, a new one of theirs under it (as the document's example
+        continues "abc-123"). Someone else's session is NOT_FOUND."""
+        if not SESSION_ID.fullmatch(session_id):
+            raise invalid_argument(
+                "session_id must be 1 to 64 letters, digits, '-' or '_'", (FieldViolation("session_id", "invalid"),)
+            )
+        found = await self._get(session_id)
+        if found is None:
+            try:
+                return await self.create(caller_id, metadata, session_id)
+            except IntegrityError:  # created meanwhile
+                found = await self._get(session_id)
+        if found is None or not found.may_continue(caller_id):
+            raise session_not_found()
+        return found
+
+    async def create(self, owner_id: str, metadata: dict[str, Any], session_id: str = "") -> SessionInfo:
         now = self._clock.now_ms()
         row = AgentSessionRow(
-            id=str(uuid.uuid4()),
+            id=session_id or str(uuid.uuid4()),
             tenant_id=self._tenant,
             owner_id=owner_id,
             visibility=PRIVATE,
@@ -97,12 +118,6 @@ class AgentSessions:
     async def readable(self, session_id: str, caller_id: str) -> SessionInfo:
         found = await self._get(session_id)
         if found is None or not found.may_read(caller_id):
-            raise session_not_found()
-        return found
-
-    async def continuable(self, session_id: str, caller_id: str) -> SessionInfo:
-        found = await self._get(session_id)
-        if found is None or not found.may_continue(caller_id):
             raise session_not_found()
         return found
 

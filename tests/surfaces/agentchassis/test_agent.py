@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import grpc
 import pytest
@@ -98,6 +99,19 @@ def test_server_side_sessions_keep_the_conversation(chassis: ChorusProcess) -> N
     assert [m["role"] for m in session["messages"]] == ["user", "assistant", "user", "assistant"]
     assert session["owner_id"] == "api-key" and session["access"]["visibility"] == "private"
     assert session["created_at"] and session["updated_at"]
+
+
+def test_a_session_id_that_names_no_session_starts_one_under_it(chassis: ChorusProcess, smtp: SmtpServer) -> None:
+    session_id = f"abc-{uuid.uuid4().hex[:8]}"
+    with rest(chassis, **KEY) as client:
+        made = client.post("/agent/completion", json={"session_id": session_id, "message": "Continue"})
+        assert made.status_code == 200 and made.json()["session_id"] == session_id
+        bad = client.post("/agent/completion", json={"session_id": "no spaces/slashes", "message": "x"})
+        assert bad.status_code == 400 and "session_id" in bad.json()["detail"]
+    # Taken by the API key's principal: a user cannot claim it.
+    user = sign_up(chassis, smtp)
+    with rest(chassis, **user.headers) as client:
+        assert client.post("/agent/completion", json={"session_id": session_id, "message": "x"}).status_code == 404
 
 
 def test_streaming_a_new_session_names_it_in_done(chassis: ChorusProcess) -> None:
