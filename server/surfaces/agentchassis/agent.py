@@ -27,6 +27,7 @@ from server.platform.errors import ChorusError, FieldViolation, invalid_argument
 from server.platform.models.registry import ModelRegistry
 from server.platform.models.types import ChatTurn, Usage
 from server.platform.scope import Scope
+from server.surfaces.agentchassis.mcp_tools import McpTools
 from server.surfaces.agentchassis.sessions import AgentSessions, SessionInfo
 
 MAX_MESSAGES = 100
@@ -98,10 +99,10 @@ class ChassisAgent:
         tenant_id: str,
         context_messages: int,
         max_tool_rounds: int,
+        mcp: McpTools | None = None,
     ) -> None:
         self._models = models
         self._tools = list(tools)
-        self._tool_names = {t.spec.name for t in tools}
         self._quotas = quotas
         self._store = store
         self._sessions = sessions
@@ -109,22 +110,24 @@ class ChassisAgent:
         self._tenant = tenant_id
         self._context = context_messages
         self._rounds = max_tool_rounds
+        self._mcp = mcp
 
-    def _toolbox(self, allowed: tuple[str, ...] | None) -> ToolBox:
+    async def _toolbox(self, allowed: tuple[str, ...] | None) -> ToolBox:
+        tools = self._tools + (await self._mcp.tools() if self._mcp is not None else [])
         if allowed is not None:
-            unknown = sorted(set(allowed) - self._tool_names)
+            names = {t.spec.name for t in tools}
+            unknown = sorted(set(allowed) - names)
             if unknown:
                 raise invalid_argument(
-                    f"Unknown tool(s) in allowed_tools: {', '.join(unknown)}; available: "
-                    f"{', '.join(sorted(self._tool_names))}",
+                    f"Unknown tool(s) in allowed_tools: {', '.join(unknown)}; available: {', '.join(sorted(names))}",
                     (FieldViolation("allowed_tools", "unknown"),),
                 )
-        return ToolBox(self._tools, self._quotas, allowed)
+        return ToolBox(tools, self._quotas, allowed)
 
     async def complete(self, caller_id: str, request: CompletionInput, route: str) -> Turn:
         """Checks the request and opens the session; the turn runs as `events` are read."""
         check_limits(request)
-        tools = self._toolbox(request.allowed_tools)
+        tools = await self._toolbox(request.allowed_tools)
         loop = AgentLoop(
             self._models,
             tools,

@@ -51,6 +51,8 @@ class AgentChassisSettings(SurfaceSettings):
     google: GoogleSettings = Field(default_factory=GoogleSettings)
     # An MCP server (streamable HTTP URL) whose tools the agent may call too; empty: none.
     mcp_url: str = ""
+    # Seconds an MCP request may take, connecting included.
+    mcp_timeout: float = Field(default=15.0, gt=0)
 
     def tenant_seed(self) -> TenantSeed:
         return TenantSeed(id=self.tenant, name="Agent Chassis")

@@ -18,11 +18,13 @@ from server.platform.admission.method_limits import MethodRateLimits
 from server.platform.admission.quotas import Quotas
 from server.platform.chat.conversation_store import ConversationStore
 from server.platform.mail import mailer_for
+from server.platform.mcp.client import McpServerTarget, McpToolClient
 from server.platform.storage.secret_files import read_or_create_secret
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.agentchassis.admission import ChassisIdentity
 from server.surfaces.agentchassis.agent import ChassisAgent
 from server.surfaces.agentchassis.auth import ChassisAuth
+from server.surfaces.agentchassis.mcp_tools import McpTools
 from server.surfaces.agentchassis.servicers.agent import AgentChassisAgentService, AgentChassisHealthService
 from server.surfaces.agentchassis.servicers.auth import AgentChassisAuthService
 from server.surfaces.agentchassis.sessions import AgentSessions
@@ -83,6 +85,13 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     sessions = AgentSessions(platform.db, platform.clock, tenant.id)
     default_route = settings.model or platform.settings.models.default
     tools = await agent_tools(platform, settings, default_route)
+    mcp = None
+    if settings.mcp_url:
+        mcp = McpTools(
+            McpToolClient(McpServerTarget(url=settings.mcp_url), settings.mcp_timeout),
+            frozenset(t.spec.name for t in tools),
+        )
+        platform.closers.append(mcp.aclose)
     agent = ChassisAgent(
         platform.models,
         tools,
@@ -93,6 +102,7 @@ async def build(platform: Platform) -> list[ServiceUnit]:
         tenant_id=tenant.id,
         context_messages=settings.context_messages,
         max_tool_rounds=settings.max_tool_rounds,
+        mcp=mcp,
     )
     agent_service = AgentChassisAgentService(
         agent, sessions, store, tenant.id, lambda model: settings.route_of(model, platform.settings)
