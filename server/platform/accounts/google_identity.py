@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from server.platform.errors import unauthenticated
+from server.platform.errors import unauthenticated, unavailable
 
 ALGORITHMS = ["RS256"]
 
@@ -45,6 +45,9 @@ class GoogleIdTokens:
             )
         except jwt.ExpiredSignatureError:
             raise unauthenticated("Google ID token has expired") from None
+        except jwt.PyJWKClientConnectionError:
+            # Google's keys could not be fetched: the token may be fine, sign-in is not.
+            raise unavailable("Google sign-in is unavailable: its signing keys cannot be fetched") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             raise unauthenticated("Invalid Google ID token") from None
         if claims.get("email_verified") is not True or not claims.get("email"):
