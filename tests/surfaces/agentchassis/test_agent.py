@@ -208,13 +208,13 @@ def test_every_agent_route_over_grpc(chassis: ChorusProcess) -> None:
         )
         assert streamed[-1].WhichOneof("event") == "done"
         assert "42" in "".join(e.content.content for e in streamed[:-1])
-        session = stub.GetSession(agent_pb2.GetSessionRequest(session_id=session_id), metadata=metadata)
+        session = stub.GetSession(agent_pb2.GetSessionRequest(session_id=session_id), metadata=metadata).session
         assert len(session.messages) == 4
         updated = stub.UpdateSessionAccess(
             agent_pb2.UpdateSessionAccessRequest(session_id=session_id, visibility=agent_pb2.VISIBILITY_PUBLIC),
             metadata=metadata,
         )
-        assert updated.access.visibility == agent_pb2.VISIBILITY_PUBLIC
+        assert updated.session.access.visibility == agent_pb2.VISIBILITY_PUBLIC
         deleted = stub.DeleteSession(agent_pb2.DeleteSessionRequest(session_id=session_id), metadata=metadata)
         assert deleted.deleted
         with pytest.raises(grpc.RpcError) as missing:

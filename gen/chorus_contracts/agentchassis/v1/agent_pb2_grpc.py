@@ -47,12 +47,12 @@ class AgentServiceStub:
         self.GetSession = channel.unary_unary(
                 '/agentchassis.v1.AgentService/GetSession',
                 request_serializer=agentchassis_dot_v1_dot_agent__pb2.GetSessionRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_agent__pb2.Session.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_agent__pb2.GetSessionResponse.FromString,
                 _registered_method=True)
         self.UpdateSessionAccess = channel.unary_unary(
                 '/agentchassis.v1.AgentService/UpdateSessionAccess',
                 request_serializer=agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_agent__pb2.Session.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessResponse.FromString,
                 _registered_method=True)
         self.DeleteSession = channel.unary_unary(
                 '/agentchassis.v1.AgentService/DeleteSession',
@@ -110,12 +110,12 @@ def add_AgentServiceServicer_to_server(servicer, server):
             'GetSession': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSession,
                     request_deserializer=agentchassis_dot_v1_dot_agent__pb2.GetSessionRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_agent__pb2.Session.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_agent__pb2.GetSessionResponse.SerializeToString,
             ),
             'UpdateSessionAccess': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateSessionAccess,
                     request_deserializer=agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_agent__pb2.Session.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessResponse.SerializeToString,
             ),
             'DeleteSession': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteSession,
@@ -181,7 +181,7 @@ class AgentService:
             target,
             '/agentchassis.v1.AgentService/GetSession',
             agentchassis_dot_v1_dot_agent__pb2.GetSessionRequest.SerializeToString,
-            agentchassis_dot_v1_dot_agent__pb2.Session.FromString,
+            agentchassis_dot_v1_dot_agent__pb2.GetSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -208,7 +208,7 @@ class AgentService:
             target,
             '/agentchassis.v1.AgentService/UpdateSessionAccess',
             agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessRequest.SerializeToString,
-            agentchassis_dot_v1_dot_agent__pb2.Session.FromString,
+            agentchassis_dot_v1_dot_agent__pb2.UpdateSessionAccessResponse.FromString,
             options,
             channel_credentials,
             insecure,

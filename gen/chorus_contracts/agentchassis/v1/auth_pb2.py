@@ -28,7 +28,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61gentchassis/v1/auth.proto\x12\x0f\x61gentchassis.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x0fRegisterRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08password\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\"\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0c\x64isplay_name\"\xa9\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\"\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0c\x64isplay_name\x12&\n\x0e\x65mail_verified\x18\x04 \x01(\x08R\x0e\x65mail_verified\x12:\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreated_at\"=\n\x12VerifyEmailRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04\x63ode\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"0\n\x19ResendVerificationRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\"\n\x0fMessageResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\";\n\x0cLoginRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08password\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"\x99\x01\n\rTokenResponse\x12\"\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0c\x61\x63\x63\x65ss_token\x12$\n\rrefresh_token\x18\x02 \x01(\tR\rrefresh_token\x12\x1e\n\ntoken_type\x18\x03 \x01(\tR\ntoken_type\x12\x1e\n\nexpires_in\x18\x04 \x01(\x05R\nexpires_in\"<\n\x0eRefreshRequest\x12*\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rrefresh_token\"1\n\rGoogleRequest\x12 \n\x08id_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08id_token\"+\n\x14PasswordResetRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"p\n\x1bPasswordResetConfirmRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04\x63ode\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12(\n\x0cnew_password\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x0cnew_password\"\x0b\n\tMeRequest2\xd7\x08\n\x0b\x41uthService\x12i\n\x08Register\x12 .agentchassis.v1.RegisterRequest\x1a\x15.agentchassis.v1.User\"$\xa2\x9f\x19\x07\x08\xc9\x01\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x13\"\x0e/auth/register:\x01*\x12p\n\x0bVerifyEmail\x12#.agentchassis.v1.VerifyEmailRequest\x1a\x15.agentchassis.v1.User\"%\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x17\"\x12/auth/verify-email:\x01*\x12\x99\x01\n\x12ResendVerification\x12*.agentchassis.v1.ResendVerificationRequest\x1a .agentchassis.v1.MessageResponse\"5\xa2\x9f\x19\r\x1a\x02\x08\x01:\x07\n\x05\x65mail\x82\xd3\xe4\x93\x02\x1e\"\x19/auth/resend-verification:\x01*\x12h\n\x05Login\x12\x1d.agentchassis.v1.LoginRequest\x1a\x1e.agentchassis.v1.TokenResponse\" \xa2\x9f\x19\x06\x1a\x02\x08\x01:\x00\x82\xd3\xe4\x93\x02\x10\"\x0b/auth/login:\x01*\x12l\n\x07Refresh\x12\x1f.agentchassis.v1.RefreshRequest\x1a\x1e.agentchassis.v1.TokenResponse\" \xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x12\"\r/auth/refresh:\x01*\x12i\n\x06Google\x12\x1e.agentchassis.v1.GoogleRequest\x1a\x1e.agentchassis.v1.TokenResponse\"\x1f\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x11\"\x0c/auth/google:\x01*\x12\x8a\x01\n\rPasswordReset\x12%.agentchassis.v1.PasswordResetRequest\x1a .agentchassis.v1.MessageResponse\"0\xa2\x9f\x19\r\x1a\x02\x08\x01:\x07\n\x05\x65mail\x82\xd3\xe4\x93\x02\x19\"\x14/auth/password-reset:\x01*\x12\x97\x01\n\x14PasswordResetConfirm\x12,.agentchassis.v1.PasswordResetConfirmRequest\x1a .agentchassis.v1.MessageResponse\"/\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02!\"\x1c/auth/password-reset/confirm:\x01*\x12Q\n\x02Me\x12\x1a.agentchassis.v1.MeRequest\x1a\x15.agentchassis.v1.User\"\x18\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\n\x12\x08/auth/me\x1a\x12\xa2\x9f\x19\x0e\n\x0c\x61gentchassisb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61gentchassis/v1/auth.proto\x12\x0f\x61gentchassis.v1\x1a\x1f\x63horus/api/v1/annotations.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x0fRegisterRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08password\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\"\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0c\x64isplay_name\"\xa9\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\"\n\x0c\x64isplay_name\x18\x03 \x01(\tR\x0c\x64isplay_name\x12&\n\x0e\x65mail_verified\x18\x04 \x01(\x08R\x0e\x65mail_verified\x12:\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreated_at\"=\n\x12VerifyEmailRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04\x63ode\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"0\n\x19ResendVerificationRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"-\n\x1aResendVerificationResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"(\n\x15PasswordResetResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"/\n\x1cPasswordResetConfirmResponse\x12\x0f\n\x07message\x18\x01 \x01(\t\"7\n\x10RegisterResponse\x12#\n\x04user\x18\x01 \x01(\x0b\x32\x15.agentchassis.v1.User\":\n\x13VerifyEmailResponse\x12#\n\x04user\x18\x01 \x01(\x0b\x32\x15.agentchassis.v1.User\"1\n\nMeResponse\x12#\n\x04user\x18\x01 \x01(\x0b\x32\x15.agentchassis.v1.User\"8\n\rLoginResponse\x12\'\n\x06tokens\x18\x01 \x01(\x0b\x32\x17.agentchassis.v1.Tokens\":\n\x0fRefreshResponse\x12\'\n\x06tokens\x18\x01 \x01(\x0b\x32\x17.agentchassis.v1.Tokens\"9\n\x0eGoogleResponse\x12\'\n\x06tokens\x18\x01 \x01(\x0b\x32\x17.agentchassis.v1.Tokens\";\n\x0cLoginRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08password\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"\x92\x01\n\x06Tokens\x12\"\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tR\x0c\x61\x63\x63\x65ss_token\x12$\n\rrefresh_token\x18\x02 \x01(\tR\rrefresh_token\x12\x1e\n\ntoken_type\x18\x03 \x01(\tR\ntoken_type\x12\x1e\n\nexpires_in\x18\x04 \x01(\x05R\nexpires_in\"<\n\x0eRefreshRequest\x12*\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rrefresh_token\"1\n\rGoogleRequest\x12 \n\x08id_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08id_token\"+\n\x14PasswordResetRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"p\n\x1bPasswordResetConfirmRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04\x63ode\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12(\n\x0cnew_password\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x0cnew_password\"\x0b\n\tMeRequest2\xc4\t\n\x0b\x41uthService\x12{\n\x08Register\x12 .agentchassis.v1.RegisterRequest\x1a!.agentchassis.v1.RegisterResponse\"*\xa2\x9f\x19\x07\x08\xc9\x01\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x0e/auth/register:\x01*b\x04user\x12\x85\x01\n\x0bVerifyEmail\x12#.agentchassis.v1.VerifyEmailRequest\x1a$.agentchassis.v1.VerifyEmailResponse\"+\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x1d\"\x12/auth/verify-email:\x01*b\x04user\x12\xa4\x01\n\x12ResendVerification\x12*.agentchassis.v1.ResendVerificationRequest\x1a+.agentchassis.v1.ResendVerificationResponse\"5\xa2\x9f\x19\r\x1a\x02\x08\x01:\x07\n\x05\x65mail\x82\xd3\xe4\x93\x02\x1e\"\x19/auth/resend-verification:\x01*\x12p\n\x05Login\x12\x1d.agentchassis.v1.LoginRequest\x1a\x1e.agentchassis.v1.LoginResponse\"(\xa2\x9f\x19\x06\x1a\x02\x08\x01:\x00\x82\xd3\xe4\x93\x02\x18\"\x0b/auth/login:\x01*b\x06tokens\x12v\n\x07Refresh\x12\x1f.agentchassis.v1.RefreshRequest\x1a .agentchassis.v1.RefreshResponse\"(\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x1a\"\r/auth/refresh:\x01*b\x06tokens\x12r\n\x06Google\x12\x1e.agentchassis.v1.GoogleRequest\x1a\x1f.agentchassis.v1.GoogleResponse\"\'\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02\x19\"\x0c/auth/google:\x01*b\x06tokens\x12\x90\x01\n\rPasswordReset\x12%.agentchassis.v1.PasswordResetRequest\x1a&.agentchassis.v1.PasswordResetResponse\"0\xa2\x9f\x19\r\x1a\x02\x08\x01:\x07\n\x05\x65mail\x82\xd3\xe4\x93\x02\x19\"\x14/auth/password-reset:\x01*\x12\xa4\x01\n\x14PasswordResetConfirm\x12,.agentchassis.v1.PasswordResetConfirmRequest\x1a-.agentchassis.v1.PasswordResetConfirmResponse\"/\xa2\x9f\x19\x04\x1a\x02\x08\x01\x82\xd3\xe4\x93\x02!\"\x1c/auth/password-reset/confirm:\x01*\x12]\n\x02Me\x12\x1a.agentchassis.v1.MeRequest\x1a\x1b.agentchassis.v1.MeResponse\"\x1e\xa2\x9f\x19\x04\x1a\x02\x10\x01\x82\xd3\xe4\x93\x02\x10\x12\x08/auth/meb\x04user\x1a\x12\xa2\x9f\x19\x0e\n\x0c\x61gentchassisb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -64,23 +64,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHSERVICE']._loaded_options = None
   _globals['_AUTHSERVICE']._serialized_options = b'\242\237\031\016\n\014agentchassis'
   _globals['_AUTHSERVICE'].methods_by_name['Register']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\242\237\031\007\010\311\001\032\002\010\001\202\323\344\223\002\023\"\016/auth/register:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\242\237\031\007\010\311\001\032\002\010\001\202\323\344\223\002\031\"\016/auth/register:\001*b\004user'
   _globals['_AUTHSERVICE'].methods_by_name['VerifyEmail']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['VerifyEmail']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\027\"\022/auth/verify-email:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['VerifyEmail']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\035\"\022/auth/verify-email:\001*b\004user'
   _globals['_AUTHSERVICE'].methods_by_name['ResendVerification']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['ResendVerification']._serialized_options = b'\242\237\031\r\032\002\010\001:\007\n\005email\202\323\344\223\002\036\"\031/auth/resend-verification:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Login']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\242\237\031\006\032\002\010\001:\000\202\323\344\223\002\020\"\013/auth/login:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\242\237\031\006\032\002\010\001:\000\202\323\344\223\002\030\"\013/auth/login:\001*b\006tokens'
   _globals['_AUTHSERVICE'].methods_by_name['Refresh']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Refresh']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\022\"\r/auth/refresh:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Refresh']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\032\"\r/auth/refresh:\001*b\006tokens'
   _globals['_AUTHSERVICE'].methods_by_name['Google']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Google']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\021\"\014/auth/google:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Google']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002\031\"\014/auth/google:\001*b\006tokens'
   _globals['_AUTHSERVICE'].methods_by_name['PasswordReset']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['PasswordReset']._serialized_options = b'\242\237\031\r\032\002\010\001:\007\n\005email\202\323\344\223\002\031\"\024/auth/password-reset:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['PasswordResetConfirm']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['PasswordResetConfirm']._serialized_options = b'\242\237\031\004\032\002\010\001\202\323\344\223\002!\"\034/auth/password-reset/confirm:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Me']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Me']._serialized_options = b'\242\237\031\004\032\002\020\001\202\323\344\223\002\n\022\010/auth/me'
+  _globals['_AUTHSERVICE'].methods_by_name['Me']._serialized_options = b'\242\237\031\004\032\002\020\001\202\323\344\223\002\020\022\010/auth/meb\004user'
   _globals['_REGISTERREQUEST']._serialized_start=176
   _globals['_REGISTERREQUEST']._serialized_end=274
   _globals['_USER']._serialized_start=277
@@ -89,22 +89,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VERIFYEMAILREQUEST']._serialized_end=509
   _globals['_RESENDVERIFICATIONREQUEST']._serialized_start=511
   _globals['_RESENDVERIFICATIONREQUEST']._serialized_end=559
-  _globals['_MESSAGERESPONSE']._serialized_start=561
-  _globals['_MESSAGERESPONSE']._serialized_end=595
-  _globals['_LOGINREQUEST']._serialized_start=597
-  _globals['_LOGINREQUEST']._serialized_end=656
-  _globals['_TOKENRESPONSE']._serialized_start=659
-  _globals['_TOKENRESPONSE']._serialized_end=812
-  _globals['_REFRESHREQUEST']._serialized_start=814
-  _globals['_REFRESHREQUEST']._serialized_end=874
-  _globals['_GOOGLEREQUEST']._serialized_start=876
-  _globals['_GOOGLEREQUEST']._serialized_end=925
-  _globals['_PASSWORDRESETREQUEST']._serialized_start=927
-  _globals['_PASSWORDRESETREQUEST']._serialized_end=970
-  _globals['_PASSWORDRESETCONFIRMREQUEST']._serialized_start=972
-  _globals['_PASSWORDRESETCONFIRMREQUEST']._serialized_end=1084
-  _globals['_MEREQUEST']._serialized_start=1086
-  _globals['_MEREQUEST']._serialized_end=1097
-  _globals['_AUTHSERVICE']._serialized_start=1100
-  _globals['_AUTHSERVICE']._serialized_end=2211
+  _globals['_RESENDVERIFICATIONRESPONSE']._serialized_start=561
+  _globals['_RESENDVERIFICATIONRESPONSE']._serialized_end=606
+  _globals['_PASSWORDRESETRESPONSE']._serialized_start=608
+  _globals['_PASSWORDRESETRESPONSE']._serialized_end=648
+  _globals['_PASSWORDRESETCONFIRMRESPONSE']._serialized_start=650
+  _globals['_PASSWORDRESETCONFIRMRESPONSE']._serialized_end=697
+  _globals['_REGISTERRESPONSE']._serialized_start=699
+  _globals['_REGISTERRESPONSE']._serialized_end=754
+  _globals['_VERIFYEMAILRESPONSE']._serialized_start=756
+  _globals['_VERIFYEMAILRESPONSE']._serialized_end=814
+  _globals['_MERESPONSE']._serialized_start=816
+  _globals['_MERESPONSE']._serialized_end=865
+  _globals['_LOGINRESPONSE']._serialized_start=867
+  _globals['_LOGINRESPONSE']._serialized_end=923
+  _globals['_REFRESHRESPONSE']._serialized_start=925
+  _globals['_REFRESHRESPONSE']._serialized_end=983
+  _globals['_GOOGLERESPONSE']._serialized_start=985
+  _globals['_GOOGLERESPONSE']._serialized_end=1042
+  _globals['_LOGINREQUEST']._serialized_start=1044
+  _globals['_LOGINREQUEST']._serialized_end=1103
+  _globals['_TOKENS']._serialized_start=1106
+  _globals['_TOKENS']._serialized_end=1252
+  _globals['_REFRESHREQUEST']._serialized_start=1254
+  _globals['_REFRESHREQUEST']._serialized_end=1314
+  _globals['_GOOGLEREQUEST']._serialized_start=1316
+  _globals['_GOOGLEREQUEST']._serialized_end=1365
+  _globals['_PASSWORDRESETREQUEST']._serialized_start=1367
+  _globals['_PASSWORDRESETREQUEST']._serialized_end=1410
+  _globals['_PASSWORDRESETCONFIRMREQUEST']._serialized_start=1412
+  _globals['_PASSWORDRESETCONFIRMREQUEST']._serialized_end=1524
+  _globals['_MEREQUEST']._serialized_start=1526
+  _globals['_MEREQUEST']._serialized_end=1537
+  _globals['_AUTHSERVICE']._serialized_start=1540
+  _globals['_AUTHSERVICE']._serialized_end=2760
 # @@protoc_insertion_point(module_scope)

@@ -49,11 +49,59 @@ class ResendVerificationRequest(_message.Message):
     email: str
     def __init__(self, email: _Optional[str] = ...) -> None: ...
 
-class MessageResponse(_message.Message):
+class ResendVerificationResponse(_message.Message):
     __slots__ = ("message",)
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     message: str
     def __init__(self, message: _Optional[str] = ...) -> None: ...
+
+class PasswordResetResponse(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    def __init__(self, message: _Optional[str] = ...) -> None: ...
+
+class PasswordResetConfirmResponse(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    def __init__(self, message: _Optional[str] = ...) -> None: ...
+
+class RegisterResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class VerifyEmailResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class MeResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class LoginResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: Tokens
+    def __init__(self, tokens: _Optional[_Union[Tokens, _Mapping]] = ...) -> None: ...
+
+class RefreshResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: Tokens
+    def __init__(self, tokens: _Optional[_Union[Tokens, _Mapping]] = ...) -> None: ...
+
+class GoogleResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: Tokens
+    def __init__(self, tokens: _Optional[_Union[Tokens, _Mapping]] = ...) -> None: ...
 
 class LoginRequest(_message.Message):
     __slots__ = ("email", "password")
@@ -63,7 +111,7 @@ class LoginRequest(_message.Message):
     password: str
     def __init__(self, email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
-class TokenResponse(_message.Message):
+class Tokens(_message.Message):
     __slots__ = ("access_token", "refresh_token", "token_type", "expires_in")
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]

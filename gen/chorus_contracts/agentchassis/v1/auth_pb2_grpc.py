@@ -39,47 +39,47 @@ class AuthServiceStub:
         self.Register = channel.unary_unary(
                 '/agentchassis.v1.AuthService/Register',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
                 _registered_method=True)
         self.VerifyEmail = channel.unary_unary(
                 '/agentchassis.v1.AuthService/VerifyEmail',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.VerifyEmailResponse.FromString,
                 _registered_method=True)
         self.ResendVerification = channel.unary_unary(
                 '/agentchassis.v1.AuthService/ResendVerification',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.ResendVerificationRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.ResendVerificationResponse.FromString,
                 _registered_method=True)
         self.Login = channel.unary_unary(
                 '/agentchassis.v1.AuthService/Login',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.LoginResponse.FromString,
                 _registered_method=True)
         self.Refresh = channel.unary_unary(
                 '/agentchassis.v1.AuthService/Refresh',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
                 _registered_method=True)
         self.Google = channel.unary_unary(
                 '/agentchassis.v1.AuthService/Google',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.GoogleRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.GoogleResponse.FromString,
                 _registered_method=True)
         self.PasswordReset = channel.unary_unary(
                 '/agentchassis.v1.AuthService/PasswordReset',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetResponse.FromString,
                 _registered_method=True)
         self.PasswordResetConfirm = channel.unary_unary(
                 '/agentchassis.v1.AuthService/PasswordResetConfirm',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmResponse.FromString,
                 _registered_method=True)
         self.Me = channel.unary_unary(
                 '/agentchassis.v1.AuthService/Me',
                 request_serializer=agentchassis_dot_v1_dot_auth__pb2.MeRequest.SerializeToString,
-                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+                response_deserializer=agentchassis_dot_v1_dot_auth__pb2.MeResponse.FromString,
                 _registered_method=True)
 
 
@@ -157,47 +157,47 @@ def add_AuthServiceServicer_to_server(servicer, server):
             'Register': grpc.unary_unary_rpc_method_handler(
                     servicer.Register,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.RegisterRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.User.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.RegisterResponse.SerializeToString,
             ),
             'VerifyEmail': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyEmail,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.VerifyEmailRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.User.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.VerifyEmailResponse.SerializeToString,
             ),
             'ResendVerification': grpc.unary_unary_rpc_method_handler(
                     servicer.ResendVerification,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.ResendVerificationRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.ResendVerificationResponse.SerializeToString,
             ),
             'Login': grpc.unary_unary_rpc_method_handler(
                     servicer.Login,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.LoginRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.LoginResponse.SerializeToString,
             ),
             'Refresh': grpc.unary_unary_rpc_method_handler(
                     servicer.Refresh,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.RefreshRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.RefreshResponse.SerializeToString,
             ),
             'Google': grpc.unary_unary_rpc_method_handler(
                     servicer.Google,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.GoogleRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.TokenResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.GoogleResponse.SerializeToString,
             ),
             'PasswordReset': grpc.unary_unary_rpc_method_handler(
                     servicer.PasswordReset,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetResponse.SerializeToString,
             ),
             'PasswordResetConfirm': grpc.unary_unary_rpc_method_handler(
                     servicer.PasswordResetConfirm,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.MessageResponse.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmResponse.SerializeToString,
             ),
             'Me': grpc.unary_unary_rpc_method_handler(
                     servicer.Me,
                     request_deserializer=agentchassis_dot_v1_dot_auth__pb2.MeRequest.FromString,
-                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.User.SerializeToString,
+                    response_serializer=agentchassis_dot_v1_dot_auth__pb2.MeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,7 +228,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/Register',
             agentchassis_dot_v1_dot_auth__pb2.RegisterRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.RegisterResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -255,7 +255,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/VerifyEmail',
             agentchassis_dot_v1_dot_auth__pb2.VerifyEmailRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.VerifyEmailResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -282,7 +282,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/ResendVerification',
             agentchassis_dot_v1_dot_auth__pb2.ResendVerificationRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.ResendVerificationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -309,7 +309,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/Login',
             agentchassis_dot_v1_dot_auth__pb2.LoginRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.LoginResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -336,7 +336,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/Refresh',
             agentchassis_dot_v1_dot_auth__pb2.RefreshRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.RefreshResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -363,7 +363,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/Google',
             agentchassis_dot_v1_dot_auth__pb2.GoogleRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.TokenResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.GoogleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -390,7 +390,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/PasswordReset',
             agentchassis_dot_v1_dot_auth__pb2.PasswordResetRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.PasswordResetResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -417,7 +417,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/PasswordResetConfirm',
             agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.MessageResponse.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.PasswordResetConfirmResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -444,7 +444,7 @@ class AuthService:
             target,
             '/agentchassis.v1.AuthService/Me',
             agentchassis_dot_v1_dot_auth__pb2.MeRequest.SerializeToString,
-            agentchassis_dot_v1_dot_auth__pb2.User.FromString,
+            agentchassis_dot_v1_dot_auth__pb2.MeResponse.FromString,
             options,
             channel_credentials,
             insecure,

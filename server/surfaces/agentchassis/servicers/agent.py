@@ -84,12 +84,13 @@ class AgentChassisAgentService(agent_pb2_grpc.AgentServiceServicer):
 
     async def GetSession(
         self, request: agent_pb2.GetSessionRequest, context: grpc.aio.ServicerContext
-    ) -> agent_pb2.Session:
-        return await self._session(await self._sessions.readable(request.session_id, caller_id()))
+    ) -> agent_pb2.GetSessionResponse:
+        info = await self._sessions.readable(request.session_id, caller_id())
+        return agent_pb2.GetSessionResponse(session=await self._session(info))
 
     async def UpdateSessionAccess(
         self, request: agent_pb2.UpdateSessionAccessRequest, context: grpc.aio.ServicerContext
-    ) -> agent_pb2.Session:
+    ) -> agent_pb2.UpdateSessionAccessResponse:
         if request.visibility == agent_pb2.VISIBILITY_UNSPECIFIED:
             raise invalid_argument(
                 "visibility is required: private, shared or public", (FieldViolation("visibility", "required"),)
@@ -97,7 +98,7 @@ class AgentChassisAgentService(agent_pb2_grpc.AgentServiceServicer):
         info = await self._sessions.set_access(
             request.session_id, caller_id(), VISIBILITY.text(request.visibility), list(request.shared_with)
         )
-        return await self._session(info)
+        return agent_pb2.UpdateSessionAccessResponse(session=await self._session(info))
 
     async def DeleteSession(
         self, request: agent_pb2.DeleteSessionRequest, context: grpc.aio.ServicerContext
