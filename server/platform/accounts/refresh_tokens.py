@@ -82,10 +82,25 @@ class RefreshTokens:
             elif row.revoked_at_ms is not None or row.expires_at_ms <= now:
                 raise unauthenticated("Invalid refresh token")
             else:
-                row.rotated_at_ms = now
-                successor, secret = self._new_row(tenant_id, row.user_id, row.family_id)
-                session.add(successor)
-                user_id = row.user_id
+                # Marked only if still unspent: of two refreshes racing with one token, one wins
+                # and the other is reuse (on SQLite too, where FOR UPDATE locks nothing).
+                spent = await session.execute(
+                    update(RefreshTokenRow)
+                    .where(RefreshTokenRow.id == row.id, RefreshTokenRow.rotated_at_ms.is_(None))
+                    .values(rotated_at_ms=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if spent.rowcount != 1:  # type: ignore[attr-defined]
+                    reused = True
+                    await session.execute(
+                        update(RefreshTokenRow)
+                        .where(RefreshTokenRow.family_id == row.family_id, RefreshTokenRow.revoked_at_ms.is_(None))
+                        .values(revoked_at_ms=now)
+                    )
+                else:
+                    successor, secret = self._new_row(tenant_id, row.user_id, row.family_id)
+                    session.add(successor)
+                    user_id = row.user_id
         if reused:  # raised after the commit, so the revocation stands
             raise unauthenticated("Refresh token reuse detected; every session of this sign-in is revoked")
         return Refreshed(user_id, secret)

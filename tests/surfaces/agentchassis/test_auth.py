@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
@@ -239,3 +240,15 @@ def test_me_needs_a_user_not_the_api_key(chassis: ChorusProcess, route: str) -> 
     with rest(chassis, **{"x-api-key": API_KEY}) as client:
         answer = client.get(route)
     assert answer.status_code == 401 and "access token" in answer.json()["detail"]
+
+
+def test_racing_refreshes_of_one_token_yield_one_successor(chassis: ChorusProcess, smtp: SmtpServer) -> None:
+    user = sign_up(chassis, smtp)
+
+    def refresh(_: int) -> int:
+        with rest(chassis) as client:
+            return client.post("/auth/refresh", json={"refresh_token": user.refresh_token}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(refresh, range(4)))
+    assert statuses.count(200) <= 1 and set(statuses) <= {200, 401}, statuses
