@@ -19,7 +19,9 @@ ALIAS_KEY = "alias-key-from-dotenv-123"
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChorusProcess]:
     data_dir: Path = tmp_path_factory.mktemp("agentchassis-dev")
-    with ChorusProcess(data_dir, env={"CHASSIS_API_KEY": ALIAS_KEY}) as proc:
+    # At debug level: the outbox's mail (with its code) is a database write, whose
+    # parameters the database driver's debug lines would show.
+    with ChorusProcess(data_dir, env={"CHASSIS_API_KEY": ALIAS_KEY}, config_toml='log_level = "debug"\n') as proc:
         yield proc
 
 
@@ -35,6 +37,9 @@ def test_without_smtp_mail_waits_in_the_outbox(dev: ChorusProcess) -> None:
         verified = client.post("/auth/verify-email", json={"email": email, "code": code[-1]})
         assert verified.status_code == 200, verified.text
         assert client.post("/auth/login", json={"email": email, "password": PASSWORD}).status_code == 200
+    log = "".join(dev.output)
+    assert "DEBUG" in log  # the log is at debug level
+    assert f"verification code is {code[-1]}" not in log
 
 
 def test_google_without_a_client_id_is_503(dev: ChorusProcess) -> None:
