@@ -41,6 +41,7 @@ from server.platform.storage.idempotency_store import IdempotencyStore
 from server.platform.storage.migrate import upgrade_async
 from server.platform.surface import Platform, ServiceUnit, Surface
 from server.platform.tenancy import TenantService
+from server.surfaces.agentchassis import surface as agentchassis
 from server.surfaces.chaozcode import surface as chaozcode
 from server.surfaces.chittyos.ai import surface as chittyos_ai
 from server.surfaces.chittyos.auth import surface as chittyos_auth
@@ -67,6 +68,7 @@ SURFACES: tuple[Surface, ...] = (
     chittyos_mcp.SURFACE,
     mcos.SURFACE,
     chaozcode.SURFACE,
+    agentchassis.SURFACE,
 )
 
 

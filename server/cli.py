@@ -236,6 +236,22 @@ def _crispy_documents_load(settings: Settings, args: argparse.Namespace) -> Awai
     return _with_tenants(settings, action)
 
 
+def _agentchassis_outbox(settings: Settings, args: argparse.Namespace) -> Awaitable[None]:
+    """Prints the mail kept in the development outbox (no SMTP server configured), oldest first."""
+    from server.platform.mail import outbox
+    from server.platform.times import utc_datetime
+
+    async def action(service, db) -> None:  # type: ignore[no-untyped-def]
+        mails = await outbox(db, args.limit)
+        if not mails:
+            print("(the outbox is empty)")
+        for mail in mails:
+            sent = utc_datetime(mail.created_at_ms).strftime("%Y-%m-%d %H:%M:%S UTC")
+            print(f"--- #{mail.seq} {sent}\nTo: {mail.to}\nSubject: {mail.subject}\n\n{mail.body}\n")
+
+    return _with_tenants(settings, action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chorus", description="Chorus: gRPC-first AI platform backend")
     parser.add_argument("--config", help="TOML config file (default: chorus.toml or $CHORUS_CONFIG)")
@@ -321,6 +337,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("folder")
     load.add_argument("--tenant", required=True, help="the tenant whose documents they become")
     load.set_defaults(run=_crispy_documents_load)
+    chassis = sub.add_parser("agentchassis", help="Agent Chassis").add_subparsers(dest="action", required=True)
+    mail = chassis.add_parser("outbox", help="print the mail kept while no SMTP server is configured")
+    mail.add_argument("--limit", type=_positive, default=20, help="how many of the newest mails (default 20)")
+    mail.set_defaults(run=_agentchassis_outbox)
     return parser
 
 

@@ -3,11 +3,15 @@
 """Every generated route table module, for the bridge to load."""
 
 ROUTE_MODULES: tuple[str, ...] = (
+    'chorus_contracts.agentchassis.v1.agent_http',
+    'chorus_contracts.agentchassis.v1.auth_http',
+    'chorus_contracts.chaozcode.v2.agents_http',
     'chorus_contracts.chaozcode.v2.codebase_http',
     'chorus_contracts.chaozcode.v2.memory_http',
     'chorus_contracts.chaozcode.v2.projects_http',
     'chorus_contracts.chaozcode.v2.query_http',
     'chorus_contracts.chaozcode.v2.user_http',
+    'chorus_contracts.chaozcode.v2.webhooks_http',
     'chorus_contracts.chittyos.ai.v1.ai_http',
     'chorus_contracts.chittyos.auth.v1.auth_http',
     'chorus_contracts.chittyos.id.v1.id_http',

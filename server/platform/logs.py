@@ -136,4 +136,7 @@ def configure(level: str, log_format: str = "text", stream: Any = None) -> loggi
     # calls) belong in debug output, not in every start or call.
     for chatty in ("alembic", "httpx"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    # aiosqlite's debug lines carry every statement's parameters: values such as a mailed
+    # code in the development outbox must never reach a log, whatever the level.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.root.level))
     return handler

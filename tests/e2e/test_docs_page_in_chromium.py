@@ -23,6 +23,7 @@ from tests.support.chromium import Browser, browser
 PAGES = {
     "crispy": ("127.0.0.1", "/docs"),
     "mcos": ("127.0.0.1", "/api/docs"),
+    "agentchassis": ("127.0.0.1", "/api/v1/docs"),
     "chittyos-id": ("id.chitty.cc", "/docs"),
     "chittyos-auth": ("auth.chitty.cc", "/docs"),
     "chittyos-sync": ("api.chitty.cc", "/docs"),

@@ -42,11 +42,20 @@ CHECKS = [
 ]
 
 # Where each surface's mount serves its OpenAPI document (the bridge's default mounts).
-DOCUMENT_PATHS = {"mcos": "/api/openapi.json", "chaozcode": "/v2/openapi.json"}
+DOCUMENT_PATHS = {
+    "mcos": "/api/openapi.json",
+    "chaozcode": "/v2/openapi.json",
+    "agentchassis": "/api/v1/openapi.json",
+}
 # ChaozCode's plans, raised so the fuzzer's thousands of calls stay under them.
 CHAOZCODE_PLANS = "".join(
     f"\n[chaozcode.plans.{plan}]\nper_minute = 1000000\nper_day = 0\nburst = 1000000\n"
     for plan in ("free", "pro", "team", "enterprise")
+)
+# Agent Chassis's key, and its sign-in limits raised likewise.
+CHASSIS_KEY = "fuzz-chassis-key"
+CHASSIS_CONFIG = (
+    f'\n[agentchassis]\napi_key = "{CHASSIS_KEY}"\nlogin_attempts = 1000000\nmails_per_minute = 1000000\n'
 )
 
 
@@ -82,7 +91,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, idp: TestIdp) -> Itera
     # Operations declare their security, so schemathesis also sends made-up credentials: from
     # one address, enough to lock it out (`api_key_lockout`) for the valid key that follows.
     lockout = "\n[api_key_lockout]\nfailures = 1000000\n"
-    config = CHITTYOS_CONFIG + mcos_config(jwks) + lockout + CHAOZCODE_PLANS
+    config = CHITTYOS_CONFIG + mcos_config(jwks) + lockout + CHAOZCODE_PLANS + CHASSIS_CONFIG
     with ChorusProcess(data_dir, config_toml=config) as proc:
         yield proc
 
@@ -110,6 +119,7 @@ def surfaces(fuzz_server: ChorusProcess, idp: TestIdp) -> dict[str, Surface]:
         Surface("crispy", "", {"x-api-key": crispy_key}, url),
         Surface("mcos", "", {"cf-access-jwt-assertion": assertion}, url),
         Surface("chaozcode", "api.chaozcode.com", {"authorization": f"Bearer {chaozcode_key}"}, url, "/v2"),
+        Surface("agentchassis", "", {"x-api-key": CHASSIS_KEY}, url, "/api/v1"),
         Surface("chittyos-id", "id.chitty.cc", {"authorization": f"Bearer {chittyos_key}"}, url),
         Surface("chittyos-auth", "auth.chitty.cc", {"authorization": f"Bearer {ADMIN_KEY}"}, url),
         Surface("chittyos-sync", "api.chitty.cc", {"authorization": f"Bearer {token}"}, url),

@@ -3,6 +3,8 @@ model, one tool, a quota, an injected meter and model-failure error."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -15,8 +17,9 @@ from server.platform.admission.rate_limit import RateLimiter
 from server.platform.agent.loop import AgentLoop, AgentReply, TokenOut, ToolCallOut, ToolResultOut
 from server.platform.agent.tool_box import AssistantTool, ToolBox, object_schema
 from server.platform.errors import ChorusError
+from server.platform.models.registry import ModelRegistry, ModelRoute
 from server.platform.models.setup import build_model_registry
-from server.platform.models.types import ChatTurn, ToolSpec, Usage
+from server.platform.models.types import ChatTurn, ModelEvent, ModelRequest, TextDelta, ToolCall, ToolSpec, Usage
 from server.platform.scope import Scope
 
 SCOPE = Scope("acme", "alice")
@@ -78,3 +81,59 @@ async def test_a_used_up_quota_refuses_the_tool_with_the_surfaces_reason() -> No
     with pytest.raises(ChorusError) as refused:
         await agent.run('/tool lookup {"q": "b"}')
     assert refused.value.reason == "OVER" and refused.value.info == {"quota": "lookups"}
+
+
+class _CallsAnUnofferedTool:
+    """A model that ignores the offered tools: it calls `lookup` first, then answers."""
+
+    name = "unruly"
+
+    def __init__(self) -> None:
+        self.offered: list[tuple[str, ...]] = []
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        self.offered.append(tuple(t.name for t in request.tools))
+        if request.messages[-1].role == "tool":
+            yield TextDelta(f"told: {request.messages[-1].content}")
+        else:
+            yield ToolCall("call_1", "lookup", '{"q": "x"}')
+
+    async def probe(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_tool_outside_allowed_is_refused_and_the_model_told() -> None:
+    ran: list[dict[str, Any]] = []
+
+    async def lookup(scope: Scope, args: dict[str, Any]) -> Any:
+        ran.append(args)
+        return "found"
+
+    async def words(scope: Scope, args: dict[str, Any]) -> Any:
+        return 0
+
+    model = _CallsAnUnofferedTool()
+    tools = ToolBox(
+        [
+            AssistantTool(ToolSpec("lookup", "Looks a word up", object_schema({})), lookup),
+            AssistantTool(ToolSpec("words", "Counts words", object_schema({})), words),
+        ],
+        Quotas(RateLimiter(), (), "t", "OVER"),
+        allowed={"words"},
+    )
+    loop = AgentLoop(
+        ModelRegistry({"unruly": model}, [ModelRoute("m", "unruly", "m")], "m"),
+        tools,
+        meter=lambda scope, usage: asyncio.sleep(0),
+        model_failure=lambda message: ChorusError(grpc.StatusCode.UNAVAILABLE, "AGENT_MODEL", message),
+    )
+    reply = AgentReply()
+    events = [e async for e in loop.run(SCOPE, [ChatTurn("user", "go")], "auto", reply)]
+    assert model.offered[0] == ("words",)  # only the allowed tool is offered
+    assert not ran  # and the other never runs
+    result = next(e for e in events if isinstance(e, ToolResultOut))
+    assert result.result == {"error": "Tool 'lookup' is not allowed in this request"}
+    assert reply.content == 'told: {"error":"Tool \'lookup\' is not allowed in this request"}'

@@ -30,7 +30,8 @@ from tests.support.echo_surface import SURFACE as ECHO
 from tests.support.grpc_status import error_info
 from tests.support.inprocess_chorus import running_chorus
 
-SERVED = (*SURFACES, ECHO)
+# The echo surface takes `/api/v1/`, Agent Chassis's mount, so that one is left out here.
+SERVED = (*(s for s in SURFACES if s.name != "agentchassis"), ECHO)
 
 
 @pytest.fixture(scope="module")

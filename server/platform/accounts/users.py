@@ -33,6 +33,7 @@ class Account:
     name: str
     plan: str
     created_at_ms: int
+    email_verified: bool = False
 
 
 def normalized_email(email: str) -> str:
@@ -54,7 +55,9 @@ def _email_taken(email: str) -> ChorusError:
 
 
 def _account(row: UserRow) -> Account:
-    return Account(row.id, row.tenant_id, row.email, row.name, row.plan, row.created_at_ms)
+    return Account(
+        row.id, row.tenant_id, row.email, row.name, row.plan, row.created_at_ms, row.email_verified_at_ms is not None
+    )
 
 
 class UserAccounts:
@@ -62,7 +65,17 @@ class UserAccounts:
         self._db = db
         self._clock = clock
 
-    async def create(self, tenant_id: str, email: str, name: str, plan: str) -> Account:
+    async def create(
+        self,
+        tenant_id: str,
+        email: str,
+        name: str,
+        plan: str,
+        *,
+        password_hash: str | None = None,
+        verified: bool = False,
+    ) -> Account:
+        """`password_hash`: from `passwords.hash_password`; `verified`: the address is already proved."""
         address = normalized_email(email)
         now = self._clock.now_ms()
         row = UserRow(
@@ -73,6 +86,8 @@ class UserAccounts:
             plan=plan,
             created_at_ms=now,
             updated_at_ms=now,
+            password_hash=password_hash,
+            email_verified_at_ms=now if verified else None,
         )
         try:
             async with self._db.session() as session, session.begin():
@@ -117,4 +132,35 @@ class UserAccounts:
                 row.updated_at_ms = self._clock.now_ms()
         except IntegrityError:
             raise _email_taken(address or "") from None
+        return _account(row)
+
+    async def find(self, tenant_id: str, email: str) -> tuple[Account, str | None] | None:
+        """The account of the address, with its password hash; None when there is none
+        (or the address is not one)."""
+        try:
+            address = normalized_email(email)
+        except ChorusError:
+            return None
+        async with self._db.session() as session:
+            row = await session.scalar(select(UserRow).where(UserRow.tenant_id == tenant_id, UserRow.email == address))
+        if row is None:
+            return None
+        return _account(row), row.password_hash
+
+    async def set_password_hash(self, tenant_id: str, user_id: str, password_hash: str) -> None:
+        async with self._db.session() as session, session.begin():
+            row = await session.get(UserRow, user_id)
+            if row is None or row.tenant_id != tenant_id:
+                raise not_found("User not found")
+            row.password_hash = password_hash
+            row.updated_at_ms = self._clock.now_ms()
+
+    async def mark_verified(self, tenant_id: str, user_id: str) -> Account:
+        """Records that the address is proved (once; later calls keep the first time)."""
+        async with self._db.session() as session, session.begin():
+            row = await session.get(UserRow, user_id)
+            if row is None or row.tenant_id != tenant_id:
+                raise not_found("User not found")
+            if row.email_verified_at_ms is None:
+                row.email_verified_at_ms = row.updated_at_ms = self._clock.now_ms()
         return _account(row)

@@ -9,7 +9,7 @@ the tool, and the turn fails without writing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,20 +46,29 @@ class AdmittedCall:
     name: str
     args: dict[str, Any]
     taken: RateDecision | None
+    # Why the call may not run (a tool outside the caller's allowed ones): its result tells the model.
+    refusal: str | None = None
 
 
 class ToolBox:
     """The tools offered in a turn, run on the caller's behalf."""
 
-    def __init__(self, tools: Sequence[AssistantTool], quotas: Quotas) -> None:
+    def __init__(self, tools: Sequence[AssistantTool], quotas: Quotas, allowed: Collection[str] | None = None) -> None:
+        """`allowed`: the tools the caller lets the model call (None: every tool). Only they
+        are offered; a call to any other is refused, and the refusal is the call's result,
+        so the model learns it and can answer without it."""
         self._tools = {tool.spec.name: tool for tool in tools}
         self._quotas = quotas
-        self.specs = tuple(tool.spec for tool in tools)
+        self._allowed = None if allowed is None else frozenset(allowed)
+        self.specs = tuple(tool.spec for tool in tools if self._allowed is None or tool.spec.name in self._allowed)
 
     async def admit(self, scope: Scope, name: str, arguments: str) -> AdmittedCall:
         """The model's arguments as a dict, once the call's quota is taken:
         TOOL_ERROR for an unknown tool or arguments that are not a JSON object,
-        the quotas' refusal when the user's quota is used up."""
+        the quotas' refusal when the user's quota is used up. A tool outside
+        `allowed` is admitted as refused: it does not run."""
+        if self._allowed is not None and name not in self._allowed:
+            return AdmittedCall(name, {}, None, refusal=f"Tool {name!r} is not allowed in this request")
         args = self._parse(name, arguments)
         quota = self._tools[name].quota
         taken = None
@@ -81,6 +90,8 @@ class ToolBox:
     async def run(self, scope: Scope, call: AdmittedCall) -> Any:
         """Runs an admitted call; its result is JSON-shaped. A call that fails
         gives its quota back: the work was not done."""
+        if call.refusal is not None:
+            return {"error": call.refusal}
         try:
             return await self._tools[call.name].run(scope, call.args)
         except Exception as exc:

@@ -73,6 +73,60 @@ class UserRow(Base):
     plan: Mapped[str] = mapped_column(String(32))
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # An argon2id hash (server/platform/accounts/passwords.py); NULL: no password sign-in.
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
+    # When the address was proved (a mailed code, or a verified Google identity).
+    email_verified_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+
+
+class AccountCodeRow(Base):
+    """A mailed one-time code (e-mail verification, password reset): its hash, expiry and guesses."""
+
+    __tablename__ = "account_codes"
+    __table_args__ = (Index("ix_account_codes_user", "user_id", "purpose"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # "verify_email" | "password_reset"
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    used_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+
+
+class RefreshTokenRow(Base):
+    """A refresh token: a SHA-256 of its secret, and its family (every rotation of one sign-in)."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        Index("ix_refresh_tokens_family", "family_id"),
+        Index("ix_refresh_tokens_user", "tenant_id", "user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    family_id: Mapped[str] = mapped_column(String(40))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # Set when it was exchanged for its successor: presenting it again is reuse.
+    rotated_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+
+
+class MailOutboxRow(Base):
+    """Mail kept instead of sent: development mode, with no SMTP server configured."""
+
+    __tablename__ = "mail_outbox"
+
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class UserApiKeyRow(Base):

@@ -34,6 +34,7 @@ from server.platform.admission.idempotency import IdempotencyKeys
 from server.platform.admission.quota_policy import QuotaPolicy
 from server.platform.agent.tool_box import ToolBox
 from server.platform.chat.conversation_store import ConversationStore
+from server.platform.mcp.client import McpServerTarget, McpToolClient
 from server.platform.surface import Platform, ServiceUnit
 from server.surfaces.mcos.access.assertions import AccessAssertionVerifier, signing_keys
 from server.surfaces.mcos.access.policy import CloudflareAccess
@@ -49,7 +50,6 @@ from server.surfaces.mcos.chat_retention import ChatRetention
 from server.surfaces.mcos.component_health import ComponentHealth
 from server.surfaces.mcos.conversations import ConversationService
 from server.surfaces.mcos.flights.extra import FLIGHTS
-from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
 from server.surfaces.mcos.flights.service import FlightTools
 from server.surfaces.mcos.memories import MemoryService
 from server.surfaces.mcos.preferences import PreferenceService

@@ -12,7 +12,7 @@ from chorus_contracts.mcos.v1 import resources_pb2, tools_pb2, tools_pb2_grpc
 from google.protobuf import struct_pb2
 
 from server.platform.errors import ChorusError
-from server.surfaces.mcos.flights.mcp_client import McpServerTarget, McpToolClient
+from server.platform.mcp.client import McpServerTarget, McpToolClient
 from server.surfaces.mcos.flights.ranking import parse_rank_request, rank_flights
 from server.surfaces.mcos.flights.service import FlightTools
 from tests.support.envelopes import assert_error

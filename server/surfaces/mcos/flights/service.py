@@ -19,11 +19,11 @@ from typing import Any, Protocol
 import grpc
 
 from server.platform.errors import ChorusError
+from server.platform.mcp.client import McpCallError
 from server.platform.validation import Violations
 from server.surfaces.mcos.flights.airports import is_known_airport
 from server.surfaces.mcos.flights.extra import FLIGHTS
 from server.surfaces.mcos.flights.fields import FieldReader, rfc3339
-from server.surfaces.mcos.flights.mcp_client import McpCallError
 from server.surfaces.mcos.flights.ranking import RankedFlight, parse_rank_request, rank_flights
 
 TOOL_ERROR = "TOOL_ERROR"

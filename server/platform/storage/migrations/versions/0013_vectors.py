@@ -1,7 +1,7 @@
 """vectors: embeddings of every vector namespace, and each namespace's change counter
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012_chaozcode
 
 The vector index (server/platform/vectors/index.py) keeps these rows as its
 truth and follows them by change number, so every replica's in-memory index

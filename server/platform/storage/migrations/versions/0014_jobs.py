@@ -1,7 +1,7 @@
 """jobs: the platform's durable job queue (server/platform/jobs)
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 """
 
 from __future__ import annotations

@@ -22,12 +22,13 @@ import contextlib
 import importlib
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from server.surfaces.mcos.flights.loop_thread import LoopThread
+from server.platform.mcp.loop_thread import LoopThread
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -83,6 +84,13 @@ class _Session:
     worked: bool = False  # a call has succeeded on it
 
 
+@dataclass(frozen=True, slots=True)
+class McpTool:
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
 class McpToolClient:
     """`call_tool` and `aclose` are called on the caller's loop; everything else runs on the session loop."""
 
@@ -96,13 +104,26 @@ class McpToolClient:
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
         """The tool's JSON result: its structured content, else its text content parsed as JSON."""
+
+        async def call(client: Client) -> Any:
+            # Read on the session loop, as the call itself: a bad answer drops the session.
+            return _payload(name, await client.call_tool(name, arguments))
+
+        return await self._on_session_loop(call)
+
+    async def list_tools(self) -> list[McpTool]:
+        """The server's tools: name, description and input schema."""
+        listed = await self._on_session_loop(lambda client: client.list_tools())
+        return [McpTool(t.name, t.description or "", dict(t.input_schema or {})) for t in listed.tools]
+
+    async def _on_session_loop(self, request: Callable[[Client], Awaitable[Any]]) -> Any:
         if self._closed:
             raise McpCallError(f"{self.target}: the client is closed", transient=True)
         if self._thread is None:
             self._thread = LoopThread(f"mcp: {self.target}")
         try:
             async with asyncio.timeout(self.timeout + _CALLER_GRACE):
-                return await self._thread.run(self._call(name, arguments))
+                return await self._thread.run(self._call(request))
         except TimeoutError:
             raise McpCallError(f"{self.target} did not answer within {self.timeout:g} s", transient=True) from None
 
@@ -118,7 +139,7 @@ class McpToolClient:
 
     # --- on the session loop ---
 
-    async def _call(self, name: str, arguments: dict[str, Any]) -> Any:
+    async def _call(self, request: Callable[[Client], Awaitable[Any]]) -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         while True:
@@ -127,7 +148,7 @@ class McpToolClient:
             try:
                 async with asyncio.timeout_at(deadline):
                     client = await asyncio.shield(session.ready)
-                    result = await client.call_tool(name, arguments)
+                    result = await request(client)
             except TimeoutError:
                 if session.ready.done():
                     self._drop(session)  # connected, but this call hung: the server is suspect
@@ -147,7 +168,7 @@ class McpToolClient:
                     continue
                 raise McpCallError(f"{self.target} failed: {_describe(exc)}", transient=True) from exc
             session.worked = True
-            return _payload(name, result)
+            return result
 
     async def _close_sessions(self) -> None:
         self._session = None

@@ -1,0 +1,1 @@
+"""Agent Chassis servicers: proto in, domain call, proto out."""
