@@ -109,3 +109,15 @@ class Agent(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     error: str
     def __init__(self, agent_id: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[str] = ..., result: _Optional[_Union[AgentResult, _Mapping]] = ..., usage: _Optional[_Union[AgentUsage, _Mapping]] = ..., duration: _Optional[float] = ..., model: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+
+class GetAgentResponse(_message.Message):
+    __slots__ = ("agent",)
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    agent: Agent
+    def __init__(self, agent: _Optional[_Union[Agent, _Mapping]] = ...) -> None: ...
+
+class CancelAgentResponse(_message.Message):
+    __slots__ = ("agent",)
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    agent: Agent
+    def __init__(self, agent: _Optional[_Union[Agent, _Mapping]] = ...) -> None: ...

@@ -51,12 +51,12 @@ class AgentServiceStub:
         self.GetAgent = channel.unary_unary(
                 '/chaozcode.v2.AgentService/GetAgent',
                 request_serializer=chaozcode_dot_v2_dot_agents__pb2.GetAgentRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_agents__pb2.Agent.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_agents__pb2.GetAgentResponse.FromString,
                 _registered_method=True)
         self.CancelAgent = channel.unary_unary(
                 '/chaozcode.v2.AgentService/CancelAgent',
                 request_serializer=chaozcode_dot_v2_dot_agents__pb2.CancelAgentRequest.SerializeToString,
-                response_deserializer=chaozcode_dot_v2_dot_agents__pb2.Agent.FromString,
+                response_deserializer=chaozcode_dot_v2_dot_agents__pb2.CancelAgentResponse.FromString,
                 _registered_method=True)
 
 
@@ -113,12 +113,12 @@ def add_AgentServiceServicer_to_server(servicer, server):
             'GetAgent': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAgent,
                     request_deserializer=chaozcode_dot_v2_dot_agents__pb2.GetAgentRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_agents__pb2.Agent.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_agents__pb2.GetAgentResponse.SerializeToString,
             ),
             'CancelAgent': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelAgent,
                     request_deserializer=chaozcode_dot_v2_dot_agents__pb2.CancelAgentRequest.FromString,
-                    response_serializer=chaozcode_dot_v2_dot_agents__pb2.Agent.SerializeToString,
+                    response_serializer=chaozcode_dot_v2_dot_agents__pb2.CancelAgentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -205,7 +205,7 @@ class AgentService:
             target,
             '/chaozcode.v2.AgentService/GetAgent',
             chaozcode_dot_v2_dot_agents__pb2.GetAgentRequest.SerializeToString,
-            chaozcode_dot_v2_dot_agents__pb2.Agent.FromString,
+            chaozcode_dot_v2_dot_agents__pb2.GetAgentResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -232,7 +232,7 @@ class AgentService:
             target,
             '/chaozcode.v2.AgentService/CancelAgent',
             chaozcode_dot_v2_dot_agents__pb2.CancelAgentRequest.SerializeToString,
-            chaozcode_dot_v2_dot_agents__pb2.Agent.FromString,
+            chaozcode_dot_v2_dot_agents__pb2.CancelAgentResponse.FromString,
             options,
             channel_credentials,
             insecure,

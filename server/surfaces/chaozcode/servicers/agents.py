@@ -55,10 +55,11 @@ class ChaozCodeAgentService(agents_pb2_grpc.AgentServiceServicer):
 
     async def GetAgent(
         self, request: agents_pb2.GetAgentRequest, context: grpc.aio.ServicerContext
-    ) -> agents_pb2.Agent:
-        return self._agent(await self._runs.get(grant().user_id, request.agent_id))
+    ) -> agents_pb2.GetAgentResponse:
+        return agents_pb2.GetAgentResponse(agent=self._agent(await self._runs.get(grant().user_id, request.agent_id)))
 
     async def CancelAgent(
         self, request: agents_pb2.CancelAgentRequest, context: grpc.aio.ServicerContext
-    ) -> agents_pb2.Agent:
-        return self._agent(await self._runs.cancel(grant().user_id, request.agent_id))
+    ) -> agents_pb2.CancelAgentResponse:
+        run = await self._runs.cancel(grant().user_id, request.agent_id)
+        return agents_pb2.CancelAgentResponse(agent=self._agent(run))
