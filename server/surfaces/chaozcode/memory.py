@@ -58,6 +58,9 @@ CONTEXT_CANDIDATES = 100
 DAY_MS = 86_400_000
 # Events a change records (the webhooks part delivers them).
 STORED, UPDATED, DELETED, RESTORED = "memory.stored", "memory.updated", "memory.deleted", "memory.restored"
+# The changes the document has webhook events for (a restore is recorded, not delivered).
+WEBHOOK_EVENTS = frozenset({STORED, UPDATED, DELETED})
+ChangeSink = Callable[[AsyncConnection, str, str, dict[str, Any]], Awaitable[Any]]
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 _RECENT_SEARCHES = 1_000
 
@@ -211,6 +214,9 @@ class MemorySpine:
         self.retention_ms = round(retention_days * DAY_MS)
         self._search_ms: collections.deque[float] = collections.deque(maxlen=_RECENT_SEARCHES)
         self._embedding_failed = False
+        # Called in each change's transaction with (conn, owner_id, event type, data): the
+        # surface's webhook `emit`, set by its wiring (None: changes are only recorded).
+        self.on_change: ChangeSink | None = None
 
     # --- changes: every one goes through `_commit` ---
 
@@ -403,6 +409,9 @@ class MemorySpine:
                     created_at_ms=self._clock.now_ms(),
                 )
             )
+            if self.on_change is not None and kind in WEBHOOK_EVENTS:
+                data = {"memoryId": changed.id, "tags": list(changed.tags), "importance": changed.importance}
+                await self.on_change(conn, scope.owner_id, kind, {**data, "version": changed.version})
 
     async def _new_version(self, conn: AsyncConnection, scope: Scope, memory: Memory, metadata_json: str) -> None:
         await conn.execute(

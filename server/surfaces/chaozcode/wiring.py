@@ -73,16 +73,16 @@ async def build(platform: Platform) -> list[ServiceUnit]:
     )
     queries = ChaozCodeQueryService(engine, chat)
     user_service = ChaozCodeUserService(accounts, UsageReports(usage, catalog, platform.clock))
+    events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
     spine = await memory_spine(platform)
+    spine.on_change = events.emit
     register_purge(platform.jobs, spine, settings.memory_purge_interval)
     memory = ChaozCodeMemoryService(spine)
     codebase = ChaozCodeCodebaseService(CodeAssistant(engine))
-    events = ChaozCodeEvents(await webhook_delivery(platform), tenant.id)
     usage.after_write = UsageThreshold(events, limits.daily_limit, settings.usage_threshold, platform.clock)
     project_service = ProjectService(platform.db, platform.clock, events)
     projects = ChaozCodeProjectService(project_service)
-    # The agents' tools: memory and codebase tools join in ChaozCodeAgentTools.tools().
-    agent_tools = ChaozCodeAgentTools(project_service, platform.models, catalog.default.route)
+    agent_tools = ChaozCodeAgentTools(project_service, spine, platform.models, catalog.default.route)
     agent_runs = AgentRuns(
         platform.db,
         platform.clock,

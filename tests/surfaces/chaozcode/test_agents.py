@@ -239,3 +239,22 @@ def test_readonly_keys_cannot_spawn(agents: ChorusProcess) -> None:
         f"{agents.rest_url}/v2/agents/spawn", json={"type": "explore", "prompt": "x"}, headers=account.headers
     )
     assert answer.status_code == 403
+
+
+def test_a_run_searches_the_users_memories(agents: ChorusProcess) -> None:
+    account = add_user(agents)
+    other = add_user(agents)
+    with rest(agents, account.key) as client:
+        stored = {"id": "db-choice", "content": "We picked PostgreSQL for the billing service", "tags": ["infra"]}
+        assert client.post("/memory/store", json=stored).status_code == 201
+    with rest(agents, other.key) as client:
+        theirs = {"id": "secret-plan", "content": "Another user's note about databases", "tags": ["infra"]}
+        assert client.post("/memory/store", json=theirs).status_code == 201
+    started = spawn(
+        agents, account, type="explore", prompt='/tool search_memory {"query": "which database for billing?"}'
+    )
+    done = finished(agents, account, started["agentId"])
+    assert done["status"] == "completed", done
+    summary = done["result"]["summary"]
+    assert "search_memory tool returned" in summary and "PostgreSQL" in summary
+    assert "Another user's note" not in summary

@@ -284,3 +284,30 @@ def test_usage_threshold_is_emitted_once_when_the_day_crosses_it(
         assert client.get("/user/me").status_code == 200
     # Once a day.
     assert not wait_until(lambda: len(receiver.at("/usage")) > 1, timeout=1.5)
+
+
+def test_memory_changes_are_delivered_as_the_document_shows(hooks: ChorusProcess, receiver: WebhookReceiver) -> None:
+    account = add_user(hooks)
+    hook = make_webhook(
+        hooks, account, receiver.script("/memory", "ok"), ["memory.stored", "memory.updated", "memory.deleted"]
+    )
+    memory = {"id": "project-update", "content": "Shipped v2", "tags": ["project", "update"], "importance": "high"}
+    with rest(hooks, account.key) as client:
+        assert client.post("/memory/store", json=memory).status_code == 201
+        assert client.put("/memory/project-update", json={"content": "Shipped v2.1"}).status_code == 200
+        assert client.delete("/memory/project-update").status_code == 200
+        # A restore is recorded, not delivered: the document has no event for it.
+        assert client.post("/memory/project-update/restore", json={}).status_code == 200
+    assert wait_until(lambda: len(receiver.at("/memory")) == 3)
+    payloads = [verify_both_ways(hook["secret"], delivered) for delivered in receiver.at("/memory")]
+    assert sorted(p["type"] for p in payloads) == ["memory.deleted", "memory.stored", "memory.updated"]
+    stored = next(p for p in payloads if p["type"] == "memory.stored")
+    assert stored["data"] == {
+        "memoryId": "project-update",
+        "tags": ["project", "update"],
+        "importance": "high",
+        "version": 1,
+    }
+    updated = next(p for p in payloads if p["type"] == "memory.updated")
+    assert updated["data"]["version"] == 2
+    assert len(deliveries(hooks, account, hook["id"])) == 3

@@ -1,10 +1,11 @@
 """The tools ChaozCode's agents may call: the seam where tools over the user's data join.
 
 `agent_tools` gathers every tool by name; each agent type (`types.py`) names the
-ones it uses. A further tool (memory search and context, codebase analysis) is
-one more `Tool` in `ChaozCodeAgentTools.tools()` and its name in the types that
-should have it. A tool's result may carry `"files": [...]` (paths): the run
-reports them in `result.files`.
+ones it uses: the user's projects, their Memory Spine (search, packed context),
+and the platform's text tools. A further tool is one more `Tool` in
+`ChaozCodeAgentTools.tools()` and its name in the types that should have it.
+A tool's result may carry `"files": [...]` (paths): the run reports them in
+`result.files`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,25 @@ from server.platform.scope import Scope
 from server.platform.tools.registry import Tool, ToolArgs, ToolRegistry
 from server.platform.tools.summarize import summarize_tool
 from server.platform.tools.text_tools import TEXT_TOOLS
+from server.surfaces.chaozcode.memory import MemorySpine
 from server.surfaces.chaozcode.projects import Project, ProjectService
 
 LIST_PROJECTS, GET_PROJECT = "list_projects", "get_project"
+SEARCH_MEMORY, MEMORY_CONTEXT = "search_memory", "memory_context"
 
 
 class NoArgs(ToolArgs):
     pass
+
+
+class MemorySearchArgs(ToolArgs):
+    query: str = Field(min_length=1, max_length=2_000, description="What to look for, in plain words.")
+    limit: int = Field(default=5, ge=1, le=20, description="How many memories at most.")
+
+
+class MemoryContextArgs(ToolArgs):
+    query: str = Field(min_length=1, max_length=2_000, description="What the context is for.")
+    max_tokens: int = Field(default=1_000, ge=1, le=4_000, description="The context's size in tokens.")
 
 
 class ProjectArgs(ToolArgs):
@@ -42,8 +55,11 @@ def _project(project: Project) -> dict[str, Any]:
 
 
 class ChaozCodeAgentTools:
-    def __init__(self, projects: ProjectService, models: ModelRegistry, summary_model: str) -> None:
+    def __init__(
+        self, projects: ProjectService, memory: MemorySpine, models: ModelRegistry, summary_model: str
+    ) -> None:
         self._projects = projects
+        self._memory = memory
         self._models = models
         self._summary_model = summary_model
 
@@ -54,11 +70,35 @@ class ChaozCodeAgentTools:
     async def _get_project(self, scope: Scope, args: ProjectArgs) -> dict[str, Any]:
         return _project(await self._projects.get(scope.tenant_id, scope.owner_id, args.project_id))
 
+    async def _search_memory(self, scope: Scope, args: MemorySearchArgs) -> dict[str, Any]:
+        outcome = await self._memory.search(scope, args.query, args.limit)
+        return {
+            "memories": [
+                {"id": f.memory.id, "content": f.memory.content, "tags": list(f.memory.tags), "score": f.score}
+                for f in outcome.results
+            ]
+        }
+
+    async def _memory_context(self, scope: Scope, args: MemoryContextArgs) -> dict[str, Any]:
+        return (await self._memory.context(scope, args.query, args.max_tokens)).as_json()
+
     def tools(self) -> list[Tool]:
         """Every tool an agent may be given. Memory and codebase tools join here."""
         return [
             Tool(LIST_PROJECTS, "Lists the user's projects with their settings.", NoArgs, self._list_projects),
             Tool(GET_PROJECT, "One of the user's projects, its settings included.", ProjectArgs, self._get_project),
+            Tool(
+                SEARCH_MEMORY,
+                "The user's stored memories nearest in meaning to a query.",
+                MemorySearchArgs,
+                self._search_memory,
+            ),
+            Tool(
+                MEMORY_CONTEXT,
+                "The user's most relevant memories for a query, packed into a token budget.",
+                MemoryContextArgs,
+                self._memory_context,
+            ),
             summarize_tool(self._models, self._summary_model),
             *TEXT_TOOLS,
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.surfaces.chaozcode.agents.tools import GET_PROJECT, LIST_PROJECTS
+from server.surfaces.chaozcode.agents.tools import GET_PROJECT, LIST_PROJECTS, MEMORY_CONTEXT, SEARCH_MEMORY
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +24,15 @@ AGENT_TYPES = {
         AgentType(
             "explore",
             "Explores the user's projects and their settings to answer a question about them.",
-            ("project-discovery", "settings-lookup", "keyword-extraction"),
-            (LIST_PROJECTS, GET_PROJECT, "extract_keywords", "word_count"),
+            ("project-discovery", "settings-lookup", "memory-search", "keyword-extraction"),
+            (LIST_PROJECTS, GET_PROJECT, SEARCH_MEMORY, "extract_keywords", "word_count"),
             "You explore the user's projects. Find what the question is about and report what you found.",
         ),
         AgentType(
             "task",
             "Carries out a described task with the user's project settings at hand, and summarizes the outcome.",
-            ("task-execution", "settings-lookup", "summarization"),
-            (LIST_PROJECTS, GET_PROJECT, "summarize"),
+            ("task-execution", "settings-lookup", "memory-context", "summarization"),
+            (LIST_PROJECTS, GET_PROJECT, MEMORY_CONTEXT, "summarize"),
             "You carry out the user's task step by step and report the outcome briefly.",
         ),
         AgentType(
@@ -45,9 +45,26 @@ AGENT_TYPES = {
         AgentType(
             "general-purpose",
             "Any task, with every tool the other types have.",
-            ("project-discovery", "settings-lookup", "summarization", "language-detection", "keyword-extraction"),
-            (LIST_PROJECTS, GET_PROJECT, "summarize", "detect_language", "extract_keywords", "word_count"),
-            "You are a general-purpose assistant with tools over the user's projects and text.",
+            (
+                "project-discovery",
+                "settings-lookup",
+                "memory-search",
+                "memory-context",
+                "summarization",
+                "language-detection",
+                "keyword-extraction",
+            ),
+            (
+                LIST_PROJECTS,
+                GET_PROJECT,
+                SEARCH_MEMORY,
+                MEMORY_CONTEXT,
+                "summarize",
+                "detect_language",
+                "extract_keywords",
+                "word_count",
+            ),
+            "You are a general-purpose assistant with tools over the user's projects, memories and text.",
             max_tool_rounds=6,
         ),
     )
