@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from tests.support import backends
@@ -258,3 +259,19 @@ def test_a_run_searches_the_users_memories(agents: ChorusProcess) -> None:
     summary = done["result"]["summary"]
     assert "search_memory tool returned" in summary and "PostgreSQL" in summary
     assert "Another user's note" not in summary
+
+
+def test_a_code_review_run_analyses_the_files_it_is_given(agents: ChorusProcess) -> None:
+    account = add_user(agents)
+    manifest = '{"name": "web", "dependencies": {"react": "^18.2.0"}}'
+    files = [
+        {"path": "package.json", "content": manifest},
+        {"path": "src/util.py", "content": "def f():\n    return 1\n"},
+    ]
+    prompt = "/tool analyze_code " + orjson.dumps({"files": files}).decode()
+    started = spawn(agents, account, type="code-review", prompt=prompt)
+    done = finished(agents, account, started["agentId"])
+    assert done["status"] == "completed", done
+    summary = done["result"]["summary"]
+    assert "analyze_code tool returned" in summary and "(2 files, 1 dependencies" in summary
+    assert sorted(done["result"]["files"]) == ["package.json", "src/util.py"]

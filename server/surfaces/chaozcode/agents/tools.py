@@ -2,7 +2,7 @@
 
 `agent_tools` gathers every tool by name; each agent type (`types.py`) names the
 ones it uses: the user's projects, their Memory Spine (search, packed context),
-and the platform's text tools. A further tool is one more `Tool` in
+the codebase analysis of files given in full, and the platform's text tools. A further tool is one more `Tool` in
 `ChaozCodeAgentTools.tools()` and its name in the types that should have it.
 A tool's result may carry `"files": [...]` (paths): the run reports them in
 `result.files`.
@@ -20,11 +20,13 @@ from server.platform.scope import Scope
 from server.platform.tools.registry import Tool, ToolArgs, ToolRegistry
 from server.platform.tools.summarize import summarize_tool
 from server.platform.tools.text_tools import TEXT_TOOLS
+from server.surfaces.chaozcode.codebase.analysis import SourceFile, analyze
 from server.surfaces.chaozcode.memory import MemorySpine
 from server.surfaces.chaozcode.projects import Project, ProjectService
 
 LIST_PROJECTS, GET_PROJECT = "list_projects", "get_project"
 SEARCH_MEMORY, MEMORY_CONTEXT = "search_memory", "memory_context"
+ANALYZE_CODE = "analyze_code"
 
 
 class NoArgs(ToolArgs):
@@ -39,6 +41,15 @@ class MemorySearchArgs(ToolArgs):
 class MemoryContextArgs(ToolArgs):
     query: str = Field(min_length=1, max_length=2_000, description="What the context is for.")
     max_tokens: int = Field(default=1_000, ge=1, le=4_000, description="The context's size in tokens.")
+
+
+class CodeFile(ToolArgs):
+    path: str = Field(min_length=1, max_length=500, description="The file's path, e.g. src/app.py.")
+    content: str = Field(max_length=200_000, description="The file's text.")
+
+
+class AnalyzeArgs(ToolArgs):
+    files: list[CodeFile] = Field(min_length=1, max_length=50, description="The files to analyse (never run).")
 
 
 class ProjectArgs(ToolArgs):
@@ -82,6 +93,25 @@ class ChaozCodeAgentTools:
     async def _memory_context(self, scope: Scope, args: MemoryContextArgs) -> dict[str, Any]:
         return (await self._memory.context(scope, args.query, args.max_tokens)).as_json()
 
+    async def _analyze_code(self, _: Scope, args: AnalyzeArgs) -> dict[str, Any]:
+        # The codebase routes' deterministic analysis (parsed, never executed).
+        found = analyze([SourceFile(f.path, f.content) for f in args.files])
+        return {
+            "files": [f.path for f in args.files],
+            "totalLines": found.total_lines,
+            "languages": found.languages,
+            "structure": {
+                "components": found.components,
+                "hooks": found.hooks,
+                "utils": found.utils,
+                "tests": found.tests,
+            },
+            "dependencies": [
+                {"name": d.name, "version": d.version, "ecosystem": d.ecosystem} for d in found.dependencies
+            ],
+            "suggestions": [s.message for s in found.suggestions],
+        }
+
     def tools(self) -> list[Tool]:
         """Every tool an agent may be given. Memory and codebase tools join here."""
         return [
@@ -92,6 +122,12 @@ class ChaozCodeAgentTools:
                 "The user's stored memories nearest in meaning to a query.",
                 MemorySearchArgs,
                 self._search_memory,
+            ),
+            Tool(
+                ANALYZE_CODE,
+                "Counts, structure and dependencies of code files given in full.",
+                AnalyzeArgs,
+                self._analyze_code,
             ),
             Tool(
                 MEMORY_CONTEXT,

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.surfaces.chaozcode.agents.tools import GET_PROJECT, LIST_PROJECTS, MEMORY_CONTEXT, SEARCH_MEMORY
+from server.surfaces.chaozcode.agents.tools import (
+    ANALYZE_CODE,
+    GET_PROJECT,
+    LIST_PROJECTS,
+    MEMORY_CONTEXT,
+    SEARCH_MEMORY,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +44,8 @@ AGENT_TYPES = {
         AgentType(
             "code-review",
             "Reviews code given in the prompt against the project's settings (language, style, lint rules).",
-            ("code-review", "language-detection", "settings-lookup"),
-            (GET_PROJECT, "detect_language", "extract_keywords", "word_count"),
+            ("code-review", "code-analysis", "language-detection", "settings-lookup"),
+            (GET_PROJECT, ANALYZE_CODE, "detect_language", "extract_keywords", "word_count"),
             "You review the code in the prompt for bugs, security, performance and style, and list the issues.",
         ),
         AgentType(
@@ -50,6 +56,7 @@ AGENT_TYPES = {
                 "settings-lookup",
                 "memory-search",
                 "memory-context",
+                "code-analysis",
                 "summarization",
                 "language-detection",
                 "keyword-extraction",
@@ -59,6 +66,7 @@ AGENT_TYPES = {
                 GET_PROJECT,
                 SEARCH_MEMORY,
                 MEMORY_CONTEXT,
+                ANALYZE_CODE,
                 "summarize",
                 "detect_language",
                 "extract_keywords",
