@@ -678,6 +678,7 @@ _CREDENTIALS = {
     "crispy": {("apiKey", "header", "x-api-key"), ("apiKey", "header", "x-tenant-id")},
     "mcos": {("apiKey", "header", "CF-Access-JWT-Assertion")},
     "chaozcode": {("http", "bearer", "")},
+    "agentchassis": {("apiKey", "header", "X-API-Key"), ("http", "bearer", "")},
     **{f"chittyos-{s}": {("http", "bearer", "")} for s in ("id", "auth", "sync", "mcp", "ai")},
 }
 
