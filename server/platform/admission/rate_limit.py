@@ -22,6 +22,7 @@ from limits import RateLimitItem
 from limits.aio.storage import MovingWindowSupport
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import BlockingConnectionPool
 
 from rest_bridge.dialects.base import DEFAULT_RATE_LIMIT_HEADERS, RateLimitHeaders
 from server.platform.admission.memory_windows import MemoryWindows
@@ -57,6 +58,10 @@ def rate_headers(decision: RateDecision, names: RateLimitHeaders = DEFAULT_RATE_
     return headers
 
 
+_REDIS_CONNECTIONS = 200  # per process
+_REDIS_WAIT = 10.0  # seconds a call may wait for one of them
+
+
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", key_prefix: str = "chorus") -> None:
         """`storage_uri`: memory:// (this process only) or redis://… (shared by
@@ -64,7 +69,12 @@ class RateLimiter:
         uri = storage_uri if storage_uri.startswith("async+") else "async+" + storage_uri
         options: dict[str, Any] = {}
         if uri.startswith(("async+redis://", "async+rediss://")):
-            options = {"implementation": "redispy", "key_prefix": key_prefix}
+            # A bounded pool that waits for a free connection: redis-py's default pool
+            # fails a call outright ("Too many connections") past 100 calls in flight.
+            pool = BlockingConnectionPool.from_url(
+                uri.removeprefix("async+"), max_connections=_REDIS_CONNECTIONS, timeout=_REDIS_WAIT
+            )
+            options = {"implementation": "redispy", "key_prefix": key_prefix, "connection_pool": pool}
         # In memory: moving windows that cost the same per hit whatever the limit (memory_windows.py).
         self._storage = MemoryWindows() if uri == "async+memory://" else storage_from_string(uri, **options)
         self._limiter = MovingWindowRateLimiter(self._storage)
