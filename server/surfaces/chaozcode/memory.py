@@ -39,6 +39,7 @@ from server.platform.scope import Scope
 from server.platform.storage.database import Database
 from server.platform.surface import Platform
 from server.platform.vectors.semantic import SemanticSearch, semantic_search
+from server.surfaces.chaozcode.events import MEMORY_DELETED, MEMORY_STORED, MEMORY_UPDATED
 from server.surfaces.chaozcode.query import missing
 from server.surfaces.chaozcode.settings import SETTINGS
 from server.surfaces.chaozcode.tables import EventRow, MemoryRow, MemoryTagRow, MemoryVersionRow
@@ -57,8 +58,9 @@ DEFAULT_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS = 4_000, 100_000
 CONTEXT_CANDIDATES = 100
 DAY_MS = 86_400_000
 # Events a change records (the webhooks part delivers them).
-STORED, UPDATED, DELETED, RESTORED = "memory.stored", "memory.updated", "memory.deleted", "memory.restored"
-# The changes the document has webhook events for (a restore is recorded, not delivered).
+# The event names are the webhook events' (events.py); a restore is recorded, not delivered.
+STORED, UPDATED, DELETED = MEMORY_STORED, MEMORY_UPDATED, MEMORY_DELETED
+RESTORED = "memory.restored"
 WEBHOOK_EVENTS = frozenset({STORED, UPDATED, DELETED})
 ChangeSink = Callable[[AsyncConnection, str, str, dict[str, Any]], Awaitable[Any]]
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
