@@ -73,6 +73,10 @@ class Jobs:
         self._last_period: dict[str, int] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._why_cancelled: dict[str, str] = {}
+        # Jobs whose handler has ended and whose outcome is being written: a cancel
+        # (from a renewal, `cancel`, a drain) would roll that write back and strand
+        # the job until its lease expires, so none is sent.
+        self._recording: set[str] = set()
         self._wake = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
@@ -248,41 +252,50 @@ class Jobs:
 
     def _cancel_task(self, job_id: str, why: str) -> None:
         task = self._running.get(job_id)
-        if task is not None and not task.done():
+        if task is not None and not task.done() and job_id not in self._recording:
             self._why_cancelled.setdefault(job_id, why)
             task.cancel()
 
     async def _execute(self, job: Claimed) -> None:
         job_type = self._types[job.kind]
-        context = JobContext(job.id, job.kind, job.key, job.payload, job.attempt, job.max_attempts)
-        seconds = job.timeout_ms / 1000
         try:
             try:
-                async with asyncio.timeout(seconds):
-                    await job_type.handler(context)
+                state, error, retry = await self._attempt(job, job_type)
             except asyncio.CancelledError:
-                why = self._why_cancelled.pop(job.id, _DRAINED)
-                if why == _CANCELLED:
-                    await self._finish(job, CANCELLED, store.CANCELLED_REASON)
-                # Lost: another replica holds it now. Drained: its lease decides.
-                return
-            except TimeoutError:
-                await self._failed(job, job_type, f"timed out after {seconds:g} s", retry=True)
-            except PermanentFailure as failure:
-                await self._failed(job, job_type, str(failure) or "failed", retry=False)
-            except Exception as exc:
-                log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempt, exc)
-                await self._failed(job, job_type, f"{type(exc).__name__}: {exc}", retry=True)
+                if self._why_cancelled.get(job.id, _DRAINED) != _CANCELLED:
+                    return  # Lost: another replica holds it now. Drained: its lease decides.
+                state, error, retry = CANCELLED, store.CANCELLED_REASON, False
+            # From here a cancel would roll the outcome's write back (see `_cancel_task`).
+            self._recording.add(job.id)
+            if state == FAILED:
+                await self._failed(job, job_type, error or "failed", retry=retry)
             else:
-                await self._finish(job, SUCCEEDED, None)
+                await self._finish(job, state, error)
         except asyncio.CancelledError:
-            return  # cancelled while recording: the write finished (Database.write), nothing more to do
+            return  # the event loop is shutting down; the lease decides
         except Exception:
             log.exception("job %s (%s): recording its outcome failed; its lease will decide", job.id, job.kind)
         finally:
             self._running.pop(job.id, None)
             self._why_cancelled.pop(job.id, None)
+            self._recording.discard(job.id)
             self._wake.set()
+
+    async def _attempt(self, job: Claimed, job_type: JobType) -> tuple[str, str | None, bool]:
+        """Runs the handler once: (the state it ends in, its error, whether to retry)."""
+        seconds = job.timeout_ms / 1000
+        context = JobContext(job.id, job.kind, job.key, job.payload, job.attempt, job.max_attempts)
+        try:
+            async with asyncio.timeout(seconds):
+                await job_type.handler(context)
+        except TimeoutError:
+            return FAILED, f"timed out after {seconds:g} s", True
+        except PermanentFailure as failure:
+            return FAILED, str(failure) or "failed", False
+        except Exception as exc:
+            log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempt, exc)
+            return FAILED, f"{type(exc).__name__}: {exc}", True
+        return SUCCEEDED, None, False
 
     async def _finish(self, job: Claimed, state: str, error: str | None) -> None:
         async with self._db.write() as conn:
