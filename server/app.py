@@ -33,7 +33,7 @@ from server.platform.admission.rate_limit import RateLimiter
 from server.platform.admission.rules import RuleError, check_rules
 from server.platform.clock import Clock, SystemClock
 from server.platform.grpc.interceptor import PipelineInterceptor
-from server.platform.grpc.server import build_grpc_server, mark_serving, register_handlers
+from server.platform.grpc.server import build_grpc_server, mark_serving
 from server.platform.models.setup import build_model_registry
 from server.platform.observability.setup import Observability
 from server.platform.storage.database import Database
@@ -296,9 +296,8 @@ class Chorus:
         self._interceptor = interceptor = PipelineInterceptor(
             pipeline, idempotency, events=self.observability.call_events(surface_names)
         )
-        # Each handler wrapped once, here, rather than by a server interceptor on every call
-        # (an interceptor also keeps grpc off its registered-method fast path); the in-process
-        # bridge calls the very same wrapped handlers.
+        # Each handler wrapped once, here, rather than by a server interceptor on every
+        # call; the in-process bridge calls the very same wrapped handlers.
         self._wrapped = self.observability.calls(
             {
                 name: {path: interceptor.wrap(path, handler) for path, handler in handlers.items()}
@@ -306,11 +305,10 @@ class Chorus:
             },
             interceptor,
         )
+        served = self.observability.grpc_handlers(self._wrapped, surface_names)
         server, health_servicer = build_grpc_server(
-            [
-                (register_handlers, handlers, name)
-                for name, handlers in self.observability.grpc_handlers(self._wrapped, surface_names).items()
-            ],
+            {path: handler for handlers in served.values() for path, handler in handlers.items()},
+            list(served),
             [],
             reuse_port=self.worker,
             max_message_bytes=s.grpc.max_message_bytes,

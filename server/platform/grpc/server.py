@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -27,39 +26,42 @@ SERVER_OPTIONS = (
 
 
 def build_grpc_server(
-    registrations: Sequence[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+    handlers: Mapping[str, grpc.RpcMethodHandler],
+    service_names: Sequence[str],
     interceptors: Sequence[grpc.aio.ServerInterceptor],
     *,
     reuse_port: bool = False,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> tuple[grpc.aio.Server, HealthServicer]:
-    """`registrations`: (add_XServicer_to_server, servicer, full service name).
+    """`handlers`: every method's handler by gRPC path ("/pkg.Service/Method"), served
+    through one `MethodTable`; `service_names`: their services, for reflection.
     `reuse_port`: share the port with the other pre-forked workers (server/workers.py).
     `max_message_bytes`: the largest message received or sent."""
     options = tuple(o for o in SERVER_OPTIONS if o[0] != "grpc.so_reuseport")
     options += (("grpc.so_reuseport", int(reuse_port)), *message_size_options(max_message_bytes))
     server = grpc.aio.server(interceptors=list(interceptors), options=options)
+    server.add_generic_rpc_handlers((MethodTable(handlers),))
     health_servicer = HealthServicer()
-    names = []
-    for add, servicer, name in registrations:
-        add(servicer, server)
-        names.append(name)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names += [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
+    names = [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     return server, health_servicer
 
 
-def register_handlers(handlers: Mapping[str, grpc.RpcMethodHandler], server: grpc.aio.Server) -> None:
-    """Registers one service's handlers, keyed by gRPC path ("/pkg.Service/Method"), as the
-    generated `add_*Servicer_to_server` does (generic and registered-method handlers)."""
-    by_service: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
-    for path, handler in handlers.items():
-        service, _, method = path[1:].partition("/")
-        by_service.setdefault(service, {})[method] = handler
-    for service, methods in by_service.items():
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, methods),))
-        server.add_registered_method_handlers(service, methods)
+class MethodTable(grpc.GenericRpcHandler):
+    """Every Chorus method's handler, found by its gRPC path in one dict lookup.
+
+    Registered only as a generic handler, on purpose: grpc.aio's accept loop keeps
+    one pending request future per *registered* method and runs `asyncio.wait` over
+    all of them for every call it accepts. With ~110 methods registered, that wait
+    cost more than the rest of a unary call (`make bench --only unary`: gRPC against
+    the bare echo, which registers none)."""
+
+    def __init__(self, handlers: Mapping[str, grpc.RpcMethodHandler]) -> None:
+        self._handlers = dict(handlers)
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        return self._handlers.get(handler_call_details.method)
 
 
 async def mark_serving(health_servicer: HealthServicer, names: Sequence[str], serving: bool) -> None:
