@@ -51,7 +51,7 @@ class ChorusProcess:
         env.update(self.env)
         return env
 
-    def start(self, timeout: float = 30.0) -> ChorusProcess:
+    def start(self, timeout: float = 60.0) -> ChorusProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "chorus.toml").write_text(self.config_toml)
         self._proc = subprocess.Popen(

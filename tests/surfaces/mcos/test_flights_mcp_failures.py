@@ -33,8 +33,8 @@ from tests.surfaces.mcos.inprocess import mcos_settings
 
 SERVERS = Path(__file__).parent / "mcp_servers"
 MISBEHAVING = [sys.executable, str(SERVERS / "misbehaving.py")]
-TIMEOUT = 5.0  # [mcos.flights] timeout of the misbehaving server
-QUICK = 3.0  # seconds a failure that is not a hang may take (a server restart included)
+TIMEOUT = 10.0  # [mcos.flights] timeout of the misbehaving server (its start included: slow on a loaded CI box)
+QUICK = 6.0  # seconds a failure that is not a hang may take (a server restart included)
 
 
 def flights_chorus(data_dir: Path, idp: identity.TestIdp, **flights: Any) -> AbstractAsyncContextManager[Chorus]:

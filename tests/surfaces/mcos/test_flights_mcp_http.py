@@ -45,7 +45,7 @@ def chorus_over_http(
     http_flights_server: tuple[str, subprocess.Popen[str]],
 ) -> Iterator[ChorusProcess]:
     data: Path = tmp_path_factory.mktemp("flights-http")
-    extra = f'[mcos.flights]\nurl = "{http_flights_server[0]}"\ntimeout = 5\n'
+    extra = f'[mcos.flights]\nurl = "{http_flights_server[0]}"\ntimeout = 15\n'
     with ChorusProcess(data, config_toml=mcos_config(idp.write_jwks(data / "jwks.json"), extra)) as proc:
         yield proc
 
