@@ -50,7 +50,7 @@ from rest_bridge.jsoncodec import FieldIssue, JsonMappingError, MessageCodec, co
 from rest_bridge.metadata import request_metadata, response_headers
 from rest_bridge.openapi_pages import Page, docs_responses, document_response, packaged_document
 from rest_bridge.path_template import parse_template
-from rest_bridge.request_head import RequestHead, is_json_type, media_type, read_head
+from rest_bridge.request_head import RequestHead, host_name, is_json_type, media_type, read_head
 from rest_bridge.request_ids import new_request_id
 from rest_bridge.route_spec import HttpBinding, MethodSpec
 from rest_bridge.router import MethodNotAllowed, NotFound, Router
@@ -67,14 +67,19 @@ _CLOSE = (b"connection", b"close")
 class Mount:
     """Where a surface is served: Host patterns (fnmatch; empty = any) and a path prefix.
 
+    A pattern is matched against the Host's name, its port left out (`api.*`); one
+    with a port, against name and port (`*:8000`: every request to port 8000 on any
+    name), so a surface can own a host that differs from another by its port only.
+
     `paths`: path prefixes the surface owns on its hosts. A request under one
     is tried against this surface's routes first and, matching none, gets this
     surface's error envelope (MCoS owns `/api/` beside Crispy's `/chat`). Where
     owned paths overlap, the longest prefix wins: a mount owning `/api/v1/`
     takes those requests from one owning `/api/`.
 
-    `openapi_path` and `docs_path` (below `prefix`; "" = not served): the surface's
-    OpenAPI document and its Swagger UI page. `cors`: the mount's CORS policy, None = no CORS.
+    `openapi_path` and `docs_path` (URL paths, not below `prefix`, so a page may sit
+    outside it: "" = not served): the surface's OpenAPI document and its Swagger UI
+    page. `cors`: the mount's CORS policy, None = no CORS.
     """
 
     surface: str
@@ -85,8 +90,16 @@ class Mount:
     docs_path: str = ""
     cors: CorsPolicy | None = None
 
-    def serves_host(self, host: str) -> bool:
-        return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
+    def serves_host(self, authority: str) -> bool:
+        """Whether the mount serves a request whose Host is `authority` (lower case)."""
+        if not self.hosts:
+            return True
+        host = host_name(authority)
+        return any(fnmatch.fnmatchcase(authority if _has_port(p) else host, p) for p in self.hosts)
+
+
+def _has_port(pattern: str) -> bool:
+    return ":" in pattern.rsplit("]", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +165,11 @@ class _Site:
         if document is None:
             log.warning("surface %s has no OpenAPI document: %s is not served", mount.surface, mount.openapi_path)
             return
-        url = mount.prefix + mount.openapi_path
+        url = mount.openapi_path
         pages = {url: document_response(document, mount.prefix)}
         if mount.docs_path:
             title = f"Chorus — {mount.surface} surface"
-            pages.update(docs_responses(mount.prefix + mount.docs_path, url, title))
+            pages.update(docs_responses(mount.docs_path, url, title))
         for path, page in pages.items():
             self.router.add("GET", path, PageRoute(page, self.dialect, self.cors))
 
@@ -301,7 +314,7 @@ class BridgeApp:
         # Match on the raw path: the router decodes per variable (a %2F may be data).
         raw_path = scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
-        route, variables, failure = self._match(head.host, verb, path)
+        route, variables, failure = self._match(head.authority, verb, path)
         if route is not None:
             scope[ROUTE_KEY] = route
             scope[BODY_SIZE_KEY] = head.content_length
@@ -376,21 +389,23 @@ class BridgeApp:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head_only else page.body})
 
-    def _sites_for(self, host: str) -> _HostSites:
-        """The sites serving `host`, in trial order. Matching every mount's fnmatch
-        patterns costs ~11 µs a request (6 mounts); a dict hit, ~0.05 µs."""
-        sites = self._sites_by_host.get(host)
+    def _sites_for(self, authority: str) -> _HostSites:
+        """The sites serving a Host value (lower case, port included), in trial order.
+        Matching every mount's fnmatch patterns costs ~11 µs a request (6 mounts); a dict
+        hit, ~0.05 µs."""
+        sites = self._sites_by_host.get(authority)
         if sites is None:
             # Host is the client's to choose: bound the cache instead of growing with it.
             if len(self._sites_by_host) >= _HOST_CACHE_SIZE:
                 self._sites_by_host.clear()
-            sites = self._sites_by_host[host] = _HostSites(tuple(s for s in self._sites if s.mount.serves_host(host)))
+            serving = tuple(s for s in self._sites if s.mount.serves_host(authority))
+            sites = self._sites_by_host[authority] = _HostSites(serving)
         return sites
 
-    def _match(self, host: str, verb: str, path: str) -> tuple[Route | PageRoute | None, dict[str, str], Any]:
+    def _match(self, authority: str, verb: str, path: str) -> tuple[Route | PageRoute | None, dict[str, str], Any]:
         allowed: set[str] = set()
         refusing: _Site | None = None  # the first site that knows the path but not the method
-        serving = self._sites_for(host).for_path(path)
+        serving = self._sites_for(authority).for_path(path)
         for site in serving:
             try:
                 match = site.router.match(verb, path)
@@ -593,7 +608,7 @@ class BridgeApp:
         with contextlib.suppress(Exception):
             for key, value in scope["headers"]:
                 if key == b"host":
-                    dialect = self._sites_for(value.decode("latin-1").rsplit(":", 1)[0].lower()).sites[0].dialect
+                    dialect = self._sites_for(value.decode("latin-1").lower()).sites[0].dialect
                     break
         # Raises if the response had started: uvicorn then closes the connection.
         await self._send_error(send, dialect, dialect.internal(), new_request_id(), [_CLOSE])

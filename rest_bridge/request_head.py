@@ -30,6 +30,7 @@ class Refusal:
 @dataclass(slots=True)
 class RequestHead:
     host: str = ""  # lower case, without port
+    authority: str = ""  # the Host value, lower case, port included (mounts may select by port)
     content_length: int | None = None
     content_type: bytes | None = None  # None: no Content-Type header
     # CORS: the page's origin, and what a preflight asks for.
@@ -37,6 +38,13 @@ class RequestHead:
     preflight_method: str | None = None  # Access-Control-Request-Method
     preflight_headers: str = ""  # Access-Control-Request-Headers
     refusal: Refusal | None = None
+
+
+def host_name(authority: str) -> str:
+    """The host of a Host value, without its port (an IPv6 literal keeps its brackets)."""
+    if authority.endswith("]"):
+        return authority
+    return authority.rsplit(":", 1)[0]
 
 
 def read_head(headers: list[tuple[bytes, bytes]]) -> RequestHead:
@@ -48,7 +56,8 @@ def read_head(headers: list[tuple[bytes, bytes]]) -> RequestHead:
         if key == b"host":
             hosts += 1
             if hosts == 1:
-                head.host = value.decode("latin-1").rsplit(":", 1)[0].lower()
+                head.authority = value.decode("latin-1").lower()
+                head.host = host_name(head.authority)
                 if not _HOST_RE.fullmatch(value):
                     head.refusal = Refusal(400, "INVALID_HOST", "The Host header is not a valid host name")
         elif key == b"content-length":

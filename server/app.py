@@ -88,8 +88,8 @@ def rest_mounts(settings: Settings, surfaces: Sequence[Surface] = SURFACES) -> l
             hosts=list(m.hosts),
             prefix=m.prefix,
             paths=list(m.paths),
-            openapi=OpenApiPage(path=m.openapi_path),
-            docs=DocsPage(path=m.docs_path),
+            openapi=OpenApiPage(path=m.openapi_path, below_prefix=m.openapi_below_prefix),
+            docs=DocsPage(path=m.docs_path, below_prefix=m.docs_below_prefix),
         )
         for s in surfaces
         for m in s.mounts
@@ -200,9 +200,9 @@ def _bridge_mount(settings: MountSettings) -> Mount:
         tuple(h.lower() for h in settings.hosts),
         settings.prefix,
         tuple(settings.paths),
-        openapi_path=settings.openapi.path if serves_document else "",
+        openapi_path=settings.openapi.url(settings.prefix) if serves_document else "",
         # The page shows the document: no document, no page.
-        docs_path=settings.docs.path if serves_document and settings.docs.enabled else "",
+        docs_path=settings.docs.url(settings.prefix) if serves_document and settings.docs.enabled else "",
         cors=policy,
     )
 

@@ -44,10 +44,16 @@ class GrpcSettings(Listen):
 
 
 class ServedPage(BaseModel):
-    """A page the bridge serves itself on a mount, at `path` below the mount's prefix."""
+    """A page the bridge serves itself on a mount, at `path` below the mount's prefix, or
+    from the root with `below_prefix = false` (Agent Chassis's `/docs` beside its `/api/v1`)."""
 
     enabled: bool = True
     path: str
+    below_prefix: bool = True
+
+    def url(self, prefix: str) -> str:
+        """Where the page is served on a mount with this `prefix`."""
+        return prefix + self.path if self.below_prefix else self.path
 
     @field_validator("path")
     @classmethod
@@ -93,8 +99,9 @@ class MountSettings(BaseModel):
     """One surface's place on the REST listener.
 
     `hosts` are fnmatch patterns matched against the request's Host (port
-    stripped, lower-case); empty means any host. Mounts with host patterns
-    are tried before catch-all ones, so `id.*` wins over Crispy's `/health`.
+    stripped, lower-case; a pattern with a port, such as `*:8000`, is matched
+    with the port); empty means any host. Mounts with host patterns are tried
+    before catch-all ones, so `id.*` wins over Crispy's `/health`.
     """
 
     surface: str

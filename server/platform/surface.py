@@ -72,9 +72,12 @@ class DefaultMount:
     # Path prefixes the surface owns: unknown routes under them get its envelope;
     # the longest owned prefix wins where mounts overlap.
     paths: tuple[str, ...] = ()
-    # Its OpenAPI document and Swagger UI page, below `prefix` (distinct where surfaces share a host).
+    # Its OpenAPI document and Swagger UI page, below `prefix` unless `*_below_prefix` is
+    # False (distinct where surfaces share a host).
     openapi_path: str = "/openapi.json"
     docs_path: str = "/docs"
+    openapi_below_prefix: bool = True
+    docs_below_prefix: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Each surface's /docs page, in headless Chromium against a real server: Swagger UI renders
 every operation of the surface's served OpenAPI document, from the bridge alone (no CDN).
 
-Screenshots are kept in pytest's temporary directory (`docs-pages/<surface>.png`, listed
+Screenshots are kept in pytest's temporary directory (`docs-pages/<page>.png`, listed
 in the test's output) for a person to look at.
 """
 
@@ -18,17 +18,20 @@ import pytest
 from tests.support.chorus_process import ChorusProcess
 from tests.support.chromium import Browser, browser
 
-# Surface -> (Host its clients use, where its docs page is). ChittyOS hosts resolve to the
-# server through the browser's resolver rules; Crispy and MCoS answer on any host.
+# Page -> (surface, Host its clients use, where its docs page is, where its document is).
+# ChittyOS hosts resolve to the server through the browser's resolver rules; Crispy and MCoS
+# answer on any host. Agent Chassis's `/docs` is on its own hosts (`agentchassis.localhost`,
+# and port 8000, the document's); on others `/docs` stays Crispy's.
 PAGES = {
-    "crispy": ("127.0.0.1", "/docs"),
-    "mcos": ("127.0.0.1", "/api/docs"),
-    "agentchassis": ("127.0.0.1", "/api/v1/docs"),
-    "chittyos-id": ("id.chitty.cc", "/docs"),
-    "chittyos-auth": ("auth.chitty.cc", "/docs"),
-    "chittyos-sync": ("api.chitty.cc", "/docs"),
-    "chittyos-ai": ("ai.chitty.cc", "/docs"),
-    "chittyos-mcp": ("mcp.chitty.cc", "/docs"),
+    "crispy": ("crispy", "127.0.0.1", "/docs", "/openapi.json"),
+    "mcos": ("mcos", "127.0.0.1", "/api/docs", "/api/openapi.json"),
+    "agentchassis": ("agentchassis", "127.0.0.1", "/api/v1/docs", "/api/v1/openapi.json"),
+    "agentchassis-own-host": ("agentchassis", "agentchassis.localhost", "/docs", "/api/v1/openapi.json"),
+    "chittyos-id": ("chittyos-id", "id.chitty.cc", "/docs", "/openapi.json"),
+    "chittyos-auth": ("chittyos-auth", "auth.chitty.cc", "/docs", "/openapi.json"),
+    "chittyos-sync": ("chittyos-sync", "api.chitty.cc", "/docs", "/openapi.json"),
+    "chittyos-ai": ("chittyos-ai", "ai.chitty.cc", "/docs", "/openapi.json"),
+    "chittyos-mcp": ("chittyos-mcp", "mcp.chitty.cc", "/docs", "/openapi.json"),
 }
 _VERBS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -50,14 +53,13 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("docs-pages", numbered=False)
 
 
-@pytest.mark.parametrize("surface", sorted(PAGES))
+@pytest.mark.parametrize("name", sorted(PAGES))
 def test_docs_page_lists_the_surfaces_operations(
-    surface: str, server: ChorusProcess, chromium: Browser, screenshots: Path
+    name: str, server: ChorusProcess, chromium: Browser, screenshots: Path
 ) -> None:
-    host, docs = PAGES[surface]
+    surface, host, docs, document_url = PAGES[name]
     port = urlsplit(server.rest_url).port
     origin = f"http://{host}:{port}"
-    document_url = docs.removesuffix("/docs") + "/openapi.json"
     served = httpx.get(f"{server.rest_url}{document_url}", headers={"host": host}).json()
     expected = sorted([verb.upper(), path] for path, item in served["paths"].items() for verb in item if verb in _VERBS)
 
@@ -65,12 +67,15 @@ def test_docs_page_lists_the_surfaces_operations(
         page.goto(origin + docs)
         rendered = page.wait_for(f"document.querySelectorAll('.opblock').length >= {len(expected)} && {_RENDERED}")
         title = page.evaluate("document.querySelector('.info .title').textContent")
+        servers = page.evaluate("[...document.querySelectorAll('.servers option')].map(option => option.value)")
         resources = page.evaluate("performance.getEntriesByType('resource').map(entry => entry.name)")
-        shot = page.screenshot(screenshots / f"{surface}.png")
+        shot = page.screenshot(screenshots / f"{name}.png")
 
     print(f"screenshot: {shot}")
     assert sorted(rendered) == expected
     assert f"{surface} surface" in title
+    # Under a prefix, "Try it out" calls the routes where they are (`/api/v1/agent/completion`).
+    assert servers == [entry["url"] for entry in served.get("servers", [])]
     # The page, its script, styles and the document all came from this server.
     assert resources, "the page loaded nothing"
     assert all(url.startswith(origin + "/") for url in resources), json.dumps(resources, indent=1)

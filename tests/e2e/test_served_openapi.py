@@ -30,7 +30,8 @@ DEFAULTS = {
 }
 
 # Every mount as by default, but: ChittyOS ID serves no document, Crispy sits under /v9 with
-# its document where Agent Chassis will want one, MCoS serves its document but no page.
+# its document where Agent Chassis will want one, MCoS serves its document but no page, Agent
+# Chassis is on one host and port only, with its page outside its prefix.
 CUSTOM_MOUNTS = """
 [[rest.mounts]]
 surface = "chittyos-id"
@@ -51,6 +52,12 @@ surface = "mcos"
 paths = ["/api/"]
 openapi = { path = "/api/openapi.json" }
 docs = { enabled = false }
+
+[[rest.mounts]]
+surface = "agentchassis"
+hosts = ["chassis.example:8443"]
+prefix = "/api/v1"
+docs = { path = "/reference", below_prefix = false }
 """
 
 
@@ -153,3 +160,62 @@ def test_page_paths_are_checked_at_start() -> None:
     for wrong in ("openapi.json", "/docs/"):
         with pytest.raises(ValidationError, match="a path starts with '/'"):
             OpenApiPage(path=wrong)
+
+
+# Agent Chassis's own hosts: the document's `http://localhost:8000` (port 8000 on any name)
+# and `agentchassis.localhost` on any port. Others keep Crispy's `/docs`.
+AGENT_CHASSIS_HOSTS = ("localhost:8000", "127.0.0.1:8000", "192.0.2.7:8000", "agentchassis.localhost:8080")
+OTHER_HOSTS = ("localhost:8080", "127.0.0.1", "localhost:18000", "localhost:800")
+
+
+@pytest.mark.parametrize("host", AGENT_CHASSIS_HOSTS)
+def test_agent_chassis_serves_docs_where_its_document_says(host: str, server: ChorusProcess) -> None:
+    document = get(server, host, "/api/v1/openapi.json")
+    assert document.status_code == 200
+    doc = document.json()
+    assert doc["info"]["title"] == "Chorus — agentchassis surface"
+    assert doc["servers"] == [{"url": "/api/v1", "description": "Where this bridge mounts the surface."}]
+
+    page = get(server, host, "/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<title>Chorus — agentchassis surface</title>" in page.text
+    assert 'url: "/api/v1/openapi.json"' in get(server, host, "/docs/start.js").text
+    assert get(server, host, "/docs/swagger-ui.css").content == (swagger_ui_path / "swagger-ui.css").read_bytes()
+    # Below its prefix as on every host.
+    assert 'url: "/api/v1/openapi.json"' in get(server, host, "/api/v1/docs/start.js").text
+    # The other surfaces still answer on this host: Crispy's document, ChittyOS's by its name.
+    assert get(server, host, "/openapi.json").json()["info"]["title"] == "Chorus — crispy surface"
+    # Unknown paths are Agent Chassis's, as on the document's server.
+    assert_error_envelope(doc, get(server, host, "/docs/swagger-initializer.js"), 404)
+    assert get(server, host, "/no-such-page").json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("host", OTHER_HOSTS)
+def test_other_hosts_keep_crispys_docs(host: str, server: ChorusProcess) -> None:
+    page = get(server, host, "/docs")
+    assert page.status_code == 200
+    assert "<title>Chorus — crispy surface</title>" in page.text
+    assert 'url: "/openapi.json"' in get(server, host, "/docs/start.js").text
+    # Agent Chassis's document is where the document says on every host, its page below its prefix.
+    document = get(server, host, "/api/v1/openapi.json")
+    assert document.json()["info"]["title"] == "Chorus — agentchassis surface"
+    assert 'url: "/api/v1/openapi.json"' in get(server, host, "/api/v1/docs/start.js").text
+
+
+def test_a_named_host_mount_wins_over_the_port_one(server: ChorusProcess) -> None:
+    """ChittyOS AI's `ai.*` is declared before Agent Chassis's `*:8000`: its `/docs` stays its own."""
+    page = get(server, "ai.localhost:8000", "/docs")
+    assert "<title>Chorus — chittyos-ai surface</title>" in page.text
+    document = get(server, "ai.localhost:8000", "/api/v1/openapi.json").json()
+    assert document["info"]["title"] == "Chorus — agentchassis surface"
+
+
+def test_a_page_path_from_the_root(custom: ChorusProcess) -> None:
+    page = get(custom, "chassis.example:8443", "/reference")
+    assert "<title>Chorus — agentchassis surface</title>" in page.text
+    assert 'url: "/api/v1/openapi.json"' in get(custom, "chassis.example:8443", "/reference/start.js").text
+    assert get(custom, "chassis.example:8443", "/api/v1/openapi.json").json()["servers"][0]["url"] == "/api/v1"
+    # Not below the prefix, and not on another port of that name.
+    assert get(custom, "chassis.example:8443", "/api/v1/reference").json() == {"detail": "Not Found"}
+    assert get(custom, "chassis.example:8080", "/reference").status_code == 404
