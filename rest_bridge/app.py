@@ -120,6 +120,8 @@ class Route:
     # Request field paths bound from the path or body (and so not from the query), e.g.
     # "filter.label": its sibling `filter.min_price` may still come from the query.
     bound_fields: frozenset[str]
+    # Top-level fields the URL path binds (REQUIRED ones need not be in a `*` body).
+    path_fields: frozenset[str]
     # The body's message type when the body's keys fill an empty `update_mask`.
     mask_from_body: Descriptor | None = None
     cors: CorsPolicy | None = None
@@ -269,6 +271,7 @@ class BridgeApp:
         response_codec = codec_for(spec.response_type)
         for binding in spec.bindings:
             bound = {v.field_path for v in parse_template(binding.template).variables}
+            from_path = frozenset(path.split(".", 1)[0] for path in bound)
             if binding.body:
                 bound.add(binding.body)
             route = Route(
@@ -279,6 +282,7 @@ class BridgeApp:
                 response_codec=response_codec,
                 encoder=sse.SseEncoder(spec.sse, response_codec) if spec.server_streaming else None,
                 bound_fields=frozenset(bound),
+                path_fields=from_path,
                 mask_from_body=autofill_target(spec.request_type.DESCRIPTOR, binding.body),
                 cors=site.cors,
                 raw_body=spec.response_type.DESCRIPTOR.full_name == "google.api.HttpBody",
@@ -446,7 +450,7 @@ class BridgeApp:
             def build(parsed: Any) -> tuple[Message, Any]:
                 message = route.spec.request_type()
                 if body_field == "*":
-                    codec.merge_dict(message, parsed, ignore_unknown=lenient)
+                    codec.merge_dict(message, parsed, ignore_unknown=lenient, from_path=route.path_fields)
                 else:
                     codec.merge_field_from_json_value(message, body_field, parsed, ignore_unknown=lenient)
                 return message, parsed

@@ -105,15 +105,17 @@ Path = tuple[str | int, ...]
 
 
 class Issues(list[FieldIssue]):
-    """The issues of one merge, what that merge may still spend, and whether it
-    ignores unknown keys (then they are never noted)."""
+    """The issues of one merge, what that merge may still spend, whether it
+    ignores unknown keys (then they are never noted), and which top-level fields
+    the URL path sets (a REQUIRED one of those need not be in the body)."""
 
-    __slots__ = ("free_form_left", "ignore_unknown")
+    __slots__ = ("free_form_left", "from_path", "ignore_unknown")
 
-    def __init__(self, ignore_unknown: bool = False) -> None:
+    def __init__(self, ignore_unknown: bool = False, from_path: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.free_form_left = MAX_FREE_FORM_VALUES
         self.ignore_unknown = ignore_unknown
+        self.from_path = from_path
 
 
 _TOO_DEEP = f"JSON nests more than {MAX_DEPTH} levels deep"
@@ -854,13 +856,17 @@ class MessageCodec:
         self.merge_dict(msg, data)
         return msg
 
-    def merge_dict(self, msg: Message, data: Any, *, ignore_unknown: bool = False) -> None:
+    def merge_dict(
+        self, msg: Message, data: Any, *, ignore_unknown: bool = False, from_path: frozenset[str] = frozenset()
+    ) -> None:
         """Merge parsed JSON into `msg`; repeated and map fields are replaced.
 
         `ignore_unknown`: keys the message does not have are dropped, not errors.
+        `from_path`: names of top-level fields the URL path binds (`body: "*"`), which
+        count as present for REQUIRED.
         """
         msg.SetInParent()  # `{}` for a sub-message (a `body: "sub"` field) still sets it
-        issues = Issues(ignore_unknown)
+        issues = Issues(ignore_unknown, from_path)
         self._merge(msg, data, (), issues)
         if issues:
             raise JsonMappingError(issues)
@@ -992,6 +998,8 @@ class MessageCodec:
         for field in self._required:
             key = taken.get(field.name)
             if key is None or data[key] is None:
+                if not path and field.name in issues.from_path:
+                    continue
                 issues.append(FieldIssue((*path, key or field.json_name), "Required"))
 
 

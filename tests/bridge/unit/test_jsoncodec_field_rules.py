@@ -33,6 +33,16 @@ def test_a_required_list_may_be_empty() -> None:
     assert len(codec.from_dict({"todos": [{"content": "a", "status": "pending"}]}).todos) == 1
 
 
+def test_a_required_field_the_url_path_sets_need_not_be_in_the_body() -> None:
+    """On a `body: "*"` route the path's fields are not in the body; REQUIRED counts them."""
+    codec = codec_for(sync_pb2.ReplaceTodosRequest)
+    request = sync_pb2.ReplaceTodosRequest()
+    codec.merge_dict(request, {"sessionId": "s"}, from_path=frozenset({"todos"}))
+    assert request.session_id == "s"
+    # Only the path's own fields are excused.
+    assert issues(codec.merge_dict, sync_pb2.ReplaceTodosRequest(), {}) == [FieldIssue(("todos",), "Required")]
+
+
 def test_required_is_checked_alongside_other_issues() -> None:
     codec = codec_for(sync_pb2.ReplaceTodosRequest)
     found = issues(codec.from_dict, {"sessionId": 5})
