@@ -78,6 +78,9 @@ class Jobs:
         # the job until its lease expires, so none is sent.
         self._recording: set[str] = set()
         self._wake = asyncio.Event()
+        # Leases are renewed once per poll, not on every wake-up: a burst of short jobs
+        # wakes the loop once per finish, and a renewal per wake cost a write each.
+        self._next_renewal = 0.0
         self._stopping = False
         self._loop: asyncio.Task[None] | None = None
         self._rng = random.Random()
@@ -198,7 +201,9 @@ class Jobs:
 
     async def _tick(self) -> None:
         await self._schedule_periods()
-        if self._running:
+        now = asyncio.get_running_loop().time()
+        if self._running and now >= self._next_renewal:
+            self._next_renewal = now + min(self._poll, self._lease_ms / 3000)
             await self._renew()
         free = self._concurrency - len(self._running)
         if free <= 0 or self._stopping:
