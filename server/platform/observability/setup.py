@@ -156,6 +156,7 @@ class Observability:
             from server.platform import logs, trace_context
 
             trace_context.current_headers = None
+            trace_context.continued_span = None
             logs.trace_id_of_current_span = logs.no_trace_id
 
 
@@ -180,9 +181,11 @@ def _tracing(settings: Settings) -> Any:
             f"tracing.otlp_endpoint is set, but OpenTelemetry is not installed ({exc.name}): install chorus[tracing]"
         ) from None
 
+    traces = tracing.Tracing(settings.tracing)
     trace_context.current_headers = tracing.current_trace_headers
+    trace_context.continued_span = traces.continued
     logs.trace_id_of_current_span = tracing.current_trace_id
-    return tracing.Tracing(settings.tracing)
+    return traces
 
 
 def _at_head(db: Any) -> Any:
