@@ -32,10 +32,13 @@ def build_grpc_server(
     *,
     reuse_port: bool = False,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    wrap_health: Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler] | None = None,
 ) -> tuple[grpc.aio.Server, HealthServicer]:
     """`registrations`: (add_XServicer_to_server, servicer, full service name).
     `reuse_port`: share the port with the other pre-forked workers (server/workers.py).
-    `max_message_bytes`: the largest message received or sent."""
+    `max_message_bytes`: the largest message received or sent.
+    `wrap_health(path, handler)`: each health method's handler as served (metrics; never
+    admission: health checks need no credentials)."""
     options = tuple(o for o in SERVER_OPTIONS if o[0] != "grpc.so_reuseport")
     options += (("grpc.so_reuseport", int(reuse_port)), *message_size_options(max_message_bytes))
     server = grpc.aio.server(interceptors=list(interceptors), options=options)
@@ -44,7 +47,11 @@ def build_grpc_server(
     for add, servicer, name in registrations:
         add(servicer, server)
         names.append(name)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    if wrap_health is None:
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    else:
+        health = _handlers_of(health_pb2_grpc.add_HealthServicer_to_server, health_servicer)
+        register_handlers({path: wrap_health(path, handler) for path, handler in health.items()}, server)
     names += [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
     reflection.enable_server_reflection(names, server)
     return server, health_servicer
@@ -60,6 +67,26 @@ def register_handlers(handlers: Mapping[str, grpc.RpcMethodHandler], server: grp
     for service, methods in by_service.items():
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, methods),))
         server.add_registered_method_handlers(service, methods)
+
+
+class _HandlerRecorder:
+    """Stands in for a server to a generated `add_*Servicer_to_server`: keeps the
+    handlers it registers, by gRPC path."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    def add_generic_rpc_handlers(self, _: Any) -> None:
+        """Ignored: the same handlers come again, by name, through add_registered_method_handlers."""
+
+    def add_registered_method_handlers(self, service: str, methods: Mapping[str, grpc.RpcMethodHandler]) -> None:
+        self.handlers.update({f"/{service}/{name}": handler for name, handler in methods.items()})
+
+
+def _handlers_of(add: Callable[[Any, Any], None], servicer: Any) -> dict[str, grpc.RpcMethodHandler]:
+    recorder = _HandlerRecorder()
+    add(servicer, recorder)
+    return recorder.handlers
 
 
 async def mark_serving(health_servicer: HealthServicer, names: Sequence[str], serving: bool) -> None:

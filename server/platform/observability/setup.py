@@ -101,10 +101,18 @@ class Observability:
         self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]], surfaces: Mapping[str, str]
     ) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
         """The gRPC server's handlers, metered (the in-process bridge keeps the plain ones)."""
-        if self.metrics is None and not self._access:
+        wrap = self.grpc_meter(surfaces)
+        if wrap is None:
             return {name: dict(methods) for name, methods in handlers.items()}
-        meter = GrpcMeter(self.metrics, self._access, surfaces)
-        return {name: {p: meter.wrap(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
+        return {name: {p: wrap(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
+
+    def grpc_meter(
+        self, surfaces: Mapping[str, str]
+    ) -> Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler] | None:
+        """Wraps a gRPC server handler in the request metrics and access log; None when both are off."""
+        if self.metrics is None and not self._access:
+            return None
+        return GrpcMeter(self.metrics, self._access, surfaces).wrap
 
     # --- the admin port ---
 

@@ -135,7 +135,7 @@ async def test_mcp_tool_calls_carry_the_trace_of_the_request_that_made_them(
 
     assert len(calls) == 2
     for call, trace_id in zip(calls, (TRACE_ID, _other(3).split("-")[1]), strict=True):
-        version, sent_trace, sent_span, _ = call.headers["traceparent"].split("-")
+        _, sent_trace, sent_span, _ = call.headers["traceparent"].split("-")
         assert sent_trace == trace_id and call.headers["tracestate"] == "vendor=1"
         # The parent the MCP server sees is a span of that request's trace (the servicer's).
         servicer = _by_name([s for s in spans if s.trace_id == trace_id], "servicer mcos.v1.ToolService")
