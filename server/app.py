@@ -312,6 +312,7 @@ class Chorus:
             [],
             reuse_port=self.worker,
             max_message_bytes=s.grpc.max_message_bytes,
+            wrap_health=self.observability.grpc_meter(surface_names),
         )
         port = server.add_insecure_port(f"{s.grpc.host}:{s.grpc.port}")
         if port == 0:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import grpc
@@ -65,3 +67,21 @@ async def running_collector() -> AsyncIterator[tuple[Collector, str]]:
         yield collector, f"http://127.0.0.1:{port}"
     finally:
         await server.stop(None)
+
+
+@contextmanager
+def collector_in_thread() -> Iterator[tuple[Collector, str]]:
+    """`running_collector` on an event loop of its own, for a test that blocks (on a Chorus
+    process, say) while spans arrive."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    running = running_collector()
+    collector, endpoint = asyncio.run_coroutine_threadsafe(running.__aenter__(), loop).result(10)
+    try:
+        yield collector, endpoint
+    finally:
+        asyncio.run_coroutine_threadsafe(running.__aexit__(None, None, None), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib
 import logging
 import threading
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from server.platform import trace_context
 from server.platform.mcp.loop_thread import LoopThread
 
 if TYPE_CHECKING:
@@ -184,7 +186,11 @@ class McpToolClient:
     def _current(self) -> _Session:
         if self._session is None:
             session = _Session(asyncio.get_running_loop().create_future())
-            session.task = asyncio.create_task(self._hold(session), name=f"mcp session: {self.target}")
+            # A context of its own: the session outlives the request whose call opened it, and
+            # its own requests (initialize, the GET stream) belong to no request's trace.
+            session.task = asyncio.create_task(
+                self._hold(session), name=f"mcp session: {self.target}", context=contextvars.Context()
+            )
             self._session = session
             self._open.add(session)
         return self._session
@@ -199,7 +205,7 @@ class McpToolClient:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 async with asyncio.timeout(self.timeout):
-                    client = await stack.enter_async_context(self._client())
+                    client = await stack.enter_async_context(await self._client(stack))
                 session.ready.set_result(client)
                 await session.stop.wait()
         except asyncio.CancelledError:
@@ -214,13 +220,20 @@ class McpToolClient:
             self._drop(session)
             self._open.discard(session)
 
-    def _client(self) -> Client:
+    async def _client(self, stack: contextlib.AsyncExitStack) -> Client:
         with _sdk_import_lock:
             importlib.import_module("mcp")
         from mcp import Client, StdioServerParameters
 
         if self.target.url:
-            return Client(self.target.url, cache=None)
+            from mcp.client.streamable_http import streamable_http_client
+            from mcp.shared._httpx_utils import create_mcp_http_client
+
+            # Each call's HTTP request carries the trace of the request that made it: the SDK
+            # sends a message in its sender's context, which `LoopThread.run` carries over.
+            http = await stack.enter_async_context(create_mcp_http_client())
+            http.event_hooks["request"].append(trace_context.add_to_request)
+            return Client(streamable_http_client(self.target.url, http_client=http), cache=None)
         command, *args = self.target.command
         return Client(StdioServerParameters(command=command, args=args), cache=None)
 

@@ -101,10 +101,18 @@ class Observability:
         self, handlers: Mapping[str, Mapping[str, grpc.RpcMethodHandler]], surfaces: Mapping[str, str]
     ) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
         """The gRPC server's handlers, metered (the in-process bridge keeps the plain ones)."""
-        if self.metrics is None and not self._access:
+        wrap = self.grpc_meter(surfaces)
+        if wrap is None:
             return {name: dict(methods) for name, methods in handlers.items()}
-        meter = GrpcMeter(self.metrics, self._access, surfaces)
-        return {name: {p: meter.wrap(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
+        return {name: {p: wrap(p, h) for p, h in methods.items()} for name, methods in handlers.items()}
+
+    def grpc_meter(
+        self, surfaces: Mapping[str, str]
+    ) -> Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler] | None:
+        """Wraps a gRPC server handler in the request metrics and access log; None when both are off."""
+        if self.metrics is None and not self._access:
+            return None
+        return GrpcMeter(self.metrics, self._access, surfaces).wrap
 
     # --- the admin port ---
 
@@ -156,6 +164,7 @@ class Observability:
             from server.platform import logs, trace_context
 
             trace_context.current_headers = None
+            trace_context.continued_span = None
             logs.trace_id_of_current_span = logs.no_trace_id
 
 
@@ -180,9 +189,11 @@ def _tracing(settings: Settings) -> Any:
             f"tracing.otlp_endpoint is set, but OpenTelemetry is not installed ({exc.name}): install chorus[tracing]"
         ) from None
 
+    traces = tracing.Tracing(settings.tracing)
     trace_context.current_headers = tracing.current_trace_headers
+    trace_context.continued_span = traces.continued
     logs.trace_id_of_current_span = tracing.current_trace_id
-    return tracing.Tracing(settings.tracing)
+    return traces
 
 
 def _at_head(db: Any) -> Any:

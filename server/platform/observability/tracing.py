@@ -12,7 +12,9 @@ None. On, one trace per request:
 
 The bridge puts its span's context in the gRPC metadata (a remote gRPC server continues
 the trace), and model providers' HTTP requests carry it (server/platform/http_stream_pool.py,
-server/platform/upstream_http.py).
+server/platform/upstream_http.py), as do MCP tool calls (server/platform/mcp/client.py).
+A webhook event stores the context it was emitted in; its delivery job, later, is a
+`webhook <type>` span of that trace whose request carries it (server/platform/webhooks).
 """
 
 from __future__ import annotations
@@ -70,6 +72,15 @@ class Tracing:
     @contextlib.contextmanager
     def span(self, name: str, **attributes: Any) -> Iterator[trace.Span]:
         with self.tracer.start_as_current_span(name, attributes=attributes) as span:
+            yield span
+
+    @contextlib.contextmanager
+    def continued(self, name: str, stored: Mapping[str, str], attributes: Mapping[str, Any]) -> Iterator[trace.Span]:
+        """A client span in the trace whose context was stored with deferred work (a
+        webhook delivery job), current inside the block; set as `trace_context.continued_span`."""
+        parent = _PROPAGATOR.extract({k: v for k, v in stored.items() if k in _TRACE_KEYS})
+        kind = SpanKind.CLIENT
+        with self.tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes) as span:
             yield span
 
     # --- the bridge ---

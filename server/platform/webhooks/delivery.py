@@ -22,6 +22,7 @@ import asyncio
 import secrets
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.config import WebhookSettings
+from server.platform import trace_context
 from server.platform.clock import Clock
 from server.platform.jobs import JobContext, Jobs, JobType, LeaseLost, PermanentFailure, svix_backoff
 from server.platform.storage.database import Database
@@ -108,14 +110,18 @@ class WebhookDelivery:
         targets = await store.subscribed(conn, tenant_id, owner_id, event_type)
         if targets:
             body = self.body(event_id, event_type, data)
+            # The request's trace, continued by the delivery (empty outside a request or untraced).
+            trace = trace_context.captured()
             for endpoint_id in targets:
-                payload = {
+                payload: dict[str, Any] = {
                     "endpoint": endpoint_id,
                     "event": event_id,
                     "type": event_type,
                     "body": body.decode(),
                     "header": signature_header,
                 }
+                if trace:
+                    payload["trace"] = trace
                 await self._jobs.enqueue(conn, DELIVER, payload, key=endpoint_id)
         return event_id
 
@@ -134,7 +140,7 @@ class WebhookDelivery:
         if record.disabled_at_ms is not None:
             raise PermanentFailure("the endpoint is disabled")
         event = Event(p["event"], p["type"], p["body"].encode())
-        attempt = await self.attempt(record, event, job.attempt, p["header"])
+        attempt = await self.attempt(record, event, job.attempt, p["header"], p.get("trace", {}))
         disable_after_ms = round(self.settings.disable_after_days * DAY_MS)
         async with self.db.write() as conn:
             await store.log_attempt(conn, record.id, attempt)
@@ -145,8 +151,29 @@ class WebhookDelivery:
             raise PermanentFailure(f"the endpoint was disabled after failing for days; last: {attempt.error}")
         raise DeliveryFailed(attempt.error)
 
-    async def attempt(self, record: store.EndpointRecord, event: Event, number: int, header: str) -> store.Attempt:
-        """Sends `event` once to the endpoint; the outcome, whatever it is (never raises for it)."""
+    async def attempt(
+        self,
+        record: store.EndpointRecord,
+        event: Event,
+        number: int,
+        header: str,
+        trace: Mapping[str, str] | None = None,
+    ) -> store.Attempt:
+        """Sends `event` once to the endpoint; the outcome, whatever it is (never raises for it).
+        `trace`: the context of the request that emitted it, continued by this attempt."""
+        attributes = {"chorus.webhook.attempt": number}
+        with trace_context.resumed(f"webhook {event.type}", trace or {}, **attributes) as (trace_headers, span):
+            attempt = await self._attempt(record, event, number, header, trace_headers)
+            if span is not None:
+                if attempt.status_code is not None:
+                    span.set_attribute("http.response.status_code", attempt.status_code)
+                if attempt.error is not None:
+                    span.set_attribute("error.type", attempt.error)
+            return attempt
+
+    async def _attempt(
+        self, record: store.EndpointRecord, event: Event, number: int, header: str, trace_headers: dict[str, str]
+    ) -> store.Attempt:
         now_ms = self.clock.now_ms()
         started = time.monotonic()
         secret = self.box.open(record.sealed_secret)
@@ -155,6 +182,7 @@ class WebhookDelivery:
             "user-agent": USER_AGENT,
             header: chaozcode_signature(secret, event.body),
             **standard_headers(secret, event.id, now_ms // 1000, event.body),
+            **trace_headers,
         }
         status: int | None = None
         error: str | None = None

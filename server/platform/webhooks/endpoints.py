@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.platform import trace_context
 from server.platform.errors import ChorusError, FieldViolation, invalid_argument, not_found
 from server.platform.webhooks import store
 from server.platform.webhooks.address_guard import RefusedUrl, check_registration
@@ -141,7 +142,7 @@ class WebhookEndpoints:
         event_id = new_event_id()
         data = {"webhookId": record.id, "message": "This is a test event."}
         event = Event(event_id, TEST_EVENT, self._delivery.body(event_id, TEST_EVENT, data))
-        attempt = await self._delivery.attempt(record, event, 1, self._header)
+        attempt = await self._delivery.attempt(record, event, 1, self._header, trace_context.captured())
         async with self._db.write() as conn:
             await store.log_attempt(conn, record.id, attempt)
         return attempt

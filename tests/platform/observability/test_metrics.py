@@ -11,6 +11,7 @@ import grpc
 import httpx
 import pytest
 from chorus_contracts.mcos.v1 import tasks_pb2, tasks_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from server.platform.jobs.store import NewJob, insert_job, new_job_id
 from tests.platform.observability.support import observed_chorus, observed_settings, scrape, value
@@ -97,6 +98,24 @@ async def test_every_series_from_real_traffic(tmp_path: Path, idp: identity.Test
     # Bounded cardinality: no id, principal or tenant in any label value.
     label_values = {v for (_, labels) in samples for _, v in labels}
     assert not any(task_id in v or sub in v for v in label_values)
+
+
+async def test_grpc_health_checks_are_counted_without_credentials(tmp_path: Path, idp: identity.TestIdp) -> None:
+    async with observed_chorus(observed_settings(tmp_path, idp)) as chorus:
+        async with grpc.aio.insecure_channel(chorus.endpoints.grpc) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            for service in ("", TASKS):  # no credentials: health is never admitted
+                answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
+                assert answer.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.aio.AioRpcError) as unknown:
+                await health.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
+            assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+        samples = await scrape(chorus.endpoints.admin)
+    check = {"transport": "grpc", "method": "grpc.health.v1.Health/Check"}
+    assert value(samples, "chorus_requests_total", **check, status="OK") == 2
+    assert value(samples, "chorus_requests_total", **check, status="NOT_FOUND") == 1
+    assert value(samples, "chorus_request_duration_seconds_count", **check) == 3
+    assert value(samples, "chorus_rate_limit_refusals_total") == 0
 
 
 async def test_upstream_errors_by_provider(tmp_path: Path, idp: identity.TestIdp) -> None:

@@ -1,10 +1,12 @@
 """OpenTelemetry traces exported over OTLP/gRPC to a collector stand-in: one trace per
 request, its spans nested bridge > rpc > admission / servicer > storage / model, and
-the W3C context carried from HTTP into gRPC metadata and on to the upstream's HTTP request."""
+the W3C context carried from HTTP into gRPC metadata and on to the upstream's HTTP request
+and to a remote MCP server's (flights)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
@@ -13,8 +15,10 @@ from chorus_contracts.mcos.v1 import tasks_pb2, tasks_pb2_grpc
 from server.app import Chorus
 from tests.platform.observability.support import observed_settings
 from tests.support import mcos_identity as identity
+from tests.support.mcos_rest import ROUND_TRIP
 from tests.support.openai_upstream import OpenAIUpstream
 from tests.support.otlp_collector import CollectedSpan, running_collector
+from tests.support.recording_mcp_server import recording_mcp_server
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 CLIENT_SPAN = "b7ad6b7169203331"
@@ -97,6 +101,51 @@ async def test_one_trace_per_request_across_bridge_grpc_and_upstream(tmp_path: P
     listed = by_trace[_other(2).split("-")[1]]
     direct = _by_name(listed, "rpc mcos.v1.TaskService/ListTasks")
     assert direct.parent_span_id == _other(2).split("-")[2]
+
+
+async def test_mcp_tool_calls_carry_the_trace_of_the_request_that_made_them(
+    tmp_path: Path, idp: identity.TestIdp
+) -> None:
+    token = idp.token(identity.new_sub())
+    with recording_mcp_server() as flights, OpenAIUpstream(api_key="sk-test").serve() as upstream:
+        async with running_collector() as (collector, endpoint):
+            settings: Any = _traced_settings(tmp_path, idp, endpoint, upstream.base_url)
+            mcos = settings.mcos.model_copy(
+                update={"flights": settings.mcos.flights.model_copy(update={"url": flights.url, "timeout": 10})}
+            )
+            chorus = Chorus(settings.model_copy(update={"mcos": mcos}))
+            try:
+                await chorus.start_grpc()
+                await chorus.start_rest("")
+                headers = {"cf-access-jwt-assertion": token}
+                async with httpx.AsyncClient(base_url=chorus.endpoints.rest, headers=headers, timeout=30) as client:
+                    # Two requests, two traces, on the one MCP session the first opened.
+                    for traceparent in (TRACEPARENT, _other(3)):
+                        found = await client.post(
+                            "/api/tools/search_flights",
+                            json=ROUND_TRIP,
+                            headers={"traceparent": traceparent, "tracestate": "vendor=1"},
+                        )
+                        assert found.status_code == 200, found.text
+            finally:
+                await chorus.stop()
+            spans = list(collector.spans)
+        calls = flights.tool_calls()
+        opened = [r for r in flights.requests if r not in calls]
+
+    assert len(calls) == 2
+    for call, trace_id in zip(calls, (TRACE_ID, _other(3).split("-")[1]), strict=True):
+        _, sent_trace, sent_span, _ = call.headers["traceparent"].split("-")
+        assert sent_trace == trace_id and call.headers["tracestate"] == "vendor=1"
+        # The parent the MCP server sees is a span of that request's trace (the servicer's).
+        servicer = _by_name([s for s in spans if s.trace_id == trace_id], "servicer mcos.v1.ToolService")
+        assert sent_span == servicer.span_id
+    # Opening the session (`initialize` or `server/discover`) belongs to no request's trace;
+    # whatever else the session sent (say, `tools/list`) belongs to the request's that caused it.
+    opening = [r for r in opened if b'"initialize"' in r.body or b'"server/discover"' in r.body]
+    assert opening and all("traceparent" not in r.headers for r in opening)
+    traces = {TRACE_ID, _other(3).split("-")[1]}
+    assert all(r.headers["traceparent"].split("-")[1] in traces for r in opened if "traceparent" in r.headers)
 
 
 async def test_tracing_off_sets_no_hook(tmp_path: Path, idp: identity.TestIdp) -> None:
