@@ -10,8 +10,9 @@ What a file declares at its top level decides its role:
 tree-sitter recovers from syntax errors, so a broken file still yields what
 parses, plus the first error's position.
 
-One parser per grammar, built on first use and reused: the analysis runs on
-the event loop's thread, never two parses at once on one parser.
+Parsers are built on first use and reused, one per grammar and thread (a
+Parser holds its parse state; callers run the analysis in worker threads).
+Languages and queries are immutable and shared.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -73,9 +75,15 @@ def _language(grammar: str) -> Language:
     return Language(tree_sitter_javascript.language())
 
 
-@cache
+_PARSERS = threading.local()
+
+
 def _parser(grammar: str) -> Parser:
-    return Parser(_language(grammar))
+    parsers: dict[str, Parser] = _PARSERS.__dict__.setdefault("by_grammar", {})
+    parser = parsers.get(grammar)
+    if parser is None:
+        parser = parsers[grammar] = Parser(_language(grammar))
+    return parser
 
 
 @cache
