@@ -225,6 +225,23 @@ def test_analyze_a_script_with_a_syntax_error(chaozcode: ChorusProcess) -> None:
     ]
 
 
+def test_analyze_long_script_functions_from_the_tree(chaozcode: ChorusProcess) -> None:
+    account = add_user(chaozcode)
+    body = "  total += 1;\n" * 85
+    content = (
+        f"export const tally = (total: number) => {{\n{body}  return total;\n}};\n"
+        f"export class Ledger {{\n  post(total: number) {{\n{body}    return total;\n  }}\n}}\n"
+        "export function short() {\n  return 1;\n}\n"
+    )
+    with rest(chaozcode, account.key) as client:
+        answer = client.post("/codebase/analyze", json={"files": [{"path": "src/ledger.ts", "content": content}]})
+    assert answer.status_code == 200, answer.text
+    assert [(s["path"], s["message"]) for s in answer.json()["suggestions"]][1:] == [
+        ("src/ledger.ts", "Function 'tally' is 88 lines long: split it up"),
+        ("src/ledger.ts", "Function 'post' is 88 lines long: split it up"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "field", "status"),
     [

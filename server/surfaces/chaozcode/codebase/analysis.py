@@ -14,6 +14,7 @@
 - Python sources are parsed with `ast`: a syntax error is a parse problem,
   and function lengths feed the suggestions. A JavaScript or TypeScript
   syntax error is a parse problem too; the file keeps the role of what parsed.
+  Their named functions' lengths (from the tree) feed the suggestions too.
 - `basic` stops at counts and dependencies; `standard` adds the deterministic
   suggestions; `deep` is `standard` plus the model's (added by the caller:
   this module never calls a model).
@@ -120,6 +121,7 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
     roles: Counter[str] = Counter()
     per_file: dict[str, int] = {}
     script_problems: list[ParseProblem] = []
+    long_functions: list[Suggestion] = []
     for source in files:
         file_language = language_of(source.path)
         n = len(source.content.splitlines())
@@ -131,6 +133,9 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
             roles["test" if is_test_path(source.path) else facts.role] += 1
             if facts.syntax_error:
                 script_problems.append(ParseProblem(source.path, facts.syntax_error))
+            long_functions.extend(
+                _long_function(source.path, d.name, d.lines) for d in facts.definitions if d.lines > LONG_FUNCTION_LINES
+            )
         else:
             roles[path_role(source.path)] += 1
     total_lines = sum(lines.values())
@@ -155,7 +160,6 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
             except ManifestError as exc:
                 analysis.parse_problems.append(ParseProblem(source.path, str(exc)))
     analysis.parse_problems.extend(script_problems)
-    long_functions: list[Suggestion] = []
     for source in files:
         if language_of(source.path) == "python":
             try:
@@ -175,10 +179,12 @@ def _long_functions(path: str, tree: ast.AST) -> list[Suggestion]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
             length = node.end_lineno - node.lineno + 1
             if length > LONG_FUNCTION_LINES:
-                found.append(
-                    Suggestion("analysis", f"Function '{node.name}' is {length} lines long: split it up", path)
-                )
+                found.append(_long_function(path, node.name, length))
     return found
+
+
+def _long_function(path: str, name: str, length: int) -> Suggestion:
+    return Suggestion("analysis", f"Function '{name}' is {length} lines long: split it up", path)
 
 
 def _suggestions(analysis: Analysis, per_file: dict[str, int], long_functions: list[Suggestion]) -> list[Suggestion]:

@@ -7,6 +7,8 @@ What a file declares at its top level decides its role:
 - test: top-level describe / it / test / suite calls (describe.each(...)(...) too);
 - exports: plain functions the module exports (ES `export`, `export { a }`,
   `export default a`, CommonJS `module.exports` / `exports.a`).
+Every named function (declarations, methods, functions bound to a variable, at
+any depth) is listed with its length in lines.
 tree-sitter recovers from syntax errors, so a broken file still yields what
 parses, plus the first error's position.
 
@@ -41,12 +43,19 @@ _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function
 _CLASSES = frozenset({"class_declaration", "abstract_class_declaration", "class"})
 
 
+@dataclass(frozen=True, slots=True)
+class Definition:
+    name: str
+    lines: int
+
+
 @dataclass
 class ScriptFacts:
     components: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)  # exported use<Name> functions
     functions: list[str] = field(default_factory=list)  # exported plain functions
     has_test_calls: bool = False
+    definitions: list[Definition] = field(default_factory=list)  # named functions, in source order
     syntax_error: str = ""  # "TypeScript syntax error at line L, column C" (the first); "" when it parsed
 
     @property
@@ -94,6 +103,18 @@ def _jsx_query(grammar: str) -> Query | None:
     return Query(_language(grammar), "[(jsx_element) (jsx_self_closing_element)] @jsx")
 
 
+@cache
+def _definitions_query(grammar: str) -> Query:
+    return Query(
+        _language(grammar),
+        """[(function_declaration name: (_) @name)
+            (generator_function_declaration name: (_) @name)
+            (method_definition name: (_) @name)
+            (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])
+           ] @definition""",
+    )
+
+
 def read_script(path: str, content: str) -> ScriptFacts:
     """What `content` (a JavaScript or TypeScript file named `path`) declares."""
     grammar = grammar_of(path)
@@ -107,6 +128,9 @@ def read_script(path: str, content: str) -> ScriptFacts:
     if query is not None:
         jsx_starts = sorted(node.start_byte for node in QueryCursor(query).captures(root).get("jsx", []))
     facts = _Reader(jsx_starts).read(root)
+    for _, captured in QueryCursor(_definitions_query(grammar)).matches(root):
+        node, name = captured["definition"][0], captured["name"][0]
+        facts.definitions.append(Definition(_text(name), node.end_point.row - node.start_point.row + 1))
     if root.has_error:
         facts.syntax_error = f"{_LANGUAGE_NAMES[grammar]} syntax error at {_first_error(root)}"
     return facts
