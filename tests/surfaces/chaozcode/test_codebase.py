@@ -90,7 +90,8 @@ def test_analyze_counts_classifies_and_parses_real_manifests(chaozcode: ChorusPr
     assert summary["languages"]["typescript"] == round(100 * 16 / lines, 1)  # 10 + 1 + 3 + 1 + 1 lines
     assert summary["primaryLanguage"] == max(summary["languages"], key=summary["languages"].get)
     assert abs(sum(summary["languages"].values()) - 100) < 0.5
-    assert body["structure"] == {"components": 2, "hooks": 1, "utils": 1, "tests": 2}
+    # components/index.ts only re-exports: no role, whatever its folder.
+    assert body["structure"] == {"components": 1, "hooks": 1, "utils": 1, "tests": 2}
     assert _deps(body) == {
         ("npm", "react", "^18.2.0", "runtime"),
         ("npm", "zod", "*", "runtime"),
@@ -135,6 +136,110 @@ def test_analyze_depths_and_problems(chaozcode: ChorusProcess) -> None:
         assert deep.status_code == 200 and deep.json()["suggestions"][:3] == standard["suggestions"]
         bad_manifest = client.post("/codebase/analyze", json={"files": [{"path": "package.json", "content": "{"}]})
         assert bad_manifest.json()["parseProblems"][0]["message"].startswith("not JSON")
+
+
+# Each file's role comes from its syntax tree; the path would say otherwise for every one.
+ROLE_CASES = [
+    # Components named and placed like something else: a hooks/ folder, a utils/ folder.
+    ("component", "src/hooks/badge.tsx", "export const Badge = ({ n }: { n: number }) => <b>{n}</b>;\n"),
+    (
+        "component",
+        "src/utils/format.js",
+        "export const formatBadge = 1;\nexport const Badge = ({ n }) => <b>{n}</b>;\n",
+    ),
+    # Button.tsx under components/ without JSX: a plain exported function.
+    (
+        "util",
+        "src/components/Button.tsx",
+        "export function Button(label: string): string {\n  return label.trim();\n}\n",
+    ),
+    # A hook whose path says nothing of hooks.
+    (
+        "hook",
+        "src/state/thing.ts",
+        "import { useState } from 'react';\nexport function useThing() {\n  return useState(0)[0];\n}\n",
+    ),
+    ("hook", "src/lib/store.js", "const useStore = () => ({ items: [] });\nexport default useStore;\n"),
+    # A hooks/ folder file that only holds constants.
+    ("", "src/hooks/keys.ts", "export const KEYS = ['a', 'b'];\n"),
+    # Arrow-function components, also wrapped in memo().
+    ("component", "src/utils/Row.js", "const Row = memo(() => <tr><td /></tr>);\nexport default Row;\n"),
+    # Class components, by their base class or their JSX.
+    (
+        "component",
+        "src/lib/panel.js",
+        "import React from 'react';\nexport default class Panel extends React.Component {}\n",
+    ),
+    ("component", "src/widgets/Box.ts", "class Box extends Component<Props> {\n  state = {};\n}\nexport { Box };\n"),
+    # Test calls in a file not named like a test.
+    (
+        "test",
+        "src/checks.ts",
+        "describe.each([1, 2])('n=%i', (n) => {\n  it('is positive', () => expect(n).toBeGreaterThan(0));\n});\n",
+    ),
+    # CommonJS exports of plain functions.
+    ("util", "src/money.cjs", "function cents(x) { return x * 100; }\nmodule.exports = { cents };\n"),
+]
+BROKEN_TSX = """export function Card() {
+  return <div className="card">ok</div>;
+}
+
+export function total(xs: number[]) {
+  return xs.reduce((a, b) => a + , 0);
+}
+"""
+
+
+@pytest.mark.parametrize(("role", "path", "content"), ROLE_CASES, ids=[case[1] for case in ROLE_CASES])
+def test_analyze_roles_come_from_the_syntax_tree(chaozcode: ChorusProcess, role: str, path: str, content: str) -> None:
+    account = add_user(chaozcode)
+    with rest(chaozcode, account.key) as client:
+        answer = client.post("/codebase/analyze", json={"files": [{"path": path, "content": content}]})
+    assert answer.status_code == 200, answer.text
+    expected = {"components": 0, "hooks": 0, "utils": 0, "tests": 0}
+    if role:
+        expected[role + "s"] = 1
+    assert answer.json()["structure"] == expected
+    assert answer.json()["parseProblems"] == []
+
+
+def test_analyze_a_script_with_a_syntax_error(chaozcode: ChorusProcess) -> None:
+    account = add_user(chaozcode)
+    files = [
+        {"path": "src/Card.tsx", "content": BROKEN_TSX},
+        {"path": "src/garbage.js", "content": "}{ )( <<>> export function"},
+    ]
+    with rest(chaozcode, account.key) as client:
+        answer = client.post("/codebase/analyze", json={"files": files})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["summary"]["totalFiles"] == 2 and body["summary"]["totalLines"] == 8
+    # The component before the error still counts.
+    assert body["structure"] == {"components": 1, "hooks": 0, "utils": 0, "tests": 0}
+    assert body["parseProblems"] == [
+        {"path": "src/Card.tsx", "message": "TypeScript syntax error at line 6, column 32"},
+        {"path": "src/garbage.js", "message": "JavaScript syntax error at line 1, column 1"},
+    ]
+    assert ("src/Card.tsx", "Fix the parse error: TypeScript syntax error at line 6, column 32") in [
+        (s["path"], s["message"]) for s in body["suggestions"]
+    ]
+
+
+def test_analyze_long_script_functions_from_the_tree(chaozcode: ChorusProcess) -> None:
+    account = add_user(chaozcode)
+    body = "  total += 1;\n" * 85
+    content = (
+        f"export const tally = (total: number) => {{\n{body}  return total;\n}};\n"
+        f"export class Ledger {{\n  post(total: number) {{\n{body}    return total;\n  }}\n}}\n"
+        "export function short() {\n  return 1;\n}\n"
+    )
+    with rest(chaozcode, account.key) as client:
+        answer = client.post("/codebase/analyze", json={"files": [{"path": "src/ledger.ts", "content": content}]})
+    assert answer.status_code == 200, answer.text
+    assert [(s["path"], s["message"]) for s in answer.json()["suggestions"]][1:] == [
+        ("src/ledger.ts", "Function 'tally' is 88 lines long: split it up"),
+        ("src/ledger.ts", "Function 'post' is 88 lines long: split it up"),
+    ]
 
 
 @pytest.mark.parametrize(

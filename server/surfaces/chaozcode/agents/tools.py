@@ -10,6 +10,7 @@ A tool's result may carry `"files": [...]` (paths): the run reports them in
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import Field
@@ -95,7 +96,7 @@ class ChaozCodeAgentTools:
 
     async def _analyze_code(self, _: Scope, args: AnalyzeArgs) -> dict[str, Any]:
         # The codebase routes' deterministic analysis (parsed, never executed).
-        found = analyze([SourceFile(f.path, f.content) for f in args.files])
+        found = await asyncio.to_thread(analyze, [SourceFile(f.path, f.content) for f in args.files])
         return {
             "files": [f.path for f in args.files],
             "totalLines": found.total_lines,

@@ -2,14 +2,19 @@
 
 - Languages come from file extensions; lines are `str.splitlines()`; each
   language's share is of the lines (of the files when there are no lines).
-- A file's role (test, hook, component, util; one at most, in that order)
-  comes from the conventions of its path: test_*.py, *.test.ts, __tests__/,
-  React hooks named use<Name>, .tsx/.jsx/.vue/.svelte components, utils/ and
-  lib/ folders.
+- A file's role (test, hook, component, util; one at most, in that order):
+  JavaScript and TypeScript files are parsed with tree-sitter (syntax_js.py)
+  and their role comes from what they declare: JSX-returning PascalCase
+  functions and React classes, exported use<Name> hooks, describe/it/test
+  calls, exported plain functions. Test file names (test_*.py, *.test.ts,
+  __tests__/) are a second signal for tests. Other languages keep the path
+  conventions: .vue/.svelte files are components, utils/ and lib/ folders utils.
 - Dependencies come from the manifests (manifests.py), parsed by their
   formats' own parsers.
 - Python sources are parsed with `ast`: a syntax error is a parse problem,
-  and function lengths feed the suggestions.
+  and function lengths feed the suggestions. A JavaScript or TypeScript
+  syntax error is a parse problem too; the file keeps the role of what parsed.
+  Their named functions' lengths (from the tree) feed the suggestions too.
 - `basic` stops at counts and dependencies; `standard` adds the deterministic
   suggestions; `deep` is `standard` plus the model's (added by the caller:
   this module never calls a model).
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from server.surfaces.chaozcode.codebase.manifests import Dependency, ManifestError, is_manifest, parse_manifest
+from server.surfaces.chaozcode.codebase.syntax_js import grammar_of, read_script
 
 DEPTHS = ("basic", "standard", "deep")
 LONG_FILE_LINES = 500
@@ -40,11 +46,9 @@ _LANGUAGES = {
     ".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".xml": "xml", ".vue": "vue", ".svelte": "svelte",
     ".txt": "text", ".mod": "go-mod",
 }  # fmt: skip
-_SCRIPT = ("typescript", "javascript")
-_COMPONENT_EXTENSIONS = (".tsx", ".jsx", ".vue", ".svelte")
+_COMPONENT_EXTENSIONS = (".vue", ".svelte")  # single-file components by their format
 _TEST_NAME = re.compile(r"test_.+\.py|.+_test\.(py|go)|.+\.(test|spec)\.[cm]?[jt]sx?|.+Test\.(java|kt)")
 _TEST_DIRS = {"tests", "test", "__tests__", "spec", "specs"}
-_HOOK_NAME = re.compile(r"use[A-Z]\w*")
 _UTIL_DIRS = {"utils", "util", "lib", "helpers", "helper"}
 _UTIL_NAMES = {"utils", "util", "helpers", "helper"}
 
@@ -90,20 +94,20 @@ def language_of(path: str) -> str:
     return _LANGUAGES.get(posixpath.splitext(name)[1].lower(), "other")
 
 
-def role_of(path: str) -> str:
-    """'test', 'hook', 'component', 'util' or '' (by the path's conventions)."""
+def is_test_path(path: str) -> bool:
     folders = set(posixpath.dirname(path).lower().split("/"))
-    name = posixpath.basename(path)
-    stem, extension = posixpath.splitext(name)
-    stem = stem.split(".")[0]
-    language = language_of(path)
-    if _TEST_NAME.fullmatch(name) or folders & _TEST_DIRS:
+    return _TEST_NAME.fullmatch(posixpath.basename(path)) is not None or bool(folders & _TEST_DIRS)
+
+
+def path_role(path: str) -> str:
+    """'test', 'component', 'util' or '' by the path's conventions (languages without a syntax reader)."""
+    folders = set(posixpath.dirname(path).lower().split("/"))
+    stem, extension = posixpath.splitext(posixpath.basename(path))
+    if is_test_path(path):
         return "test"
-    if language in _SCRIPT and (_HOOK_NAME.fullmatch(stem) or "hooks" in folders):
-        return "hook"
-    if extension in _COMPONENT_EXTENSIONS or (language in _SCRIPT and "components" in folders):
+    if extension.lower() in _COMPONENT_EXTENSIONS:
         return "component"
-    if folders & _UTIL_DIRS or stem.lower() in _UTIL_NAMES:
+    if folders & _UTIL_DIRS or stem.split(".")[0].lower() in _UTIL_NAMES:
         return "util"
     return ""
 
@@ -116,13 +120,24 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
     counts: Counter[str] = Counter()
     roles: Counter[str] = Counter()
     per_file: dict[str, int] = {}
+    script_problems: list[ParseProblem] = []
+    long_functions: list[Suggestion] = []
     for source in files:
         file_language = language_of(source.path)
         n = len(source.content.splitlines())
         per_file[source.path] = n
         lines[file_language] += n
         counts[file_language] += 1
-        roles[role_of(source.path)] += 1
+        if grammar_of(source.path):
+            facts = read_script(source.path, source.content)
+            roles["test" if is_test_path(source.path) else facts.role] += 1
+            if facts.syntax_error:
+                script_problems.append(ParseProblem(source.path, facts.syntax_error))
+            long_functions.extend(
+                _long_function(source.path, d.name, d.lines) for d in facts.definitions if d.lines > LONG_FUNCTION_LINES
+            )
+        else:
+            roles[path_role(source.path)] += 1
     total_lines = sum(lines.values())
     weights = lines if total_lines else counts
     whole = sum(weights.values()) or 1
@@ -144,7 +159,7 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
                 analysis.dependencies.extend(parse_manifest(source.path, source.content))
             except ManifestError as exc:
                 analysis.parse_problems.append(ParseProblem(source.path, str(exc)))
-    long_functions: list[Suggestion] = []
+    analysis.parse_problems.extend(script_problems)
     for source in files:
         if language_of(source.path) == "python":
             try:
@@ -164,10 +179,12 @@ def _long_functions(path: str, tree: ast.AST) -> list[Suggestion]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
             length = node.end_lineno - node.lineno + 1
             if length > LONG_FUNCTION_LINES:
-                found.append(
-                    Suggestion("analysis", f"Function '{node.name}' is {length} lines long: split it up", path)
-                )
+                found.append(_long_function(path, node.name, length))
     return found
+
+
+def _long_function(path: str, name: str, length: int) -> Suggestion:
+    return Suggestion("analysis", f"Function '{name}' is {length} lines long: split it up", path)
 
 
 def _suggestions(analysis: Analysis, per_file: dict[str, int], long_functions: list[Suggestion]) -> list[Suggestion]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 from chorus_contracts.chaozcode.v2 import codebase_pb2, codebase_pb2_grpc
 from google.protobuf.json_format import MessageToDict
@@ -33,7 +35,9 @@ class ChaozCodeCodebaseService(codebase_pb2_grpc.CodebaseServiceServicer):
         files = _files(list(request.files))
         depth = request.depth or DEFAULT_DEPTH
         check_analysis(files, depth)
-        analysis = analyze(files, request.language, depth)
+        # Parsing up to 900,000 characters takes a few hundred ms: in a worker thread, so the
+        # event loop runs between files (the parsers hold the GIL while they parse).
+        analysis = await asyncio.to_thread(analyze, files, request.language, depth)
         if depth == "deep":
             analysis.suggestions.extend(await self._assistant.deep_suggestions(caller_scope(), analysis, files))
         return codebase_pb2.AnalyzeCodebaseResponse(
