@@ -179,6 +179,14 @@ ROLE_CASES = [
     ),
     # CommonJS exports of plain functions.
     ("util", "src/money.cjs", "function cents(x) { return x * 100; }\nmodule.exports = { cents };\n"),
+    # Python, from its `ast`: plain public functions make a util wherever the file lives...
+    ("util", "app/pricing.py", '"""Money."""\nimport math\n\nRATE = 2\n\ndef cents(x):\n    return math.floor(x)\n'),
+    # ...and a utils/ file that holds a class, an entry point or a script is none.
+    ("", "app/utils/models.py", "class Price:\n    pass\n\ndef cents(x):\n    return x\n"),
+    ("", "app/utils/cli.py", "def run():\n    pass\n\nif __name__ == '__main__':\n    run()\n"),
+    ("", "app/lib/routes.py", "@app.get('/')\ndef root():\n    return {}\n"),
+    # pytest's own collection rule: test functions and Test classes, whatever the name.
+    ("test", "app/checks.py", "class TestPrice:\n    def test_cents(self):\n        assert True\n"),
 ]
 BROKEN_TSX = """export function Card() {
   return <div className="card">ok</div>;

@@ -6,13 +6,15 @@
   JavaScript and TypeScript files are parsed with tree-sitter (syntax_js.py)
   and their role comes from what they declare: JSX-returning PascalCase
   functions and React classes, exported use<Name> hooks, describe/it/test
-  calls, exported plain functions. Test file names (test_*.py, *.test.ts,
+  calls, exported plain functions. Python files are parsed with `ast`
+  (`python_role`): pytest-collected test functions and classes, or a module of
+  public plain functions (a util). Test file names (test_*.py, *.test.ts,
   __tests__/) are a second signal for tests. Other languages keep the path
   conventions: .vue/.svelte files are components, utils/ and lib/ folders utils.
 - Dependencies come from the manifests (manifests.py), parsed by their
   formats' own parsers.
-- Python sources are parsed with `ast`: a syntax error is a parse problem,
-  and function lengths feed the suggestions. A JavaScript or TypeScript
+- A Python syntax error is a parse problem, and function lengths feed the
+  suggestions. A JavaScript or TypeScript
   syntax error is a parse problem too; the file keeps the role of what parsed.
   Their named functions' lengths (from the tree) feed the suggestions too.
 - `basic` stops at counts and dependencies; `standard` adds the deterministic
@@ -136,6 +138,15 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
             long_functions.extend(
                 _long_function(source.path, d.name, d.lines) for d in facts.definitions if d.lines > LONG_FUNCTION_LINES
             )
+        elif file_language == "python":
+            try:
+                tree = ast.parse(source.content, filename=source.path)
+            except (SyntaxError, ValueError) as exc:
+                script_problems.append(ParseProblem(source.path, f"Python syntax error: {exc}"))
+                roles["test" if is_test_path(source.path) else ""] += 1
+                continue
+            roles["test" if is_test_path(source.path) else python_role(tree)] += 1
+            long_functions.extend(_long_functions(source.path, tree))
         else:
             roles[path_role(source.path)] += 1
     total_lines = sum(lines.values())
@@ -160,17 +171,45 @@ def analyze(files: Sequence[SourceFile], language: str = "", depth: str = "stand
             except ManifestError as exc:
                 analysis.parse_problems.append(ParseProblem(source.path, str(exc)))
     analysis.parse_problems.extend(script_problems)
-    for source in files:
-        if language_of(source.path) == "python":
-            try:
-                tree = ast.parse(source.content, filename=source.path)
-            except (SyntaxError, ValueError) as exc:
-                analysis.parse_problems.append(ParseProblem(source.path, f"Python syntax error: {exc}"))
-                continue
-            long_functions.extend(_long_functions(source.path, tree))
     if depth != "basic":
         analysis.suggestions = _suggestions(analysis, per_file, long_functions)
     return analysis
+
+
+# What the top level of a module of plain helpers may hold: its functions, imports,
+# constants, a docstring, `if TYPE_CHECKING:`.
+_HELPER_MODULE_STATEMENTS = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.Expr, ast.If,
+)  # fmt: skip
+
+
+def python_role(tree: ast.Module) -> str:
+    """'test' when pytest would collect it (top-level test_* functions, Test* classes);
+    'util' when its top level is public plain functions (undecorated, none a `main`)
+    beside imports, constants and a docstring, with no classes and no `__main__` block;
+    else ''."""
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    if any(f.name.startswith("test") for f in functions) or any(c.name.startswith("Test") for c in classes):
+        return "test"
+    if classes or any(isinstance(n, ast.If) and _is_main_guard(n) for n in tree.body):
+        return ""
+    if not all(isinstance(n, _HELPER_MODULE_STATEMENTS) for n in tree.body):
+        return ""
+    public = [f for f in functions if not f.name.startswith("_")]
+    if public and not any(f.decorator_list or f.name == "main" for f in public):
+        return "util"
+    return ""
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
 
 
 def _long_functions(path: str, tree: ast.AST) -> list[Suggestion]:
