@@ -69,6 +69,9 @@ class _LocalContext:
     def set_trailing_metadata(self, metadata: MetadataPairs) -> None:
         self.trailing = tuple(metadata)
 
+    def trailing_metadata(self) -> MetadataPairs:
+        return self.trailing
+
     async def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: MetadataPairs = ()) -> None:
         self.code, self.details = code, details
         self.trailing = tuple(trailing_metadata)

@@ -69,7 +69,7 @@ async def test_a_direct_grpc_call_has_no_verb_and_cannot_claim_a_foreign_one(ser
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         call = stub.GetHealth(chat_pb2.GetHealthRequest())
         await call
-        assert dict(await call.initial_metadata())[SEEN] == "none"
+        assert dict(await call.trailing_metadata())[SEEN] == "none"
         # GetHealth has only a GET route: claiming DELETE is refused before any policy runs.
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await stub.GetHealth(chat_pb2.GetHealthRequest(), metadata=((HTTP_METHOD_KEY, "DELETE"),))
@@ -78,4 +78,4 @@ async def test_a_direct_grpc_call_has_no_verb_and_cannot_claim_a_foreign_one(ser
         # A verb the method has a route for is one the bridge would set anyway.
         allowed = stub.GetHealth(chat_pb2.GetHealthRequest(), metadata=((HTTP_METHOD_KEY, "GET"),))
         await allowed
-        assert dict(await allowed.initial_metadata())[SEEN] == "GET"
+        assert dict(await allowed.trailing_metadata())[SEEN] == "GET"

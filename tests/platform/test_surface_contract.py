@@ -82,7 +82,7 @@ async def test_the_added_surface_answers_over_grpc_with_its_request_id_header(
         echo_surface_pb2.ShoutRequest(text="hi"), metadata=(("x-echo-id", "echo-1"),)
     )
     assert (await call).text == "hey: HI"  # the greeting from its settings section
-    assert ("x-echo-id", "echo-1") in tuple(await call.initial_metadata())
+    assert ("x-echo-id", "echo-1") in tuple(await call.trailing_metadata())
 
 
 async def test_its_errors_name_it_as_their_domain(channel: grpc.aio.Channel, echo_contract: Any) -> None:

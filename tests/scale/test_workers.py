@@ -72,7 +72,7 @@ def grpc_worker(proc: ChorusProcess) -> str:
         stub = chat_pb2_grpc.ChatServiceStub(channel)
         response, call = stub.GetHealth.with_call(chat_pb2.GetHealthRequest(), metadata=tuple(DEMO.items()))
     assert response.status == "ok"
-    return str(dict(call.initial_metadata())[WORKER_HEADER])
+    return str(dict(call.trailing_metadata())[WORKER_HEADER])
 
 
 def spread(ask: Callable[[ChorusProcess], str], proc: ChorusProcess, count: int) -> set[int]:

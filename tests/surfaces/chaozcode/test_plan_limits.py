@@ -122,7 +122,7 @@ def test_limits_over_grpc(limited: ChorusProcess) -> None:
         stub = user_pb2_grpc.UserServiceStub(channel)
         for expected in ("2", "1", "0"):
             _, call = stub.GetMe.with_call(user_pb2.GetMeRequest(), metadata=account.metadata)
-            headers = dict(call.initial_metadata())
+            headers = dict(call.trailing_metadata())
             assert headers["x-ratelimit-limit"] == "2" and headers["x-ratelimit-remaining"] == expected
         with pytest.raises(grpc.RpcError) as refused:
             stub.GetMe(user_pb2.GetMeRequest(), metadata=account.metadata)

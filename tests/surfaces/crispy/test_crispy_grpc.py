@@ -28,9 +28,10 @@ def stub(chorus: ChorusProcess):  # type: ignore[no-untyped-def]
 def test_health_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]
     response, call = stub.GetHealth.with_call(chat_pb2.GetHealthRequest(), metadata=DEMO_MD)
     assert response.status == "ok" and response.tenant == "demo"
-    initial = dict(call.initial_metadata())
-    assert initial["x-request-id"] == response.request_id
-    assert initial["x-ratelimit-limit"] == "100"
+    # A unary call's response headers come with its status, as trailing metadata.
+    trailing = dict(call.trailing_metadata())
+    assert trailing["x-request-id"] == response.request_id
+    assert trailing["x-ratelimit-limit"] == "100"
 
 
 def test_streaming_chat_over_grpc(stub) -> None:  # type: ignore[no-untyped-def]

@@ -26,8 +26,8 @@ def test_create_task_replays_the_same_message(user: Callable[..., User], mcos_ch
     first, first_call = stub.CreateTask.with_call(request, metadata=metadata)
     again, again_call = stub.CreateTask.with_call(request, metadata=metadata)
     assert again == first and again.task.id.startswith("task_")
-    assert ("idempotent-replayed", "true") in again_call.initial_metadata()
-    assert "idempotent-replayed" not in dict(first_call.initial_metadata())
+    assert ("idempotent-replayed", "true") in again_call.trailing_metadata()
+    assert "idempotent-replayed" not in dict(first_call.trailing_metadata())
     with pytest.raises(grpc.RpcError) as caught:
         stub.CreateTask(tasks_pb2.CreateTaskRequest(title="Call the bank!"), metadata=metadata)
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION

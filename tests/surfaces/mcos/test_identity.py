@@ -120,7 +120,7 @@ def test_grpc_uses_the_same_check(mcos_channel: grpc.Channel, idp: TestIdp) -> N
         memory_pb2.ListMemoriesRequest(), metadata=[("cf-access-jwt-assertion", token)]
     )
     assert list(response.pinned_memories) == []
-    assert any(key == "x-correlation-id" and value for key, value in call.initial_metadata())
+    assert any(key == "x-correlation-id" and value for key, value in call.trailing_metadata())
 
 
 def test_health_is_public(mcos: ChorusProcess) -> None:

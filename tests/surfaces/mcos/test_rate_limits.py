@@ -86,7 +86,7 @@ def test_grpc_gets_the_same_refusal(limited: ChorusProcess, idp: TestIdp) -> Non
             _, call = stub.PinMemory.with_call(
                 memory_pb2.PinMemoryRequest(type="fact", key=f"k{n}", value="v"), metadata=metadata
             )
-            assert dict(call.initial_metadata())["x-ratelimit-remaining"] == str(3 - n)
+            assert dict(call.trailing_metadata())["x-ratelimit-remaining"] == str(3 - n)
         with pytest.raises(grpc.RpcError) as refused:
             stub.PinMemory(memory_pb2.PinMemoryRequest(type="fact", key="k9", value="v"), metadata=metadata)
     assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
