@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-_KEYS = ("traceparent", "tracestate")
+# The W3C trace context headers (and gRPC metadata keys).
+TRACE_KEYS = ("traceparent", "tracestate")
 
 current_headers: Callable[[], dict[str, str]] | None = None
 # (span name, stored headers, attributes) -> a span continuing that trace, current inside the block.
@@ -52,7 +53,7 @@ def resumed(name: str, stored: Mapping[str, str], **attributes: Any) -> Iterator
     if not stored:
         yield {}, None
     elif continued_span is None:
-        yield {k: v for k, v in stored.items() if k in _KEYS}, None
+        yield {k: v for k, v in stored.items() if k in TRACE_KEYS}, None
     else:
         with continued_span(name, stored, attributes) as span:
             yield captured(), span

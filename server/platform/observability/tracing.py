@@ -37,9 +37,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from rest_bridge.asgi import ROUTE_KEY
 from server.config import TracingSettings
+from server.platform.trace_context import TRACE_KEYS
 
 _PROPAGATOR = TraceContextTextMapPropagator()
-_TRACE_KEYS = ("traceparent", "tracestate")
 
 
 def current_trace_headers() -> dict[str, str]:
@@ -78,7 +78,7 @@ class Tracing:
     def continued(self, name: str, stored: Mapping[str, str], attributes: Mapping[str, Any]) -> Iterator[trace.Span]:
         """A client span in the trace whose context was stored with deferred work (a
         webhook delivery job), current inside the block; set as `trace_context.continued_span`."""
-        parent = _PROPAGATOR.extract({k: v for k, v in stored.items() if k in _TRACE_KEYS})
+        parent = _PROPAGATOR.extract({k: v for k, v in stored.items() if k in TRACE_KEYS})
         kind = SpanKind.CLIENT
         with self.tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes) as span:
             yield span
@@ -103,7 +103,7 @@ class Tracing:
         def parent(context: Any) -> tuple[Any, str, Any, SpanKind]:
             if trace.get_current_span().get_span_context().is_valid:
                 return self.tracer, name, None, SpanKind.INTERNAL
-            metadata = {k: v for k, v in (context.invocation_metadata() or ()) if k in _TRACE_KEYS}
+            metadata = {k: v for k, v in (context.invocation_metadata() or ()) if k in TRACE_KEYS}
             return self.tracer, name, _PROPAGATOR.extract(metadata), SpanKind.SERVER
 
         return _traced(handler, parent, attributes)
@@ -240,7 +240,7 @@ class TracedBridge:
 
     def metadata(self, metadata: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         """The gRPC metadata with this request's span as the trace's parent."""
-        kept = tuple(pair for pair in metadata if pair[0] not in _TRACE_KEYS)
+        kept = tuple(pair for pair in metadata if pair[0] not in TRACE_KEYS)
         return kept + tuple(current_trace_headers().items())
 
     def stream_opened(self, route: Any) -> Any:
