@@ -127,12 +127,7 @@ class PipelineInterceptor(grpc.aio.ServerInterceptor):
         claim: Claim | Replay | None = None
         async with self._errors_as_status(context, call):
             if IDEMPOTENCY_KEY in call.metadata:
-                try:
-                    claim = await guard.begin(call, request)
-                except ChorusError as exc:
-                    # Nothing is sent yet: the error carries the call's headers (request id).
-                    exc.headers.update(call.response_headers)
-                    raise
+                claim = await guard.begin(call, request)  # its errors carry the call's headers (`_failed`)
             if not isinstance(claim, Replay):
                 async with held(claim):
                     await self._pipeline.meter(call)
