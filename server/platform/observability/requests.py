@@ -230,6 +230,14 @@ class GrpcMeter:
         service = path[1:].split("/", 1)[0]
         series = _Series(self._metrics, self._surfaces.get(service, ""), path[1:], path[1:], "grpc")
         access = self._access
+
+        def observe(request: Any, status: str, start: float, sent: int) -> None:
+            elapsed = perf_counter() - start
+            received = request.ByteSize()
+            series.observe(status, elapsed, received, sent)
+            if access:
+                _log_access(series, status, elapsed, received, sent, "")
+
         if handler.unary_unary is not None:
             inner_unary = handler.unary_unary
 
@@ -240,21 +248,11 @@ class GrpcMeter:
                     response = await inner_unary(request, context)
                     sent = response.ByteSize()
                     return response
-                except grpc.aio.AbortError:
-                    status = _code_of(context)
-                    raise
-                except asyncio.CancelledError:
-                    status = "CANCELLED"
-                    raise
-                except Exception:
-                    status = "UNKNOWN"
+                except BaseException as exc:
+                    status = _status_of(exc, context)
                     raise
                 finally:
-                    elapsed = perf_counter() - start
-                    received = request.ByteSize()
-                    series.observe(status, elapsed, received, sent)
-                    if access:
-                        _log_access(series, status, elapsed, received, sent, "")
+                    observe(request, status, start, sent)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary,
@@ -271,21 +269,11 @@ class GrpcMeter:
                     async for item in inner_stream(request, context):
                         sent += item.ByteSize()
                         yield item
-                except grpc.aio.AbortError:
-                    status = _code_of(context)
-                    raise
-                except (asyncio.CancelledError, GeneratorExit):
-                    status = "CANCELLED"
-                    raise
-                except Exception:
-                    status = "UNKNOWN"
+                except BaseException as exc:
+                    status = _status_of(exc, context)
                     raise
                 finally:
-                    elapsed = perf_counter() - start
-                    received = request.ByteSize()
-                    series.observe(status, elapsed, received, sent)
-                    if access:
-                        _log_access(series, status, elapsed, received, sent, "")
+                    observe(request, status, start, sent)
 
             return grpc.unary_stream_rpc_method_handler(
                 stream,
@@ -293,6 +281,15 @@ class GrpcMeter:
                 response_serializer=handler.response_serializer,
             )
         return handler
+
+
+def _status_of(exc: BaseException, context: Any) -> str:
+    """The gRPC status a handler that raised `exc` ends with, as the metrics label it."""
+    if isinstance(exc, grpc.aio.AbortError):
+        return _code_of(context)
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+        return "CANCELLED"
+    return "UNKNOWN"
 
 
 class CallEvents:
