@@ -60,6 +60,7 @@ class IssuedKey:
 
 
 def hash_key(secret: str) -> str:
+    """What is stored of a high-entropy bearer secret (API keys, refresh tokens): its SHA-256, hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

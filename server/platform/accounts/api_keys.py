@@ -14,7 +14,6 @@ in the process that revoked the key and takes at most that long elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -28,6 +27,7 @@ from server.platform.clock import Clock
 from server.platform.errors import not_found, unauthenticated
 from server.platform.storage.database import Database
 from server.platform.storage.tables import UserApiKeyRow, UserRow
+from server.platform.tenancy import hash_key
 
 _DUMMY_HASH = "0" * 64
 _NO_PREFIX = "-"  # issued prefixes are 8 hex digits
@@ -68,10 +68,6 @@ class AccountKey:
 class IssuedKey:
     key: AccountKey
     secret: str  # shown once, never stored
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _key(row: UserApiKeyRow) -> AccountKey:
@@ -118,7 +114,7 @@ class AccountKeys:
             user_id=user_id,
             label=label,
             prefix=prefix,
-            key_hash=_hash(secret),
+            key_hash=hash_key(secret),
             name=name,
             key_type=key_type,
             scopes=json.dumps(sorted(set(scopes))),
@@ -133,7 +129,7 @@ class AccountKeys:
 
     async def verify(self, tenant_id: str, secret: str) -> KeyGrant:
         """The grant of a live key of `tenant_id`; UNAUTHORIZED for anything else."""
-        digest = _hash(secret)
+        digest = hash_key(secret)
         cached = self._verified.get(digest)
         if cached is not None and hmac.compare_digest(cached[0], tenant_id):
             await self._touch(cached[1].key_id)

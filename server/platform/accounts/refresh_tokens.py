@@ -9,7 +9,6 @@ is revoked, so neither party keeps a working token.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from server.platform.clock import Clock
 from server.platform.errors import unauthenticated
 from server.platform.storage.database import Database
 from server.platform.storage.tables import RefreshTokenRow
+from server.platform.tenancy import hash_key
 
 _DUMMY_HASH = "0" * 64
 
@@ -28,10 +28,6 @@ _DUMMY_HASH = "0" * 64
 class Refreshed:
     user_id: str
     token: str  # the successor, shown once
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RefreshTokens:
@@ -49,7 +45,7 @@ class RefreshTokens:
             tenant_id=tenant_id,
             user_id=user_id,
             family_id=family_id,
-            token_hash=_hash(token),
+            token_hash=hash_key(token),
             created_at_ms=now,
             expires_at_ms=now + self._lifetime_ms,
         )
@@ -70,7 +66,7 @@ class RefreshTokens:
         async with self._db.session() as session, session.begin():
             row = await session.get(RefreshTokenRow, token_id, with_for_update=True) if token_id else None
             expected = row.token_hash if row is not None else _DUMMY_HASH
-            if not hmac.compare_digest(expected, _hash(token)) or row is None or row.tenant_id != tenant_id:
+            if not hmac.compare_digest(expected, hash_key(token)) or row is None or row.tenant_id != tenant_id:
                 raise unauthenticated("Invalid refresh token")
             if row.rotated_at_ms is not None and row.revoked_at_ms is None:
                 reused = True
